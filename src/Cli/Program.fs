@@ -1,0 +1,2 @@
+﻿// For more information see https://aka.ms/fsharp-console-apps
+printfn "Hello from F#"

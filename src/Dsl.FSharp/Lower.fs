@@ -1,0 +1,206 @@
+namespace TargetProp.Dsl
+
+open TargetProp.Runtime
+
+/// A model compiled to a runtime Plan, with its parameter buffers by layer.
+type Compiled =
+    { Model: Model
+      Plan: Plan
+      W: MatrixBuffer[]
+      B: MatrixBuffer[]
+      V: Map<int, MatrixBuffer>
+      C: Map<int, MatrixBuffer> }
+
+    /// Copies the current parameters out of the plan.
+    member c.Parameters: Parameters =
+        { W = c.W |> Array.map (fun m -> Array.copy m.Data)
+          B = c.B |> Array.map (fun m -> Array.copy m.Data)
+          V = c.V |> Map.map (fun _ m -> Array.copy m.Data)
+          C = c.C |> Map.map (fun _ m -> Array.copy m.Data) }
+
+    /// Copies parameters into the plan (shapes must match the model's).
+    member c.Load(p: Parameters) =
+        let put (dst: MatrixBuffer) (src: float32[]) =
+            if src.Length <> dst.Data.Length then
+                raise (TrainingException(sprintf "parameter %s has %d values but the model needs %d (%d×%d)" dst.Name src.Length dst.Data.Length dst.Rows dst.Cols))
+            Array.blit src 0 dst.Data 0 src.Length
+        Array.iter2 put c.W p.W
+        Array.iter2 put c.B p.B
+        c.V |> Map.iter (fun l m -> put m p.V.[l])
+        c.C |> Map.iter (fun l m -> put m p.C.[l])
+
+/// Lowering: a checked Model → buffers and op lists per phase.
+module Lower =
+    let private runtimeOptimiser (o: Optimiser) : Optim.Optimiser =
+        match o with
+        | CentredRmsProp lr -> Optim.CentredRmsProp(float32 lr)
+        | RmsProp lr -> Optim.RmsProp(float32 lr)
+        | Adam lr -> Optim.Adam(float32 lr)
+        | Sgd(lr, mu) -> Optim.SgdMomentum(float32 lr, float32 mu)
+
+    /// σ as the plan applies it: a softmax output keeps its logits as the layer's value.
+    let private planActivation (a: Activation) = if a = Activation.Softmax then Activation.Linear else a
+
+    /// Lowers a model (already checked) for batches of up to `batch` rows.
+    let compile (batch: int) (m: Model) : Compiled =
+        let s = m.Stack
+        let L = Stack.depth s
+        let T = Model.topLayer m
+        let width l = Stack.width s l
+        let act l = planActivation (Stack.activation s l)
+        let buf name cols = MatrixBuffer(name, batch, cols)
+        let h = [| for l in 0..L -> buf (sprintf "h%d" l) (width l) |]
+        let t = [| for l in 0..L -> buf (sprintf "ĥ%d" l) (width l) |]
+        let W = [| for l in 1..L -> MatrixBuffer(sprintf "W%d" l, width l, width (l - 1)) |]
+        let B = [| for l in 1..L -> MatrixBuffer(sprintf "b%d" l, 1, width l) |]
+        let gW = W |> Array.map (fun w -> MatrixBuffer("∂" + w.Name, w.Rows, w.Cols))
+        let gB = B |> Array.map (fun b -> MatrixBuffer("∂" + b.Name, 1, b.Cols))
+        let fb = Model.feedbackLayers m
+        let V = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "V%d" l, width (l - 1), width l)) |> Map.ofList
+        let C = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "c%d" l, 1, width (l - 1))) |> Map.ofList
+        let gV = V |> Map.map (fun _ v -> MatrixBuffer("∂" + v.Name, v.Rows, v.Cols))
+        let gC = C |> Map.map (fun _ c -> MatrixBuffer("∂" + c.Name, 1, c.Cols))
+        // Local squared losses: MeanSquared (1/B)Σ‖·‖² has δ = (2/B)(h − t)σ'; HalfSumSquared ½Σ‖·‖² has δ = (h − t)σ'.
+        let lossScale, batchPower =
+            match m.Rule.LocalLoss with
+            | MeanSquared -> 2.0f, 1
+            | HalfSumSquared -> 1.0f, 0
+
+        let forward upTo = [ for l in 1..upTo -> DenseOp(h.[l - 1], W.[l - 1], B.[l - 1], act l, h.[l]) :> Op ]
+
+        // The loss at the output, ∂ℓ/∂h_L, and δ_L = ∂ℓ/∂a_L (ℓ the batch mean). For a softmax output h_L is the logits.
+        let deltaL = buf "δL" (width L)
+        let lossOps, dldh =
+            if Model.usesCrossEntropy m then
+                [ SoftmaxCrossEntropyOp(h.[L], buf "p" (width L), deltaL) :> Op ], deltaL
+            else
+                let dh = buf "∂ℓ/∂hL" (width L)
+                [ SquaredErrorOp(h.[L], dh) :> Op; MultiplyDerivativeOp(act L, h.[L], dh, deltaL) ], dh
+
+        // Step 2: the top target. At the last hidden layer, the output layer also gets its own gradient.
+        let topOps, outputGradOps =
+            let eta = float32 m.Rule.Top.Eta
+            match m.Rule.Top.At with
+            | Output ->
+                [ AddScaledOp(h.[L], -eta, dldh, t.[L]) :> Op ], []
+            | LastHidden ->
+                let dh = buf (sprintf "∂ℓ/∂h%d" (L - 1)) (width (L - 1))
+                [ BackwardOp(deltaL, W.[L - 1], dh) :> Op; AddScaledOp(h.[L - 1], -eta, dh, t.[L - 1]) ],
+                [ WeightGradOp(deltaL, h.[L - 1], gW.[L - 1], gB.[L - 1]) :> Op ]
+
+        // A buffer's name for an expression at layer l: h1, ĥ2, g2(ĥ2), ...
+        let rec label l (e: Expr) =
+            match e with
+            | Below -> sprintf "h%d" (l - 1)
+            | Here -> sprintf "h%d" l
+            | Target -> sprintf "ĥ%d" l
+            | G x -> sprintf "g%d(%s)" l (label l x)
+            | _ -> sprintf "[%O]" e
+
+        // g_l(x) into a fresh buffer.
+        let feedback l (x: MatrixBuffer) name =
+            let y = buf name (width (l - 1))
+            y, DenseOp(x, V.[l], C.[l], act (l - 1), y) :> Op
+
+        // An expression at layer l as ops writing into dst.
+        let rec lowerInto (l: int) (e: Expr) (dst: MatrixBuffer) : Op list =
+            let terms =
+                match Expr.linearTerms e with
+                | [] -> [ (0.0, Below) ]
+                | ts -> ts
+            let atom (_, a) : MatrixBuffer * Op list =
+                match a with
+                | Below -> h.[l - 1], []
+                | Here -> h.[l], []
+                | Target -> t.[l], []
+                | G x ->
+                    let xb, xops = operand l x (label l x)
+                    let y, op = feedback l xb (label l a)
+                    y, xops @ [ op ]
+                | _ -> failwith "linearTerms returns atoms only"
+            match terms with
+            | [ (1.0, G x) ] ->
+                let xb, xops = operand l x (label l x)
+                xops @ [ DenseOp(xb, V.[l], C.[l], act (l - 1), dst) :> Op ]
+            | _ ->
+                let parts = terms |> List.map atom
+                let ops = parts |> List.collect snd
+                ops @ [ CombineOp(terms |> List.map (fst >> float32) |> Array.ofList, parts |> List.map fst |> Array.ofList, dst) :> Op ]
+
+        // A plain term is used in place; anything else is computed into a buffer of layer l's width.
+        and operand l (x: Expr) name : MatrixBuffer * Op list =
+            match x with
+            | Here -> h.[l], []
+            | Target -> t.[l], []
+            | _ ->
+                let b = buf name (width l)
+                b, lowerInto l x b
+
+        // Step 3: targets from T down to layer 1.
+        let propagateOps =
+            [ for l in T .. -1 .. 2 do
+                  match m.Rule.Propagation with
+                  | Gradient ->
+                      let e = buf (sprintf "e%d" l) (width l)
+                      let back = buf (sprintf "eW%d" l) (width (l - 1))
+                      yield DeltaOp(act l, 1.0f, 0, h.[l], t.[l], e) :> Op
+                      yield BackwardOp(e, W.[l - 1], back)
+                      yield AddScaledOp(h.[l - 1], -1.0f, back, t.[l - 1])
+                  | Propagate e -> yield! lowerInto l e t.[l - 1] ]
+
+        // Step 4: local losses of layers 1..T.
+        let localOps =
+            [ for l in 1..T do
+                  let d = buf (sprintf "δ%d" l) (width l)
+                  yield DeltaOp(act l, lossScale, batchPower, h.[l], t.[l], d) :> Op
+                  yield WeightGradOp(d, h.[l - 1], gW.[l - 1], gB.[l - 1]) ]
+
+        let forwardOptim = runtimeOptimiser m.ForwardOptimiser
+        let forwardStepOps =
+            [ for l in 0 .. L - 1 do
+                  yield OptimOp(W.[l], gW.[l], forwardOptim) :> Op
+                  yield OptimOp(B.[l], gB.[l], forwardOptim) ]
+
+        // Step 5: denoising reconstruction of every trained g_l.
+        let sigma =
+            match m.Rule.Feedback with
+            | Reconstruct s -> float32 s
+            | NoFeedback -> 0.0f
+        let feedbackGradOps =
+            if not (Model.trainsFeedback m) then []
+            else
+                NextFeedbackStepOp() :> Op
+                :: [ for l in fb do
+                         let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
+                         let fl = buf (sprintf "f%d(h%d+ε)" l (l - 1)) (width l)
+                         let delta = buf (sprintf "δg%d" l) (width (l - 1))
+                         yield NoiseOp(h.[l - 1], sigma, l, noisy) :> Op
+                         yield DenseOp(noisy, W.[l - 1], B.[l - 1], act l, fl)
+                         let r, gop = feedback l fl (sprintf "g%d(f%d)" l l)
+                         yield gop
+                         yield DeltaOp(act (l - 1), lossScale, batchPower, r, noisy, delta)
+                         yield WeightGradOp(delta, fl, gV.[l], gC.[l]) ]
+        let feedbackStepOps =
+            if not (Model.trainsFeedback m) then []
+            else
+                let o = runtimeOptimiser m.FeedbackOptimiser
+                [ for l in fb do
+                      yield OptimOp(V.[l], gV.[l], o) :> Op
+                      yield OptimOp(C.[l], gC.[l], o) ]
+
+        let forwardGrads = lossOps @ topOps @ outputGradOps @ propagateOps @ localOps
+        let deepest = if List.isEmpty fb then 0 else List.max fb - 1
+        let plan =
+            Plan(
+                batch, h.[0], h.[L],
+                [| for l in 0 .. L - 1 do
+                       yield Parameter(W.[l].Name, W.[l], gW.[l])
+                       yield Parameter(B.[l].Name, B.[l], gB.[l])
+                   for l in fb do
+                       yield Parameter(V.[l].Name, V.[l], gV.[l])
+                       yield Parameter(C.[l].Name, C.[l], gC.[l]) |],
+                Array.ofList (forward L @ [ ErrorCountOp(h.[L]) ]),
+                Array.ofList (forward L @ forwardGrads @ forwardStepOps),
+                Array.ofList (forward deepest @ feedbackGradOps @ feedbackStepOps),
+                Array.ofList (forward L @ forwardGrads @ feedbackGradOps @ forwardStepOps @ feedbackStepOps))
+        { Model = m; Plan = plan; W = W; B = B; V = V; C = C }

@@ -1,0 +1,128 @@
+namespace TargetProp.Dsl
+
+open System.Diagnostics
+open TargetProp.Runtime
+open TargetProp.Runtime.Data
+
+/// How a run is driven. The same Seed and Threads give the same numbers.
+type TrainConfig =
+    { Epochs: int
+      Batch: int
+      Seed: int
+      Threads: int
+      /// Use only the first n training examples (None: all).
+      LimitTrain: int option }
+
+/// What one epoch measured. Errors are fractions in [0, 1]; Seconds is the epoch's training wall time (evaluation excluded).
+type EpochMetrics =
+    { Epoch: int
+      TrainLoss: float
+      TrainError: float
+      TestError: float
+      Seconds: float }
+
+/// A finished run: the per-epoch metrics and the trained parameters.
+type Run =
+    { Model: Model
+      Config: TrainConfig
+      Data: string
+      Epochs: EpochMetrics list
+      Parameters: Parameters }
+
+module Train =
+    /// Lee et al.'s batch of 100, one thread, seed 1, 10 epochs.
+    let defaults =
+        { Epochs = 10
+          Batch = 100
+          Seed = 1
+          Threads = 1
+          LimitTrain = None }
+
+    let private fail fmt = Printf.kprintf (fun s -> raise (TrainingException s)) fmt
+
+    let private validate (c: TrainConfig) (m: Model) (d: DataSet) =
+        if c.Epochs < 1 then fail "epochs = %d: train for at least 1 epoch" c.Epochs
+        if c.Batch < 1 then fail "batch = %d: use a batch of at least 1 example" c.Batch
+        if c.Threads < 1 then fail "threads = %d: use at least 1 thread" c.Threads
+        if c.Seed < 0 then fail "seed = %d: use a seed ≥ 0" c.Seed
+        match c.LimitTrain with
+        | Some n when n < 1 || n > d.TrainCount ->
+            fail "limit-train = %d, but %s has %d training examples: use 1..%d" n d.Name d.TrainCount d.TrainCount
+        | _ -> ()
+        if d.Features <> m.Stack.Input then
+            fail "%s has %d features per example but the model's input has %d: use input %d" d.Name d.Features m.Stack.Input d.Features
+        let outputs = Stack.width m.Stack (Model.depth m)
+        if d.Classes > outputs then
+            fail "%s has %d classes but the output layer has %d units: end the stack with dense %d Softmax" d.Name d.Classes outputs d.Classes
+
+    /// Fisher–Yates shuffle of `order` in place from `rng`.
+    let private shuffle (rng: System.Random) (order: int[]) =
+        for i in order.Length - 1 .. -1 .. 1 do
+            let j = rng.Next(i + 1)
+            let v = order.[i]
+            order.[i] <- order.[j]
+            order.[j] <- v
+
+    /// Runs `phase` over every batch of `count` examples in `order`.
+    let private pass (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) (phase: Op[]) =
+        let batch = ex.Plan.Batch
+        let mutable start = 0
+        while start < count do
+            let rows = min batch (count - start)
+            ex.LoadBatch(x, y, System.ReadOnlySpan(order), start, rows)
+            ex.Run phase
+            start <- start + rows
+
+    /// Compiles the model (raising ModelException with every error if it has any).
+    let compile (batch: int) (m: Model) : Compiled =
+        match Check.run m with
+        | Ok m -> Lower.compile batch m
+        | Error errors -> raise (ModelException errors)
+
+    /// Trains the model from parameters drawn from the seed, calling onEpoch after each epoch.
+    let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
+        let compiled = compile c.Batch m
+        validate c m d
+        compiled.Load(Parameters.init c.Seed m)
+        let trainCount = defaultArg c.LimitTrain d.TrainCount
+        let order = Array.init trainCount id
+        let testOrder = Array.init d.TestCount id
+        let rng = System.Random(c.Seed ^^^ 0x2545F491)
+        use ex = new Executor(compiled.Plan, uint64 c.Seed, c.Threads)
+        let plan = compiled.Plan
+        let ctx = ex.Context
+        let epochs =
+            [ for epoch in 1 .. c.Epochs do
+                  shuffle rng order
+                  let clock = Stopwatch.StartNew()
+                  match m.Schedule with
+                  | Alternating ->
+                      if Model.trainsFeedback m then pass ex d.TrainX d.TrainY order trainCount plan.FeedbackUpdate
+                      ctx.ResetTally()
+                      pass ex d.TrainX d.TrainY order trainCount plan.ForwardUpdate
+                  | Parallel ->
+                      ctx.ResetTally()
+                      pass ex d.TrainX d.TrainY order trainCount (if Model.trainsFeedback m then plan.BothUpdate else plan.ForwardUpdate)
+                  let seconds = clock.Elapsed.TotalSeconds
+                  let loss = ctx.LossSum / float ctx.Examples
+                  let trainError = float ctx.Errors / float ctx.Examples
+                  if not (System.Double.IsFinite loss) then
+                      fail "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top step η = %g." epoch loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Eta
+                  ctx.ResetTally()
+                  pass ex d.TestX d.TestY testOrder d.TestCount plan.Predict
+                  let e =
+                      { Epoch = epoch
+                        TrainLoss = loss
+                        TrainError = trainError
+                        TestError = float ctx.Errors / float ctx.Examples
+                        Seconds = seconds }
+                  onEpoch e
+                  yield e ]
+        { Model = m
+          Config = c
+          Data = d.Name
+          Epochs = epochs
+          Parameters = compiled.Parameters }
+
+    /// Trains without a per-epoch callback.
+    let run (c: TrainConfig) (m: Model) (d: DataSet) : Run = runWith ignore c m d

@@ -1,0 +1,5 @@
+namespace TargetProp.Runtime;
+
+/// <summary>Element-wise non-linearities σ of a layer. Softmax is only valid on the output layer, where the plan
+/// keeps the logits a_L as the layer's value and applies the softmax inside the cross-entropy loss.</summary>
+public enum Activation { Linear, Tanh, Sigmoid, Relu, Softmax }

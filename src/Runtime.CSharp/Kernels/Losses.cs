@@ -1,0 +1,81 @@
+using System.Numerics.Tensors;
+
+namespace TargetProp.Runtime;
+
+/// <summary>Output losses over a batch of rows, returning the summed loss and error count and writing dℓ/d(output),
+/// where ℓ is the batch mean.</summary>
+public static class Losses
+{
+    /// <summary>Softmax cross-entropy on logits a [rows × cols] with labels y:
+    /// p = softmax(a), loss = Σ_b −log p_b[y_b], gradient = (p − onehot(y)) / rows (the gradient of the batch mean).
+    /// probabilities receives p. Returns the summed loss; errors counts rows whose arg-max differs from the label.</summary>
+    public static double SoftmaxCrossEntropy(int rows, int cols, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels,
+        Span<float> probabilities, Span<float> gradient, out int errors)
+    {
+        CheckShapes(rows, cols, logits, labels, probabilities, gradient);
+        double loss = 0;
+        errors = 0;
+        float inv = 1f / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            var a = logits.Slice(r * cols, cols);
+            var p = probabilities.Slice(r * cols, cols);
+            var d = gradient.Slice(r * cols, cols);
+            int y = labels[r];
+            ThrowHelper.ThrowIfLabelOutOfRange(y, cols, r);
+            TensorPrimitives.SoftMax(a, p);
+            // −log p[y] = logsumexp(a) − a[y], computed from the logits so a tiny p does not underflow to −log 0.
+            float max = TensorPrimitives.Max(a);
+            double sum = 0;
+            for (int j = 0; j < cols; j++) sum += Math.Exp(a[j] - max);
+            loss += Math.Log(sum) + max - a[y];
+            if (TensorPrimitives.IndexOfMax(a) != y) errors++;
+            TensorPrimitives.Multiply(p, inv, d);
+            d[y] -= inv;
+        }
+        return loss;
+    }
+
+    /// <summary>Squared error to the one-hot label: loss = Σ_b ½‖h_b − onehot(y_b)‖², gradient = (h − onehot(y)) / rows.</summary>
+    public static double SquaredError(int rows, int cols, ReadOnlySpan<float> h, ReadOnlySpan<int> labels,
+        Span<float> gradient, out int errors)
+    {
+        CheckShapes(rows, cols, h, labels, gradient, gradient);
+        double loss = 0;
+        errors = 0;
+        float inv = 1f / rows;
+        for (int r = 0; r < rows; r++)
+        {
+            var o = h.Slice(r * cols, cols);
+            var d = gradient.Slice(r * cols, cols);
+            int y = labels[r];
+            ThrowHelper.ThrowIfLabelOutOfRange(y, cols, r);
+            o.CopyTo(d);
+            d[y] -= 1f;
+            loss += 0.5 * TensorPrimitives.Dot(d, d);
+            TensorPrimitives.Multiply(d, inv, d);
+            if (TensorPrimitives.IndexOfMax(o) != y) errors++;
+        }
+        return loss;
+    }
+
+    /// <summary>Counts rows whose arg-max differs from the label (evaluation without a gradient).</summary>
+    public static int Errors(int rows, int cols, ReadOnlySpan<float> output, ReadOnlySpan<int> labels)
+    {
+        ThrowHelper.ThrowIfMatrixTooShort(output.Length, rows, cols, nameof(output));
+        ThrowHelper.ThrowIfTooShort(labels.Length, rows, nameof(labels));
+        int errors = 0;
+        for (int r = 0; r < rows; r++)
+            if (TensorPrimitives.IndexOfMax(output.Slice(r * cols, cols)) != labels[r]) errors++;
+        return errors;
+    }
+
+    private static void CheckShapes(int rows, int cols, ReadOnlySpan<float> output, ReadOnlySpan<int> labels,
+        Span<float> third, Span<float> gradient)
+    {
+        ThrowHelper.ThrowIfMatrixTooShort(output.Length, rows, cols, "output");
+        ThrowHelper.ThrowIfTooShort(labels.Length, rows, nameof(labels));
+        ThrowHelper.ThrowIfMatrixTooShort(third.Length, rows, cols, "probabilities");
+        ThrowHelper.ThrowIfMatrixTooShort(gradient.Length, rows, cols, nameof(gradient));
+    }
+}

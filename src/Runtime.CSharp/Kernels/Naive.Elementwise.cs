@@ -1,0 +1,78 @@
+namespace TargetProp.Runtime;
+
+/// <summary>Naive twins of the element-wise kernels: plain loops in double precision, the oracles of the kernel tests.</summary>
+public static partial class Naive
+{
+    private static double Derivative(Activation a, double h) => a switch
+    {
+        Activation.Tanh => 1 - h * h,
+        Activation.Sigmoid => h * (1 - h),
+        Activation.Relu => h > 0 ? 1 : 0,
+        _ => 1,
+    };
+
+    private static double Activate(Activation a, double z) => a switch
+    {
+        Activation.Tanh => Math.Tanh(z),
+        Activation.Sigmoid => 1 / (1 + Math.Exp(-z)),
+        Activation.Relu => Math.Max(z, 0),
+        _ => z,
+    };
+
+    /// <summary>z[r, j] ← σ(z[r, j] + b[j]).</summary>
+    public static void BiasActivate(Activation a, int rows, int cols, ReadOnlySpan<float> bias, Span<float> z)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+                z[r * cols + j] = (float)Activate(a, (double)z[r * cols + j] + bias[j]);
+    }
+
+    /// <summary>d = s·(h − t)·σ'(h).</summary>
+    public static void ScaledDelta(Activation a, float scale, ReadOnlySpan<float> h, ReadOnlySpan<float> t, Span<float> d)
+    {
+        for (int i = 0; i < h.Length; i++) d[i] = (float)(scale * ((double)h[i] - t[i]) * Derivative(a, h[i]));
+    }
+
+    /// <summary>d = x·σ'(h).</summary>
+    public static void MultiplyDerivative(Activation a, ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> d)
+    {
+        for (int i = 0; i < h.Length; i++) d[i] = (float)(x[i] * Derivative(a, h[i]));
+    }
+
+    /// <summary>d = c0·x0 + c1·x1 + c2·x2.</summary>
+    public static void Combine3(float c0, ReadOnlySpan<float> x0, float c1, ReadOnlySpan<float> x1, float c2, ReadOnlySpan<float> x2, Span<float> d)
+    {
+        for (int i = 0; i < x0.Length; i++) d[i] = (float)((double)c0 * x0[i] + (double)c1 * x1[i] + (double)c2 * x2[i]);
+    }
+
+    /// <summary>d[j] = Σ_r x[r, j].</summary>
+    public static void ColumnSums(int rows, int cols, ReadOnlySpan<float> x, Span<float> d)
+    {
+        for (int j = 0; j < cols; j++)
+        {
+            double s = 0;
+            for (int r = 0; r < rows; r++) s += x[r * cols + j];
+            d[j] = (float)s;
+        }
+    }
+
+    /// <summary>Σ_b −log softmax(a_b)[y_b] and (softmax(a) − onehot(y)) / rows, from the definition.</summary>
+    public static double SoftmaxCrossEntropy(int rows, int cols, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> gradient)
+    {
+        double loss = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double max = double.NegativeInfinity;
+            for (int j = 0; j < cols; j++) max = Math.Max(max, logits[r * cols + j]);
+            double sum = 0;
+            for (int j = 0; j < cols; j++) sum += Math.Exp(logits[r * cols + j] - max);
+            for (int j = 0; j < cols; j++)
+            {
+                double p = Math.Exp(logits[r * cols + j] - max) / sum;
+                gradient[r * cols + j] = (float)((p - (j == labels[r] ? 1 : 0)) / rows);
+            }
+            loss += -(logits[r * cols + labels[r]] - max - Math.Log(sum));
+        }
+        return loss;
+    }
+}

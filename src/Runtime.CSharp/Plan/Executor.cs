@@ -1,0 +1,44 @@
+namespace TargetProp.Runtime;
+
+/// <summary>Runs a plan's phases on batches gathered from a data set. Owns the worker pool; no allocation per step.</summary>
+public sealed class Executor : IDisposable
+{
+    private readonly WorkerPool? pool;
+
+    public Executor(Plan plan, ulong seed, int threads)
+    {
+        if (threads < 1)
+            throw new ArgumentOutOfRangeException(nameof(threads), $"threads = {threads}: use 1 or more.");
+        Plan = plan;
+        pool = threads > 1 ? new WorkerPool(threads) : null;
+        Context = new StepContext(plan.Batch, seed, pool);
+    }
+
+    public Plan Plan { get; }
+    public StepContext Context { get; }
+
+    /// <summary>Copies rows order[start .. start+count) of x [n × features] and their labels into the plan's input.</summary>
+    public void LoadBatch(float[] x, int[] labels, ReadOnlySpan<int> order, int start, int count)
+    {
+        int features = Plan.Input.Cols;
+        if (count < 1 || count > Plan.Batch)
+            throw new ArgumentOutOfRangeException(nameof(count), $"a batch of {count} rows does not fit the plan's batch size {Plan.Batch}.");
+        if (x.Length != labels.Length * features)
+            throw new ArgumentException($"data has {x.Length} values for {labels.Length} labels, but the model's input has {features} features: {labels.Length}×{features} = {(long)labels.Length * features} values were expected.");
+        var input = Plan.Input.Data.AsSpan();
+        for (int i = 0; i < count; i++)
+        {
+            int row = order[start + i];
+            x.AsSpan(row * features, features).CopyTo(input.Slice(i * features, features));
+            Context.Labels[i] = labels[row];
+        }
+        Context.Rows = count;
+    }
+
+    public void Run(Op[] phase)
+    {
+        foreach (var op in phase) op.Run(Context);
+    }
+
+    public void Dispose() => pool?.Dispose();
+}

@@ -1,0 +1,8 @@
+namespace TargetProp.Runtime;
+
+/// <summary>One step of a phase over preallocated buffers. Run must not allocate. ToString gives one line such as
+/// "h3 = tanh(h2·W3ᵀ + b3)" so a printed plan reads like the equations it computes.</summary>
+public abstract class Op
+{
+    public abstract void Run(StepContext context);
+}

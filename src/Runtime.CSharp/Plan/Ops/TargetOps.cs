@@ -1,0 +1,105 @@
+namespace TargetProp.Runtime;
+
+/// <summary>y = Σ_i c_i·x_i: a propagation expression that is linear in its terms, e.g. the difference target
+/// ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l) with c = (1, 1, −1). Three terms run as one fused pass.</summary>
+public sealed class CombineOp : Op
+{
+    private readonly float[] c;
+    private readonly MatrixBuffer[] x;
+    private readonly MatrixBuffer y;
+
+    public CombineOp(float[] coefficients, MatrixBuffer[] terms, MatrixBuffer destination)
+    {
+        if (coefficients.Length != terms.Length || terms.Length == 0)
+            throw new ArgumentException($"CombineOp needs one coefficient per term; got {coefficients.Length} coefficients and {terms.Length} terms.");
+        foreach (var t in terms)
+            if (t.Cols != destination.Cols)
+                throw new ArgumentException($"CombineOp: term {t} has {t.Cols} columns but {destination} has {destination.Cols}.");
+        c = coefficients;
+        x = terms;
+        y = destination;
+    }
+
+    public override void Run(StepContext context)
+    {
+        int rows = context.Rows;
+        var d = y.Top(rows);
+        if (x.Length == 3)
+        {
+            TargetUpdates.Combine3(c[0], x[0].Top(rows), c[1], x[1].Top(rows), c[2], x[2].Top(rows), d);
+            return;
+        }
+        TargetUpdates.Scale(c[0], x[0].Top(rows), d);
+        for (int i = 1; i < x.Length; i++) TargetUpdates.AddScaled(d, c[i], x[i].Top(rows), d);
+    }
+
+    public override string ToString()
+    {
+        string Term(int i) => c[i] switch
+        {
+            1f => (i == 0 ? "" : " + ") + x[i].Name,
+            -1f => (i == 0 ? "−" : " − ") + x[i].Name,
+            _ => (i == 0 ? "" : " + ") + $"{c[i]}·{x[i].Name}",
+        };
+        return $"{y.Name} = " + string.Concat(Enumerable.Range(0, x.Length).Select(Term));
+    }
+}
+
+/// <summary>y = x + c·z: a gradient-step target ĥ = h − η·∂ℓ/∂h (c = −η).</summary>
+public sealed class AddScaledOp(MatrixBuffer x, float c, MatrixBuffer z, MatrixBuffer y) : Op
+{
+    public override void Run(StepContext context)
+    {
+        int rows = context.Rows;
+        TargetUpdates.AddScaled(x.Top(rows), c, z.Top(rows), y.Top(rows));
+    }
+
+    public override string ToString() => $"{y.Name} = {x.Name} + {c}·{z.Name}";
+}
+
+/// <summary>δ = s·(h − t) ⊙ σ'(h) with s = scale / rows^batchPower: the pre-activation gradient of a squared local loss.
+/// (batchPower 1 makes the loss a batch mean, 0 a batch sum.)</summary>
+public sealed class DeltaOp(Activation activation, float scale, int batchPower, MatrixBuffer h, MatrixBuffer t, MatrixBuffer delta) : Op
+{
+    public override void Run(StepContext context)
+    {
+        int rows = context.Rows;
+        float s = batchPower == 1 ? scale / rows : scale;
+        Activations.ScaledDelta(activation, s, h.Top(rows), t.Top(rows), delta.Top(rows));
+    }
+
+    public override string ToString() =>
+        $"{delta.Name} = {scale}{(batchPower == 1 ? "/B" : "")}·({h.Name} − {t.Name}) ⊙ σ'({h.Name})";
+}
+
+/// <summary>y = x + ε, ε ~ N(0, σ²) from the counter-based generator keyed by (seed, feedback step, layer).</summary>
+public sealed class NoiseOp(MatrixBuffer x, float sigma, int layer, MatrixBuffer y) : Op
+{
+    public override void Run(StepContext context)
+    {
+        int rows = context.Rows;
+        Noise.AddGaussian(context.Seed, context.FeedbackStep, layer, sigma, x.Top(rows), y.Top(rows));
+    }
+
+    public override string ToString() => $"{y.Name} = {x.Name} + N(0, {sigma}²)";
+}
+
+/// <summary>Advances the feedback step counter that keys the noise; runs once at the start of a feedback update.</summary>
+public sealed class NextFeedbackStepOp : Op
+{
+    public override void Run(StepContext context) => context.FeedbackStep++;
+
+    public override string ToString() => "feedback step += 1";
+}
+
+/// <summary>δ = x ⊙ σ'(h): ∂ℓ/∂h carried to the pre-activation (squared-error outputs).</summary>
+public sealed class MultiplyDerivativeOp(Activation activation, MatrixBuffer h, MatrixBuffer x, MatrixBuffer delta) : Op
+{
+    public override void Run(StepContext context)
+    {
+        int rows = context.Rows;
+        Activations.MultiplyDerivative(activation, h.Top(rows), x.Top(rows), delta.Top(rows));
+    }
+
+    public override string ToString() => $"{delta.Name} = {x.Name} ⊙ σ'({h.Name})";
+}

@@ -1,0 +1,56 @@
+using TargetProp.Runtime.Optim;
+
+namespace TargetProp.Runtime;
+
+/// <summary>A parameter of the plan with its gradient buffer: W_l, b_l (forward) or V_l, c_l (feedback).</summary>
+public sealed record Parameter(string Name, MatrixBuffer Value, MatrixBuffer Gradient);
+
+/// <summary>A compiled model: preallocated buffers and one op list per phase. Built by the F# Lower module; run by
+/// <see cref="Executor"/>. Phases:
+/// Predict (forward only, tallies errors), ForwardUpdate (forward, loss, targets, local updates of W and b),
+/// FeedbackUpdate (forward, reconstruction losses, updates of V and c), BothUpdate (one forward pass feeding both,
+/// the "parallel" schedule).</summary>
+public sealed class Plan
+{
+    public Plan(int batch, MatrixBuffer input, MatrixBuffer output, IReadOnlyList<Parameter> parameters,
+        Op[] predict, Op[] forwardUpdate, Op[] feedbackUpdate, Op[] bothUpdate)
+    {
+        if (input.Rows != batch || output.Rows != batch)
+            throw new ArgumentException($"plan input {input} and output {output} must have {batch} rows (the batch size).");
+        Batch = batch;
+        Input = input;
+        Output = output;
+        Parameters = parameters;
+        Predict = predict;
+        ForwardUpdate = forwardUpdate;
+        FeedbackUpdate = feedbackUpdate;
+        BothUpdate = bothUpdate;
+    }
+
+    public int Batch { get; }
+    /// <summary>h_0: the batch of examples, [Batch × features].</summary>
+    public MatrixBuffer Input { get; }
+    /// <summary>The output layer's value (logits for a softmax layer).</summary>
+    public MatrixBuffer Output { get; }
+    public IReadOnlyList<Parameter> Parameters { get; }
+    public Op[] Predict { get; }
+    public Op[] ForwardUpdate { get; }
+    public Op[] FeedbackUpdate { get; }
+    public Op[] BothUpdate { get; }
+
+    /// <summary>The plan as text, one op per line under each phase's name.</summary>
+    public override string ToString()
+    {
+        var w = new System.Text.StringBuilder();
+        void Phase(string name, Op[] ops)
+        {
+            w.AppendLine($"{name}:");
+            foreach (var op in ops) w.AppendLine("  " + op);
+        }
+        Phase("predict", Predict);
+        Phase("forward update", ForwardUpdate);
+        Phase("feedback update", FeedbackUpdate);
+        Phase("both updates", BothUpdate);
+        return w.ToString();
+    }
+}

@@ -1,0 +1,32 @@
+namespace TargetProp.Runtime;
+
+/// <summary>What one run of a phase needs besides the buffers: the batch's row count and labels, the noise key, the
+/// worker pool, and the loss/error tallies that loss ops add to.</summary>
+public sealed class StepContext
+{
+    public StepContext(int maxRows, ulong seed, WorkerPool? pool)
+    {
+        Labels = new int[maxRows];
+        Seed = seed;
+        Pool = pool;
+    }
+
+    /// <summary>Rows of the current batch (≤ the plan's batch size).</summary>
+    public int Rows { get; set; }
+    public int[] Labels { get; }
+    public ulong Seed { get; }
+    /// <summary>Counts feedback updates; with the layer it keys the counter-based noise.</summary>
+    public long FeedbackStep { get; set; }
+    public WorkerPool? Pool { get; }
+    /// <summary>Summed loss and misclassified rows since the last <see cref="ResetTally"/>.</summary>
+    public double LossSum { get; set; }
+    public int Errors { get; set; }
+    public int Examples { get; set; }
+
+    public void ResetTally()
+    {
+        LossSum = 0;
+        Errors = 0;
+        Examples = 0;
+    }
+}

@@ -1,0 +1,68 @@
+/// FsCheck generators for small models and batches: shape first, then bounded values drawn from a seed.
+module TargetProp.Tests.Dsl.Cases
+
+open FsCheck
+open FsCheck.FSharp
+open TargetProp.Runtime
+open TargetProp.Dsl
+
+/// A small model and one batch for it.
+type Case =
+    { Seed: int
+      Input: int
+      Widths: int list
+      Hidden: Activation
+      Output: Activation
+      Rows: int
+      /// Spare rows in the plan beyond this batch (a partial last batch).
+      Spare: int
+      Rule: string
+      TopAtOutput: bool
+      Optimiser: Optimiser }
+    override c.ToString() = sprintf "%A" c
+
+let private gen rules =
+    gen {
+        let! seed = Gen.choose (0, 1_000_000)
+        let! input = Gen.choose (1, 9)
+        let! depth = Gen.choose (2, 4)
+        let! widths = Gen.listOfLength depth (Gen.choose (1, 9))
+        let! hidden = Gen.elements [ Activation.Tanh; Activation.Sigmoid; Activation.Relu; Activation.Linear ]
+        let! output = Gen.elements [ Activation.Softmax; Activation.Softmax; Activation.Tanh; Activation.Linear ]
+        let! rows = Gen.choose (1, 7)
+        let! spare = Gen.elements [ 0; 0; 3 ]
+        let! rule = Gen.elements rules
+        let! atOutput = Gen.elements [ true; false ]
+        let! opt = Gen.elements [ Sgd(0.1, 0.0); CentredRmsProp 0.01 ]
+        return
+            { Seed = seed; Input = input; Widths = widths; Hidden = hidden; Output = output; Rows = rows; Spare = spare
+              Rule = rule; TopAtOutput = atOutput; Optimiser = opt }
+    }
+
+/// Cases for the given preset names.
+let arb rules = Arb.fromGen (gen rules)
+
+let stack (c: Case) =
+    let hidden = c.Widths |> List.take (c.Widths.Length - 1)
+    let outputs = List.last c.Widths |> max 2
+    hidden |> List.fold (fun s w -> dense w c.Hidden s) (input c.Input) |> dense outputs c.Output
+
+let model (c: Case) =
+    let rule =
+        match Rules.tryFind c.Rule with
+        | Ok r -> r
+        | Error e -> failwith e
+    let rule = if c.TopAtOutput then { rule with Top = { rule.Top with At = Output } } else rule
+    Model.create (stack c) rule
+    |> Model.forwardOptimiser c.Optimiser
+    |> Model.feedbackOptimiser c.Optimiser
+    |> Model.schedule Parallel
+
+/// The batch: inputs in [0, 1) and labels below the output width.
+let batch (c: Case) =
+    let m = model c
+    let rng = System.Random(c.Seed + 1)
+    let x = Array.init (c.Rows * c.Input) (fun _ -> float32 (rng.NextDouble()))
+    let classes = Stack.width m.Stack (Model.depth m)
+    let y = Array.init c.Rows (fun _ -> rng.Next classes)
+    x, y

@@ -1,0 +1,57 @@
+/// Compiled plans against the float64 reference: one training step changes every parameter alike.
+module TargetProp.Tests.Dsl.CompileTests
+
+open Expecto
+open TargetProp.Runtime
+open TargetProp.Dsl
+open TargetProp.Tests.Dsl.Cases
+
+/// Runs one step of the parallel schedule through the compiled plan.
+let private compiledStep (c: Case) =
+    let m = model c
+    let p0 = Parameters.init c.Seed m
+    let compiled = Train.compile (c.Rows + c.Spare) m
+    compiled.Load p0
+    let x, y = batch c
+    use ex = new Executor(compiled.Plan, uint64 c.Seed, 1)
+    ex.LoadBatch(x, y, System.ReadOnlySpan(Array.init c.Rows id), 0, c.Rows)
+    ex.Run(if Model.trainsFeedback m then compiled.Plan.BothUpdate else compiled.Plan.ForwardUpdate)
+    p0, compiled.Parameters
+
+/// Every parameter's update agrees within float32 accuracy: |Δc − Δr| ≤ 2e-4·lr + 2e-3·|Δr|.
+let private agree (c: Case) =
+    let m = model c
+    let p0, pc = compiledStep c
+    let x, y = batch c
+    let pr = Reference.step m p0 x y (uint64 c.Seed) 1L
+    let lr =
+        match c.Optimiser with
+        | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr -> lr
+    let check name (a0: float32[]) (ac: float32[]) (ar: float32[]) =
+        for i in 0 .. a0.Length - 1 do
+            let dc, dr = float ac.[i] - float a0.[i], float ar.[i] - float a0.[i]
+            if abs (dc - dr) > 2e-4 * lr + 2e-3 * abs dr then
+                failtestf "%s[%d]: compiled update %g, reference %g (case %O; model %O)" name i dc dr c m
+    Array.iteri (fun l w -> check (sprintf "W%d" (l + 1)) w pc.W.[l] pr.W.[l]) p0.W
+    Array.iteri (fun l b -> check (sprintf "b%d" (l + 1)) b pc.B.[l] pr.B.[l]) p0.B
+    p0.V |> Map.iter (fun l v -> check (sprintf "V%d" l) v pc.V.[l] pr.V.[l])
+    p0.C |> Map.iter (fun l v -> check (sprintf "c%d" l) v pc.C.[l] pr.C.[l])
+    // The step must have moved something, or the comparison proves nothing.
+    Expect.isTrue (Array.exists2 (fun a b -> Array.exists2 (<>) a b) p0.B pc.B) "some bias moved"
+
+let private property rule =
+    testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 60 } (sprintf "%s: one compiled step equals the reference" rule)
+    <| FsCheck.FSharp.Prop.forAll (arb [ rule ]) agree
+
+[<Tests>]
+let tests =
+    testList "Dsl.Compile" [
+        property "bp"
+        property "tp"
+        property "dtp"
+        test "the dtp plan prints the difference target as one fused combination" {
+            let m = Model.create (input 4 |> repeat 3 (dense 5 Tanh) |> dense 3 Softmax) Rules.dtp
+            let text = (Train.compile 2 m).Plan.ToString()
+            Expect.stringContains text "ĥ1 = h1 + g2(ĥ2) − g2(h2)" "difference target"
+        }
+    ]

@@ -1,0 +1,83 @@
+/// The element-wise kernels (activations, losses, target updates) against their naive twins over edge sizes.
+module TargetProp.Tests.Runtime.ElementwiseTests
+
+open Expecto
+open TargetProp.Runtime
+open TargetProp.Tests.TestData
+
+let private activations = [ Activation.Linear; Activation.Tanh; Activation.Sigmoid; Activation.Relu ]
+
+let private shapes = [ for r in [ 1; 3 ] do for c in edgeSizes -> r, c ]
+
+[<Tests>]
+let tests =
+    testList "Runtime.Elementwise" [
+        test "BiasActivate equals σ(z + b) row by row" {
+            for a in activations do
+                for rows, cols in shapes do
+                    let z = uniform (rows * cols) (rows * cols) -3.0f 3.0f
+                    let b = uniform cols cols -1.0f 1.0f
+                    let expected = Array.copy z
+                    Naive.BiasActivate(a, rows, cols, b, expected)
+                    Activations.BiasActivate(a, rows, cols, b, System.Span z)
+                    close 2e-6 2e-6 (sprintf "%A %dx%d" a rows cols) expected z
+        }
+        test "ScaledDelta and MultiplyDerivative equal their formulas, in and out of place" {
+            for a in activations do
+                for n in edgeSizes do
+                    let h = uniform n n -1.0f 1.0f
+                    let t = uniform (n + 1) n -1.0f 1.0f
+                    let expected: float32[] = Array.zeroCreate n
+                    Naive.ScaledDelta(a, 0.37f, h, t, expected)
+                    let d: float32[] = Array.zeroCreate n
+                    Activations.ScaledDelta(a, 0.37f, h, t, System.Span d)
+                    close 1e-6 1e-6 (sprintf "ScaledDelta %A %d" a n) expected d
+                    let inPlace = Array.copy t
+                    Activations.ScaledDelta(a, 0.37f, h, inPlace, System.Span inPlace)
+                    close 1e-6 1e-6 (sprintf "ScaledDelta in place %A %d" a n) expected inPlace
+                    Naive.MultiplyDerivative(a, h, t, expected)
+                    Activations.MultiplyDerivative(a, h, t, System.Span d)
+                    close 1e-6 1e-6 (sprintf "MultiplyDerivative %A %d" a n) expected d
+        }
+        test "Combine3 is the difference target h + g(ĥ) − g(h)" {
+            for n in edgeSizes do
+                let x0, x1, x2 = uniform 1 n -1.0f 1.0f, uniform 2 n -1.0f 1.0f, uniform 3 n -1.0f 1.0f
+                let expected: float32[] = Array.zeroCreate n
+                Naive.Combine3(1.0f, x0, 1.0f, x1, -1.0f, x2, expected)
+                let d = Array.copy x1
+                TargetUpdates.Combine3(1.0f, x0, 1.0f, d, -1.0f, x2, System.Span d)
+                close 1e-6 1e-6 (sprintf "Combine3 %d" n) expected d
+        }
+        test "ColumnSums adds the rows" {
+            for rows, cols in shapes @ [ 100, 240 ] do
+                let x = uniform cols (rows * cols) -1.0f 1.0f
+                let expected: float32[] = Array.zeroCreate cols
+                Naive.ColumnSums(rows, cols, x, expected)
+                let d = Array.create cols nanf
+                TargetUpdates.ColumnSums(rows, cols, x, System.Span d)
+                close 1e-5 1e-5 (sprintf "ColumnSums %dx%d" rows cols) expected d
+        }
+        test "SoftmaxCrossEntropy: loss, gradient and error count from the definition" {
+            for rows, cols in [ 1, 1; 1, 10; 7, 10; 100, 10; 3, 257 ] do
+                let logits = uniform (rows + cols) (rows * cols) -20.0f 20.0f
+                let labels = Array.init rows (fun r -> (r * 7) % cols)
+                let expected: float32[] = Array.zeroCreate (rows * cols)
+                let expectedLoss = Naive.SoftmaxCrossEntropy(rows, cols, logits, labels, expected)
+                let p: float32[] = Array.zeroCreate (rows * cols)
+                let d: float32[] = Array.zeroCreate (rows * cols)
+                let mutable errors = 0
+                let loss = Losses.SoftmaxCrossEntropy(rows, cols, logits, labels, System.Span p, System.Span d, &errors)
+                close 1e-6 1e-6 (sprintf "gradient %dx%d" rows cols) expected d
+                Expect.floatClose Accuracy.medium loss expectedLoss "summed loss"
+                let wrong = [ for r in 0 .. rows - 1 -> Array.sub logits (r * cols) cols |> Array.indexed |> Array.maxBy snd |> fst <> labels.[r] ] |> List.filter id |> List.length
+                Expect.equal errors wrong "errors"
+        }
+        test "a label outside the output's classes is refused with a message naming row and range" {
+            let call () =
+                let mutable e = 0
+                Losses.SoftmaxCrossEntropy(2, 3, System.ReadOnlySpan(Array.zeroCreate<float32> 6), System.ReadOnlySpan [| 0; 5 |], System.Span(Array.zeroCreate<float32> 6), System.Span(Array.zeroCreate<float32> 6), &e) |> ignore
+            let message =
+                try call (); "" with :? System.ArgumentOutOfRangeException as e -> e.Message
+            Expect.stringContains message "label 5 in row 1 is outside 0..2" "message"
+        }
+    ]

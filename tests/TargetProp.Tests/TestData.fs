@@ -1,0 +1,20 @@
+/// Shared helpers for the tests: seeded random arrays and float comparisons with stated tolerances.
+module TargetProp.Tests.TestData
+
+open Expecto
+
+/// The edge lengths every kernel is swept over: empty, below, at and just past vector widths.
+let edgeSizes = [ 1; 7; 17; 63; 64; 65; 257 ]
+
+/// n values uniform in [lo, hi) from a seed.
+let uniform (seed: int) (n: int) (lo: float32) (hi: float32) =
+    let rng = System.Random(seed)
+    Array.init n (fun _ -> lo + (hi - lo) * float32 (rng.NextDouble()))
+
+/// Asserts |actual − expected| ≤ abs + rel·|expected| element by element, naming the first index that differs.
+let close (abs: float) (rel: float) (what: string) (expected: float32[]) (actual: float32[]) =
+    Expect.equal actual.Length expected.Length (what + ": length")
+    for i in 0 .. expected.Length - 1 do
+        let e, a = float expected.[i], float actual.[i]
+        if not (System.Math.Abs(e - a) <= abs + rel * System.Math.Abs e) then
+            failtestf "%s: element %d is %g, expected %g (tolerance %g + %g·|expected|)" what i a e abs rel

@@ -1,0 +1,56 @@
+/// The language itself: printing, composition laws, and the model check reporting every error at once.
+module TargetProp.Tests.Dsl.LanguageTests
+
+open Expecto
+open TargetProp.Dsl
+
+let private lee = input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax
+
+[<Tests>]
+let tests =
+    testList "Dsl.Language" [
+        test "a stack prints as the expression that builds it" {
+            Expect.equal (string lee) "input 784 >> dense 240 tanh ×7 >> dense 10 softmax" "Lee et al.'s network"
+        }
+        test "composition with >> and |> agree and repeat unrolls" {
+            let block = dense 5 Tanh >> dense 3 Relu
+            Expect.equal (input 2 |> repeat 2 block) (input 2 |> block |> block) "repeat 2 = twice"
+            Expect.equal (input 2 |> (dense 5 Tanh >> (dense 3 Relu >> dense 4 Linear))) (input 2 |> ((dense 5 Tanh >> dense 3 Relu) >> dense 4 Linear)) "associative"
+            Expect.equal (input 2 |> repeat 0 block) (input 2) "repeat 0 is the identity"
+        }
+        test "dtp's propagation is literally below + g target - g here and prints as Lee's equation" {
+            match Rules.dtp.Propagation with
+            | Propagate e ->
+                Expect.equal e (below + g target - g here) "the expression"
+                Expect.equal (Expr.equation e) "ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l)" "the equation"
+                Expect.equal (string e) "below + g target - g here" "the code"
+            | Gradient -> failtest "dtp propagates by an expression"
+            Expect.equal (string (0.5 * (g target - g here))) "0.5 * (g target - g here)" "scalar product"
+        }
+        test "the check returns every error at once, each with where, what and a fix" {
+            let bad = input 0 |> dense 5 Softmax |> dense 0 Tanh
+            let errors = Check.model (Model.create bad Rules.dtp |> Model.forwardOptimiser (Sgd(-1.0, 0.0)))
+            let text = errors |> List.map string |> String.concat "\n"
+            Expect.equal errors.Length 4 text
+            Expect.stringContains text "layer 0 (input)" "input"
+            Expect.stringContains text "layer 1 (dense 5 softmax): softmax is only supported on the output layer" "softmax"
+            Expect.stringContains text "layer 2 (dense 0 tanh): the layer has 0 units" "units"
+            Expect.stringContains text "forward optimiser: learning rate is -1" "optimiser"
+            Expect.isTrue (errors |> List.forall (fun e -> e.Fix <> "")) "every error has a fix"
+        }
+        test "a propagation in the wrong space is refused, quoting the expression" {
+            let m = Model.create lee (Rules.dtp |> Rule.withPropagation (below + g below))
+            match Check.run m with
+            | Error [ e ] ->
+                Expect.stringContains e.Problem "'g below' applies g to a value in layer l-1's space" "quotes g below"
+                Expect.stringContains e.Where "propagation" "where"
+            | other -> failtestf "expected one error, got %A" other
+            match Check.run (Model.create lee (Rules.dtp |> Rule.withPropagation (here - target))) with
+            | Error [ e ] -> Expect.stringContains e.Problem "'here - target' is a value of layer l" "wrong result space"
+            | other -> failtestf "expected one error, got %A" other
+        }
+        test "compiling a bad model raises every error in one message" {
+            let ex = Expect.throwsC (fun () -> Train.compile 10 (Model.create (input 3 |> dense 2 Softmax |> dense 0 Tanh) Rules.bp) |> ignore) id
+            Expect.stringContains ex.Message "2 problem(s)" "both problems"
+        }
+    ]

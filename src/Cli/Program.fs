@@ -1,2 +1,33 @@
-﻿// For more information see https://aka.ms/fsharp-console-apps
-printfn "Hello from F#"
+/// tprop: train target-propagation rules from the command line. User mistakes (bad arguments, a malformed model, a
+/// bad data file, a diverging run) end with a message and exit code 2; nothing else is caught.
+module TargetProp.Cli.Program
+
+open Argu
+open TargetProp.Dsl
+open TargetProp.Runtime.Data
+open TargetProp.Cli.Args
+
+let private listRules () =
+    for r in Rules.all do
+        printfn "%-5s %O" r.Name r
+    0
+
+let private fail (message: string) =
+    eprintfn "tprop: %s" message
+    2
+
+[<EntryPoint>]
+let main argv =
+    let parser = ArgumentParser.Create<TpropArgs>(programName = "tprop")
+    try
+        let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        match args.GetSubCommand() with
+        | Train a -> TrainCommand.run a
+        | Rules _ -> listRules ()
+    with
+    | :? ArguParseException as e ->
+        if e.ErrorCode = ErrorCode.HelpText then (printfn "%s" e.Message; 0) else fail e.Message
+    | ModelException _ as e -> fail e.Message
+    | TrainingException message -> fail message
+    | :? DataFormatException as e -> fail e.Message
+    | :? DataNotFoundException as e -> fail e.Message

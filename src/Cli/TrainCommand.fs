@@ -1,0 +1,63 @@
+/// tprop train: builds Lee et al.'s network with the chosen rule, trains it and logs every epoch.
+module TargetProp.Cli.TrainCommand
+
+open System.IO
+open Argu
+open Spectre.Console
+open TargetProp.Dsl
+open TargetProp.Runtime.Data
+open TargetProp.Cli.Args
+
+/// 784-240×7-10 with tanh hidden layers (Lee et al. 2015), sized to the data set.
+let network (features: int) (classes: int) =
+    input features |> repeat 7 (dense 240 Tanh) |> dense classes Softmax
+
+let private mnistHint =
+    "The bundled digits set is the first 6,000 training and 1,000 test images of MNIST. For the full set, put the four "
+    + "MNIST files (train-images-idx3-ubyte.gz, ...) in $TARGETPROP_DATA/mnist/ or ./data/mnist/ and use --data mnist."
+
+let run (args: ParseResults<TrainArgs>) =
+    let rule =
+        match Rules.tryFind (args.GetResult(Rule, "dtp")) with
+        | Ok r -> r
+        | Error message -> raise (TrainingException message)
+    let dataName = args.GetResult(Data, "digits")
+    let config =
+        { Train.defaults with
+            Epochs = args.GetResult(Epochs, Train.defaults.Epochs)
+            Seed = args.GetResult(Seed, Train.defaults.Seed)
+            Threads = args.GetResult(Threads, Train.defaults.Threads)
+            Batch = args.GetResult(Batch, Train.defaults.Batch)
+            LimitTrain = args.TryGetResult Limit_Train }
+    let data = DataSets.Load dataName
+    if dataName = "digits" then printfn "%s" mnistHint
+    let model =
+        let m = Model.create (network data.Features data.Classes) rule
+        match args.TryGetResult Schedule with
+        | Some ScheduleArg.Alternating -> Model.schedule Schedule.Alternating m
+        | Some ScheduleArg.Parallel -> Model.schedule Schedule.Parallel m
+        | None -> m
+    let out = args.GetResult(Out, Path.Combine("runs", sprintf "%s-%s" rule.Name (System.DateTime.Now.ToString "yyyyMMdd-HHmmss")))
+    let jsonl = Path.Combine(out, "metrics.jsonl")
+    let csv = Path.Combine(out, "metrics.csv")
+    if File.Exists jsonl && not (args.Contains Force) then
+        raise (TrainingException(sprintf "%s already holds a run's metrics.jsonl: choose another --out folder, or add --force to replace it" out))
+    Directory.CreateDirectory out |> ignore
+    // A new run starts its logs afresh; each epoch then appends a complete line.
+    Report.writeAtomic jsonl ""
+    Report.writeAtomic csv (Report.csvHeader + "\n")
+    printfn "%O" model
+    printfn "data %s (%s): %d training, %d test examples; batch %d, seed %d, %d thread(s); logs in %s"
+        data.Name data.Source (defaultArg config.LimitTrain data.TrainCount) data.TestCount config.Batch config.Seed config.Threads out
+    let onEpoch (e: EpochMetrics) =
+        Report.append jsonl (Report.jsonLine rule.Name data.Name config e)
+        Report.append csv (Report.csvLine e)
+        printfn "epoch %3d/%d  train loss %.4f  train error %6.2f %%  test error %6.2f %%  %.2f s"
+            e.Epoch config.Epochs e.TrainLoss (100.0 * e.TrainError) (100.0 * e.TestError) e.Seconds
+    let run = Train.runWith onEpoch config model data
+    let table = Table().AddColumns("epoch", "train loss", "train error", "test error", "seconds")
+    for e in run.Epochs do
+        table.AddRow(string e.Epoch, sprintf "%.4f" e.TrainLoss, sprintf "%.2f %%" (100.0 * e.TrainError),
+                     sprintf "%.2f %%" (100.0 * e.TestError), sprintf "%.2f" e.Seconds) |> ignore
+    AnsiConsole.Write table
+    0

@@ -1,0 +1,234 @@
+using System.Runtime.CompilerServices;
+
+namespace TargetProp.Runtime;
+
+/// <summary>Packed, register-blocked float32 matrix multiplication in the three forms training needs.</summary>
+/// <remarks>
+/// Blocking (MR × NR = 6 × 48 tiles, see <see cref="GemmMicroKernel"/>):
+/// <code>
+///   for each block of NC = 384 columns            (8 panels of B)
+///     for each block of kc ≤ KC = 384 steps       (k split evenly: 784 → 3 × 262, not 384+384+16)
+///       for each 6-row micro-panel of A:          pack A (6 × kc, 9 KiB: stays in L1)
+///         for each 48-column panel of B:          kernel; B panel (kc × 48, 72 KiB) streams from L2
+/// </code>
+/// The packed block of B (kc × NC ≤ 576 KiB) lives in the 1 MiB L2. Rows outside columns is the point:
+/// the usual order (a 72 KiB B panel held in L1 while A streams) was 5–20 % slower on a 32 KiB L1d.
+/// B is packed once per call, whole (all k × n), before any kernel runs, by all workers together; then
+/// each worker computes its share of C: whole 6-row micro-panels (split over M) or whole 48-column
+/// panels (split over N), whichever divides more evenly. K is never split and tile boundaries do not
+/// depend on the split, so the result is bit-identical for any number of threads.
+/// </remarks>
+public static class Gemm
+{
+    /// Steps of k per packed block: A's 6 × 384 panel (9 KiB) stays in L1 next to the streaming B panel.
+    internal const int KC = 384;
+    /// Columns per block of packed B: kc × 384 floats ≤ 576 KiB, about half of L2.
+    internal const int NC = 384;
+    /// Below this many multiply-adds a second thread costs more in hand-over than it saves.
+    private const long ParallelThreshold = 1L << 17;
+
+    [ThreadStatic] private static GemmJob? t_job;
+
+    /// <summary>
+    /// C[m×n] = op(A)·op(B), or C += op(A)·op(B) when accumulate; row-major with leading dimensions lda, ldb, ldc.
+    /// pool == null or pool.Threads == 1 runs on the calling thread. Results are bit-identical for any thread count
+    /// (parallel over output blocks only, never splitting K). Allocation-free after the first call on a thread.
+    /// </summary>
+    /// <remarks>C[i,j] = (accumulate ? C[i,j] : 0) + Σ_p op(A)[i,p]·op(B)[p,j], each element one FMA chain in ascending p.</remarks>
+    /// <exception cref="ArgumentException">A size is negative, a leading dimension is shorter than its row, a span is
+    /// too short for its sizes and leading dimension, or C overlaps A or B.</exception>
+    public static unsafe void Multiply(GemmForm form, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate, WorkerPool? pool = null)
+    {
+        Validate(form, m, n, k, a, lda, b, ldb, c, ldc);
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        var job = t_job ??= new GemmJob();
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            job.Start(form, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            int workers = pool?.Threads ?? 1;
+            if (workers == 1 || (long)m * n * k < ParallelThreshold)
+            {
+                job.PackB(0, 1);
+                job.Compute(0, 1);
+            }
+            else
+            {
+                job.Split(workers);
+                pool!.Run(job);          // phase 1: pack B
+                job.ComputePhase = true;
+                pool.Run(job);           // phase 2: the tiles
+            }
+            job.Finish();
+        }
+    }
+
+    /// Checks every argument of a GEMM once, before any loop (shared with <see cref="Naive.Gemm"/>).
+    internal static void Validate(GemmForm form, int m, int n, int k, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> c, int ldc)
+    {
+        if ((uint)form > (uint)GemmForm.TN)
+            ThrowHelper.ArgumentOutOfRange(nameof(form), form, $"Gemm: form must be NN, NT or TN, but is {(int)form}.");
+        if (m < 0 || n < 0 || k < 0)
+            ThrowHelper.ArgumentOutOfRange(m < 0 ? nameof(m) : n < 0 ? nameof(n) : nameof(k), null,
+                $"Gemm {form}: sizes must be non-negative, but m = {m}, n = {n}, k = {k}.");
+        bool ta = form == GemmForm.TN, tb = form == GemmForm.NT;
+        long needA = Needed(form, "A", nameof(a), nameof(lda), ta ? k : m, ta ? m : k, lda, a.Length);
+        long needB = Needed(form, "B", nameof(b), nameof(ldb), tb ? n : k, tb ? k : n, ldb, b.Length);
+        long needC = Needed(form, "C", nameof(c), nameof(ldc), m, n, ldc, c.Length);
+        if (needC > 0 && needA > 0 && c[..(int)needC].Overlaps(a[..(int)needA]))
+            ThrowHelper.Argument(nameof(c), $"Gemm {form}: C ({m}×{n}, ldc = {ldc}) overlaps A in memory; C must not share elements with A or B.");
+        if (needC > 0 && needB > 0 && c[..(int)needC].Overlaps(b[..(int)needB]))
+            ThrowHelper.Argument(nameof(c), $"Gemm {form}: C ({m}×{n}, ldc = {ldc}) overlaps B in memory; C must not share elements with A or B.");
+    }
+
+    /// The number of elements a rows × cols row-major matrix with leading dimension ld spans; throws if ld or the span is too small.
+    private static long Needed(GemmForm form, string matrix, string spanName, string ldName, int rows, int cols, int ld, int length)
+    {
+        if (ld < cols || ld < 0)
+            ThrowHelper.ArgumentOutOfRange(ldName, ld,
+                $"Gemm {form}: {ldName} = {ld} is smaller than the row length of {matrix} ({rows}×{cols} stored row-major needs {ldName} ≥ {cols}).");
+        long need = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+        if (length < need)
+            ThrowHelper.Argument(spanName,
+                $"Gemm {form}: {spanName} has {length} elements, but {matrix} is {rows}×{cols} with {ldName} = {ld} and needs at least {need}.");
+        return need;
+    }
+}
+
+/// <summary>
+/// The state of one GEMM call, reused by every call on its thread: the arguments as pointers (valid only
+/// inside <see cref="Gemm.Multiply"/>, which pins them), the shared packed B, and the split of the work.
+/// </summary>
+internal sealed unsafe class GemmJob : IParallelWork
+{
+    [ThreadStatic] private static PinnedBuffer? t_packA;   // per worker: one packed 6 × kc panel of A
+
+    private readonly PinnedBuffer _packB = new();
+    private GemmForm _form;
+    private int _m, _n, _k, _lda, _ldb, _ldc, _kc, _panels, _nPad;
+    private float* _a, _b, _c;
+    private bool _accumulate, _splitM;
+    private int _units;
+    public bool ComputePhase;
+
+    public void Start(GemmForm form, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        (_form, _m, _n, _k, _lda, _ldb, _ldc, _accumulate) = (form, m, n, k, lda, ldb, ldc, accumulate);
+        _a = a; _b = b; _c = c;
+        _kc = (k + (k + Gemm.KC - 1) / Gemm.KC - 1) / ((k + Gemm.KC - 1) / Gemm.KC);   // ceil(k / #blocks)
+        _panels = (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR;
+        _nPad = (_panels - 1) * GemmMicroKernel.NR + Width(_panels - 1);
+        _packB.Ensure((long)k * _nPad);
+        _splitM = true;
+        _units = (m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
+        ComputePhase = false;
+    }
+
+    /// Chooses to split C over 6-row micro-panels or over 48-column panels, whichever leaves the largest share smaller.
+    public void Split(int workers)
+    {
+        int mUnits = (_m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
+        long mShare = (long)Math.Min(_m, (mUnits + workers - 1) / workers * GemmMicroKernel.MR) * _n;
+        long nShare = (long)Math.Min(_n, (_panels + workers - 1) / workers * GemmMicroKernel.NR) * _m;
+        _splitM = mShare <= nShare;
+        _units = _splitM ? mUnits : _panels;
+    }
+
+    public void Finish() => _a = _b = _c = null;
+
+    public void Run(int worker, int workers)
+    {
+        if (ComputePhase) Compute(worker, workers);
+        else PackB(worker, workers);
+    }
+
+    /// Width in floats of packed panel jp: 48, or the last panel's columns rounded up to a Vector512.
+    private int Width(int jp) => jp < _panels - 1 ? GemmMicroKernel.NR : (_n - jp * GemmMicroKernel.NR + 15) & ~15;
+
+    /// Packed B layout: blocks of kc steps one after another; inside a block, panel jp at kcb·48·jp.
+    private float* PanelB(int p0, int kcb, int jp) => _packB.Pointer + (nint)p0 * _nPad + (nint)kcb * GemmMicroKernel.NR * jp;
+
+    /// Packs this worker's share of the (k-block, panel) pairs of B.
+    public void PackB(int worker, int workers)
+    {
+        int blocks = (_k + _kc - 1) / _kc, total = blocks * _panels;
+        for (int u = worker * total / workers, end = (worker + 1) * total / workers; u < end; u++)
+        {
+            int p0 = u / _panels * _kc, jp = u % _panels, kcb = Math.Min(_kc, _k - p0), j0 = jp * GemmMicroKernel.NR;
+            GemmPack.B(_form, _b, _ldb, p0, kcb, j0, Math.Min(GemmMicroKernel.NR, _n - j0), Width(jp), PanelB(p0, kcb, jp));
+        }
+    }
+
+    /// Computes this worker's share of C from the packed B.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Compute(int worker, int workers)
+    {
+        const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR;
+        int u0 = worker * _units / workers, u1 = (worker + 1) * _units / workers;
+        int i0 = 0, i1 = _m, jp0 = 0, jp1 = _panels;
+        if (_splitM) (i0, i1) = (u0 * MR, Math.Min(_m, u1 * MR));
+        else (jp0, jp1) = (u0, u1);
+        if (i0 >= i1 || jp0 >= jp1) return;
+
+        var packA = t_packA ??= new PinnedBuffer();
+        packA.Ensure(MR * Gemm.KC + 16);
+        float* ap = packA.Pointer;
+        float* edge = stackalloc float[MR * NR];   // a partial-vector edge tile goes through here
+        for (int jc = jp0; jc < jp1; jc += Gemm.NC / NR)
+        {
+            int jcEnd = Math.Min(jp1, jc + Gemm.NC / NR);
+            for (int p0 = 0; p0 < _k; p0 += _kc)
+            {
+                int kcb = Math.Min(_kc, _k - p0);
+                bool load = _accumulate || p0 > 0;
+                for (int i = i0; i < i1; i += MR)
+                {
+                    int rows = Math.Min(MR, i1 - i);
+                    GemmPack.A(_form, _a, _lda, i, rows, p0, kcb, ap);
+                    for (int jp = jc; jp < jcEnd; jp++)
+                    {
+                        int j = jp * NR, cols = Math.Min(NR, _n - j), width = Width(jp);
+                        float* ct = _c + (nint)i * _ldc + j, bp = PanelB(p0, kcb, jp);
+                        if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, bp, kcb, ct, _ldc, load);
+                        else EdgeTile(rows, cols, width, ap, bp, kcb, ct, load, edge);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A tile whose last vector is partial: run the kernel on a copy in `edge` (row stride NR), copy back `cols` columns.
+    private void EdgeTile(int rows, int cols, int width, float* ap, float* bp, int kcb, float* ct, bool load, float* edge)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+                edge[r * GemmMicroKernel.NR + j] = load ? ct[(nint)r * _ldc + j] : 0f;
+        GemmMicroKernel.Tile(rows, width / 16, ap, bp, kcb, edge, GemmMicroKernel.NR, load);
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+                ct[(nint)r * _ldc + j] = edge[r * GemmMicroKernel.NR + j];
+    }
+}
+
+/// A float buffer on the pinned object heap, 64-byte aligned, grown (never shrunk) on demand: the
+/// packing buffers are allocated once and reused, so steady-state calls allocate nothing.
+internal sealed unsafe class PinnedBuffer
+{
+    private float[]? _array;
+    public float* Pointer { get; private set; }
+
+    public void Ensure(long floats)
+    {
+        if (_array is not null && _array.Length - 16 >= floats) return;
+        _array = GC.AllocateUninitializedArray<float>(checked((int)floats + 16), pinned: true);
+        Pointer = (float*)(((nint)Unsafe.AsPointer(ref _array[0]) + 63) & ~(nint)63);
+    }
+}

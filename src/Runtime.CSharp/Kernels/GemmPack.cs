@@ -1,0 +1,121 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace TargetProp.Runtime;
+
+/// <summary>
+/// Packing of A and B into the contiguous panels the micro-kernel reads (see <see cref="GemmMicroKernel"/>).
+/// </summary>
+/// <remarks>
+/// Every packed panel has the same shape: kc steps of <c>width</c> lanes, lane-fastest, lanes past the
+/// matrix edge set to zero. For A the lanes are MR = 6 rows of op(A); for B they are up to NR = 48
+/// columns of op(B) (width rounded up to 16, a Vector512).
+/// <code>
+///   packed panel (width = 6 for A, 48 for a full B panel)
+///   p = 0   | l0 l1 l2 ... l(w-1) |
+///   p = 1   | l0 l1 l2 ... l(w-1) |     one kernel step reads one row: 6 broadcasts of A,
+///   ...     |         ...         |     3 Vector512 loads of B
+///   p = kc-1| l0 l1 l2 ... l(w-1) |
+/// </code>
+/// Whether the source is a copy or a transpose depends only on which index is contiguous in memory:
+/// <code>
+///   form   A (lanes = rows i)        B (lanes = columns j)
+///   NN     A[i,p] at i·lda+p: rows   B[p,j] at p·ldb+j: copy
+///   NT     A[i,p] at i·lda+p: rows   B[j,p] at j·ldb+p: rows
+///   TN     A[p,i] at p·lda+i: copy   B[p,j] at p·ldb+j: copy
+/// </code>
+/// "rows" panels (a lane is a row of the source) are transposed 8×8 in registers; element-by-element
+/// transposition cost about 15 % of the whole A·Bᵀ.
+/// </remarks>
+internal static unsafe class GemmPack
+{
+    /// Packs rows [i0, i0+rows) × steps [p0, p0+kc) of op(A) into dst[p·MR + r]. Writes up to 2 floats
+    /// past kc·MR (the 8-lane transpose stores), so dst needs that much slack.
+    public static void A(GemmForm form, float* a, int lda, int i0, int rows, int p0, int kc, float* dst)
+    {
+        if (form == GemmForm.TN) Panel(lanesAreRows: false, At(a, lda, p0, i0), lda, kc, rows, GemmMicroKernel.MR, dst);
+        else Panel(lanesAreRows: true, At(a, lda, i0, p0), lda, kc, rows, GemmMicroKernel.MR, dst);
+    }
+
+    /// Packs steps [p0, p0+kc) × columns [j0, j0+cols) of op(B) into dst[p·width + j], width a multiple of 16.
+    public static void B(GemmForm form, float* b, int ldb, int p0, int kc, int j0, int cols, int width, float* dst)
+    {
+        if (form == GemmForm.NT) Panel(lanesAreRows: true, At(b, ldb, j0, p0), ldb, kc, cols, width, dst);
+        else Panel(lanesAreRows: false, At(b, ldb, p0, j0), ldb, kc, cols, width, dst);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* At(float* x, int ld, int row, int col) => x + (nint)row * ld + col;
+
+    /// dst[p·width + l] = source(l, p) for l &lt; lanes, 0 for lanes ≤ l &lt; width, p &lt; kc, where
+    /// source(l, p) = src[l·ld + p] when lanesAreRows, else src[p·ld + l].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Panel(bool lanesAreRows, float* src, int ld, int kc, int lanes, int width, float* dst)
+    {
+        int p = 0;
+        if (lanesAreRows)
+        {
+            if (Avx.IsSupported)
+                for (; p + 8 <= kc; p += 8)
+                    for (int l = 0; l < width; l += 8)
+                        Transpose8x8(src + (nint)l * ld + p, ld, Math.Min(8, lanes - l), dst + (nint)p * width + l, width);
+            for (; p < kc; p++)
+                for (int l = 0; l < width; l++)
+                    dst[(nint)p * width + l] = l < lanes ? src[(nint)l * ld + p] : 0f;
+            return;
+        }
+        for (; p < kc; p++)
+        {
+            float* s = src + (nint)p * ld, d = dst + (nint)p * width;
+            int l = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; l + 16 <= lanes; l += 16) Vector512.Store(Vector512.Load(s + l), d + l);
+            for (; l < lanes; l++) d[l] = s[l];
+            for (; l < width; l++) d[l] = 0f;
+        }
+    }
+
+    /// Reads `rows` (≤ 8; missing rows read as zero) rows of 8 floats at src + r·ld and writes their
+    /// transpose: 8 rows of 8 floats at dst + q·ldd, in ascending q (so a narrower-than-8 dst row is
+    /// overwritten correctly by the next one).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, int ld, int rows, float* dst, int ldd)
+    {
+        Vector256<float> r0 = default, r1 = default, r2 = default, r3 = default,
+            r4 = default, r5 = default, r6 = default, r7 = default;
+        if (rows == 8)
+        {
+            r0 = Vector256.Load(src); r1 = Vector256.Load(src + ld); r2 = Vector256.Load(src + 2 * (nint)ld); r3 = Vector256.Load(src + 3 * (nint)ld);
+            r4 = Vector256.Load(src + 4 * (nint)ld); r5 = Vector256.Load(src + 5 * (nint)ld);
+            r6 = Vector256.Load(src + 6 * (nint)ld); r7 = Vector256.Load(src + 7 * (nint)ld);
+        }
+        else
+        {
+            if (rows > 0) r0 = Vector256.Load(src);
+            if (rows > 1) r1 = Vector256.Load(src + ld);
+            if (rows > 2) r2 = Vector256.Load(src + 2 * (nint)ld);
+            if (rows > 3) r3 = Vector256.Load(src + 3 * (nint)ld);
+            if (rows > 4) r4 = Vector256.Load(src + 4 * (nint)ld);
+            if (rows > 5) r5 = Vector256.Load(src + 5 * (nint)ld);
+            if (rows > 6) r6 = Vector256.Load(src + 6 * (nint)ld);
+        }
+        // Interleave pairs of rows, then pairs of pairs within 128-bit lanes, then swap 128-bit halves.
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Vector256.Store(Avx.Permute2x128(s0, s4, 0x20), dst);
+        Vector256.Store(Avx.Permute2x128(s1, s5, 0x20), dst + ldd);
+        Vector256.Store(Avx.Permute2x128(s2, s6, 0x20), dst + 2 * (nint)ldd);
+        Vector256.Store(Avx.Permute2x128(s3, s7, 0x20), dst + 3 * (nint)ldd);
+        Vector256.Store(Avx.Permute2x128(s0, s4, 0x31), dst + 4 * (nint)ldd);
+        Vector256.Store(Avx.Permute2x128(s1, s5, 0x31), dst + 5 * (nint)ldd);
+        Vector256.Store(Avx.Permute2x128(s2, s6, 0x31), dst + 6 * (nint)ldd);
+        Vector256.Store(Avx.Permute2x128(s3, s7, 0x31), dst + 7 * (nint)ldd);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace TargetProp.Runtime.Data;
+
+/// A data file that is not what it should be: the message names the file, what was expected and what was found.
+public sealed class DataFormatException : Exception
+{
+    /// The file (or, for the bundled set, "bundled:<file>") that is malformed.
+    public string Path { get; }
+
+    public DataFormatException(string path, string problem) : base($"{path}: {problem}") => Path = path;
+
+    public DataFormatException(string path, string problem, Exception innerException)
+        : base($"{path}: {problem}", innerException) => Path = path;
+}
+
+/// A named data set that could not be found: the message lists the places looked in and how to get the files.
+public sealed class DataNotFoundException : Exception
+{
+    /// The name or folder that was asked for.
+    public string Name { get; }
+
+    /// Every folder looked in, in the order they were tried.
+    public IReadOnlyList<string> Searched { get; }
+
+    public DataNotFoundException(string name, IReadOnlyList<string> searched, string message) : base(message)
+    {
+        Name = name;
+        Searched = searched;
+    }
+}
+
+/// Cold throw helpers for the data readers, so the callers' loops stay small.
+internal static class DataErrors
+{
+    [DoesNotReturn]
+    public static void Format(string path, string problem) => throw new DataFormatException(path, problem);
+
+    [DoesNotReturn]
+    public static void Format(string path, string problem, Exception inner) => throw new DataFormatException(path, problem, inner);
+
+    [DoesNotReturn]
+    public static void Truncated(string path, string part, long expected, long found) =>
+        throw new DataFormatException(path, $"the file is truncated: expected {expected:N0} bytes of {part}, found {found:N0}.");
+}

@@ -1,0 +1,59 @@
+namespace TargetProp.Runtime.Data;
+
+/// Examples as float32 rows scaled to [0,1] (pixel/255), labels 0..classes-1.
+/// TrainX is [TrainCount × Features] row-major, TrainY has TrainCount labels; likewise for the test split.
+public sealed class DataSet
+{
+    public string Name { get; }
+    /// The folder the files came from, or "bundled".
+    public string Source { get; }
+    public int Features { get; }
+    public int Classes { get; }
+    public float[] TrainX { get; }
+    public int[] TrainY { get; }
+    public int TrainCount => TrainY.Length;
+    public float[] TestX { get; }
+    public int[] TestY { get; }
+    public int TestCount => TestY.Length;
+
+    /// Checks that each X holds count × features values and every label is in 0..classes-1.
+    public DataSet(string name, string source, int features, int classes, float[] trainX, int[] trainY, float[] testX, int[] testY)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(features);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
+        CheckSplit("train", features, classes, trainX, trainY);
+        CheckSplit("test", features, classes, testX, testY);
+        (Name, Source, Features, Classes) = (name, source, features, classes);
+        (TrainX, TrainY, TestX, TestY) = (trainX, trainY, testX, testY);
+    }
+
+    /// A prefix slice, for --limit-train style runs: the first trainCount training and first testCount test examples
+    /// (1 ≤ trainCount ≤ TrainCount, 0 ≤ testCount ≤ TestCount). The arrays are copies.
+    public DataSet Take(int trainCount, int testCount)
+    {
+        if (trainCount < 1 || trainCount > TrainCount)
+            throw new ArgumentOutOfRangeException(nameof(trainCount), trainCount,
+                $"{Name} has {TrainCount:N0} training examples; trainCount must be 1 to {TrainCount}, got {trainCount}.");
+        if (testCount < 0 || testCount > TestCount)
+            throw new ArgumentOutOfRangeException(nameof(testCount), testCount,
+                $"{Name} has {TestCount:N0} test examples; testCount must be 0 to {TestCount}, got {testCount}.");
+        return new DataSet(Name, Source, Features, Classes,
+            TrainX[..(trainCount * Features)], TrainY[..trainCount], TestX[..(testCount * Features)], TestY[..testCount]);
+    }
+
+    public override string ToString() =>
+        $"{Name} ({Source}): {TrainCount:N0} train, {TestCount:N0} test, {Features} features, {Classes} classes";
+
+    private static void CheckSplit(string split, int features, int classes, float[] x, int[] y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if ((long)y.Length * features != x.Length)
+            throw new ArgumentException($"The {split} split has {y.Length} labels × {features} features = {(long)y.Length * features} values expected in X, found {x.Length}.");
+        for (int i = 0; i < y.Length; i++)
+            if ((uint)y[i] >= (uint)classes)
+                throw new ArgumentException($"The {split} label at {i} is {y[i]}; expected 0 to {classes - 1}.");
+    }
+}

@@ -1,0 +1,42 @@
+using System.Numerics;
+
+namespace TargetProp.Runtime.Optim;
+
+/// RMSprop (Tieleman & Hinton 2012), ε outside the root as in PyTorch:
+///     s ← ρs + (1−ρ)g²;  p ← p − lr·g/(√s + ε)
+/// State slot: s.
+public sealed class RmsProp(float learningRate, float decay = 0.9f, float epsilon = 1e-8f) : Optimiser
+{
+    private const string Owner = "rmsProp";
+    public float LearningRate { get; } = CheckLearningRate(Owner, learningRate);
+    public float Decay { get; } = CheckFraction(Owner, decay);
+    public float Epsilon { get; } = CheckEpsilon(Owner, epsilon);
+
+    public override int StateSlots => 1;
+
+    public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step)
+    {
+        CheckStep(p, g, state, step);
+        StepDriver.Run(new Op(LearningRate, Decay, Epsilon), p, g, state);
+    }
+
+    public override string ToString() => $"{Owner} {Show(LearningRate)} (decay {Show(Decay)}, eps {Show(Epsilon)})";
+
+    private readonly struct Op(float lr, float rho, float eps) : IStepOperator
+    {
+        private readonly float _oneMinusRho = 1 - rho;
+        public static int Slots => 1;
+
+        public float Invoke(float g, ref float s, ref float unused1, ref float unused2)
+        {
+            s = rho * s + _oneMinusRho * (g * g);
+            return -(lr * g) / (MathF.Sqrt(s) + eps);
+        }
+
+        public Vector<float> Invoke(Vector<float> g, ref Vector<float> s, ref Vector<float> unused1, ref Vector<float> unused2)
+        {
+            s = rho * s + _oneMinusRho * (g * g);
+            return -(lr * g) / (Vector.SquareRoot(s) + new Vector<float>(eps));
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace TargetProp.Runtime.Optim;
+
+/// Stochastic gradient descent with (heavy-ball) momentum:
+///     v ← μv − lr·g;  p ← p + v
+/// State slot: v; with momentum 0 (plain SGD, p ← p − lr·g) there is no state and the step is one TensorPrimitives.MultiplyAdd.
+public sealed class SgdMomentum(float learningRate, float momentum = 0.9f) : Optimiser
+{
+    private const string Owner = "sgdMomentum";
+    public float LearningRate { get; } = CheckLearningRate(Owner, learningRate);
+    public float Momentum { get; } = CheckFraction(Owner, momentum);
+
+    public override int StateSlots => Momentum == 0 ? 0 : 1;
+
+    public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step)
+    {
+        CheckStep(p, g, state, step);
+        if (Momentum == 0)
+            TensorPrimitives.MultiplyAdd(g, -LearningRate, p, p);   // p ← g·(−lr) + p
+        else
+            StepDriver.Run(new Op(LearningRate, Momentum), p, g, state);
+    }
+
+    public override string ToString() => $"{Owner} {Show(LearningRate)} (momentum {Show(Momentum)})";
+
+    private readonly struct Op(float lr, float mu) : IStepOperator
+    {
+        public static int Slots => 1;
+
+        public float Invoke(float g, ref float v, ref float unused1, ref float unused2) => v = mu * v - lr * g;
+
+        public Vector<float> Invoke(Vector<float> g, ref Vector<float> v, ref Vector<float> unused1, ref Vector<float> unused2) =>
+            v = mu * v - lr * g;
+    }
+}

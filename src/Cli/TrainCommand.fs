@@ -37,6 +37,7 @@ let run (args: ParseResults<TrainArgs>) =
         | Some ScheduleArg.Alternating -> Model.schedule Schedule.Alternating m
         | Some ScheduleArg.Parallel -> Model.schedule Schedule.Parallel m
         | None -> m
+    Train.validate config (Train.check model) data
     let out = args.GetResult(Out, Path.Combine("runs", sprintf "%s-%s" rule.Name (System.DateTime.Now.ToString "yyyyMMdd-HHmmss")))
     let jsonl = Path.Combine(out, "metrics.jsonl")
     let csv = Path.Combine(out, "metrics.csv")
@@ -52,8 +53,7 @@ let run (args: ParseResults<TrainArgs>) =
     let onEpoch (e: EpochMetrics) =
         Report.append jsonl (Report.jsonLine rule.Name data.Name config e)
         Report.append csv (Report.csvLine e)
-        printfn "epoch %3d/%d  train loss %.4f  train error %6.2f %%  test error %6.2f %%  %.2f s"
-            e.Epoch config.Epochs e.TrainLoss (100.0 * e.TrainError) (100.0 * e.TestError) e.Seconds
+        printfn "%s" (Report.epochLine config.Epochs e)
     let run = Train.runWith onEpoch config model data
     let table = Table().AddColumns("epoch", "train loss", "train error", "test error", "seconds")
     for e in run.Epochs do

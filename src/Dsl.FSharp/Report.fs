@@ -24,6 +24,11 @@ module Report =
                batch = c.Batch |},
             options)
 
+    /// One epoch as a progress line.
+    let epochLine (epochs: int) (e: EpochMetrics) =
+        sprintf "epoch %3d/%d  train loss %.4f  train error %6.2f %%  test error %6.2f %%  %.2f s"
+            e.Epoch epochs e.TrainLoss (100.0 * e.TrainError) (100.0 * e.TestError) e.Seconds
+
     let csvHeader = "epoch,train_loss,train_error,test_error,seconds"
 
     let csvLine (e: EpochMetrics) =

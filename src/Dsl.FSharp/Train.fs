@@ -40,7 +40,8 @@ module Train =
 
     let private fail fmt = Printf.kprintf (fun s -> raise (TrainingException s)) fmt
 
-    let private validate (c: TrainConfig) (m: Model) (d: DataSet) =
+    /// Refuses settings and data that cannot train the model, with a message saying what to change.
+    let validate (c: TrainConfig) (m: Model) (d: DataSet) =
         if c.Epochs < 1 then fail "epochs = %d: train for at least 1 epoch" c.Epochs
         if c.Batch < 1 then fail "batch = %d: use a batch of at least 1 example" c.Batch
         if c.Threads < 1 then fail "threads = %d: use at least 1 thread" c.Threads
@@ -73,11 +74,14 @@ module Train =
             ex.Run phase
             start <- start + rows
 
-    /// Compiles the model (raising ModelException with every error if it has any).
-    let compile (batch: int) (m: Model) : Compiled =
+    /// The model, or a ModelException listing every error in it.
+    let check (m: Model) : Model =
         match Check.run m with
-        | Ok m -> Lower.compile batch m
+        | Ok m -> m
         | Error errors -> raise (ModelException errors)
+
+    /// Compiles the model (raising ModelException with every error if it has any).
+    let compile (batch: int) (m: Model) : Compiled = Lower.compile batch (check m)
 
     /// Trains the model from parameters drawn from the seed, calling onEpoch after each epoch.
     let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =

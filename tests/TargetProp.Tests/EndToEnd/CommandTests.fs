@@ -1,0 +1,68 @@
+/// The tprop command and the example scripts, run as a user runs them (needs `dotnet build -c Release` first, as CI does).
+module TargetProp.Tests.EndToEnd.CommandTests
+
+open System.IO
+open System.Diagnostics
+open System.Text.Json
+open Expecto
+
+/// The repository root: the folder holding TargetProp.Dsl.sln above the test program.
+let root =
+    let rec up (d: DirectoryInfo) =
+        if isNull d then failwith "TargetProp.Dsl.sln not found above the test program"
+        elif File.Exists(Path.Combine(d.FullName, "TargetProp.Dsl.sln")) then d.FullName
+        else up d.Parent
+    up (DirectoryInfo System.AppContext.BaseDirectory)
+
+/// Runs dotnet with arguments in the root folder; returns exit code, stdout and stderr.
+let dotnet (args: string list) =
+    let info = ProcessStartInfo("dotnet", args, WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true)
+    use p = Process.Start info
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEnd()
+    p.WaitForExit()
+    p.ExitCode, out.Result, err
+
+let private tprop (args: string list) =
+    dotnet (Path.Combine(root, "src", "Cli", "bin", "Release", "net10.0", "tprop.dll") :: args)
+
+[<Tests>]
+let tests =
+    testSequenced <| testList "EndToEnd.Commands" [
+        test "tprop train writes one JSON object per epoch with the documented fields" {
+            let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-%d" (System.Random().Next()))
+            let code, stdout, stderr = tprop [ "train"; "--rule"; "dtp"; "--epochs"; "2"; "--limit-train"; "1000"; "--out"; out ]
+            Expect.equal code 0 (stdout + stderr)
+            let lines = File.ReadAllLines(Path.Combine(out, "metrics.jsonl"))
+            Expect.equal lines.Length 2 "two epochs"
+            for i, line in Array.indexed lines do
+                let o = JsonDocument.Parse(line).RootElement
+                Expect.equal (o.GetProperty("epoch").GetInt32()) (i + 1) "epoch"
+                for field in [ "train_loss"; "train_error"; "test_error"; "seconds" ] do
+                    let v = o.GetProperty(field).GetDouble()
+                    Expect.isTrue (System.Double.IsFinite v && v >= 0.0) field
+                Expect.isLessThanOrEqual (o.GetProperty("test_error").GetDouble()) 1.0 "error is a fraction"
+            Expect.stringContains stdout "epoch   2/2" "a progress line per epoch"
+            let code2, _, stderr2 = tprop [ "train"; "--epochs"; "1"; "--out"; out ]
+            Expect.equal code2 2 "refuses to overwrite a run"
+            Expect.stringContains stderr2 "already holds a run's metrics.jsonl" "says why"
+            Expect.equal (File.ReadAllLines(Path.Combine(out, "metrics.jsonl")).Length) 2 "the earlier run is kept"
+            Directory.Delete(out, true)
+        }
+        test "tprop reports a user's mistake in one line, without a stack trace" {
+            for args, expected in
+                [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"
+                  [ "train"; "--data"; "/nonexistent/folder" ], "/nonexistent/folder"
+                  [ "train"; "--epochs"; "0"; "--out"; Path.GetTempPath() + "tprop-never" ], "epochs = 0" ] do
+                let code, _, stderr = tprop args
+                Expect.equal code 2 (sprintf "%A exit code" args)
+                Expect.stringContains stderr expected (sprintf "%A message" args)
+                Expect.isFalse (stderr.Contains "   at ") "no stack trace"
+        }
+        test "examples/quickstart.fsx runs and prints the model before training" {
+            let code, stdout, stderr = dotnet [ "fsi"; "examples/quickstart.fsx" ]
+            Expect.equal code 0 (stdout + stderr)
+            Expect.stringContains stdout "input 784 >> dense 240 tanh ×3 >> dense 10 softmax" "the model, printed"
+            Expect.stringContains stdout "test error after 3 epochs" "trained"
+        }
+    ]

@@ -84,7 +84,7 @@ let tests =
                   "0 dimensions", [| 0uy; 0uy; 8uy; 0uy |], "dimension count: expected 1 to 4, found 0"
                   "5 dimensions", idxBytes [ 1; 1; 1; 1; 1 ] [| 0uy |], "dimension count: expected 1 to 4, found 5"
                   "a zero dimension", idxBytes [ 2; 0 ] [||], "dimension 1 has size 0" ] do
-                test $"{what} is a DataFormatException naming the file" {
+                test $"{what}: a DataFormatException naming the file" {
                     use dir = new TempDir()
                     let path = dir.File "file-idx-ubyte"
                     File.WriteAllBytes(path, bytes)

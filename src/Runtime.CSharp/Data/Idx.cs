@@ -20,6 +20,7 @@ public static class Idx
     /// Reads an IDX file, gzip-compressed (detected by the 1f 8b magic, not by the extension) or raw. Checks: the two zero bytes,
     /// element type 0x08 (unsigned byte), dimension count 1..4, dims > 0, and that the data length equals the product of dims
     /// exactly (truncated or trailing bytes are errors, and a corrupt gzip stream is a DataFormatException, not a raw InvalidDataException).
+    /// A missing file is a DataNotFoundException.
     public static IdxArray Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

@@ -15,35 +15,32 @@ public sealed class Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0
 
     public override int StateSlots => 2;
 
-    public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step)
-    {
-        CheckStep(p, g, state, step);
-        // The corrections 1/(1−βᵗ) are computed once per step, in double (βᵗ underflows gracefully to 0 for large t).
-        float c1 = (float)(1 / (1 - Math.Pow(Beta1, step)));
-        float c2 = (float)(1 / (1 - Math.Pow(Beta2, step)));
-        StepDriver.Run(new Op(LearningRate, Beta1, Beta2, Epsilon, c1, c2), p, g, state);
-    }
+    public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step) =>
+        Run(new Op(LearningRate, Beta1, Beta2, Epsilon, step), p, g, state, step);
 
     public override string ToString() =>
         $"{Owner} {Show(LearningRate)} (beta1 {Show(Beta1)}, beta2 {Show(Beta2)}, eps {Show(Epsilon)})";
 
-    private readonly struct Op(float lr, float b1, float b2, float eps, float c1, float c2) : IStepOperator
+    private readonly struct Op(float lr, float b1, float b2, float eps, long t) : IStepOperator
     {
         private readonly float _oneMinusB1 = 1 - b1, _oneMinusB2 = 1 - b2;
+        // The bias corrections 1/(1−βᵗ), once per step in double (βᵗ underflows gracefully to 0 for large t; t ≥ 1 is checked
+        // before any element is touched, and t < 1 only makes these infinite, never throws).
+        private readonly float _c1 = (float)(1 / (1 - Math.Pow(b1, t))), _c2 = (float)(1 / (1 - Math.Pow(b2, t)));
         public static int Slots => 2;
 
         public float Invoke(float g, ref float m, ref float u, ref float unused)
         {
             m = b1 * m + _oneMinusB1 * g;
             u = b2 * u + _oneMinusB2 * (g * g);
-            return -(lr * (m * c1)) / (MathF.Sqrt(u * c2) + eps);
+            return -(lr * (m * _c1)) / (MathF.Sqrt(u * _c2) + eps);
         }
 
         public Vector<float> Invoke(Vector<float> g, ref Vector<float> m, ref Vector<float> u, ref Vector<float> unused)
         {
             m = b1 * m + _oneMinusB1 * g;
             u = b2 * u + _oneMinusB2 * (g * g);
-            return -(lr * (m * c1)) / (Vector.SquareRoot(u * c2) + new Vector<float>(eps));
+            return -(lr * (m * _c1)) / (Vector.SquareRoot(u * _c2) + new Vector<float>(eps));
         }
     }
 }

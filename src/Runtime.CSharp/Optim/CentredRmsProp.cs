@@ -15,11 +15,8 @@ public sealed class CentredRmsProp(float learningRate, float decay = 0.95f, floa
 
     public override int StateSlots => 3;
 
-    public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step)
-    {
-        CheckStep(p, g, state, step);
-        StepDriver.Run(new Op(LearningRate, Decay, Momentum, Epsilon), p, g, state);
-    }
+    public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step) =>
+        Run(new Op(LearningRate, Decay, Momentum, Epsilon), p, g, state, step);
 
     public override string ToString() =>
         $"{Owner} {Show(LearningRate)} (decay {Show(Decay)}, momentum {Show(Momentum)}, eps {Show(Epsilon)})";

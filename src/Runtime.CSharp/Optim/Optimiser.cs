@@ -16,11 +16,22 @@ public abstract class Optimiser
     /// zero-initialised by the caller; step counts from 1 (Adam's bias correction).
     public abstract void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step);
 
-    /// The checks every Step makes before its loop.
+    /// A Step: the checks, then one fused pass of the optimiser's element update.
+    private protected void Run<TOp>(in TOp op, Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step)
+        where TOp : struct, IStepOperator
+    {
+        CheckStep(p, g, state, step);
+        StepDriver.Run(op, p, g, state);
+    }
+
+    /// The checks every Step makes before its loop: lengths, step ≥ 1, and no overlap (p and g may be the same span, though
+    /// that is rarely meant; the state shares memory with neither).
     private protected void CheckStep(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step)
     {
         if (g.Length != p.Length || state.Length != (long)StateSlots * p.Length || step < 1)
             OptimErrors.BadStep(this, p.Length, g.Length, state.Length, step);
+        if ((p.Overlaps(g, out int shift) && shift != 0) || p.Overlaps(state) || g.Overlaps(state))
+            OptimErrors.Overlap(this);
     }
 
     // Settings checks for the constructors: each returns its value, so a primary constructor can check as it stores.
@@ -93,7 +104,7 @@ internal static class StepDriver
     }
 }
 
-/// Cold throw helpers for the optimisers and the noise kernels.
+/// Cold throw helpers for the optimisers.
 internal static class OptimErrors
 {
     [DoesNotReturn]
@@ -111,4 +122,8 @@ internal static class OptimErrors
                 $"{o}: the state has {state} elements; it must hold {o.StateSlots} slots × {p} parameters = {(long)o.StateSlots * p}.", nameof(state));
         throw new ArgumentOutOfRangeException(nameof(step), step, $"{o}: step counts from 1; got {step}.");
     }
+
+    [DoesNotReturn]
+    public static void Overlap(Optimiser o) =>
+        throw new ArgumentException($"{o}: the parameters, gradient and state overlap in memory; give each its own buffer.", "state");
 }

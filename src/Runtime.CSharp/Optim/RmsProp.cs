@@ -14,11 +14,8 @@ public sealed class RmsProp(float learningRate, float decay = 0.9f, float epsilo
 
     public override int StateSlots => 1;
 
-    public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step)
-    {
-        CheckStep(p, g, state, step);
-        StepDriver.Run(new Op(LearningRate, Decay, Epsilon), p, g, state);
-    }
+    public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step) =>
+        Run(new Op(LearningRate, Decay, Epsilon), p, g, state, step);
 
     public override string ToString() => $"{Owner} {Show(LearningRate)} (decay {Show(Decay)}, eps {Show(Epsilon)})";
 

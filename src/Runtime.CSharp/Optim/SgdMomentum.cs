@@ -20,7 +20,7 @@ public sealed class SgdMomentum(float learningRate, float momentum = 0.9f) : Opt
         if (Momentum == 0)
             TensorPrimitives.MultiplyAdd(g, -LearningRate, p, p);   // p ← g·(−lr) + p
         else
-            StepDriver.Run(new Op(LearningRate, Momentum), p, g, state);
+            StepDriver.Run(new Op(LearningRate, Momentum), p, g, state);   // checked above
     }
 
     public override string ToString() => $"{Owner} {Show(LearningRate)} (momentum {Show(Momentum)})";

@@ -69,55 +69,27 @@ let tests =
                     Expect.sequenceEqual a.Data data "data"
                 }
 
-            test "a truncated file names the file and says it is truncated" {
-                use dir = new TempDir()
-                let path = dir.File "short-idx1-ubyte"
-                File.WriteAllBytes(path, idxBytes [ 10 ] (Array.zeroCreate 7))
-                expectFormatError path "truncated" (fun () -> Idx.Read path)
-            }
-            test "a truncated gzip file is a DataFormatException" {
-                use dir = new TempDir()
-                let path = dir.File "short.gz"
-                let whole = gzip (idxBytes [ 1000 ] (Array.init 1000 byte))
-                File.WriteAllBytes(path, whole[.. whole.Length / 2])
-                expectFormatError path "" (fun () -> Idx.Read path)
-            }
-            test "trailing bytes are an error" {
-                use dir = new TempDir()
-                let path = dir.File "long"
-                File.WriteAllBytes(path, idxBytes [ 4 ] (Array.zeroCreate 5))
-                expectFormatError path "trailing bytes" (fun () -> Idx.Read path)
-            }
-            test "a wrong magic names the file and the bytes found" {
-                use dir = new TempDir()
-                let path = dir.File "not-idx"
-                File.WriteAllBytes(path, [| 0x50uy; 0x4buy; 3uy; 4uy; 0uy; 0uy; 0uy; 1uy; 0uy |])
-                expectFormatError path "expected the magic to start with bytes 00 00, found 50 4b" (fun () -> Idx.Read path)
-            }
-            test "an element type other than unsigned byte is refused" {
-                use dir = new TempDir()
-                let path = dir.File "floats"
-                File.WriteAllBytes(path, [| 0uy; 0uy; 0x0duy; 1uy; 0uy; 0uy; 0uy; 1uy; 0uy; 0uy; 0uy; 0uy |])
-                expectFormatError path "element type" (fun () -> Idx.Read path)
-            }
-            test "a dimension count of 0 or 5 and a zero dimension are refused" {
-                use dir = new TempDir()
-                let path = dir.File "dims"
-                File.WriteAllBytes(path, [| 0uy; 0uy; 8uy; 0uy |])
-                expectFormatError path "dimension count" (fun () -> Idx.Read path)
-                File.WriteAllBytes(path, idxBytes [ 1; 1; 1; 1; 1 ] [| 0uy |])
-                expectFormatError path "dimension count" (fun () -> Idx.Read path)
-                File.WriteAllBytes(path, idxBytes [ 2; 0 ] [||])
-                expectFormatError path "dimension 1 has size 0" (fun () -> Idx.Read path)
-            }
-            test "a corrupt gzip stream is a DataFormatException, not an InvalidDataException" {
-                use dir = new TempDir()
-                let path = dir.File "corrupt.gz"
-                let bytes = gzip (idxBytes [ 100 ] (Array.init 100 byte))
-                for i in 10 .. bytes.Length - 9 do bytes[i] <- 0xffuy
-                File.WriteAllBytes(path, bytes)
-                expectFormatError path "gzip" (fun () -> Idx.Read path)
-            }
+            // Each malformed file raises a DataFormatException whose message names the file and contains the fragment.
+            let wholeGzip = gzip (idxBytes [ 1000 ] (Array.init 1000 byte))
+            let corruptGzip = Array.copy wholeGzip
+            for i in 10 .. corruptGzip.Length - 9 do corruptGzip[i] <- 0xffuy
+            for (what, bytes, fragment) in
+                [ "a truncated file", idxBytes [ 10 ] (Array.zeroCreate 7), "truncated: expected 10 bytes"
+                  "a truncated header", [| 0uy; 0uy; 8uy |], "truncated: expected 4 bytes of IDX header"
+                  "a truncated gzip file", wholeGzip[.. wholeGzip.Length / 2], ""
+                  "a corrupt gzip stream (not an InvalidDataException)", corruptGzip, "gzip"
+                  "trailing bytes", idxBytes [ 4 ] (Array.zeroCreate 5), "trailing bytes"
+                  "a wrong magic", [| 0x50uy; 0x4buy; 3uy; 4uy; 0uy; 0uy; 0uy; 1uy; 0uy |], "expected the magic to start with bytes 00 00, found 50 4b"
+                  "an element type other than unsigned byte", [| 0uy; 0uy; 0x0duy; 1uy; 0uy; 0uy; 0uy; 1uy; 0uy; 0uy; 0uy; 0uy |], "element type: expected 0x08"
+                  "0 dimensions", [| 0uy; 0uy; 8uy; 0uy |], "dimension count: expected 1 to 4, found 0"
+                  "5 dimensions", idxBytes [ 1; 1; 1; 1; 1 ] [| 0uy |], "dimension count: expected 1 to 4, found 5"
+                  "a zero dimension", idxBytes [ 2; 0 ] [||], "dimension 1 has size 0" ] do
+                test $"{what}: a DataFormatException naming the file" {
+                    use dir = new TempDir()
+                    let path = dir.File "file-idx-ubyte"
+                    File.WriteAllBytes(path, bytes)
+                    expectFormatError path fragment (fun () -> Idx.Read path)
+                }
         ]
 
         testList "DataSets.Load" [

@@ -1,6 +1,7 @@
 module TargetProp.Tests.Runtime.NoiseTests
 
 open System
+open System.Runtime.Intrinsics
 open Expecto
 open TargetProp.Runtime
 
@@ -22,13 +23,28 @@ let tests =
         test "Philox4x32-10 known answers (Random123 kat_vectors) through Box–Muller" {
             // counter 0, key 0 → 6627e8d5 e169c58d bc57ac4c 9b00dbd8
             let e0, o0 = boxMuller 0x6627e8d5u 0xe169c58du 0xbc57ac4cu 0x9b00dbd8u
-            Expect.floatClose Accuracy.veryHigh (Noise.StandardNormalAt(0UL, 0L, 0, 0L)) e0 "index 0"
-            Expect.floatClose Accuracy.veryHigh (Noise.StandardNormalAt(0UL, 0L, 0, 1L)) o0 "index 1"
+            Expect.floatClose { absolute = 1e-13; relative = 1e-13 } (Noise.StandardNormalAt(0UL, 0L, 0, 0L)) e0 "index 0"
+            Expect.floatClose { absolute = 1e-13; relative = 1e-13 } (Noise.StandardNormalAt(0UL, 0L, 0, 1L)) o0 "index 1"
             // counter ffffffff ×4, key ffffffff ×2 → 408f276d 41c83b0e a20bc7c6 6d5451fd
             let e1, o1 = boxMuller 0x408f276du 0x41c83b0eu 0xa20bc7c6u 0x6d5451fdu
             let block = 2L * int64 UInt32.MaxValue
-            Expect.floatClose Accuracy.veryHigh (Noise.StandardNormalAt(UInt64.MaxValue, -1L, -1, block)) e1 "all ones, even"
-            Expect.floatClose Accuracy.veryHigh (Noise.StandardNormalAt(UInt64.MaxValue, -1L, -1, block + 1L)) o1 "all ones, odd"
+            Expect.floatClose { absolute = 1e-13; relative = 1e-13 } (Noise.StandardNormalAt(UInt64.MaxValue, -1L, -1, block)) e1 "all ones, even"
+            Expect.floatClose { absolute = 1e-13; relative = 1e-13 } (Noise.StandardNormalAt(UInt64.MaxValue, -1L, -1, block + 1L)) o1 "all ones, odd"
+        }
+
+        test "our ln, sin and cos polynomials match Math's Box–Muller to 1e-13 over 8192 blocks (every quadrant)" {
+            let seed, step, layer = 0x0123456789abcdefUL, 77L, 5
+            let v (x: uint64) = Vector256.Create x
+            for b in 0UL .. 8191UL do
+                let struct (w0, w1, w2, w3) =
+                    Noise.Philox4x32_10(v b, v (uint64 (uint32 layer)), v (uint64 step &&& 0xffffffffUL), v (uint64 step >>> 32),
+                                        uint32 seed, uint32 (seed >>> 32))
+                let word (w: Vector256<uint64>) = uint32 (w.GetElement 0)
+                let even, odd = boxMuller (word w0) (word w1) (word w2) (word w3)
+                let i = 2L * int64 b
+                let e, o = Noise.StandardNormalAt(seed, step, layer, i), Noise.StandardNormalAt(seed, step, layer, i + 1L)
+                if abs (e - even) > 1e-13 || abs (o - odd) > 1e-13 then
+                    failtest $"block {b}: ({e}, {o}) but Math gives ({even}, {odd})"
         }
 
         test "the same key gives the same draw" {

@@ -129,6 +129,10 @@ let tests =
             Expect.throwsT<ArgumentException> (fun () -> step o p (Array.zeroCreate 3) (Array.zeroCreate 8) 1L) "g too short"
             Expect.throwsT<ArgumentException> (fun () -> step o p (Array.zeroCreate 4) (Array.zeroCreate 4) 1L) "state too short"
             Expect.throwsT<ArgumentOutOfRangeException> (fun () -> step o p (Array.zeroCreate 4) (Array.zeroCreate 8) 0L) "step 0"
+            let buffer = Array.zeroCreate 12
+            o.Step(Span(buffer, 0, 4), ReadOnlySpan(Array.zeroCreate 4), Span(buffer, 4, 8), 1L)   // p beside its state is fine
+            Expect.throwsT<ArgumentException> (fun () -> o.Step(Span(buffer, 0, 4), ReadOnlySpan(Array.zeroCreate 4), Span(buffer, 2, 8), 1L)) "p overlaps state"
+            Expect.throwsT<ArgumentException> (fun () -> o.Step(Span p, ReadOnlySpan(buffer, 0, 4), Span(buffer, 3, 8), 1L)) "g overlaps state"
         }
 
         test "100 Steps allocate 0 bytes" {

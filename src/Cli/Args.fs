@@ -32,6 +32,48 @@ type TrainArgs =
             | Out _ -> "folder for metrics.jsonl and metrics.csv (default runs/<rule>-<time>)."
             | Force -> "replace the metrics in an --out folder that already holds a run."
 
+type Trans =
+    | NN
+    | NT
+    | TN
+
+type GemmArgs =
+    | [<Mandatory>] M of int
+    | [<Mandatory>] K of int
+    | [<Mandatory>] N of int
+    | Trans of Trans
+    | Threads of int
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | M _ -> "rows of C."
+            | K _ -> "inner dimension."
+            | N _ -> "columns of C."
+            | Trans _ -> "nn: C = A·B, nt: C = A·Bᵀ, tn: C = Aᵀ·B (default nn)."
+            | Threads _ -> "threads (default 1)."
+
+type EpochArgs =
+    | Rule of name: string
+    | Data of name_or_folder: string
+    | Threads of int
+    | Seed of int
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Rule _ -> "target rule (default dtp)."
+            | Data _ -> "data set (default mnist)."
+            | Threads _ -> "threads (default 1)."
+            | Seed _ -> "seed (default 1)."
+
+type BenchArgs =
+    | [<CliPrefix(CliPrefix.None)>] Gemm of ParseResults<GemmArgs>
+    | [<CliPrefix(CliPrefix.None)>] Epoch of ParseResults<EpochArgs>
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Gemm _ -> "GFLOP/s of one GEMM shape; the last line is gflops=<median>."
+            | Epoch _ -> "one training epoch on Lee et al.'s network, batch 100; the last line is seconds_per_epoch=<s> allocated_bytes_per_step=<n> gflops=<achieved>."
+
 type RulesArgs =
     | [<Hidden>] Unused
     interface IArgParserTemplate with
@@ -41,8 +83,10 @@ type RulesArgs =
 type TpropArgs =
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Rules of ParseResults<RulesArgs>
+    | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Train _ -> "train a model with a target rule and log each epoch."
+            | Bench _ -> "measure speed: a GEMM shape, or a training epoch."
             | Rules _ -> "list the preset rules with their equations."

@@ -24,6 +24,10 @@ let main argv =
         match args.GetSubCommand() with
         | Train a -> TrainCommand.run a
         | Rules _ -> listRules ()
+        | Bench b ->
+            match b.GetSubCommand() with
+            | Gemm g -> BenchCommand.gemm g
+            | Epoch e -> BenchCommand.epoch e
     with
     | :? ArguParseException as e ->
         if e.ErrorCode = ErrorCode.HelpText then (printfn "%s" e.Message; 0) else fail e.Message

@@ -18,30 +18,30 @@ let private mnistHint =
 
 let run (args: ParseResults<TrainArgs>) =
     let rule =
-        match Rules.tryFind (args.GetResult(Rule, "dtp")) with
+        match Rules.tryFind (args.GetResult(TrainArgs.Rule, "dtp")) with
         | Ok r -> r
         | Error message -> raise (TrainingException message)
-    let dataName = args.GetResult(Data, "digits")
+    let dataName = args.GetResult(TrainArgs.Data, "digits")
     let config =
         { Train.defaults with
-            Epochs = args.GetResult(Epochs, Train.defaults.Epochs)
-            Seed = args.GetResult(Seed, Train.defaults.Seed)
-            Threads = args.GetResult(Threads, Train.defaults.Threads)
-            Batch = args.GetResult(Batch, Train.defaults.Batch)
-            LimitTrain = args.TryGetResult Limit_Train }
+            Epochs = args.GetResult(TrainArgs.Epochs, Train.defaults.Epochs)
+            Seed = args.GetResult(TrainArgs.Seed, Train.defaults.Seed)
+            Threads = args.GetResult(TrainArgs.Threads, Train.defaults.Threads)
+            Batch = args.GetResult(TrainArgs.Batch, Train.defaults.Batch)
+            LimitTrain = args.TryGetResult TrainArgs.Limit_Train }
     let data = DataSets.Load dataName
     if dataName = "digits" then printfn "%s" mnistHint
     let model =
         let m = Model.create (network data.Features data.Classes) rule
-        match args.TryGetResult Schedule with
+        match args.TryGetResult TrainArgs.Schedule with
         | Some ScheduleArg.Alternating -> Model.schedule Schedule.Alternating m
         | Some ScheduleArg.Parallel -> Model.schedule Schedule.Parallel m
         | None -> m
     Train.validate config (Train.check model) data
-    let out = args.GetResult(Out, Path.Combine("runs", sprintf "%s-%s" rule.Name (System.DateTime.Now.ToString "yyyyMMdd-HHmmss")))
+    let out = args.GetResult(TrainArgs.Out, Path.Combine("runs", sprintf "%s-%s" rule.Name (System.DateTime.Now.ToString "yyyyMMdd-HHmmss")))
     let jsonl = Path.Combine(out, "metrics.jsonl")
     let csv = Path.Combine(out, "metrics.csv")
-    if File.Exists jsonl && not (args.Contains Force) then
+    if File.Exists jsonl && not (args.Contains TrainArgs.Force) then
         raise (TrainingException(sprintf "%s already holds a run's metrics.jsonl: choose another --out folder, or add --force to replace it" out))
     Directory.CreateDirectory out |> ignore
     // A new run starts its logs afresh; each epoch then appends a complete line.

@@ -80,6 +80,31 @@ module Train =
         | Ok m -> m
         | Error errors -> raise (ModelException errors)
 
+    /// One epoch of updates over the first `count` examples in `order`, by the model's schedule. The tally in the
+    /// executor's context then holds the loss and errors of the forward updates.
+    let epoch (m: Model) (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) =
+        let plan = ex.Plan
+        match m.Schedule with
+        | Alternating ->
+            if Model.trainsFeedback m then pass ex x y order count plan.FeedbackUpdate
+            ex.Context.ResetTally()
+            pass ex x y order count plan.ForwardUpdate
+        | Parallel ->
+            ex.Context.ResetTally()
+            pass ex x y order count (if Model.trainsFeedback m then plan.BothUpdate else plan.ForwardUpdate)
+
+    /// GEMM floating-point operations of one epoch over `count` examples.
+    let epochFlops (m: Model) (plan: Plan) (count: int) =
+        let batches = count / plan.Batch
+        let rest = count % plan.Batch
+        let phases =
+            match m.Schedule, Model.trainsFeedback m with
+            | Alternating, true -> [ plan.FeedbackUpdate; plan.ForwardUpdate ]
+            | Parallel, true -> [ plan.BothUpdate ]
+            | _ -> [ plan.ForwardUpdate ]
+        phases
+        |> List.sumBy (fun ph -> int64 batches * Plan.GemmFlops(ph, plan.Batch) + (if rest > 0 then Plan.GemmFlops(ph, rest) else 0L))
+
     /// Compiles the model (raising ModelException with every error if it has any).
     let compile (batch: int) (m: Model) : Compiled = Lower.compile batch (check m)
 
@@ -96,26 +121,19 @@ module Train =
         let plan = compiled.Plan
         let ctx = ex.Context
         let epochs =
-            [ for epoch in 1 .. c.Epochs do
+            [ for n in 1 .. c.Epochs do
                   shuffle rng order
                   let clock = Stopwatch.StartNew()
-                  match m.Schedule with
-                  | Alternating ->
-                      if Model.trainsFeedback m then pass ex d.TrainX d.TrainY order trainCount plan.FeedbackUpdate
-                      ctx.ResetTally()
-                      pass ex d.TrainX d.TrainY order trainCount plan.ForwardUpdate
-                  | Parallel ->
-                      ctx.ResetTally()
-                      pass ex d.TrainX d.TrainY order trainCount (if Model.trainsFeedback m then plan.BothUpdate else plan.ForwardUpdate)
+                  epoch m ex d.TrainX d.TrainY order trainCount
                   let seconds = clock.Elapsed.TotalSeconds
                   let loss = ctx.LossSum / float ctx.Examples
                   let trainError = float ctx.Errors / float ctx.Examples
                   if not (System.Double.IsFinite loss) then
-                      fail "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top step η = %g." epoch loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Eta
+                      fail "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top step η = %g." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Eta
                   ctx.ResetTally()
                   pass ex d.TestX d.TestY testOrder d.TestCount plan.Predict
                   let e =
-                      { Epoch = epoch
+                      { Epoch = n
                         TrainLoss = loss
                         TrainError = trainError
                         TestError = float ctx.Errors / float ctx.Examples

@@ -5,4 +5,8 @@ namespace TargetProp.Runtime;
 public abstract class Op
 {
     public abstract void Run(StepContext context);
+
+    /// <summary>Floating-point operations of the op's matrix products for a batch of <paramref name="rows"/> rows
+    /// (2·m·n·k per GEMM); element-wise work is not counted. Benchmarks report GFLOP/s from it.</summary>
+    public virtual long GemmFlops(int rows) => 0;
 }

@@ -38,6 +38,14 @@ public sealed class Plan
     public Op[] FeedbackUpdate { get; }
     public Op[] BothUpdate { get; }
 
+    /// <summary>GEMM floating-point operations of one run of a phase on a batch of <paramref name="rows"/> rows.</summary>
+    public static long GemmFlops(Op[] phase, int rows)
+    {
+        long total = 0;
+        foreach (var op in phase) total += op.GemmFlops(rows);
+        return total;
+    }
+
     /// <summary>The plan as text, one op per line under each phase's name.</summary>
     public override string ToString()
     {

@@ -59,6 +59,16 @@ let tests =
                 Expect.stringContains stderr expected (sprintf "%A message" args)
                 Expect.isFalse (stderr.Contains "   at ") "no stack trace"
         }
+        test "tprop bench prints its figures as the last line, in the documented format" {
+            let code, stdout, stderr = tprop [ "bench"; "gemm"; "--m"; "17"; "--k"; "65"; "--n"; "63"; "--trans"; "tn"; "--threads"; "2" ]
+            Expect.equal code 0 stderr
+            let last = stdout.Trim().Split('\n') |> Array.last
+            Expect.isMatch last @"^gflops=\d+\.\d\d$" "gemm"
+            let code, stdout, stderr = tprop [ "bench"; "epoch"; "--rule"; "dtp"; "--data"; "digits"; "--threads"; "2" ]
+            Expect.equal code 0 stderr
+            let last = stdout.Trim().Split('\n') |> Array.last
+            Expect.isMatch last @"^seconds_per_epoch=\d+\.\d{3} allocated_bytes_per_step=\\d+ gflops=\d+\.\d\d$" "epoch"
+        }
         test "examples/quickstart.fsx runs and prints the model before training" {
             let code, stdout, stderr = dotnet [ "fsi"; "examples/quickstart.fsx" ]
             Expect.equal code 0 (stdout + stderr)

@@ -11,6 +11,8 @@ public sealed class DenseOp(MatrixBuffer x, MatrixBuffer w, MatrixBuffer b, Acti
         Activations.BiasActivate(activation, rows, y.Cols, b.All, y.Top(rows));
     }
 
+    public override long GemmFlops(int rows) => 2L * rows * w.Rows * w.Cols;
+
     public override string ToString() =>
         $"{y.Name} = {activation.ToString().ToLowerInvariant()}({x.Name}·{w.Name}ᵀ + {b.Name})";
 }
@@ -26,6 +28,8 @@ public sealed class WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffe
         TargetUpdates.ColumnSums(rows, delta.Cols, delta.Top(rows), gradB.All);
     }
 
+    public override long GemmFlops(int rows) => 2L * rows * gradW.Rows * gradW.Cols;
+
     public override string ToString() => $"{gradW.Name} = {delta.Name}ᵀ·{x.Name}; {gradB.Name} = Σ {delta.Name}";
 }
 
@@ -38,6 +42,8 @@ public sealed class BackwardOp(MatrixBuffer delta, MatrixBuffer w, MatrixBuffer 
         Gemm.Multiply(GemmForm.NN, rows, w.Cols, w.Rows, delta.Top(rows), delta.Cols, w.All, w.Cols, y.Top(rows), y.Cols,
             accumulate: false, context.Pool);
     }
+
+    public override long GemmFlops(int rows) => 2L * rows * w.Rows * w.Cols;
 
     public override string ToString() => $"{y.Name} = {delta.Name}·{w.Name}";
 }

@@ -101,16 +101,19 @@ let private randomCase =
 let tests =
     testList "Runtime.Gemm" [
         testList "edge sizes against Naive" [
-            // All 7³ shapes per form; every third shape has leading dimensions 3 past the row length; both accumulate modes.
+            // All 7³ shapes per form; every third shape has leading dimensions 3 past the row length; both accumulate
+            // modes; and a 2-thread pool gives the same bits as the calling thread alone (M and N splits both occur).
             for form in forms do
                 for m in edgeSizes do
                     test (sprintf "%A m=%d, all n, k" form m) {
+                        use pool = new WorkerPool(2)
                         let mutable idx = 0
                         for n in edgeSizes do
                             for k in edgeSizes do
                                 let x = makeCase (idx + 1000 * m) form m n k (if idx % 3 = 0 then 3 else 0)
                                 agreesWithNaive "edge" false x
                                 agreesWithNaive "edge" true x
+                                if fast pool true x <> fast null true x then failtestf "%O: 2 threads differ from 1" x
                                 idx <- idx + 1
                     }
         ]

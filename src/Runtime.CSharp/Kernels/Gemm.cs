@@ -105,14 +105,15 @@ public static class Gemm
 /// </summary>
 internal sealed unsafe class GemmJob : IParallelWork
 {
-    [ThreadStatic] private static PinnedBuffer? t_packA;   // per worker: one packed 6 × kc panel of A
-
     private readonly PinnedBuffer _packB = new();
+    // Per worker index (not per thread: a late worker's share may run on the caller): one packed 6 × kc panel of A.
+    private PinnedBuffer[] _packA = [];
     private GemmForm _form;
     private int _m, _n, _k, _lda, _ldb, _ldc, _kc, _panels, _nPad;
     private float* _a, _b, _c;
     private bool _accumulate, _splitM, _directA, _directB;
-    private int _units;
+    private int _units;   // work units: micro-panels × column blocks (M split) or panels (N split)
+    private int _next;    // the next unclaimed unit
     // One state per (k-block, panel) of packed B: Unpacked, Packing (claimed by a worker) or Packed.
     private int[] _panelState = [];
     private const int Unpacked = 0, Packing = 1, Packed = 2;
@@ -135,18 +136,28 @@ internal sealed unsafe class GemmJob : IParallelWork
         int states = (k + _kc - 1) / _kc * _panels;
         if (_panelState.Length < states) _panelState = new int[states];
         _panelState.AsSpan(0, states).Clear();
-        _splitM = true;
-        _units = (m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
+        _next = 0;
+        Split(1);
     }
 
     /// Chooses to split C over 6-row micro-panels or over 48-column panels, whichever leaves the largest share smaller.
     public void Split(int workers)
     {
+        if (_packA.Length < workers)
+        {
+            int old = _packA.Length;
+            Array.Resize(ref _packA, workers);
+            for (int w = old; w < workers; w++)
+            {
+                _packA[w] = new PinnedBuffer();
+                _packA[w].Ensure(GemmMicroKernel.MR * Gemm.KC + 16);
+            }
+        }
         int mUnits = (_m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
         long mShare = (long)Math.Min(_m, (mUnits + workers - 1) / workers * GemmMicroKernel.MR) * _n;
         long nShare = (long)Math.Min(_n, (_panels + workers - 1) / workers * GemmMicroKernel.NR) * _m;
         _splitM = mShare <= nShare;
-        _units = _splitM ? mUnits : _panels;
+        _units = _splitM ? mUnits * ((_panels + Gemm.NC / GemmMicroKernel.NR - 1) / (Gemm.NC / GemmMicroKernel.NR)) : _panels;
     }
 
     public void Finish() => _a = _b = _c = null;
@@ -180,32 +191,39 @@ internal sealed unsafe class GemmJob : IParallelWork
         while (Volatile.Read(ref state) != Packed) spin.SpinOnce(sleep1Threshold: -1);
     }
 
-    /// Computes this worker's share of C, packing panels of B on first use. Odd workers walk the panels of a
-    /// block from the last to the first, even ones from the first, so two workers sharing all of B (M split)
-    /// pack disjoint halves of it at the same time.
+    /// Computes tiles of C until none is left, packing panels of B on first use.
+    /// <remarks>
+    /// Work is handed out one unit at a time from a shared counter, so a worker the OS has descheduled
+    /// (on a busy machine) does not hold the others up: they take its units. A unit is a 6-row micro-panel
+    /// across one block of NC columns (M split), or one 48-column panel across all rows (N split); the whole
+    /// k loop of a tile runs inside its unit, so each element is still one FMA chain in ascending p,
+    /// whoever computes it. Odd workers walk the panels of a block from the last to the first, so two
+    /// workers starting together pack disjoint halves of B side by side.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int worker, int workers)
     {
-        const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR;
-        int u0 = worker * _units / workers, u1 = (worker + 1) * _units / workers;
-        int i0 = 0, i1 = _m, jp0 = 0, jp1 = _panels;
-        if (_splitM) (i0, i1) = (u0 * MR, Math.Min(_m, u1 * MR));
-        else (jp0, jp1) = (u0, u1);
-        if (i0 >= i1 || jp0 >= jp1) return;
-
-        var packA = t_packA ??= new PinnedBuffer();
-        packA.Ensure(MR * Gemm.KC + 16);
+        const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR, PanelsPerBlock = Gemm.NC / NR;
+        var packA = _packA[worker];
         float* edge = stackalloc float[MR * NR];   // a partial-vector edge tile goes through here
-        for (int jc = jp0; jc < jp1; jc += Gemm.NC / NR)
+        bool reverse = (worker & 1) != 0;
+        int mUnits = (_m + MR - 1) / MR;
+        for (int u = Interlocked.Increment(ref _next) - 1; u < _units; u = Interlocked.Increment(ref _next) - 1)
         {
-            int jcEnd = Math.Min(jp1, jc + Gemm.NC / NR);
-            for (int p0 = 0; p0 < _k; p0 += _kc)
+            int i0, i1, jp0, jp1;
+            if (_splitM)
             {
-                int kcb = Math.Min(_kc, _k - p0);
-                bool load = _accumulate || p0 > 0;
-                for (int i = i0; i < i1; i += MR)
+                (i0, jp0) = (u % mUnits * MR, u / mUnits * PanelsPerBlock);
+                (i1, jp1) = (Math.Min(_m, i0 + MR), Math.Min(_panels, jp0 + PanelsPerBlock));
+            }
+            else (i0, i1, jp0, jp1) = (0, _m, u, u + 1);
+            for (int i = i0; i < i1; i += MR)
+            {
+                int rows = Math.Min(MR, i1 - i);
+                for (int p0 = 0; p0 < _k; p0 += _kc)
                 {
-                    int rows = Math.Min(MR, i1 - i), aStep = MR;
+                    int kcb = Math.Min(_kc, _k - p0), aStep = MR;
+                    bool load = _accumulate || p0 > 0;
                     float* ap = packA.Pointer;
                     if (_directA && rows == MR)
                     {
@@ -213,14 +231,13 @@ internal sealed unsafe class GemmJob : IParallelWork
                         aStep = _lda;
                     }
                     else GemmPack.A(_form, _a, _lda, i, rows, p0, kcb, ap);
-                    bool reverse = (worker & 1) != 0;
-                    for (int t = jc; t < jcEnd; t++)
+                    for (int t = jp0; t < jp1; t++)
                     {
-                        int jp = reverse ? jc + jcEnd - 1 - t : t;
+                        int jp = reverse ? jp0 + jp1 - 1 - t : t;
                         int j = jp * NR, cols = Math.Min(NR, _n - j), width = Width(jp);
                         float* ct = _c + (nint)i * _ldc + j;
                         bool packed = NeedsPacking(jp);
-                        if (packed && i == i0) EnsurePacked(p0, kcb, jp);
+                        if (packed) EnsurePacked(p0, kcb, jp);
                         float* bp = packed ? PanelB(p0, kcb, jp) : _b + (nint)p0 * _ldb + j;
                         int bStep = packed ? width : _ldb;
                         if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, aStep, bp, bStep, kcb, ct, _ldc, load);

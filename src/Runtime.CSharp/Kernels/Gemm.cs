@@ -7,7 +7,7 @@ namespace TargetProp.Runtime;
 /// Blocking (MR × NR = 6 × 48 tiles, see <see cref="GemmMicroKernel"/>):
 /// <code>
 ///   for each block of NC = 384 columns            (8 panels of B)
-///     for each block of kc ≤ KC = 384 steps       (k split evenly: 784 → 3 × 262, not 384+384+16)
+///     for each block of kc ≤ KC = 384 steps       (k split evenly: 784 → 264+264+256, not 384+384+16)
 ///       for each 6-row micro-panel of A:          pack A (6 × kc, 9 KiB: stays in L1)
 ///         for each 48-column panel of B:          kernel; B panel (kc × 48, 72 KiB) streams from L2
 /// </code>
@@ -122,7 +122,10 @@ internal sealed unsafe class GemmJob : IParallelWork
     {
         (_form, _m, _n, _k, _lda, _ldb, _ldc, _accumulate) = (form, m, n, k, lda, ldb, ldc, accumulate);
         _a = a; _b = b; _c = c;
-        _kc = (k + (k + Gemm.KC - 1) / Gemm.KC - 1) / ((k + Gemm.KC - 1) / Gemm.KC);   // ceil(k / #blocks)
+        // kc = ceil(k / #blocks) rounded up to a multiple of 8 (the 8×8 transposes of packing then have no
+        // scalar tail except in the last block): 784 → 264 + 264 + 256 rather than 384 + 384 + 16.
+        int blocks = (k + Gemm.KC - 1) / Gemm.KC;
+        _kc = Math.Min(Gemm.KC, ((k + blocks - 1) / blocks + 7) & ~7);
         _panels = (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR;
         _nPad = (_panels - 1) * GemmMicroKernel.NR + Width(_panels - 1);
         // op(A) of TN and op(B) of NN/TN already have the panel layout with a stride: a 6-row micro-panel of Aᵀ is

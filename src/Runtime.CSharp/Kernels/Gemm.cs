@@ -14,11 +14,12 @@ namespace TargetProp.Runtime;
 /// The packed block of B (kc × NC ≤ 576 KiB) lives in the 1 MiB L2. Rows outside columns is the point:
 /// the usual order (a 72 KiB B panel held in L1 while A streams) was 5–20 % slower on a 32 KiB L1d.
 /// Operands whose memory already has the panel layout with a stride are read in place, not packed
-/// (B of NN, A of TN; see <see cref="GemmJob"/>). The other panels of B are packed on first use into one
-/// buffer shared by the workers, each panel by whichever worker claims it first.
-/// Each worker computes its share of C: whole 6-row micro-panels (split over M) or whole 48-column
-/// panels (split over N), whichever divides more evenly. K is never split and every element is the same
-/// FMA chain whatever tile holds it, so the result is bit-identical for any number of threads.
+/// (B of NN, A of TN; see <see cref="GemmJob"/>). The other panels of B are packed on first use, by each
+/// worker into its own buffer.
+/// Workers claim units of C one at a time: a 6-row micro-panel across a block of NC columns (split over M)
+/// or a 48-column panel across all rows (split over N), whichever divides more evenly. K is never split
+/// and every element is the same FMA chain whatever tile holds it and whoever computes it, so the result
+/// is bit-identical for any number of threads.
 /// </remarks>
 public static class Gemm
 {
@@ -101,22 +102,20 @@ public static class Gemm
 
 /// <summary>
 /// The state of one GEMM call, reused by every call on its thread: the arguments as pointers (valid only
-/// inside <see cref="Gemm.Multiply"/>, which pins them), the shared packed B, and the split of the work.
+/// inside <see cref="Gemm.Multiply"/>, which pins them), the packing buffers, and the units of work.
 /// </summary>
 internal sealed unsafe class GemmJob : IParallelWork
 {
-    private readonly PinnedBuffer _packB = new();
-    // Per worker index (not per thread: a late worker's share may run on the caller): one packed 6 × kc panel of A.
-    private PinnedBuffer[] _packA = [];
+    // Per worker index (not per thread: a late worker's share may run on the caller): one packed 6 × kc panel
+    // of A, and the panels of B this worker has used, packed on first use with one state per (k-block, panel).
+    private PinnedBuffer[] _packA = [], _packB = [];
+    private bool[][] _panelPacked = [];
     private GemmForm _form;
     private int _m, _n, _k, _lda, _ldb, _ldc, _kc, _panels, _nPad;
     private float* _a, _b, _c;
     private bool _accumulate, _splitM, _directA, _directB;
     private int _units;   // work units: micro-panels × column blocks (M split) or panels (N split)
     private int _next;    // the next unclaimed unit
-    // One state per (k-block, panel) of packed B: Unpacked, Packing (claimed by a worker) or Packed.
-    private int[] _panelState = [];
-    private const int Unpacked = 0, Packing = 1, Packed = 2;
 
     public void Start(GemmForm form, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
@@ -135,10 +134,6 @@ internal sealed unsafe class GemmJob : IParallelWork
         // TN packs B all the same: with A already read in place, a packed B measured up to 7 % faster.
         _directA = form == GemmForm.TN && (lda & 255) != 0;
         _directB = form == GemmForm.NN && (ldb & 255) != 0;
-        _packB.Ensure((long)k * _nPad);
-        int states = (k + _kc - 1) / _kc * _panels;
-        if (_panelState.Length < states) _panelState = new int[states];
-        _panelState.AsSpan(0, states).Clear();
         _next = 0;
         Split(1);
     }
@@ -150,11 +145,22 @@ internal sealed unsafe class GemmJob : IParallelWork
         {
             int old = _packA.Length;
             Array.Resize(ref _packA, workers);
+            Array.Resize(ref _packB, workers);
+            Array.Resize(ref _panelPacked, workers);
             for (int w = old; w < workers; w++)
             {
                 _packA[w] = new PinnedBuffer();
                 _packA[w].Ensure(GemmMicroKernel.MR * Gemm.KC + 16);
+                _packB[w] = new PinnedBuffer();
+                _panelPacked[w] = [];
             }
+        }
+        int states = (_k + _kc - 1) / _kc * _panels;
+        for (int w = 0; w < workers; w++)
+        {
+            _packB[w].Ensure((long)_k * _nPad);
+            if (_panelPacked[w].Length < states) _panelPacked[w] = new bool[states];
+            _panelPacked[w].AsSpan(0, states).Clear();
         }
         int mUnits = (_m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
         long mShare = (long)Math.Min(_m, (mUnits + workers - 1) / workers * GemmMicroKernel.MR) * _n;
@@ -174,24 +180,19 @@ internal sealed unsafe class GemmJob : IParallelWork
     private bool NeedsPacking(int jp) => !_directB || Width(jp) != Math.Min(GemmMicroKernel.NR, _n - jp * GemmMicroKernel.NR);
 
     /// Packed B layout: blocks of kc steps one after another; inside a block, panel jp at kcb·48·jp.
-    private float* PanelB(int p0, int kcb, int jp) => _packB.Pointer + (nint)p0 * _nPad + (nint)kcb * GemmMicroKernel.NR * jp;
+    private float* PanelB(int worker, int p0, int kcb, int jp) =>
+        _packB[worker].Pointer + (nint)p0 * _nPad + (nint)kcb * GemmMicroKernel.NR * jp;
 
-    /// Packs panel jp of the k-block at p0 unless a worker already did. Workers meet panels in opposite orders
-    /// (see <see cref="Run"/>), so with an M split they pack different panels side by side and rarely wait;
-    /// there is no separate packing phase and no barrier. Which worker packs a panel does not change its bytes.
-    private void EnsurePacked(int p0, int kcb, int jp)
+    /// Packs panel jp of the k-block at p0 into this worker's own buffer, unless it did so earlier in this call.
+    /// Workers sharing all of B (M split) each pack it: the copy costs less than reading panels another core
+    /// wrote (its cache) and waiting for panels another worker is still packing (2 threads did not scale).
+    private void EnsurePacked(int worker, int p0, int kcb, int jp)
     {
-        ref int state = ref _panelState[p0 / _kc * _panels + jp];
-        if (Volatile.Read(ref state) == Packed) return;
-        if (Interlocked.CompareExchange(ref state, Packing, Unpacked) == Unpacked)
-        {
-            int j0 = jp * GemmMicroKernel.NR;
-            GemmPack.B(_form, _b, _ldb, p0, kcb, j0, Math.Min(GemmMicroKernel.NR, _n - j0), Width(jp), PanelB(p0, kcb, jp));
-            Volatile.Write(ref state, Packed);
-            return;
-        }
-        var spin = new SpinWait();
-        while (Volatile.Read(ref state) != Packed) spin.SpinOnce(sleep1Threshold: -1);
+        ref bool packed = ref _panelPacked[worker][p0 / _kc * _panels + jp];
+        if (packed) return;
+        int j0 = jp * GemmMicroKernel.NR;
+        GemmPack.B(_form, _b, _ldb, p0, kcb, j0, Math.Min(GemmMicroKernel.NR, _n - j0), Width(jp), PanelB(worker, p0, kcb, jp));
+        packed = true;
     }
 
     /// Computes tiles of C until none is left, packing panels of B on first use.
@@ -200,8 +201,7 @@ internal sealed unsafe class GemmJob : IParallelWork
     /// (on a busy machine) does not hold the others up: they take its units. A unit is a 6-row micro-panel
     /// across one block of NC columns (M split), or one 48-column panel across all rows (N split); the whole
     /// k loop of a tile runs inside its unit, so each element is still one FMA chain in ascending p,
-    /// whoever computes it. Odd workers walk the panels of a block from the last to the first, so two
-    /// workers starting together pack disjoint halves of B side by side.
+    /// whoever computes it.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int worker, int workers)
@@ -209,7 +209,6 @@ internal sealed unsafe class GemmJob : IParallelWork
         const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR, PanelsPerBlock = Gemm.NC / NR;
         var packA = _packA[worker];
         float* edge = stackalloc float[MR * NR];   // a partial-vector edge tile goes through here
-        bool reverse = (worker & 1) != 0;
         int mUnits = (_m + MR - 1) / MR;
         for (int u = Interlocked.Increment(ref _next) - 1; u < _units; u = Interlocked.Increment(ref _next) - 1)
         {
@@ -234,14 +233,13 @@ internal sealed unsafe class GemmJob : IParallelWork
                         aStep = _lda;
                     }
                     else GemmPack.A(_form, _a, _lda, i, rows, p0, kcb, ap);
-                    for (int t = jp0; t < jp1; t++)
+                    for (int jp = jp0; jp < jp1; jp++)
                     {
-                        int jp = reverse ? jp0 + jp1 - 1 - t : t;
                         int j = jp * NR, cols = Math.Min(NR, _n - j), width = Width(jp);
                         float* ct = _c + (nint)i * _ldc + j;
                         bool packed = NeedsPacking(jp);
-                        if (packed) EnsurePacked(p0, kcb, jp);
-                        float* bp = packed ? PanelB(p0, kcb, jp) : _b + (nint)p0 * _ldb + j;
+                        if (packed) EnsurePacked(worker, p0, kcb, jp);
+                        float* bp = packed ? PanelB(worker, p0, kcb, jp) : _b + (nint)p0 * _ldb + j;
                         int bStep = packed ? width : _ldb;
                         if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, aStep, bp, bStep, kcb, ct, _ldc, load);
                         else EdgeTile(rows, cols, width, ap, aStep, bp, bStep, kcb, ct, load, edge);

@@ -127,9 +127,9 @@ internal sealed unsafe class GemmJob : IParallelWork
         _kc = Math.Min(Gemm.KC, ((k + blocks - 1) / blocks + 7) & ~7);
         _panels = (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR;
         _nPad = (_panels - 1) * GemmMicroKernel.NR + Width(_panels - 1);
-        // op(A) of TN and op(B) of NN/TN already have the panel layout with a stride: a 6-row micro-panel of Aᵀ is
-        // 6 floats per step lda apart, a 48-column panel of B is 48 floats per step ldb apart. The kernel reads those
-        // in place, saving the copy (8-15 % of a network-sized GEMM), unless the stride is a multiple of 1 KiB:
+        // op(A) of TN and op(B) of NN and TN already have the panel layout with a stride: a 6-row micro-panel of Aᵀ
+        // is 6 floats per step lda apart, a 48-column panel of B is 48 floats per step ldb apart. The kernel reads
+        // those in place, saving the copy (about 8 % of the (100×784)·(784×240) NN call), unless the stride is a multiple of 1 KiB:
         // then the kc rows of a panel fall into a few cache sets and thrash L1 and L2 (1024³ NN read in place ran 20–30 % slower).
         // TN packs B all the same: with A already read in place, a packed B measured up to 7 % faster.
         _directA = form == GemmForm.TN && (lda & 255) != 0;
@@ -138,7 +138,8 @@ internal sealed unsafe class GemmJob : IParallelWork
         Split(1);
     }
 
-    /// Chooses to split C over 6-row micro-panels or over 48-column panels, whichever leaves the largest share smaller.
+    /// Sizes the per-worker buffers (allocating only when a pool is larger, or a call bigger, than any before) and
+    /// chooses to split C over 6-row micro-panels or over 48-column panels, whichever leaves the largest share smaller.
     public void Split(int workers)
     {
         if (_packA.Length < workers)
@@ -170,7 +171,6 @@ internal sealed unsafe class GemmJob : IParallelWork
     }
 
     public void Finish() => _a = _b = _c = null;
-
 
     /// Width in floats of packed panel jp: 48, or the last panel's columns rounded up to a Vector512.
     private int Width(int jp) => jp < _panels - 1 ? GemmMicroKernel.NR : (_n - jp * GemmMicroKernel.NR + 15) & ~15;

@@ -114,7 +114,8 @@ internal sealed unsafe class GemmJob : IParallelWork
     private int _m, _n, _k, _lda, _ldb, _ldc, _kc, _panels, _nPad;
     private float* _a, _b, _c;
     private bool _accumulate, _splitM, _directA, _directB;
-    private int _units;   // work units: micro-panels × column blocks (M split) or panels (N split)
+    private int _units;   // work units: groups of micro-panels × column blocks (M split) or panels (N split)
+    private int _groupRows;   // rows per group (a multiple of MR)
     private int _next;    // the next unclaimed unit
 
     public void Start(GemmForm form, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
@@ -167,7 +168,12 @@ internal sealed unsafe class GemmJob : IParallelWork
         long mShare = (long)Math.Min(_m, (mUnits + workers - 1) / workers * GemmMicroKernel.MR) * _n;
         long nShare = (long)Math.Min(_n, (_panels + workers - 1) / workers * GemmMicroKernel.NR) * _m;
         _splitM = mShare <= nShare;
-        _units = _splitM ? mUnits * ((_panels + Gemm.NC / GemmMicroKernel.NR - 1) / (Gemm.NC / GemmMicroKernel.NR)) : _panels;
+        // Alone, a worker takes all rows as one group (the B block stays in L2 for all of them); shared, groups are
+        // small enough for about 8 units per worker, so a late or slow worker leaves little imbalance.
+        int perGroup = workers == 1 ? mUnits : Math.Max(1, mUnits / (8 * workers));
+        _groupRows = perGroup * GemmMicroKernel.MR;
+        int groups = (mUnits + perGroup - 1) / perGroup;
+        _units = _splitM ? groups * ((_panels + Gemm.NC / GemmMicroKernel.NR - 1) / (Gemm.NC / GemmMicroKernel.NR)) : _panels;
     }
 
     public void Finish() => _a = _b = _c = null;
@@ -198,10 +204,11 @@ internal sealed unsafe class GemmJob : IParallelWork
     /// Computes tiles of C until none is left, packing panels of B on first use.
     /// <remarks>
     /// Work is handed out one unit at a time from a shared counter, so a worker the OS has descheduled
-    /// (on a busy machine) does not hold the others up: they take its units. A unit is a 6-row micro-panel
-    /// across one block of NC columns (M split), or one 48-column panel across all rows (N split); the whole
-    /// k loop of a tile runs inside its unit, so each element is still one FMA chain in ascending p,
-    /// whoever computes it.
+    /// (on a busy machine) does not hold the others up: they take its units. A unit is a group of 6-row
+    /// micro-panels across one block of NC columns (M split), or one 48-column panel across all rows
+    /// (N split); the whole k loop of its tiles runs inside the unit, so each element is still one FMA chain
+    /// in ascending p, whoever computes it. Inside a unit the k-block loop is outside the micro-panel loop,
+    /// so a block of B (kc × NC) is reused from L2 by every micro-panel of the group.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int worker, int workers)
@@ -209,23 +216,23 @@ internal sealed unsafe class GemmJob : IParallelWork
         const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR, PanelsPerBlock = Gemm.NC / NR;
         var packA = _packA[worker];
         float* edge = stackalloc float[MR * NR];   // a partial-vector edge tile goes through here
-        int mUnits = (_m + MR - 1) / MR;
+        int groups = (_m + _groupRows - 1) / _groupRows;
         for (int u = Interlocked.Increment(ref _next) - 1; u < _units; u = Interlocked.Increment(ref _next) - 1)
         {
             int i0, i1, jp0, jp1;
             if (_splitM)
             {
-                (i0, jp0) = (u % mUnits * MR, u / mUnits * PanelsPerBlock);
-                (i1, jp1) = (Math.Min(_m, i0 + MR), Math.Min(_panels, jp0 + PanelsPerBlock));
+                (i0, jp0) = (u % groups * _groupRows, u / groups * PanelsPerBlock);
+                (i1, jp1) = (Math.Min(_m, i0 + _groupRows), Math.Min(_panels, jp0 + PanelsPerBlock));
             }
             else (i0, i1, jp0, jp1) = (0, _m, u, u + 1);
-            for (int i = i0; i < i1; i += MR)
+            for (int p0 = 0; p0 < _k; p0 += _kc)
             {
-                int rows = Math.Min(MR, i1 - i);
-                for (int p0 = 0; p0 < _k; p0 += _kc)
+                int kcb = Math.Min(_kc, _k - p0);
+                bool load = _accumulate || p0 > 0;
+                for (int i = i0; i < i1; i += MR)
                 {
-                    int kcb = Math.Min(_kc, _k - p0), aStep = MR;
-                    bool load = _accumulate || p0 > 0;
+                    int rows = Math.Min(MR, i1 - i), aStep = MR;
                     float* ap = packA.Pointer;
                     if (_directA && rows == MR)
                     {

@@ -7,16 +7,19 @@ namespace TargetProp.Runtime;
 /// Blocking (MR × NR = 6 × 48 tiles, see <see cref="GemmMicroKernel"/>):
 /// <code>
 ///   for each block of NC = 384 columns            (8 panels of B)
-///     for each block of kc ≤ KC = 384 steps       (k split evenly: 784 → 3 × 262, not 384+384+16)
+///     for each block of kc ≤ KC = 384 steps       (k split evenly: 784 → 264+264+256, not 384+384+16)
 ///       for each 6-row micro-panel of A:          pack A (6 × kc, 9 KiB: stays in L1)
 ///         for each 48-column panel of B:          kernel; B panel (kc × 48, 72 KiB) streams from L2
 /// </code>
 /// The packed block of B (kc × NC ≤ 576 KiB) lives in the 1 MiB L2. Rows outside columns is the point:
 /// the usual order (a 72 KiB B panel held in L1 while A streams) was 5–20 % slower on a 32 KiB L1d.
-/// B is packed once per call, whole (all k × n), before any kernel runs, by all workers together; then
-/// each worker computes its share of C: whole 6-row micro-panels (split over M) or whole 48-column
-/// panels (split over N), whichever divides more evenly. K is never split and tile boundaries do not
-/// depend on the split, so the result is bit-identical for any number of threads.
+/// Operands whose memory already has the panel layout with a stride are read in place, not packed
+/// (B of NN, A of TN; see <see cref="GemmJob"/>). The other panels of B are packed on first use, by each
+/// worker into its own buffer.
+/// Workers claim units of C one at a time: a 6-row micro-panel across a block of NC columns (split over M)
+/// or a 48-column panel across all rows (split over N), whichever divides more evenly. K is never split
+/// and every element is the same FMA chain whatever tile holds it and whoever computes it, so the result
+/// is bit-identical for any number of threads.
 /// </remarks>
 public static class Gemm
 {
@@ -54,17 +57,11 @@ public static class Gemm
         {
             job.Start(form, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
             int workers = pool?.Threads ?? 1;
-            if (workers == 1 || (long)m * n * k < ParallelThreshold)
-            {
-                job.PackB(0, 1);
-                job.Compute(0, 1);
-            }
+            if (workers == 1 || (long)m * n * k < ParallelThreshold) job.Run(0, 1);
             else
             {
                 job.Split(workers);
-                pool!.Run(job);          // phase 1: pack B
-                job.ComputePhase = true;
-                pool.Run(job);           // phase 2: the tiles
+                pool!.Run(job);
             }
             job.Finish();
         }
@@ -105,100 +102,154 @@ public static class Gemm
 
 /// <summary>
 /// The state of one GEMM call, reused by every call on its thread: the arguments as pointers (valid only
-/// inside <see cref="Gemm.Multiply"/>, which pins them), the shared packed B, and the split of the work.
+/// inside <see cref="Gemm.Multiply"/>, which pins them), the packing buffers, and the units of work.
 /// </summary>
 internal sealed unsafe class GemmJob : IParallelWork
 {
-    [ThreadStatic] private static PinnedBuffer? t_packA;   // per worker: one packed 6 × kc panel of A
-
-    private readonly PinnedBuffer _packB = new();
+    // Per worker index (not per thread: a late worker's share may run on the caller): one packed 6 × kc panel
+    // of A, and the panels of B this worker has used, packed on first use with one state per (k-block, panel).
+    private PinnedBuffer[] _packA = [], _packB = [];
+    private bool[][] _panelPacked = [];
     private GemmForm _form;
     private int _m, _n, _k, _lda, _ldb, _ldc, _kc, _panels, _nPad;
     private float* _a, _b, _c;
-    private bool _accumulate, _splitM;
-    private int _units;
-    public bool ComputePhase;
+    private bool _accumulate, _splitM, _directA, _directB;
+    private int _units;   // work units: groups of micro-panels × column blocks (M split) or panels (N split)
+    private int _groupRows;   // rows per group (a multiple of MR)
+    private int _next;    // the next unclaimed unit
 
     public void Start(GemmForm form, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         (_form, _m, _n, _k, _lda, _ldb, _ldc, _accumulate) = (form, m, n, k, lda, ldb, ldc, accumulate);
         _a = a; _b = b; _c = c;
-        _kc = (k + (k + Gemm.KC - 1) / Gemm.KC - 1) / ((k + Gemm.KC - 1) / Gemm.KC);   // ceil(k / #blocks)
+        // kc = ceil(k / #blocks) rounded up to a multiple of 8 (the 8×8 transposes of packing then have no
+        // scalar tail except in the last block): 784 → 264 + 264 + 256 rather than 384 + 384 + 16.
+        int blocks = (k + Gemm.KC - 1) / Gemm.KC;
+        _kc = Math.Min(Gemm.KC, ((k + blocks - 1) / blocks + 7) & ~7);
         _panels = (n + GemmMicroKernel.NR - 1) / GemmMicroKernel.NR;
         _nPad = (_panels - 1) * GemmMicroKernel.NR + Width(_panels - 1);
-        _packB.Ensure((long)k * _nPad);
-        _splitM = true;
-        _units = (m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
-        ComputePhase = false;
+        // op(A) of TN and op(B) of NN and TN already have the panel layout with a stride: a 6-row micro-panel of Aᵀ
+        // is 6 floats per step lda apart, a 48-column panel of B is 48 floats per step ldb apart. The kernel reads
+        // those in place, saving the copy (about 8 % of the (100×784)·(784×240) NN call), unless the stride is a multiple of 1 KiB:
+        // then the kc rows of a panel fall into a few cache sets and thrash L1 and L2 (1024³ NN read in place ran 20–30 % slower).
+        // TN packs B all the same: with A already read in place, a packed B measured up to 7 % faster.
+        _directA = form == GemmForm.TN && (lda & 255) != 0;
+        _directB = form == GemmForm.NN && (ldb & 255) != 0;
+        _next = 0;
+        Split(1);
     }
 
-    /// Chooses to split C over 6-row micro-panels or over 48-column panels, whichever leaves the largest share smaller.
+    /// Sizes the per-worker buffers (allocating only when a pool is larger, or a call bigger, than any before) and
+    /// chooses to split C over 6-row micro-panels or over 48-column panels, whichever leaves the largest share smaller.
     public void Split(int workers)
     {
+        if (_packA.Length < workers)
+        {
+            int old = _packA.Length;
+            Array.Resize(ref _packA, workers);
+            Array.Resize(ref _packB, workers);
+            Array.Resize(ref _panelPacked, workers);
+            for (int w = old; w < workers; w++)
+            {
+                _packA[w] = new PinnedBuffer();
+                _packA[w].Ensure(GemmMicroKernel.MR * Gemm.KC + 16);
+                _packB[w] = new PinnedBuffer();
+                _panelPacked[w] = [];
+            }
+        }
+        int states = (_k + _kc - 1) / _kc * _panels;
+        for (int w = 0; w < workers; w++)
+        {
+            _packB[w].Ensure((long)_k * _nPad);
+            if (_panelPacked[w].Length < states) _panelPacked[w] = new bool[states];
+            _panelPacked[w].AsSpan(0, states).Clear();
+        }
         int mUnits = (_m + GemmMicroKernel.MR - 1) / GemmMicroKernel.MR;
         long mShare = (long)Math.Min(_m, (mUnits + workers - 1) / workers * GemmMicroKernel.MR) * _n;
         long nShare = (long)Math.Min(_n, (_panels + workers - 1) / workers * GemmMicroKernel.NR) * _m;
         _splitM = mShare <= nShare;
-        _units = _splitM ? mUnits : _panels;
+        // Alone, a worker takes all rows as one group (the B block stays in L2 for all of them); shared, groups are
+        // small enough for about 8 units per worker, so a late or slow worker leaves little imbalance.
+        int perGroup = workers == 1 ? mUnits : Math.Max(1, mUnits / (8 * workers));
+        _groupRows = perGroup * GemmMicroKernel.MR;
+        int groups = (mUnits + perGroup - 1) / perGroup;
+        _units = _splitM ? groups * ((_panels + Gemm.NC / GemmMicroKernel.NR - 1) / (Gemm.NC / GemmMicroKernel.NR)) : _panels;
     }
 
     public void Finish() => _a = _b = _c = null;
 
-    public void Run(int worker, int workers)
-    {
-        if (ComputePhase) Compute(worker, workers);
-        else PackB(worker, workers);
-    }
-
     /// Width in floats of packed panel jp: 48, or the last panel's columns rounded up to a Vector512.
     private int Width(int jp) => jp < _panels - 1 ? GemmMicroKernel.NR : (_n - jp * GemmMicroKernel.NR + 15) & ~15;
 
-    /// Packed B layout: blocks of kc steps one after another; inside a block, panel jp at kcb·48·jp.
-    private float* PanelB(int p0, int kcb, int jp) => _packB.Pointer + (nint)p0 * _nPad + (nint)kcb * GemmMicroKernel.NR * jp;
+    /// Panel jp is packed unless it is read in place; a last panel ending inside a vector is always packed
+    /// (its full-vector loads would run past the end of B's rows).
+    private bool NeedsPacking(int jp) => !_directB || Width(jp) != Math.Min(GemmMicroKernel.NR, _n - jp * GemmMicroKernel.NR);
 
-    /// Packs this worker's share of the (k-block, panel) pairs of B.
-    public void PackB(int worker, int workers)
+    /// Packed B layout: blocks of kc steps one after another; inside a block, panel jp at kcb·48·jp.
+    private float* PanelB(int worker, int p0, int kcb, int jp) =>
+        _packB[worker].Pointer + (nint)p0 * _nPad + (nint)kcb * GemmMicroKernel.NR * jp;
+
+    /// Packs panel jp of the k-block at p0 into this worker's own buffer, unless it did so earlier in this call.
+    /// Workers sharing all of B (M split) each pack it: the copy costs less than reading panels another core
+    /// wrote (its cache) and waiting for panels another worker is still packing (2 threads did not scale).
+    private void EnsurePacked(int worker, int p0, int kcb, int jp)
     {
-        int blocks = (_k + _kc - 1) / _kc, total = blocks * _panels;
-        for (int u = worker * total / workers, end = (worker + 1) * total / workers; u < end; u++)
-        {
-            int p0 = u / _panels * _kc, jp = u % _panels, kcb = Math.Min(_kc, _k - p0), j0 = jp * GemmMicroKernel.NR;
-            GemmPack.B(_form, _b, _ldb, p0, kcb, j0, Math.Min(GemmMicroKernel.NR, _n - j0), Width(jp), PanelB(p0, kcb, jp));
-        }
+        ref bool packed = ref _panelPacked[worker][p0 / _kc * _panels + jp];
+        if (packed) return;
+        int j0 = jp * GemmMicroKernel.NR;
+        GemmPack.B(_form, _b, _ldb, p0, kcb, j0, Math.Min(GemmMicroKernel.NR, _n - j0), Width(jp), PanelB(worker, p0, kcb, jp));
+        packed = true;
     }
 
-    /// Computes this worker's share of C from the packed B.
+    /// Computes tiles of C until none is left, packing panels of B on first use.
+    /// <remarks>
+    /// Work is handed out one unit at a time from a shared counter, so a worker the OS has descheduled
+    /// (on a busy machine) does not hold the others up: they take its units. A unit is a group of 6-row
+    /// micro-panels across one block of NC columns (M split), or one 48-column panel across all rows
+    /// (N split); the whole k loop of its tiles runs inside the unit, so each element is still one FMA chain
+    /// in ascending p, whoever computes it. Inside a unit the k-block loop is outside the micro-panel loop,
+    /// so a block of B (kc × NC) is reused from L2 by every micro-panel of the group.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Compute(int worker, int workers)
+    public void Run(int worker, int workers)
     {
-        const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR;
-        int u0 = worker * _units / workers, u1 = (worker + 1) * _units / workers;
-        int i0 = 0, i1 = _m, jp0 = 0, jp1 = _panels;
-        if (_splitM) (i0, i1) = (u0 * MR, Math.Min(_m, u1 * MR));
-        else (jp0, jp1) = (u0, u1);
-        if (i0 >= i1 || jp0 >= jp1) return;
-
-        var packA = t_packA ??= new PinnedBuffer();
-        packA.Ensure(MR * Gemm.KC + 16);
-        float* ap = packA.Pointer;
+        const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR, PanelsPerBlock = Gemm.NC / NR;
+        var packA = _packA[worker];
         float* edge = stackalloc float[MR * NR];   // a partial-vector edge tile goes through here
-        for (int jc = jp0; jc < jp1; jc += Gemm.NC / NR)
+        int groups = (_m + _groupRows - 1) / _groupRows;
+        for (int u = Interlocked.Increment(ref _next) - 1; u < _units; u = Interlocked.Increment(ref _next) - 1)
         {
-            int jcEnd = Math.Min(jp1, jc + Gemm.NC / NR);
+            int i0, i1, jp0, jp1;
+            if (_splitM)
+            {
+                (i0, jp0) = (u % groups * _groupRows, u / groups * PanelsPerBlock);
+                (i1, jp1) = (Math.Min(_m, i0 + _groupRows), Math.Min(_panels, jp0 + PanelsPerBlock));
+            }
+            else (i0, i1, jp0, jp1) = (0, _m, u, u + 1);
             for (int p0 = 0; p0 < _k; p0 += _kc)
             {
                 int kcb = Math.Min(_kc, _k - p0);
                 bool load = _accumulate || p0 > 0;
                 for (int i = i0; i < i1; i += MR)
                 {
-                    int rows = Math.Min(MR, i1 - i);
-                    GemmPack.A(_form, _a, _lda, i, rows, p0, kcb, ap);
-                    for (int jp = jc; jp < jcEnd; jp++)
+                    int rows = Math.Min(MR, i1 - i), aStep = MR;
+                    float* ap = packA.Pointer;
+                    if (_directA && rows == MR)
+                    {
+                        ap = _a + (nint)p0 * _lda + i;
+                        aStep = _lda;
+                    }
+                    else GemmPack.A(_form, _a, _lda, i, rows, p0, kcb, ap);
+                    for (int jp = jp0; jp < jp1; jp++)
                     {
                         int j = jp * NR, cols = Math.Min(NR, _n - j), width = Width(jp);
-                        float* ct = _c + (nint)i * _ldc + j, bp = PanelB(p0, kcb, jp);
-                        if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, bp, kcb, ct, _ldc, load);
-                        else EdgeTile(rows, cols, width, ap, bp, kcb, ct, load, edge);
+                        float* ct = _c + (nint)i * _ldc + j;
+                        bool packed = NeedsPacking(jp);
+                        if (packed) EnsurePacked(worker, p0, kcb, jp);
+                        float* bp = packed ? PanelB(worker, p0, kcb, jp) : _b + (nint)p0 * _ldb + j;
+                        int bStep = packed ? width : _ldb;
+                        if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, aStep, bp, bStep, kcb, ct, _ldc, load);
+                        else EdgeTile(rows, cols, width, ap, aStep, bp, bStep, kcb, ct, load, edge);
                     }
                 }
             }
@@ -206,29 +257,14 @@ internal sealed unsafe class GemmJob : IParallelWork
     }
 
     /// A tile whose last vector is partial: run the kernel on a copy in `edge` (row stride NR), copy back `cols` columns.
-    private void EdgeTile(int rows, int cols, int width, float* ap, float* bp, int kcb, float* ct, bool load, float* edge)
+    private void EdgeTile(int rows, int cols, int width, float* ap, int aStep, float* bp, int bStep, int kcb, float* ct, bool load, float* edge)
     {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
                 edge[r * GemmMicroKernel.NR + j] = load ? ct[(nint)r * _ldc + j] : 0f;
-        GemmMicroKernel.Tile(rows, width / 16, ap, bp, kcb, edge, GemmMicroKernel.NR, load);
+        GemmMicroKernel.Tile(rows, width / 16, ap, aStep, bp, bStep, kcb, edge, GemmMicroKernel.NR, load);
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
                 ct[(nint)r * _ldc + j] = edge[r * GemmMicroKernel.NR + j];
-    }
-}
-
-/// A float buffer on the pinned object heap, 64-byte aligned, grown (never shrunk) on demand: the
-/// packing buffers are allocated once and reused, so steady-state calls allocate nothing.
-internal sealed unsafe class PinnedBuffer
-{
-    private float[]? _array;
-    public float* Pointer { get; private set; }
-
-    public void Ensure(long floats)
-    {
-        if (_array is not null && _array.Length - 16 >= floats) return;
-        _array = GC.AllocateUninitializedArray<float>(checked((int)floats + 16), pinned: true);
-        Pointer = (float*)(((nint)Unsafe.AsPointer(ref _array[0]) + 63) & ~(nint)63);
     }
 }

@@ -34,49 +34,50 @@ internal static unsafe class GemmMicroKernel
     /// Columns of a full tile (lanes of a full packed B panel): 3 Vector512.
     public const int NR = 48;
 
-    /// C[r, j] = (load ? C[r, j] : 0) + Σ_{p&lt;kc} ap[p·MR + r] · bp[p·16·vecs + j] for r &lt; rows, j &lt; 16·vecs.
-    public static void Tile(int rows, int vecs, float* ap, float* bp, int kc, float* c, int ldc, bool load)
+    /// C[r, j] = (load ? C[r, j] : 0) + Σ_{p&lt;kc} ap[p·aStep + r] · bp[p·bStep + j] for r &lt; rows, j &lt; 16·vecs.
+    /// A packed panel has aStep = MR and bStep = its width; op(A) or op(B) read in place pass their leading dimension.
+    public static void Tile(int rows, int vecs, float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
     {
         if (Vector512.IsHardwareAccelerated)
         {
             switch (vecs)
             {
-                case 3: Rows512<N3>(rows, ap, bp, kc, c, ldc, load); break;
-                case 2: Rows512<N2>(rows, ap, bp, kc, c, ldc, load); break;
-                default: Rows512<N1>(rows, ap, bp, kc, c, ldc, load); break;
+                case 3: Rows512<N3>(rows, ap, aStep, bp, bStep, kc, c, ldc, load); break;
+                case 2: Rows512<N2>(rows, ap, aStep, bp, bStep, kc, c, ldc, load); break;
+                default: Rows512<N1>(rows, ap, aStep, bp, bStep, kc, c, ldc, load); break;
             }
         }
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
             // 6 × 48 would need 36 ymm accumulators: run the panel as 16-column strips of 6 × 16 (12 accumulators).
-            for (int v = 0; v < vecs; v++) Tile256(rows, ap, bp + 16 * v, 16 * vecs, kc, c + 16 * v, ldc, load);
+            for (int v = 0; v < vecs; v++) Tile256(rows, ap, aStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
         }
         else
         {
-            TileScalar(rows, 16 * vecs, ap, bp, kc, c, ldc, load);
+            TileScalar(rows, 16 * vecs, ap, aStep, bp, bStep, kc, c, ldc, load);
         }
     }
 
-    private static void Rows512<TV>(int rows, float* ap, float* bp, int kc, float* c, int ldc, bool load)
+    private static void Rows512<TV>(int rows, float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
         where TV : struct, IConstInt
     {
         switch (rows)
         {
-            case 6: Tile512<N6, TV>(ap, bp, kc, c, ldc, load); break;
-            case 5: Tile512<N5, TV>(ap, bp, kc, c, ldc, load); break;
-            case 4: Tile512<N4, TV>(ap, bp, kc, c, ldc, load); break;
-            case 3: Tile512<N3, TV>(ap, bp, kc, c, ldc, load); break;
-            case 2: Tile512<N2, TV>(ap, bp, kc, c, ldc, load); break;
-            default: Tile512<N1, TV>(ap, bp, kc, c, ldc, load); break;
+            case 6: Tile512<N6, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
+            case 5: Tile512<N5, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
+            case 4: Tile512<N4, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
+            case 3: Tile512<N3, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
+            case 2: Tile512<N2, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
+            default: Tile512<N1, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
         }
     }
 
     /// C[0..R, 0..16V) (+)= Σ_p a_p ⊗ b_p on Vector512: R·V accumulators, c{row}{vector}.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile512<TR, TV>(float* ap, float* bp, int kc, float* c, int ldc, bool load)
+    private static void Tile512<TR, TV>(float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
         where TR : struct, IConstInt where TV : struct, IConstInt
     {
-        int R = TR.Value, V = TV.Value, bStride = 16 * TV.Value;
+        int R = TR.Value, V = TV.Value;
         float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
         Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
@@ -90,7 +91,7 @@ internal static unsafe class GemmMicroKernel
             if (R > 4) { c40 = Vector512.Load(c4); if (V > 1) c41 = Vector512.Load(c4 + 16); if (V > 2) c42 = Vector512.Load(c4 + 32); }
             if (R > 5) { c50 = Vector512.Load(c5); if (V > 1) c51 = Vector512.Load(c5 + 16); if (V > 2) c52 = Vector512.Load(c5 + 32); }
         }
-        for (int p = 0; p < kc; p++, ap += MR, bp += bStride)
+        for (int p = 0; p < kc; p++, ap += aStep, bp += bStep)
         {
             var b0 = Vector512.Load(bp);
             var b1 = V > 1 ? Vector512.Load(bp + 16) : default;
@@ -111,11 +112,12 @@ internal static unsafe class GemmMicroKernel
         if (R > 5) { Vector512.Store(c50, c5); if (V > 1) Vector512.Store(c51, c5 + 16); if (V > 2) Vector512.Store(c52, c5 + 32); }
     }
 
-    /// C[0..rows, 0..16) (+)= Σ_p a_p ⊗ b_p on Vector256 (two vectors per row, 12 accumulators); b rows are bStride apart.
+    /// C[0..rows, 0..16) (+)= Σ_p a_p ⊗ b_p on Vector256 (two vectors per row, 12 accumulators).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile256(int rows, float* ap, float* bp, int bStride, int kc, float* c, int ldc, bool load)
+    private static void Tile256(int rows, float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
     {
-        // Rows past `rows` compute on zero-padded A lanes into registers that are never stored.
+        // Rows past `rows` compute on the zero padding of a packed A panel (edge rows are always packed)
+        // into registers that are never stored.
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         if (load)
@@ -127,7 +129,7 @@ internal static unsafe class GemmMicroKernel
             if (rows > 4) { c40 = Vector256.Load(c + 4 * ldc); c41 = Vector256.Load(c + 4 * ldc + 8); }
             if (rows > 5) { c50 = Vector256.Load(c + 5 * ldc); c51 = Vector256.Load(c + 5 * ldc + 8); }
         }
-        for (int p = 0; p < kc; p++, ap += MR, bp += bStride)
+        for (int p = 0; p < kc; p++, ap += aStep, bp += bStep)
         {
             var b0 = Vector256.Load(bp); var b1 = Vector256.Load(bp + 8);
             var a = Vector256.Create(ap[0]); c00 = Fma.MultiplyAdd(a, b0, c00); c01 = Fma.MultiplyAdd(a, b1, c01);
@@ -145,14 +147,14 @@ internal static unsafe class GemmMicroKernel
         if (rows > 5) { Vector256.Store(c50, c + 5 * ldc); Vector256.Store(c51, c + 5 * ldc + 8); }
     }
 
-    /// C[r, j] (+)= Σ_p ap[p·MR + r]·bp[p·cols + j], one MathF.FusedMultiplyAdd chain per element (same rounding as the vector paths).
-    private static void TileScalar(int rows, int cols, float* ap, float* bp, int kc, float* c, int ldc, bool load)
+    /// C[r, j] (+)= Σ_p ap[p·aStep + r]·bp[p·bStep + j], one MathF.FusedMultiplyAdd chain per element (same rounding as the vector paths).
+    private static void TileScalar(int rows, int cols, float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
     {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
             {
                 float sum = load ? c[(nint)r * ldc + j] : 0f;
-                for (int p = 0; p < kc; p++) sum = MathF.FusedMultiplyAdd(ap[p * MR + r], bp[(nint)p * cols + j], sum);
+                for (int p = 0; p < kc; p++) sum = MathF.FusedMultiplyAdd(ap[(nint)p * aStep + r], bp[(nint)p * bStep + j], sum);
                 c[(nint)r * ldc + j] = sum;
             }
     }

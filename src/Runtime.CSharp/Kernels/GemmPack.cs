@@ -25,8 +25,9 @@ namespace TargetProp.Runtime;
 ///   NT     A[i,p] at i·lda+p: rows   B[j,p] at j·ldb+p: rows
 ///   TN     A[p,i] at p·lda+i: copy   B[p,j] at p·ldb+j: copy
 /// </code>
-/// "rows" panels (a lane is a row of the source) are transposed 8×8 in registers; element-by-element
-/// transposition cost about 15 % of the whole A·Bᵀ.
+/// "rows" panels (a lane is a row of the source) are transposed 8×8 in registers (an earlier C# GEMM on
+/// this machine lost about 15 % of A·Bᵀ to element-by-element packing, per ../shared/baselines/README.md).
+/// Panels that "copy" are read in place by the kernel where possible (see GemmJob.Start).
 /// </remarks>
 internal static unsafe class GemmPack
 {

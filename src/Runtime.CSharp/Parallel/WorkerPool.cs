@@ -19,6 +19,10 @@ public interface IParallelWork
 /// generation counter for a short while after its last job (<see cref="SpinTicks"/>), so back-to-back
 /// calls hand over in well under a microsecond, and only then sleeps on a monitor, so an idle pool does
 /// not burn a core. <see cref="Run"/> allocates nothing.
+/// On a shared machine a worker may not be running when a job is posted. So each worker's share is
+/// claimed with a compare-and-swap: the caller, once done with its own share, claims and runs every share
+/// no worker has started yet, and waits only for shares already under way. A late worker finds its share
+/// taken and goes back to waiting.
 /// </remarks>
 public sealed class WorkerPool : IDisposable
 {
@@ -26,11 +30,14 @@ public sealed class WorkerPool : IDisposable
     // training step (element-wise work), while an idle pool gives its cores back quickly.
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000;
 
+    // The state of one background worker's share of the current job.
+    private const int Posted = 0, Taken = 1, Done = 2, TakenByCaller = 3;
+
     private readonly Thread[] _threads;
+    private readonly int[] _share;   // per background worker (index w - 1): Posted, Taken, Done or TakenByCaller
     private readonly object _gate = new();
     private IParallelWork? _work;
     private int _generation;   // bumped once per Run; workers wait for it to change
-    private int _pending;      // workers other than the caller still running the current job
     private int _sleepers;     // workers blocked in Monitor.Wait
     private volatile bool _disposed;
     private Exception? _failure;
@@ -43,6 +50,8 @@ public sealed class WorkerPool : IDisposable
                 $"A WorkerPool needs at least 1 thread (the caller), but threads = {threads}.");
         Threads = threads;
         _threads = new Thread[threads - 1];
+        _share = new int[threads - 1];
+        Array.Fill(_share, Done);
         for (int i = 0; i < _threads.Length; i++)
         {
             int worker = i + 1;
@@ -55,8 +64,10 @@ public sealed class WorkerPool : IDisposable
     public int Threads { get; }
 
     /// <summary>
-    /// Runs <c>work.Run(w, Threads)</c> for every worker w, worker 0 on the calling thread, and returns when all
-    /// have finished. An exception from any worker is rethrown here. Not reentrant: one Run at a time per pool.
+    /// Calls <c>work.Run(w, Threads)</c> exactly once for every worker w and returns when all calls have finished.
+    /// Worker 0 runs on the calling thread; so does the share of any worker that has not started by the time
+    /// worker 0 is done (work must not depend on which thread runs a share). An exception from any share is
+    /// rethrown here. Not reentrant: one Run at a time per pool.
     /// </summary>
     public void Run(IParallelWork work)
     {
@@ -68,35 +79,43 @@ public sealed class WorkerPool : IDisposable
             return;
         }
         _work = work;
-        Volatile.Write(ref _pending, _threads.Length);
-        // Full fence, paired with the Interlocked.Increment of _sleepers in Wait: either the sleeper sees
+        for (int i = 0; i < _share.Length; i++) Volatile.Write(ref _share[i], Posted);
+        // Full fence, paired with the Interlocked.Increment of _sleepers in WaitForJob: either the sleeper sees
         // the new generation before it sleeps, or we see it asleep and wake it.
         Interlocked.Increment(ref _generation);
         if (Volatile.Read(ref _sleepers) > 0)
             lock (_gate) Monitor.PulseAll(_gate);
 
-        Exception? own = null;
-        try { work.Run(0, Threads); }
-        catch (Exception e) { own = e; }
-
+        RunShare(work, 0);
+        for (int i = 0; i < _share.Length; i++)
+            if (Interlocked.CompareExchange(ref _share[i], TakenByCaller, Posted) == Posted)
+                RunShare(work, i + 1);
         var spin = new SpinWait();
-        while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        for (int i = 0; i < _share.Length; i++)
+            while (Volatile.Read(ref _share[i]) == Taken) spin.SpinOnce(sleep1Threshold: -1);
         _work = null;
-        Exception? failure = own ?? Interlocked.Exchange(ref _failure, null);
-        _failure = null;
+        Exception? failure = Interlocked.Exchange(ref _failure, null);
         if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
+    }
+
+    private void RunShare(IParallelWork work, int worker)
+    {
+        try { work.Run(worker, Threads); }
+        catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
     }
 
     private void WorkerLoop(int worker)
     {
         int seen = Volatile.Read(ref _generation);
+        ref int share = ref _share[worker - 1];
         while (true)
         {
             seen = WaitForJob(seen);
             if (_disposed) return;
-            try { _work!.Run(worker, Threads); }
-            catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
-            Interlocked.Decrement(ref _pending);
+            // Claim this worker's share of whatever job is current; the caller may have run it already.
+            if (Interlocked.CompareExchange(ref share, Taken, Posted) != Posted) continue;
+            RunShare(_work!, worker);
+            Volatile.Write(ref share, Done);
         }
     }
 

@@ -101,16 +101,19 @@ let private randomCase =
 let tests =
     testList "Runtime.Gemm" [
         testList "edge sizes against Naive" [
-            // All 7³ shapes per form; every third shape has leading dimensions 3 past the row length; both accumulate modes.
+            // All 7³ shapes per form; every third shape has leading dimensions 3 past the row length; both accumulate
+            // modes; and a 2-thread pool gives the same bits as the calling thread alone (M and N splits both occur).
             for form in forms do
                 for m in edgeSizes do
                     test (sprintf "%A m=%d, all n, k" form m) {
+                        use pool = new WorkerPool(2)
                         let mutable idx = 0
                         for n in edgeSizes do
                             for k in edgeSizes do
                                 let x = makeCase (idx + 1000 * m) form m n k (if idx % 3 = 0 then 3 else 0)
                                 agreesWithNaive "edge" false x
                                 agreesWithNaive "edge" true x
+                                if fast pool true x <> fast null true x then failtestf "%O: 2 threads differ from 1" x
                                 idx <- idx + 1
                     }
         ]
@@ -160,6 +163,24 @@ let tests =
             let total = allocatedBy (fun () -> GC.GetTotalAllocatedBytes true) 100 (fun () -> runAll pool)
             Expect.equal total 0L "bytes allocated by all threads in 100 two-thread calls per shape"
         }
+
+        testList "WorkerPool" [
+            test "Run calls every worker index exactly once, 2000 times over" {
+                use pool = new WorkerPool(2)
+                let counts = Array.zeroCreate<int> 2
+                let work = { new IParallelWork with member _.Run(w, n) = (if n = 2 then Threading.Interlocked.Increment(&counts.[w]) |> ignore) }
+                for _ in 1 .. 2000 do pool.Run work
+                Expect.equal counts [| 2000; 2000 |] "each index once per Run"
+            }
+            test "an exception in a worker's share is rethrown by Run, and the pool still works" {
+                use pool = new WorkerPool(2)
+                let failing = { new IParallelWork with member _.Run(w, _) = if w = 1 then invalidOp "share 1 failed" }
+                Expect.throwsT<InvalidOperationException> (fun () -> pool.Run failing) "rethrown"
+                let mutable ran = 0
+                pool.Run { new IParallelWork with member _.Run(_, _) = Threading.Interlocked.Increment(&ran) |> ignore }
+                Expect.equal ran 2 "both shares ran after the failure"
+            }
+        ]
 
         testList "invalid arguments" [
             let call form m n k (a: float32[]) lda (b: float32[]) ldb (c: float32[]) ldc () =

@@ -35,6 +35,7 @@ public sealed class WorkerPool : IDisposable
 
     private readonly Thread[] _threads;
     private readonly int[] _share;   // per background worker (index w - 1): Posted, Taken, Done or TakenByCaller
+    private readonly long[] _allocated;   // per background worker: its thread's allocated bytes after its last share
     private readonly object _gate = new();
     private IParallelWork? _work;
     private int _generation;   // bumped once per Run; workers wait for it to change
@@ -51,6 +52,7 @@ public sealed class WorkerPool : IDisposable
         Threads = threads;
         _threads = new Thread[threads - 1];
         _share = new int[threads - 1];
+        _allocated = new long[threads - 1];
         Array.Fill(_share, Done);
         for (int i = 0; i < _threads.Length; i++)
         {
@@ -62,6 +64,19 @@ public sealed class WorkerPool : IDisposable
 
     /// <summary>The number of workers, including the calling thread.</summary>
     public int Threads { get; }
+
+    /// <summary>Bytes allocated so far by the background worker threads, each counted as of the end of its last
+    /// share (GC.GetAllocatedBytesForCurrentThread on that thread): lets a test check that steps allocate nothing on
+    /// any thread that works.</summary>
+    public long WorkerAllocatedBytes
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < _allocated.Length; i++) total += Volatile.Read(ref _allocated[i]);
+            return total;
+        }
+    }
 
     /// <summary>
     /// Calls <c>work.Run(w, Threads)</c> exactly once for every worker w and returns when all calls have finished.
@@ -115,6 +130,7 @@ public sealed class WorkerPool : IDisposable
             // Claim this worker's share of whatever job is current; the caller may have run it already.
             if (Interlocked.CompareExchange(ref share, Taken, Posted) != Posted) continue;
             RunShare(_work!, worker);
+            Volatile.Write(ref _allocated[worker - 1], GC.GetAllocatedBytesForCurrentThread());
             Volatile.Write(ref share, Done);
         }
     }

@@ -35,6 +35,9 @@ public sealed class Executor : IDisposable
         Context.Rows = count;
     }
 
+    /// <summary>Bytes allocated so far by the worker pool's background threads (0 with one thread).</summary>
+    public long WorkerAllocatedBytes => pool?.WorkerAllocatedBytes ?? 0;
+
     public void Run(Op[] phase)
     {
         foreach (var op in phase) op.Run(Context);

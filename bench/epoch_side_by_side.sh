@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# A DTP epoch (Lee et al.'s network, alternating schedule, batch 100, all 60,000 MNIST examples) by tprop and by the
+# PyTorch baseline, in one run, and the ratios the performance issue asks for.
+#   usage: bench/epoch_side_by_side.sh [rule=dtp]    (after dotnet build -c Release; MNIST under TARGETPROP_DATA)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rule=${1:-dtp}
+bash bench/ensure_baselines.sh torch
+data=${TARGETPROP_DATA:-$(pwd)/../shared/data}
+baseline=$(pwd)/../shared/baselines/pytorch_dtp.py
+tprop() { TARGETPROP_DATA=$data dotnet src/Cli/bin/Release/net10.0/tprop.dll bench epoch --rule "$rule" --data mnist --threads "$1" | tail -1 | sed 's/.*seconds_per_epoch=\([0-9.]*\).*/\1/'; }
+torch() { DTP_DATA=$data env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OMP_NUM_THREADS /usr/bin/python3 "$baseline" --algo "$rule" --threads "$1" --blas-threads "$2" --epochs 1 --no-eval | tail -1 | awk '{print $6}'; }
+# Interleaved: ours 1, torch 1/1, ours 2, torch 1/2, twice; the better of each pair counts.
+o1a=$(tprop 1); t11a=$(torch 1 1); o2a=$(tprop 2); t12a=$(torch 1 2)
+o1b=$(tprop 1); t11b=$(torch 1 1); o2b=$(tprop 2); t12b=$(torch 1 2)
+min() { python3 -c "print(min($1, $2))"; }
+o1=$(min "$o1a" "$o1b"); o2=$(min "$o2a" "$o2b"); t11=$(min "$t11a" "$t11b"); t12=$(min "$t12a" "$t12b")
+best=$(min "$t11" "$t12")
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), rule $rule, seconds per 60,000-example epoch (best of 2)"
+echo "| setting | tprop s | PyTorch s | tprop / PyTorch |"
+echo "|---|---|---|---|"
+python3 - "$o1" "$o2" "$t11" "$t12" "$best" <<'PY'
+import sys
+o1, o2, t11, t12, best = map(float, sys.argv[1:])
+print(f"| 1 thread (PyTorch 1 torch / 1 BLAS) | {o1:.2f} | {t11:.2f} | {o1 / t11:.2f} |")
+print(f"| 2 threads (PyTorch 1 torch / 2 BLAS) | {o2:.2f} | {t12:.2f} | {o2 / t12:.2f} |")
+print(f"| 2 threads against PyTorch's best 2-core setting | {o2:.2f} | {best:.2f} | {o2 / best:.2f} |")
+PY

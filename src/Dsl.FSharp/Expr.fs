@@ -111,6 +111,14 @@ module Expr =
         | Add(a, b) | Subtract(a, b) -> usesFeedback a || usesFeedback b
         | Scale(_, x) -> usesFeedback x
 
+    /// Whether e reads the target ĥ_l (otherwise it can be computed before the targets are known).
+    let rec usesTarget (e: Expr) =
+        match e with
+        | Target -> true
+        | Below | Here -> false
+        | G x | Scale(_, x) -> usesTarget x
+        | Add(a, b) | Subtract(a, b) -> usesTarget a || usesTarget b
+
     /// e as a linear combination Σ cᵢ·atomᵢ, where an atom is a term or a g application; equal atoms are merged.
     let linearTerms (e: Expr) : (float * Expr) list =
         let rec go k e =

@@ -97,98 +97,100 @@ module Lower =
             | G x -> sprintf "g%d(%s)" l (label l x)
             | _ -> sprintf "[%O]" e
 
-        // g_l(x) into a fresh buffer.
-        let feedback l (x: MatrixBuffer) name =
-            let y = buf name (width (l - 1))
-            y, DenseOp(x, V.[l], C.[l], act (l - 1), y) :> Op
-
-        // An expression at layer l as ops writing into dst.
-        let rec lowerInto (l: int) (e: Expr) (dst: MatrixBuffer) : Op list =
+        // An expression at layer l as ops writing into dst: (ops that do not read ĥ_l and can run before the targets
+        // are known, ops of the top-down chain).
+        let rec lowerInto (l: int) (e: Expr) (dst: MatrixBuffer) : Op list * Op list =
             let terms =
                 match Expr.linearTerms e with
                 | [] -> [ (0.0, Below) ]
                 | ts -> ts
-            let atom (_, a) : MatrixBuffer * Op list =
+            // g_l(x) into y, with the ops that compute x.
+            let apply x (y: MatrixBuffer) =
+                let xb, (xpre, xchain) = operand l x (label l x)
+                let op = DenseOp(xb, V.[l], C.[l], act (l - 1), y) :> Op
+                if Expr.usesTarget x then xpre, xchain @ [ op ] else xpre @ xchain @ [ op ], []
+            let atom (_, a) : MatrixBuffer * (Op list * Op list) =
                 match a with
-                | Below -> h.[l - 1], []
-                | Here -> h.[l], []
-                | Target -> t.[l], []
+                | Below -> h.[l - 1], ([], [])
+                | Here -> h.[l], ([], [])
+                | Target -> t.[l], ([], [])
                 | G x ->
-                    let xb, xops = operand l x (label l x)
-                    let y, op = feedback l xb (label l a)
-                    y, xops @ [ op ]
+                    let y = buf (label l a) (width (l - 1))
+                    y, apply x y
                 | _ -> failwith "linearTerms returns atoms only"
             match terms with
-            | [ (1.0, G x) ] ->
-                let xb, xops = operand l x (label l x)
-                xops @ [ DenseOp(xb, V.[l], C.[l], act (l - 1), dst) :> Op ]
+            | [ (1.0, G x) ] -> apply x dst
             | _ ->
                 let parts = terms |> List.map atom
-                let ops = parts |> List.collect snd
-                ops @ [ CombineOp(terms |> List.map (fst >> float32) |> Array.ofList, parts |> List.map fst |> Array.ofList, dst) :> Op ]
+                let combine = CombineOp(terms |> List.map (fst >> float32) |> Array.ofList, parts |> List.map fst |> Array.ofList, dst) :> Op
+                parts |> List.collect (snd >> fst), (parts |> List.collect (snd >> snd)) @ [ combine ]
 
         // A plain term is used in place; anything else is computed into a buffer of layer l's width.
-        and operand l (x: Expr) name : MatrixBuffer * Op list =
+        and operand l (x: Expr) name : MatrixBuffer * (Op list * Op list) =
             match x with
-            | Here -> h.[l], []
-            | Target -> t.[l], []
+            | Here -> h.[l], ([], [])
+            | Target -> t.[l], ([], [])
             | _ ->
                 let b = buf name (width l)
                 b, lowerInto l x b
 
-        // Step 3: targets from T down to layer 1.
+        // Step 3: targets from T down to layer 1. What does not read a target (g_l(h_l) in the difference rule) is
+        // computed first, every layer at once; the rest is the top-down chain.
+        let earlyGroups, chainOps =
+            let perLayer =
+                [ for l in T .. -1 .. 2 ->
+                      match m.Rule.Propagation with
+                      | Gradient ->
+                          let e = buf (sprintf "e%d" l) (width l)
+                          let back = buf (sprintf "eW%d" l) (width (l - 1))
+                          [], [ DeltaOp(act l, 1.0f, 0, h.[l], t.[l], e) :> Op
+                                BackwardOp(e, W.[l - 1], back)
+                                AddScaledOp(h.[l - 1], -1.0f, back, t.[l - 1]) ]
+                      | Propagate e -> lowerInto l e t.[l - 1] ]
+            perLayer |> List.map fst |> List.filter (not << List.isEmpty), perLayer |> List.collect snd
         let propagateOps =
-            [ for l in T .. -1 .. 2 do
-                  match m.Rule.Propagation with
-                  | Gradient ->
-                      let e = buf (sprintf "e%d" l) (width l)
-                      let back = buf (sprintf "eW%d" l) (width (l - 1))
-                      yield DeltaOp(act l, 1.0f, 0, h.[l], t.[l], e) :> Op
-                      yield BackwardOp(e, W.[l - 1], back)
-                      yield AddScaledOp(h.[l - 1], -1.0f, back, t.[l - 1])
-                  | Propagate e -> yield! lowerInto l e t.[l - 1] ]
+            (if List.isEmpty earlyGroups then [] else [ ParallelOp(earlyGroups |> List.map Array.ofList |> Array.ofList) :> Op ])
+            @ chainOps
 
-        // Step 4: local losses of layers 1..T.
-        let localOps =
-            [ for l in 1..T do
-                  let d = buf (sprintf "δ%d" l) (width l)
-                  yield DeltaOp(act l, lossScale, batchPower, h.[l], t.[l], d) :> Op
-                  yield WeightGradOp(d, h.[l - 1], gW.[l - 1], gB.[l - 1]) ]
-
+        // Step 4: local losses of layers 1..T, each layer's gradient and update one independent group (with the output
+        // layer's own-gradient update when the top target is at L-1).
         let forwardOptim = runtimeOptimiser m.ForwardOptimiser
-        let forwardStepOps =
-            [ for l in 0 .. L - 1 do
-                  yield OptimOp(W.[l], gW.[l], forwardOptim) :> Op
-                  yield OptimOp(B.[l], gB.[l], forwardOptim) ]
+        let update l = [ OptimOp(W.[l - 1], gW.[l - 1], forwardOptim) :> Op; OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) ]
+        let localGroups =
+            [ for l in 1..T ->
+                  let d = buf (sprintf "δ%d" l) (width l)
+                  [ DeltaOp(act l, lossScale, batchPower, h.[l], t.[l], d) :> Op
+                    WeightGradOp(d, h.[l - 1], gW.[l - 1], gB.[l - 1]) ] @ update l ]
+            @ (if T < L then [ outputGradOps @ update L ] else [])
+        let localOps = [ ParallelOp(localGroups |> List.map Array.ofList |> Array.ofList) :> Op ]
 
-        // Step 5: denoising reconstruction of every trained g_l.
+        // Step 5: denoising reconstruction of every trained g_l, each layer one independent group with its update.
         let sigma =
             match m.Rule.Feedback with
             | Reconstruct s -> float32 s
             | NoFeedback -> 0.0f
-        let feedbackGradOps =
-            if not (Model.trainsFeedback m) then []
-            else
-                NextFeedbackStepOp() :> Op
-                :: [ for l in fb do
-                         let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
-                         let fl = buf (sprintf "f%d(h%d+ε)" l (l - 1)) (width l)
-                         let delta = buf (sprintf "δg%d" l) (width (l - 1))
-                         yield NoiseOp(h.[l - 1], sigma, l, noisy) :> Op
-                         yield DenseOp(noisy, W.[l - 1], B.[l - 1], act l, fl)
-                         let r, gop = feedback l fl (sprintf "g%d(f%d)" l l)
-                         yield gop
-                         yield DeltaOp(act (l - 1), lossScale, batchPower, r, noisy, delta)
-                         yield WeightGradOp(delta, fl, gV.[l], gC.[l]) ]
-        let feedbackStepOps =
+        let feedbackOps =
             if not (Model.trainsFeedback m) then []
             else
                 let o = runtimeOptimiser m.FeedbackOptimiser
-                [ for l in fb do
-                      yield OptimOp(V.[l], gV.[l], o) :> Op
-                      yield OptimOp(C.[l], gC.[l], o) ]
+                let groups =
+                    [| for l in fb ->
+                           let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
+                           let fl = buf (sprintf "f%d(h%d+ε)" l (l - 1)) (width l)
+                           let r = buf (sprintf "g%d(f%d)" l l) (width (l - 1))
+                           let delta = buf (sprintf "δg%d" l) (width (l - 1))
+                           [| NoiseOp(h.[l - 1], sigma, l, noisy) :> Op
+                              DenseOp(noisy, W.[l - 1], B.[l - 1], act l, fl)
+                              DenseOp(fl, V.[l], C.[l], act (l - 1), r)
+                              DeltaOp(act (l - 1), lossScale, batchPower, r, noisy, delta)
+                              WeightGradOp(delta, fl, gV.[l], gC.[l])
+                              OptimOp(V.[l], gV.[l], o)
+                              OptimOp(C.[l], gC.[l], o) |] |]
+                [ NextFeedbackStepOp() :> Op; ParallelOp groups ]
 
-        let forwardGrads = lossOps @ topOps @ outputGradOps @ propagateOps @ localOps
+        // Targets read V before the feedback groups update it, and the feedback groups read W before the local groups
+        // update it: the order below keeps every update computed from the parameters of the step's start.
+        let targetOps = lossOps @ topOps @ propagateOps
         let deepest = if List.isEmpty fb then 0 else List.max fb - 1
         let plan =
             Plan(
@@ -200,7 +202,7 @@ module Lower =
                        yield Parameter(V.[l].Name, V.[l], gV.[l])
                        yield Parameter(C.[l].Name, C.[l], gC.[l]) |],
                 Array.ofList (forward L @ [ ErrorCountOp(h.[L]) ]),
-                Array.ofList (forward L @ forwardGrads @ forwardStepOps),
-                Array.ofList (forward deepest @ feedbackGradOps @ feedbackStepOps),
-                Array.ofList (forward L @ forwardGrads @ feedbackGradOps @ forwardStepOps @ feedbackStepOps))
+                Array.ofList (forward L @ targetOps @ localOps),
+                Array.ofList (forward deepest @ feedbackOps),
+                Array.ofList (forward L @ targetOps @ feedbackOps @ localOps))
         { Model = m; Plan = plan; W = W; B = B; V = V; C = C }

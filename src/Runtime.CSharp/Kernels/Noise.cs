@@ -10,21 +10,25 @@ namespace TargetProp.Runtime;
 /// Random123 reference constants) with
 ///
 ///     key     = (seed low 32 bits, seed high 32 bits)
-///     counter = (block, layer, step low 32 bits, step high 32 bits),   block = i / 2  (so i &lt; 2³³)
+///     counter = (block, layer, step low 32 bits, step high 32 bits)
 ///
-/// Each block's four 32-bit words make two 53-bit uniforms in (0,1): u₁ from words 0–1, u₂ from words 2–3,
-/// u = (⌊w / 2¹¹⌋ + ½)·2⁻⁵³ with w the 64-bit word pair (low word first). Box–Muller then gives
+/// Each 32-bit word w gives a float uniform u(w) = (⌊w / 2⁹⌋ + ½)·2⁻²³ in (0, 1), exact in float32 and never 0 or 1.
+/// Box–Muller pairs word 0 with word 2 and word 1 with word 3 of a block: r = √(−2 ln u(w₀|₁)), θ = 2π u(w₂|₃).
+/// Elements are laid out as one pass computes them, 16 per group of four blocks (g = i / 16, blocks 4g .. 4g+3):
 ///
-///     N(i) = √(−2 ln u₁) · cos(2π u₂)   for even i,      √(−2 ln u₁) · sin(2π u₂)   for odd i.
+///     i mod 16:   0  1  2  3 | 4  5  6  7 | 8  9 10 11 | 12 13 14 15
+///     value:      r·cos θ from words (0, 2) | (1, 3)    | r·sin θ from words (0, 2) | (1, 3)
+///     block:      4g+0 .. 4g+3 in each run of four
 ///
-/// All in double; the fills round sigma·N(i) to float once. ln, sin and cos are our own polynomials (below), built from
-/// + − × ÷ √ only, so every result is exactly rounded step by step and has the same bits on every machine and path.
-/// One code path computes four blocks at a time in Vector256&lt;double&gt; lanes, and StandardNormalAt is that same path
-/// read at one lane: a fill gives exactly the bits of the scalar definition at every position.
+/// All in float32; ln, sin and cos are our own polynomials (below), built from + − × ÷ √ only, so every result has the
+/// same bits on every machine. One code path computes a whole group in Vector256 lanes, and StandardNormalAt is that
+/// path read at one lane: a fill gives exactly the bits of the scalar definition at every position. (An earlier version
+/// did Box–Muller in double, two normals per block: five times slower, and noise needs no more than float precision.)
 public static class Noise
 {
     /// Largest index + 1: the block number must fit the 32-bit counter word.
-    private const long IndexLimit = 1L << 33;
+    private const long IndexLimit = 1L << 34;
+    private const int Group = 16;
 
     /// destination[i] = sigma · N(seed, step, layer, i)
     public static void Gaussian(ulong seed, long step, int layer, float sigma, Span<float> destination) =>
@@ -37,7 +41,7 @@ public static class Noise
         Fill(new Key(seed, step, layer), offset, sigma, destination, destination, add: false);
     }
 
-    /// destination[i] = x[i] + (float)(sigma · N(seed, step, layer, i)); x may be destination itself (not a partial overlap).
+    /// destination[i] = x[i] + sigma · N(seed, step, layer, i); x may be destination itself (not a partial overlap).
     public static void AddGaussian(ulong seed, long step, int layer, float sigma, ReadOnlySpan<float> x, Span<float> destination)
     {
         Check(0, destination.Length, sigma);
@@ -48,13 +52,14 @@ public static class Noise
         Fill(new Key(seed, step, layer), 0, sigma, x, destination, add: true);
     }
 
-    /// N(seed, step, layer, index): the scalar definition, and the tests' oracle (0 ≤ index &lt; 2³³).
+    /// N(seed, step, layer, index): the scalar definition, and the tests' oracle (0 ≤ index &lt; 2³⁴).
     public static double StandardNormalAt(ulong seed, long step, int layer, long index)
     {
         if ((ulong)index >= IndexLimit)
             NoiseErrors.Index(index);
-        var (even, odd) = Blocks(new Key(seed, step, layer), (ulong)index >> 1);
-        return ((index & 1) == 0 ? even : odd).GetElement(0);
+        var (cos, sin) = GroupOf(new Key(seed, step, layer), (ulong)index / Group);
+        int q = (int)(index % Group);
+        return (q < 8 ? cos : sin).GetElement(q & 7);
     }
 
     private static void Check(long offset, int length, float sigma)
@@ -65,34 +70,36 @@ public static class Noise
             NoiseErrors.Sigma(sigma);
     }
 
-    /// destination[i] = [x[i] +] (float)(sigma · N(offset + i)), four blocks (eight elements) per pass; the first and last
-    /// pass may cover elements outside the piece, which are computed and dropped.
+    /// destination[i] = [x[i] +] sigma · N(offset + i), one group of 16 per pass; the first and last pass may cover
+    /// elements outside the piece, which are computed and dropped.
     private static void Fill(in Key key, long offset, float sigma, ReadOnlySpan<float> x, Span<float> destination, bool add)
     {
         long end = offset + destination.Length;
-        for (long first = offset & ~1L; first < end; first += 8)
+        var s = Vector256.Create(sigma);
+        for (long first = offset - offset % Group; first < end; first += Group)
         {
-            var (even, odd) = Blocks(key, (ulong)first >> 1);
-            even *= sigma;
-            odd *= sigma;
-            if (first >= offset && first + 8 <= end)
+            var (cos, sin) = GroupOf(key, (ulong)first / Group);
+            cos *= s;
+            sin *= s;
+            if (first >= offset && first + Group <= end)
             {
-                // A whole pass inside the piece: round both halves to float ([e₀ e₁ e₂ e₃ o₀ o₁ o₂ o₃]), interleave to
-                // element order [e₀ o₀ e₁ o₁ …] and store eight at once.
-                var noise = Vector256.Shuffle(Vector256.Narrow(even, odd), Vector256.Create(0, 4, 1, 5, 2, 6, 3, 7));
                 int at = (int)(first - offset);
                 if (add)
-                    noise += Vector256.Create(x.Slice(at, 8));
-                noise.CopyTo(destination.Slice(at, 8));
+                {
+                    cos += Vector256.Create(x.Slice(at, 8));
+                    sin += Vector256.Create(x.Slice(at + 8, 8));
+                }
+                cos.CopyTo(destination.Slice(at, 8));
+                sin.CopyTo(destination.Slice(at + 8, 8));
                 continue;
             }
-            for (int k = 0; k < 8; k++)
+            for (int q = 0; q < Group; q++)
             {
-                long index = first + k;
+                long index = first + q;
                 if (index < offset || index >= end)
                     continue;
                 int i = (int)(index - offset);
-                float noise = (float)((k & 1) == 0 ? even : odd).GetElement(k >> 1);
+                float noise = (q < 8 ? cos : sin).GetElement(q & 7);
                 destination[i] = add ? x[i] + noise : noise;
             }
         }
@@ -100,65 +107,63 @@ public static class Noise
 
     private readonly record struct Key(ulong Seed, long Step, int Layer);
 
-    /// The standard normals of blocks b, b+1, b+2, b+3: lane k of Even is N(2(b+k)), of Odd N(2(b+k)+1).
-    private static (Vector256<double> Even, Vector256<double> Odd) Blocks(in Key key, ulong b)
+    /// The 16 standard normals of group g (blocks 4g .. 4g+3): lanes 0–3 of each half from words (0, 2) of the four
+    /// blocks, lanes 4–7 from words (1, 3).
+    private static (Vector256<float> Cos, Vector256<float> Sin) GroupOf(in Key key, ulong g)
     {
-        var mask = Vector256.Create(0xFFFF_FFFFUL);
-        var counter = Vector256.Create(b, b + 1, b + 2, b + 3) & mask;
-        var (w0, w1, w2, w3) = Philox4x32_10(counter, Vector256.Create((ulong)(uint)key.Layer),
+        ulong b = 4 * g;
+        var (w0, w1, w2, w3) = Philox4x32_10(Vector256.Create(b, b + 1, b + 2, b + 3), Vector256.Create((ulong)(uint)key.Layer),
             Vector256.Create((ulong)key.Step & 0xFFFF_FFFF), Vector256.Create((ulong)key.Step >> 32), (uint)key.Seed, (uint)(key.Seed >> 32));
-        var u1 = Uniform(w0, w1);
-        var u2 = Uniform(w2, w3);
-        var r = Vector256.Sqrt(Vector256.Create(-2.0) * Log(u1));
-        var (sin, cos) = SinCosTwoPi(u2);
+        var r = Vector256.Sqrt(Vector256.Create(-2f) * Log(Uniform(Vector256.Narrow(w0, w1))));
+        var (sin, cos) = SinCosTwoPi(Uniform(Vector256.Narrow(w2, w3)));
         return (r * cos, r * sin);
     }
 
-    /// (⌊w / 2¹¹⌋ + ½)·2⁻⁵³ ∈ (0, 1), never 0 (so the log is finite) and never 1; w = hi·2³² + lo.
-    private static Vector256<double> Uniform(Vector256<ulong> lo, Vector256<ulong> hi) =>
-        (Vector256.ConvertToDouble(((hi << 32) | lo) >>> 11) + Vector256.Create(0.5)) * Vector256.Create(1.0 / (1UL << 53));
+    /// (⌊w / 2⁹⌋ + ½)·2⁻²³ ∈ (0, 1): 23 bits plus a half, exact in float32.
+    private static Vector256<float> Uniform(Vector256<uint> w) =>
+        (Vector256.ConvertToSingle((w >>> 9).AsInt32()) + Vector256.Create(0.5f)) * Vector256.Create(1f / (1 << 23));
 
-    /// ln x for x in [2⁻⁵⁴, 1): x = m·2ᵉ with m in [√½, √2), s = (m−1)/(m+1), ln m = 2s(1 + s²/3 + s⁴/5 + … + s¹⁸/19)
-    /// (|s| ≤ 0.172, so the first dropped term is below 1e-17 of the sum), ln x = e·ln 2 + ln m.
-    private static Vector256<double> Log(Vector256<double> x)
+    /// ln x for x in (0, 1): x = m·2ᵉ with m in [√½, √2), s = (m−1)/(m+1), ln m = 2s(1 + s²/3 + … + s⁸/9)
+    /// (|s| ≤ 0.172, so the first dropped term is below 3e-9 of the sum), ln x = e·ln 2 + ln m.
+    private static Vector256<float> Log(Vector256<float> x)
     {
-        var bits = x.AsUInt64();
-        var e = Vector256.ConvertToDouble(((bits >>> 52).AsInt64()) - Vector256.Create(1023L));
-        var m = ((bits & Vector256.Create(0x000F_FFFF_FFFF_FFFFUL)) | Vector256.Create(0x3FF0_0000_0000_0000UL)).AsDouble();   // [1, 2)
-        var high = Vector256.GreaterThan(m, Vector256.Create(Math.Sqrt(2)));
-        m = Vector256.ConditionalSelect(high, m * 0.5, m);
-        e += Vector256.ConditionalSelect(high, Vector256.Create(1.0), Vector256<double>.Zero);
-        var s = (m - Vector256<double>.One) / (m + Vector256<double>.One);
+        var bits = x.AsUInt32();
+        var e = Vector256.ConvertToSingle((bits >>> 23).AsInt32() - Vector256.Create(127));
+        var m = ((bits & Vector256.Create(0x007F_FFFFu)) | Vector256.Create(0x3F80_0000u)).AsSingle();   // [1, 2)
+        var high = Vector256.GreaterThan(m, Vector256.Create(MathF.Sqrt(2)));
+        m = Vector256.ConditionalSelect(high, m * 0.5f, m);
+        e += Vector256.ConditionalSelect(high, Vector256<float>.One, Vector256<float>.Zero);
+        var s = (m - Vector256<float>.One) / (m + Vector256<float>.One);
         var p = Horner(s * s, s_lnSeries);
-        return e * Vector256.Create(Math.Log(2)) + Vector256.Create(2.0) * s * p;
+        return e * Vector256.Create(MathF.Log(2)) + Vector256.Create(2f) * s * p;
     }
 
-    /// (sin 2πu, cos 2πu) for u in [0, 1): q = ⌊4u + ½⌋, x = 2π(u − q/4) in [−π/4, π/4] (u − q/4 is exact), Taylor series
-    /// of sin to x¹⁵ and cos to x¹⁶ (dropped terms below 5e-17), then turned by q quarter turns.
-    private static (Vector256<double> Sin, Vector256<double> Cos) SinCosTwoPi(Vector256<double> u)
+    /// (sin 2πu, cos 2πu) for u in (0, 1): q = ⌊4u + ½⌋, x = 2π(u − q/4) in [−π/4, π/4] (u − q/4 is exact), Taylor series
+    /// of sin to x⁹ and cos to x⁸ (dropped terms below 3e-8), then turned by q quarter turns.
+    private static (Vector256<float> Sin, Vector256<float> Cos) SinCosTwoPi(Vector256<float> u)
     {
-        var q = Vector256.Floor(u * 4.0 + Vector256.Create(0.5));
-        var x = (u - q * 0.25) * Vector256.Create(2 * Math.PI);
+        var q = Vector256.Floor(u * 4f + Vector256.Create(0.5f));
+        var x = (u - q * 0.25f) * Vector256.Create(2 * MathF.PI);
         var z = x * x;
         var sin = x * Horner(z, s_sinSeries);
         var cos = Horner(z, s_cosSeries);
         // A quarter turn: (sin, cos) → (cos, −sin).  q mod 4 = 1: (c, −s); 2: (−s, −c); 3: (−c, s).
-        var quarter = Vector256.ConvertToInt64(q) & Vector256.Create(3L);
-        var swap = Vector256.Equals(quarter & Vector256.Create(1L), Vector256.Create(1L)).AsDouble();
-        var negSin = Vector256.GreaterThanOrEqual(quarter, Vector256.Create(2L)).AsDouble();
-        var negCos = Vector256.Equals((quarter + Vector256.Create(1L)) & Vector256.Create(2L), Vector256.Create(2L)).AsDouble();
+        var quarter = Vector256.ConvertToInt32(q) & Vector256.Create(3);
+        var swap = Vector256.Equals(quarter & Vector256.Create(1), Vector256.Create(1)).AsSingle();
+        var negSin = Vector256.GreaterThanOrEqual(quarter, Vector256.Create(2)).AsSingle();
+        var negCos = Vector256.Equals((quarter + Vector256.Create(1)) & Vector256.Create(2), Vector256.Create(2)).AsSingle();
         var (s, c) = (Vector256.ConditionalSelect(swap, cos, sin), Vector256.ConditionalSelect(swap, sin, cos));
         return (Vector256.ConditionalSelect(negSin, -s, s), Vector256.ConditionalSelect(negCos, -c, c));
     }
 
     // Series coefficients, highest power first (so Horner's rule reads them in order):
-    // ln: 1/19, 1/17, …, 1/3, 1 (in s²);  sin: (−1)ʲ/(2j+1)! for j = 7..0;  cos: (−1)ʲ/(2j)! for j = 8..0 (in x²).
-    private static readonly double[] s_lnSeries = Series(9, j => 1.0 / (2 * j + 1));
-    private static readonly double[] s_sinSeries = Series(7, j => Sign(j) / Factorial(2 * j + 1));
-    private static readonly double[] s_cosSeries = Series(8, j => Sign(j) / Factorial(2 * j));
+    // ln: 1/9, 1/7, 1/5, 1/3, 1 (in s²);  sin: (−1)ʲ/(2j+1)! for j = 4..0;  cos: (−1)ʲ/(2j)! for j = 4..0 (in x²).
+    private static readonly float[] s_lnSeries = Series(4, j => 1.0 / (2 * j + 1));
+    private static readonly float[] s_sinSeries = Series(4, j => Sign(j) / Factorial(2 * j + 1));
+    private static readonly float[] s_cosSeries = Series(4, j => Sign(j) / Factorial(2 * j));
 
-    private static double[] Series(int top, Func<int, double> coefficient) =>
-        Enumerable.Range(0, top + 1).Reverse().Select(coefficient).ToArray();
+    private static float[] Series(int top, Func<int, double> coefficient) =>
+        Enumerable.Range(0, top + 1).Reverse().Select(j => (float)coefficient(j)).ToArray();
 
     private static double Sign(int j) => j % 2 == 0 ? 1 : -1;
 
@@ -171,7 +176,7 @@ public static class Noise
     }
 
     /// c[0]·zⁿ + c[1]·zⁿ⁻¹ + … + c[n], by Horner's rule.
-    private static Vector256<double> Horner(Vector256<double> z, double[] c)
+    private static Vector256<float> Horner(Vector256<float> z, float[] c)
     {
         var sum = Vector256.Create(c[0]);
         for (int k = 1; k < c.Length; k++)
@@ -214,11 +219,11 @@ internal static class NoiseErrors
 
     [DoesNotReturn]
     public static void Index(long index) =>
-        throw new ArgumentOutOfRangeException(nameof(index), index, $"Noise: index must be 0 to 2^33 − 1; got {index}.");
+        throw new ArgumentOutOfRangeException(nameof(index), index, $"Noise: index must be 0 to 2^34 − 1; got {index}.");
 
     [DoesNotReturn]
     public static void Range(long offset, int length) =>
-        throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Noise: the elements offset..offset+length ({offset}..{offset + length}) must lie in 0..2^33.");
+        throw new ArgumentOutOfRangeException(nameof(offset), offset, $"Noise: the elements offset..offset+length ({offset}..{offset + length}) must lie in 0..2^34.");
 
     [DoesNotReturn]
     public static void Sigma(float sigma) =>

@@ -65,6 +65,10 @@ public sealed class WorkerPool : IDisposable
     /// <summary>The number of workers, including the calling thread.</summary>
     public int Threads { get; }
 
+    /// <summary>How many shares the caller ran itself because their worker had not started yet: a measure of how
+    /// often a second core was not there when asked (benchmarks report it).</summary>
+    public long LateShares { get; private set; }
+
     /// <summary>Bytes allocated so far by the background worker threads, each counted as of the end of its last
     /// share (GC.GetAllocatedBytesForCurrentThread on that thread): lets a test check that steps allocate nothing on
     /// any thread that works.</summary>
@@ -104,7 +108,10 @@ public sealed class WorkerPool : IDisposable
         RunShare(work, 0);
         for (int i = 0; i < _share.Length; i++)
             if (Interlocked.CompareExchange(ref _share[i], TakenByCaller, Posted) == Posted)
+            {
+                LateShares++;
                 RunShare(work, i + 1);
+            }
         var spin = new SpinWait();
         for (int i = 0; i < _share.Length; i++)
             while (Volatile.Read(ref _share[i]) == Taken) spin.SpinOnce(sleep1Threshold: -1);

@@ -35,6 +35,9 @@ public sealed class Executor : IDisposable
         Context.Rows = count;
     }
 
+    /// <summary>Shares of parallel work the calling thread ran because a worker had not started (0 with one thread).</summary>
+    public long LateShares => pool?.LateShares ?? 0;
+
     /// <summary>Bytes allocated so far by the worker pool's background threads (0 with one thread).</summary>
     public long WorkerAllocatedBytes => pool?.WorkerAllocatedBytes ?? 0;
 

@@ -4,11 +4,26 @@ namespace TargetProp.Runtime;
 /// worker pool, and the loss/error tallies that loss ops add to.</summary>
 public sealed class StepContext
 {
-    public StepContext(int maxRows, ulong seed, WorkerPool? pool)
+    public StepContext(int maxRows, ulong seed, WorkerPool? pool) : this(new int[maxRows], seed, pool)
     {
-        Labels = new int[maxRows];
+    }
+
+    private StepContext(int[] labels, ulong seed, WorkerPool? pool)
+    {
+        Labels = labels;
         Seed = seed;
         Pool = pool;
+    }
+
+    /// <summary>A context for one lane of a <see cref="ParallelOp"/>: the same labels and noise key, no pool (the lane
+    /// already has its worker). <see cref="CopyStep"/> brings it up to date before each run.</summary>
+    internal StepContext Lane() => new(Labels, Seed, null);
+
+    /// <summary>Takes the row count and feedback step of the context a lane runs under.</summary>
+    internal void CopyStep(StepContext from)
+    {
+        Rows = from.Rows;
+        FeedbackStep = from.FeedbackStep;
     }
 
     /// <summary>Rows of the current batch (≤ the plan's batch size).</summary>

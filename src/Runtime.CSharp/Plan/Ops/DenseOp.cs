@@ -1,14 +1,37 @@
 namespace TargetProp.Runtime;
 
 /// <summary>y = σ(x·Wᵀ + b) for a batch: the forward map f_l (W is [out × in]) or a feedback map g_l (V, c, τ).</summary>
-public sealed class DenseOp(MatrixBuffer x, MatrixBuffer w, MatrixBuffer b, Activation activation, MatrixBuffer y) : Op
+/// <remarks>With a pool, the batch is split by rows, each worker doing the GEMM and the activation of its rows (one
+/// hand-off, and the element-wise pass in parallel too). Rows are independent and every element is computed by the
+/// same arithmetic whichever rows share its call, so the split does not change a bit; pieces are kept to whole 6-row
+/// micro-panels and at least 64 elements, so no kernel drops to a different (scalar) path for a short piece.</remarks>
+public sealed class DenseOp(MatrixBuffer x, MatrixBuffer w, MatrixBuffer b, Activation activation, MatrixBuffer y) : Op, IParallelWork
 {
+    private int rows;
+
     public override void Run(StepContext context)
     {
-        int rows = context.Rows;
-        Gemm.Multiply(GemmForm.NT, rows, w.Rows, w.Cols, x.Top(rows), x.Cols, w.All, w.Cols, y.Top(rows), y.Cols,
-            accumulate: false, context.Pool);
-        Activations.BiasActivate(activation, rows, y.Cols, b.All, y.Top(rows));
+        rows = context.Rows;
+        var pool = context.Pool;
+        if (pool is null || pool.Threads == 1 || rows < 12 || rows * y.Cols < 128) Rows(0, rows);
+        else pool.Run(this);
+    }
+
+    /// <summary>Worker w's rows: consecutive pieces of whole 6-row panels.</summary>
+    public void Run(int worker, int workers)
+    {
+        int panels = (rows + 5) / 6;
+        int first = Math.Min(rows, panels * worker / workers * 6);
+        int last = Math.Min(rows, panels * (worker + 1) / workers * 6);
+        if (last > first) Rows(first, last - first);
+    }
+
+    private void Rows(int first, int count)
+    {
+        var input = x.Data.AsSpan(first * x.Cols, count * x.Cols);
+        var output = y.Data.AsSpan(first * y.Cols, count * y.Cols);
+        Gemm.Multiply(GemmForm.NT, count, w.Rows, w.Cols, input, x.Cols, w.All, w.Cols, output, y.Cols, accumulate: false);
+        Activations.BiasActivate(activation, count, y.Cols, b.All, output);
     }
 
     public override long GemmFlops(int rows) => 2L * rows * w.Rows * w.Cols;

@@ -2,7 +2,9 @@ namespace TargetProp.Dsl
 
 open TargetProp.Runtime
 
-/// A model compiled to a runtime Plan, with its parameter buffers by layer.
+/// A model compiled to a runtime Plan, with its parameter buffers by layer. The plan keeps weights transposed,
+/// Wᵀ [n_{l-1} × n_l] and Vᵀ [n_l × n_{l-1}], so forward products need no packing (see DenseOp); Parameters and Load
+/// translate to and from the [out × in] convention.
 type Compiled =
     { Model: Model
       Plan: Plan
@@ -11,22 +13,31 @@ type Compiled =
       V: Map<int, MatrixBuffer>
       C: Map<int, MatrixBuffer> }
 
-    /// Copies the current parameters out of the plan.
+    /// Copies the current parameters out of the plan, weights as [out × in].
     member c.Parameters: Parameters =
-        { W = c.W |> Array.map (fun m -> Array.copy m.Data)
+        let transposed (m: MatrixBuffer) = Array.init m.Data.Length (fun k -> m.Data.[(k % m.Rows) * m.Cols + k / m.Rows])
+        { W = c.W |> Array.map transposed
           B = c.B |> Array.map (fun m -> Array.copy m.Data)
-          V = c.V |> Map.map (fun _ m -> Array.copy m.Data)
+          V = c.V |> Map.map (fun _ m -> transposed m)
           C = c.C |> Map.map (fun _ m -> Array.copy m.Data) }
 
-    /// Copies parameters into the plan (shapes must match the model's).
+    /// Copies parameters (weights as [out × in]) into the plan; shapes must match the model's.
     member c.Load(p: Parameters) =
-        let put (dst: MatrixBuffer) (src: float32[]) =
+        let check (dst: MatrixBuffer) (src: float32[]) =
             if src.Length <> dst.Data.Length then
-                raise (TrainingException(sprintf "parameter %s has %d values but the model needs %d (%d×%d)" dst.Name src.Length dst.Data.Length dst.Rows dst.Cols))
+                raise (TrainingException(sprintf "parameter %s has %d values but the model needs %d (%d×%d)" dst.Name src.Length dst.Data.Length dst.Cols dst.Rows))
+        let put (dst: MatrixBuffer) (src: float32[]) =
+            check dst src
             Array.blit src 0 dst.Data 0 src.Length
-        Array.iter2 put c.W p.W
+        // dst is Wᵀ [in × out]; src is W [out × in].
+        let putTransposed (dst: MatrixBuffer) (src: float32[]) =
+            check dst src
+            for i in 0 .. dst.Rows - 1 do
+                for j in 0 .. dst.Cols - 1 do
+                    dst.Data.[i * dst.Cols + j] <- src.[j * dst.Rows + i]
+        Array.iter2 putTransposed c.W p.W
         Array.iter2 put c.B p.B
-        c.V |> Map.iter (fun l m -> put m p.V.[l])
+        c.V |> Map.iter (fun l m -> putTransposed m p.V.[l])
         c.C |> Map.iter (fun l m -> put m p.C.[l])
 
 /// Lowering: a checked Model → buffers and op lists per phase.
@@ -51,12 +62,12 @@ module Lower =
         let buf name cols = MatrixBuffer(name, batch, cols)
         let h = [| for l in 0..L -> buf (sprintf "h%d" l) (width l) |]
         let t = [| for l in 0..L -> buf (sprintf "ĥ%d" l) (width l) |]
-        let W = [| for l in 1..L -> MatrixBuffer(sprintf "W%d" l, width l, width (l - 1)) |]
+        let W = [| for l in 1..L -> MatrixBuffer(sprintf "W%dᵀ" l, width (l - 1), width l) |]
         let B = [| for l in 1..L -> MatrixBuffer(sprintf "b%d" l, 1, width l) |]
         let gW = W |> Array.map (fun w -> MatrixBuffer("∂" + w.Name, w.Rows, w.Cols))
         let gB = B |> Array.map (fun b -> MatrixBuffer("∂" + b.Name, 1, b.Cols))
         let fb = Model.feedbackLayers m
-        let V = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "V%d" l, width (l - 1), width l)) |> Map.ofList
+        let V = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "V%dᵀ" l, width l, width (l - 1))) |> Map.ofList
         let C = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "c%d" l, 1, width (l - 1))) |> Map.ofList
         let gV = V |> Map.map (fun _ v -> MatrixBuffer("∂" + v.Name, v.Rows, v.Cols))
         let gC = C |> Map.map (fun _ c -> MatrixBuffer("∂" + c.Name, 1, c.Cols))

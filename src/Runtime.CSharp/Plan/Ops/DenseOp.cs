@@ -3,36 +3,16 @@ namespace TargetProp.Runtime;
 /// <summary>y = σ(x·Wᵀ + b) for a batch: the forward map f_l or a feedback map g_l (V, c, τ). The plan stores the
 /// weights transposed, wt = Wᵀ [in × out], so this is the NN product x·wt, whose right operand the GEMM reads in
 /// place instead of packing it again on every call (and on every worker).</summary>
-/// <remarks>With a pool, the batch is split by rows, each worker doing the GEMM and the activation of its rows (one
-/// hand-off, and the element-wise pass in parallel too). Rows are independent and every element is computed by the
-/// same arithmetic whichever rows share its call, so the split does not change a bit; pieces are kept to whole 6-row
-/// micro-panels and at least 64 elements, so no kernel drops to a different (scalar) path for a short piece.</remarks>
-public sealed class DenseOp(MatrixBuffer x, MatrixBuffer wt, MatrixBuffer b, Activation activation, MatrixBuffer y) : Op, IParallelWork
+/// <remarks>Row-wise (see <see cref="RowwiseOp"/>): each worker does the GEMM and the activation of its rows in one
+/// hand-off (GEMM results do not depend on how M is split: every element is one FMA chain in ascending k).</remarks>
+public sealed class DenseOp(MatrixBuffer x, MatrixBuffer wt, MatrixBuffer b, Activation activation, MatrixBuffer y) : RowwiseOp
 {
-    private int rows;
+    protected override int Width => y.Cols;
 
-    public override void Run(StepContext context)
+    protected override void Rows(int first, int count)
     {
-        rows = context.Rows;
-        var pool = context.Pool;
-        if (pool is null || pool.Threads == 1 || rows < 12 || rows * y.Cols < 128) Rows(0, rows);
-        else pool.Run(this);
-    }
-
-    /// <summary>Worker w's rows: consecutive pieces of whole 6-row panels.</summary>
-    public void Run(int worker, int workers)
-    {
-        int panels = (rows + 5) / 6;
-        int first = Math.Min(rows, panels * worker / workers * 6);
-        int last = Math.Min(rows, panels * (worker + 1) / workers * 6);
-        if (last > first) Rows(first, last - first);
-    }
-
-    private void Rows(int first, int count)
-    {
-        var input = x.Data.AsSpan(first * x.Cols, count * x.Cols);
-        var output = y.Data.AsSpan(first * y.Cols, count * y.Cols);
-        Gemm.Multiply(GemmForm.NN, count, wt.Cols, wt.Rows, input, x.Cols, wt.All, wt.Cols, output, y.Cols, accumulate: false);
+        var output = Slice(y, first, count);
+        Gemm.Multiply(GemmForm.NN, count, wt.Cols, wt.Rows, Slice(x, first, count), x.Cols, wt.All, wt.Cols, output, y.Cols, accumulate: false);
         Activations.BiasActivate(activation, count, y.Cols, b.All, output);
     }
 

@@ -2,7 +2,7 @@ namespace TargetProp.Runtime;
 
 /// <summary>y = Σ_i c_i·x_i: a propagation expression that is linear in its terms, e.g. the difference target
 /// ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l) with c = (1, 1, −1). Three terms run as one fused pass.</summary>
-public sealed class CombineOp : Op
+public sealed class CombineOp : RowwiseOp
 {
     private readonly float[] c;
     private readonly MatrixBuffer[] x;
@@ -20,17 +20,18 @@ public sealed class CombineOp : Op
         y = destination;
     }
 
-    public override void Run(StepContext context)
+    protected override int Width => y.Cols;
+
+    protected override void Rows(int first, int count)
     {
-        int rows = context.Rows;
-        var d = y.Top(rows);
+        var d = Slice(y, first, count);
         if (x.Length == 3)
         {
-            TargetUpdates.Combine3(c[0], x[0].Top(rows), c[1], x[1].Top(rows), c[2], x[2].Top(rows), d);
+            TargetUpdates.Combine3(c[0], Slice(x[0], first, count), c[1], Slice(x[1], first, count), c[2], Slice(x[2], first, count), d);
             return;
         }
-        TargetUpdates.Scale(c[0], x[0].Top(rows), d);
-        for (int i = 1; i < x.Length; i++) TargetUpdates.AddScaled(d, c[i], x[i].Top(rows), d);
+        TargetUpdates.Scale(c[0], Slice(x[0], first, count), d);
+        for (int i = 1; i < x.Length; i++) TargetUpdates.AddScaled(d, c[i], Slice(x[i], first, count), d);
     }
 
     public override string ToString()
@@ -46,26 +47,26 @@ public sealed class CombineOp : Op
 }
 
 /// <summary>y = x + c·z: a gradient-step target ĥ = h − η·∂ℓ/∂h (c = −η).</summary>
-public sealed class AddScaledOp(MatrixBuffer x, float c, MatrixBuffer z, MatrixBuffer y) : Op
+public sealed class AddScaledOp(MatrixBuffer x, float c, MatrixBuffer z, MatrixBuffer y) : RowwiseOp
 {
-    public override void Run(StepContext context)
-    {
-        int rows = context.Rows;
-        TargetUpdates.AddScaled(x.Top(rows), c, z.Top(rows), y.Top(rows));
-    }
+    protected override int Width => y.Cols;
+
+    protected override void Rows(int first, int count) =>
+        TargetUpdates.AddScaled(Slice(x, first, count), c, Slice(z, first, count), Slice(y, first, count));
 
     public override string ToString() => $"{y.Name} = {x.Name} + {c}·{z.Name}";
 }
 
 /// <summary>δ = s·(h − t) ⊙ σ'(h) with s = scale / rows^batchPower: the pre-activation gradient of a squared local loss.
 /// (batchPower 1 makes the loss a batch mean, 0 a batch sum.)</summary>
-public sealed class DeltaOp(Activation activation, float scale, int batchPower, MatrixBuffer h, MatrixBuffer t, MatrixBuffer delta) : Op
+public sealed class DeltaOp(Activation activation, float scale, int batchPower, MatrixBuffer h, MatrixBuffer t, MatrixBuffer delta) : RowwiseOp
 {
-    public override void Run(StepContext context)
+    protected override int Width => delta.Cols;
+
+    protected override void Rows(int first, int count)
     {
-        int rows = context.Rows;
-        float s = batchPower == 1 ? scale / rows : scale;
-        Activations.ScaledDelta(activation, s, h.Top(rows), t.Top(rows), delta.Top(rows));
+        float s = batchPower == 1 ? scale / BatchRows : scale;
+        Activations.ScaledDelta(activation, s, Slice(h, first, count), Slice(t, first, count), Slice(delta, first, count));
     }
 
     public override string ToString() =>
@@ -93,13 +94,12 @@ public sealed class NextFeedbackStepOp : Op
 }
 
 /// <summary>δ = x ⊙ σ'(h): ∂ℓ/∂h carried to the pre-activation (squared-error outputs).</summary>
-public sealed class MultiplyDerivativeOp(Activation activation, MatrixBuffer h, MatrixBuffer x, MatrixBuffer delta) : Op
+public sealed class MultiplyDerivativeOp(Activation activation, MatrixBuffer h, MatrixBuffer x, MatrixBuffer delta) : RowwiseOp
 {
-    public override void Run(StepContext context)
-    {
-        int rows = context.Rows;
-        Activations.MultiplyDerivative(activation, h.Top(rows), x.Top(rows), delta.Top(rows));
-    }
+    protected override int Width => delta.Cols;
+
+    protected override void Rows(int first, int count) =>
+        Activations.MultiplyDerivative(activation, Slice(h, first, count), Slice(x, first, count), Slice(delta, first, count));
 
     public override string ToString() => $"{delta.Name} = {x.Name} ⊙ σ'({h.Name})";
 }

@@ -1,0 +1,38 @@
+namespace TargetProp.Runtime;
+
+/// <summary>An op whose rows (examples) are independent. With a pool, worker w always takes the same consecutive rows
+/// — whole 6-row GEMM panels, split evenly — so a row written on one core is read there by the next row-wise op
+/// instead of crossing to the other core's cache; without a pool, or for a piece that would be small, the op runs
+/// whole. Every kernel used row-wise computes an element by the same arithmetic whatever rows share its call, and a
+/// piece keeps at least 64 elements so no kernel falls back to a different scalar path: the split changes no bit.</summary>
+public abstract class RowwiseOp : Op, IParallelWork
+{
+    /// <summary>Rows of the current batch (the whole batch, not a worker's piece).</summary>
+    protected int BatchRows { get; private set; }
+
+    /// <summary>Elements per row of the op's output, for the smallest-piece rule.</summary>
+    protected abstract int Width { get; }
+
+    public sealed override void Run(StepContext context)
+    {
+        BatchRows = context.Rows;
+        var pool = context.Pool;
+        if (pool is null || pool.Threads == 1 || BatchRows < 12 || BatchRows * Width < 128) Rows(0, BatchRows);
+        else pool.Run(this);
+    }
+
+    /// <summary>Worker w's rows: consecutive pieces of whole 6-row panels.</summary>
+    public void Run(int worker, int workers)
+    {
+        int panels = (BatchRows + 5) / 6;
+        int first = Math.Min(BatchRows, panels * worker / workers * 6);
+        int last = Math.Min(BatchRows, panels * (worker + 1) / workers * 6);
+        if (last > first) Rows(first, last - first);
+    }
+
+    /// <summary>Computes rows first .. first + count − 1.</summary>
+    protected abstract void Rows(int first, int count);
+
+    /// <summary>Rows first .. first + count − 1 of a buffer.</summary>
+    protected static Span<float> Slice(MatrixBuffer m, int first, int count) => m.Data.AsSpan(first * m.Cols, count * m.Cols);
+}

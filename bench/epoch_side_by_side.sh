@@ -10,13 +10,17 @@ data=${TARGETPROP_DATA:-$(pwd)/../shared/data}
 baseline=$(pwd)/../shared/baselines/pytorch_dtp.py
 tprop() { TARGETPROP_DATA=$data dotnet src/Cli/bin/Release/net10.0/tprop.dll bench epoch --rule "$rule" --data mnist --threads "$1" | tail -1 | sed 's/.*seconds_per_epoch=\([0-9.]*\).*/\1/'; }
 torch() { DTP_DATA=$data env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u OMP_NUM_THREADS /usr/bin/python3 "$baseline" --algo "$rule" --threads "$1" --blas-threads "$2" --epochs 1 --no-eval | tail -1 | awk '{print $6}'; }
-# Interleaved: ours 1, torch 1/1, ours 2, torch 1/2, twice; the better of each pair counts.
-o1a=$(tprop 1); t11a=$(torch 1 1); o2a=$(tprop 2); t12a=$(torch 1 2)
-o1b=$(tprop 1); t11b=$(torch 1 1); o2b=$(tprop 2); t12b=$(torch 1 2)
-min() { python3 -c "print(min($1, $2))"; }
-o1=$(min "$o1a" "$o1b"); o2=$(min "$o2a" "$o2b"); t11=$(min "$t11a" "$t11b"); t12=$(min "$t12a" "$t12b")
+# Interleaved rounds of (ours 1, torch 1/1, ours 2, torch 1/2); the best of each setting counts, which damps this
+# shared machine's minute-to-minute drift for both sides alike.
+rounds=${ROUNDS:-3}
+o1=inf; o2=inf; t11=inf; t12=inf
+min() { python3 -c "print(min(float('$1'), float('$2')))"; }
+for _ in $(seq "$rounds"); do
+  o1=$(min "$o1" "$(tprop 1)"); t11=$(min "$t11" "$(torch 1 1)")
+  o2=$(min "$o2" "$(tprop 2)"); t12=$(min "$t12" "$(torch 1 2)")
+done
 best=$(min "$t11" "$t12")
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), rule $rule, seconds per 60,000-example epoch (best of 2)"
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), rule $rule, seconds per 60,000-example epoch (best of $rounds)"
 echo "| setting | tprop s | PyTorch s | tprop / PyTorch |"
 echo "|---|---|---|---|"
 python3 - "$o1" "$o2" "$t11" "$t12" "$best" <<'PY'

@@ -79,7 +79,7 @@ let epoch (args: ParseResults<EpochArgs>) =
     let batches = (data.TrainCount + config.Batch - 1) / config.Batch
     let steps = if model.Schedule = Schedule.Alternating && Model.trainsFeedback model then 2 * batches else batches
     let flops = Train.epochFlops model compiled.Plan data.TrainCount
-    printfn "%s on %s, %d examples, batch %d, %O schedule, %d thread(s): %.2f s, %.1f GFLOP of GEMM"
-        rule.Name data.Name data.TrainCount config.Batch model.Schedule threads seconds (float flops / 1e9)
+    printfn "%s on %s, %d examples, batch %d, %O schedule, %d thread(s): %.2f s, %.1f GFLOP of GEMM, %d late shares (parallel work the caller ran because a worker had not started)"
+        rule.Name data.Name data.TrainCount config.Batch model.Schedule threads seconds (float flops / 1e9) ex.LateShares
     printfn "seconds_per_epoch=%.3f allocated_bytes_per_step=%d gflops=%.2f" seconds (bytes / int64 steps) (float flops / seconds / 1e9)
     0

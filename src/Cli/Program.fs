@@ -35,3 +35,6 @@ let main argv =
     | TrainingException message -> fail message
     | :? DataFormatException as e -> fail e.Message
     | :? DataNotFoundException as e -> fail e.Message
+    // A folder or file the user named cannot be written or read (the message names the path).
+    | :? System.IO.IOException as e -> fail e.Message
+    | :? System.UnauthorizedAccessException as e -> fail e.Message

@@ -52,13 +52,17 @@ module Check =
           match r.Feedback with
           | Reconstruct sigma when not (System.Double.IsFinite sigma) || sigma < 0.0 ->
               yield err (where + ", feedback") (sprintf "noise σ is %g" sigma) "use a finite σ ≥ 0"
+          | Reconstruct _ when (match r.Propagation with
+                               | Gradient -> true
+                               | Propagate e -> not (Expr.usesFeedback e)) ->
+              yield err (where + ", feedback") "the feedback maps g_l are to be trained, but the propagation never uses g"
+                  "use Feedback.none, or a propagation with g (e.g. below + g target - g here)"
           | _ -> () ]
 
     /// Every problem in the model; empty when it can be compiled.
     let model (m: Model) : ModelError list =
-        let s = stack m.Stack
-        s
-        @ (if List.isEmpty s then rule m else [])
+        stack m.Stack
+        @ rule m
         @ optimiser "forward optimiser" m.ForwardOptimiser
         @ (if Model.trainsFeedback m then optimiser "feedback optimiser" m.FeedbackOptimiser else [])
 

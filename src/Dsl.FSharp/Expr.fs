@@ -4,7 +4,6 @@ namespace TargetProp.Dsl
 /// Terms live in one of two spaces, layer l-1's ("below") or layer l's ("here", "target"); g_l maps layer l's
 /// space to layer l-1's. Built once as a value, shape-checked when the model is compiled, lowered to kernels,
 /// evaluated by the float64 reference, and printed back as the equation.
-[<CustomEquality; NoComparison>]
 type Expr =
     /// h_{l-1}: the activation of the layer below.
     | Below
@@ -26,21 +25,6 @@ type Expr =
     static member (*)(k: float, e: Expr) = Scale(k, e)
     /// e · k, for a scalar k.
     static member (*)(e: Expr, k: float) = Scale(k, e)
-
-    override e.Equals other =
-        match other with
-        | :? Expr as o -> Expr.Same(e, o)
-        | _ -> false
-
-    override e.GetHashCode() = hash (e.ToString())
-
-    static member private Same(a: Expr, b: Expr) =
-        match a, b with
-        | Below, Below | Here, Here | Target, Target -> true
-        | G x, G y -> Expr.Same(x, y)
-        | Add(x1, y1), Add(x2, y2) | Subtract(x1, y1), Subtract(x2, y2) -> Expr.Same(x1, x2) && Expr.Same(y1, y2)
-        | Scale(k1, x1), Scale(k2, x2) -> k1 = k2 && Expr.Same(x1, x2)
-        | _ -> false
 
     /// The expression as the code that builds it: below + g target - g here.
     override e.ToString() = Expr.Render(e, false)

@@ -21,7 +21,8 @@ type Compiled =
           V = c.V |> Map.map (fun _ m -> transposed m)
           C = c.C |> Map.map (fun _ m -> Array.copy m.Data) }
 
-    /// Copies parameters (weights as [out × in]) into the plan; shapes must match the model's.
+    /// Copies parameters (weights as [out × in]) into the plan and resets the optimisers' state, so training starts
+    /// afresh from them; shapes must match the model's.
     member c.Load(p: Parameters) =
         let check (dst: MatrixBuffer) (src: float32[]) =
             if src.Length <> dst.Data.Length then
@@ -39,6 +40,7 @@ type Compiled =
         Array.iter2 put c.B p.B
         c.V |> Map.iter (fun l m -> putTransposed m p.V.[l])
         c.C |> Map.iter (fun l m -> put m p.C.[l])
+        c.Plan.Reset()
 
 /// Lowering: a checked Model → buffers and op lists per phase.
 module Lower =

@@ -9,15 +9,9 @@ type Layer =
 
 /// A feed-forward stack: the input width and the layers in order, bottom (layer 1) to top (layer L).
 /// Prints as the expression that builds it: input 784 >> dense 240 tanh ×7 >> dense 10 softmax.
-[<CustomEquality; NoComparison>]
 type Stack =
     { Input: int
       Layers: Layer list }
-    override s.Equals other =
-        match other with
-        | :? Stack as o -> s.Input = o.Input && s.Layers = o.Layers
-        | _ -> false
-    override s.GetHashCode() = hash (s.Input, s.Layers)
     override s.ToString() =
         let name (l: Layer) = sprintf "dense %d %s" l.Units (l.Activation.ToString().ToLowerInvariant())
         let runs =

@@ -110,8 +110,9 @@ module Train =
 
     /// Trains the model from parameters drawn from the seed, calling onEpoch after each epoch.
     let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
-        let compiled = compile c.Batch m
+        let m = check m
         validate c m d
+        let compiled = Lower.compile c.Batch m
         compiled.Load(Parameters.init c.Seed m)
         let trainCount = defaultArg c.LimitTrain d.TrainCount
         let order = Array.init trainCount id

@@ -9,4 +9,9 @@ public abstract class Op
     /// <summary>Floating-point operations of the op's matrix products for a batch of <paramref name="rows"/> rows
     /// (2·m·n·k per GEMM); element-wise work is not counted. Benchmarks report GFLOP/s from it.</summary>
     public virtual long GemmFlops(int rows) => 0;
+
+    /// <summary>Forgets any state carried from step to step (optimiser moments and step counts), as for a fresh run.</summary>
+    public virtual void Reset()
+    {
+    }
 }

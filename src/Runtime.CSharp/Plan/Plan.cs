@@ -38,6 +38,13 @@ public sealed class Plan
     public Op[] FeedbackUpdate { get; }
     public Op[] BothUpdate { get; }
 
+    /// <summary>Forgets the optimisers' state in every phase, so that training restarts afresh from loaded parameters.</summary>
+    public void Reset()
+    {
+        foreach (var phase in new[] { Predict, ForwardUpdate, FeedbackUpdate, BothUpdate })
+            foreach (var op in phase) op.Reset();
+    }
+
     /// <summary>GEMM floating-point operations of one run of a phase on a batch of <paramref name="rows"/> rows.</summary>
     public static long GemmFlops(Op[] phase, int rows)
     {

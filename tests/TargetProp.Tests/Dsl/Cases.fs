@@ -21,7 +21,7 @@ type Case =
       Optimiser: Optimiser }
     override c.ToString() = sprintf "%A" c
 
-let private gen rules =
+let private gen rules (minRows, maxRows) =
     gen {
         let! seed = Gen.choose (0, 1_000_000)
         let! input = Gen.choose (1, 9)
@@ -29,7 +29,7 @@ let private gen rules =
         let! widths = Gen.listOfLength depth (Gen.choose (1, 9))
         let! hidden = Gen.elements [ Activation.Tanh; Activation.Sigmoid; Activation.Relu; Activation.Linear ]
         let! output = Gen.elements [ Activation.Softmax; Activation.Softmax; Activation.Tanh; Activation.Linear ]
-        let! rows = Gen.choose (1, 7)
+        let! rows = Gen.choose (minRows, maxRows)
         let! spare = Gen.elements [ 0; 0; 3 ]
         let! rule = Gen.elements rules
         let! atOutput = Gen.elements [ true; false ]
@@ -39,8 +39,11 @@ let private gen rules =
               Rule = rule; TopAtOutput = atOutput; Optimiser = opt }
     }
 
-/// Cases for the given preset names.
-let arb rules = Arb.fromGen (gen rules)
+/// Cases for the given preset names, batches of 1 to 7 rows.
+let arb rules = Arb.fromGen (gen rules (1, 7))
+
+/// Cases with batches of 12 to 60 rows, large enough for ops to split rows over workers.
+let arbLarge rules = Arb.fromGen (gen rules (12, 60))
 
 let stack (c: Case) =
     let hidden = c.Widths |> List.take (c.Widths.Length - 1)
@@ -66,3 +69,6 @@ let batch (c: Case) =
     let classes = Stack.width m.Stack (Model.depth m)
     let y = Array.init c.Rows (fun _ -> rng.Next classes)
     x, y
+
+/// Cases whose targets reach down at least one layer below the top (T ≥ 2), where propagation laws have something to say.
+let arbDeep rules = gen rules (1, 7) |> Gen.filter (fun c -> Model.topLayer (model c) >= 2) |> Arb.fromGen

@@ -6,17 +6,29 @@ open TargetProp.Runtime
 open TargetProp.Dsl
 open TargetProp.Tests.Dsl.Cases
 
-/// Runs one step of the parallel schedule through the compiled plan.
-let private compiledStep (c: Case) =
+/// Runs one step of the parallel schedule through the compiled plan on `threads` threads.
+let private compiledStepOn (threads: int) (c: Case) =
     let m = model c
     let p0 = Parameters.init c.Seed m
     let compiled = Train.compile (c.Rows + c.Spare) m
     compiled.Load p0
     let x, y = batch c
-    use ex = new Executor(compiled.Plan, uint64 c.Seed, 1)
+    use ex = new Executor(compiled.Plan, uint64 c.Seed, threads)
     ex.LoadBatch(x, y, System.ReadOnlySpan(Array.init c.Rows id), 0, c.Rows)
     ex.Run(if Model.trainsFeedback m then compiled.Plan.BothUpdate else compiled.Plan.ForwardUpdate)
     p0, compiled.Parameters
+
+let private compiledStep = compiledStepOn 1
+
+/// 1, 2 and 3 threads give bit-identical parameters after a step (rows split over workers, layer groups in parallel).
+let private sameOnAnyThreads (c: Case) =
+    let _, one = compiledStepOn 1 c
+    for threads in [ 2; 3 ] do
+        let _, p = compiledStepOn threads c
+        Expect.equal p.W one.W (sprintf "W at %d threads (case %O)" threads c)
+        Expect.equal p.B one.B (sprintf "b at %d threads" threads)
+        Expect.equal p.V one.V (sprintf "V at %d threads" threads)
+        Expect.equal p.C one.C (sprintf "c at %d threads" threads)
 
 /// Every parameter's update agrees within float32 accuracy: |Δc − Δr| ≤ 2e-4·lr + 2e-3·|Δr|.
 let private agree (c: Case) =
@@ -47,6 +59,8 @@ let tests =
         property "bp"
         property "tp"
         property "dtp"
+        testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 30 } "bp, tp, dtp: 1, 2 and 3 threads give bit-identical steps on batches of 12–60 rows"
+        <| FsCheck.FSharp.Prop.forAll (arbLarge [ "bp"; "tp"; "dtp" ]) sameOnAnyThreads
         test "a compiled dtp step moves every parameter (so the comparisons above are not between two no-ops)" {
             let c =
                 { Seed = 3; Input = 6; Widths = [ 5; 4; 3 ]; Hidden = TargetProp.Runtime.Activation.Tanh

@@ -53,7 +53,8 @@ let tests =
             for args, expected in
                 [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"
                   [ "train"; "--data"; "/nonexistent/folder" ], "/nonexistent/folder"
-                  [ "train"; "--epochs"; "0"; "--out"; Path.GetTempPath() + "tprop-never" ], "epochs = 0" ] do
+                  [ "train"; "--epochs"; "0"; "--out"; Path.GetTempPath() + "tprop-never" ], "epochs = 0"
+                  [ "train"; "--epochs"; "1"; "--limit-train"; "100"; "--out"; Path.Combine(root, "README.md") ], "README.md" ] do
                 let code, _, stderr = tprop args
                 Expect.equal code 2 (sprintf "%A exit code" args)
                 Expect.stringContains stderr expected (sprintf "%A message" args)

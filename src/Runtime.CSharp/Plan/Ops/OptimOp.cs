@@ -11,5 +11,11 @@ public sealed class OptimOp(MatrixBuffer parameter, MatrixBuffer gradient, Optim
     public override void Run(StepContext context) =>
         optimiser.Step(parameter.All, gradient.All, state, ++steps);
 
+    public override void Reset()
+    {
+        Array.Clear(state);
+        steps = 0;
+    }
+
     public override string ToString() => $"{parameter.Name} ← {optimiser}({gradient.Name})";
 }

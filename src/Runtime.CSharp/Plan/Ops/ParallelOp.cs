@@ -12,6 +12,7 @@ public sealed class ParallelOp : Op, IParallelWork
     private readonly long[] cost;
     private StepContext[] lanes = [];
     private int[][] assignment = [];
+    private StepContext? owner;
 
     public ParallelOp(Op[][] groups)
     {
@@ -28,7 +29,8 @@ public sealed class ParallelOp : Op, IParallelWork
                 foreach (var op in group) op.Run(context);
             return;
         }
-        if (lanes.Length != pool.Threads) Assign(context, pool.Threads);
+        // Lanes share the owning context's labels and noise key: rebuilt when another executor runs this plan.
+        if (owner != context || lanes.Length != pool.Threads) Assign(context, pool.Threads);
         foreach (var lane in lanes) lane.CopyStep(context);
         pool.Run(this);
     }
@@ -53,6 +55,13 @@ public sealed class ParallelOp : Op, IParallelWork
         }
         assignment = mine.Select(m => m.Order().ToArray()).ToArray();
         lanes = Enumerable.Range(0, workers).Select(_ => context.Lane()).ToArray();
+        owner = context;
+    }
+
+    public override void Reset()
+    {
+        foreach (var group in groups)
+            foreach (var op in group) op.Reset();
     }
 
     public override long GemmFlops(int rows) => groups.Sum(g => g.Sum(op => op.GemmFlops(rows)));

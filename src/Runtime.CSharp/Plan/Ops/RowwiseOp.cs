@@ -1,7 +1,7 @@
 namespace TargetProp.Runtime;
 
 /// <summary>An op whose rows (examples) are independent. With a pool, worker w always takes the same consecutive rows
-/// — whole 6-row GEMM panels, split evenly — so a row written on one core is read there by the next row-wise op
+/// — whole 6-row GEMM panels, split evenly, the rows after the last whole panel going to the last worker — so a row written on one core is read there by the next row-wise op
 /// instead of crossing to the other core's cache; without a pool, or for a piece that would be small, the op runs
 /// whole. Every kernel used row-wise computes an element by the same arithmetic whatever rows share its call, and a
 /// piece keeps at least 64 elements so no kernel falls back to a different scalar path: the split changes no bit.</summary>
@@ -17,16 +17,19 @@ public abstract class RowwiseOp : Op, IParallelWork
     {
         BatchRows = context.Rows;
         var pool = context.Pool;
-        if (pool is null || pool.Threads == 1 || BatchRows < 12 || BatchRows * Width < 128) Rows(0, BatchRows);
+        int panels = BatchRows / 6;
+        // Every worker's piece has at least ⌊panels / workers⌋ whole panels: split only when that is 64 elements or more.
+        if (pool is null || pool.Threads == 1 || 6 * (panels / pool.Threads) * Width < 64) Rows(0, BatchRows);
         else pool.Run(this);
     }
 
-    /// <summary>Worker w's rows: consecutive pieces of whole 6-row panels.</summary>
+    /// <summary>Worker w's rows: consecutive pieces of whole 6-row panels; the last worker also takes the rows after
+    /// the last whole panel.</summary>
     public void Run(int worker, int workers)
     {
-        int panels = (BatchRows + 5) / 6;
-        int first = Math.Min(BatchRows, panels * worker / workers * 6);
-        int last = Math.Min(BatchRows, panels * (worker + 1) / workers * 6);
+        int panels = BatchRows / 6;
+        int first = panels * worker / workers * 6;
+        int last = worker == workers - 1 ? BatchRows : panels * (worker + 1) / workers * 6;
         if (last > first) Rows(first, last - first);
     }
 

@@ -169,13 +169,21 @@ module Lower =
         // layer's own-gradient update when the top target is at L-1).
         let forwardOptim = runtimeOptimiser m.ForwardOptimiser
         let update l = [ OptimOp(W.[l - 1], gW.[l - 1], forwardOptim) :> Op; OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) ]
+        // A large layer's update is cut into pieces of ~64k weights (rows of Wᵀ, i.e. input units), so the groups
+        // balance over workers: Lee's 784×240 first layer is 3 pieces, each 240×240 layer one.
+        let deltas = [| for l in 1..T -> buf (sprintf "δ%d" l) (width l) |]
+        let deltaOps = [ for l in 1..T -> DeltaOp(act l, lossScale, batchPower, h.[l], t.[l], deltas.[l - 1]) :> Op ]
         let localGroups =
-            [ for l in 1..T ->
-                  let d = buf (sprintf "δ%d" l) (width l)
-                  [ DeltaOp(act l, lossScale, batchPower, h.[l], t.[l], d) :> Op
-                    WeightGradOp(d, h.[l - 1], gW.[l - 1], gB.[l - 1]) ] @ update l ]
+            [ for l in 1..T do
+                  let inputs, outputs = width (l - 1), width l
+                  let pieces = max 1 ((inputs * outputs + 32767) / 65536)
+                  for k in 0 .. pieces - 1 ->
+                      let first, last = inputs * k / pieces, inputs * (k + 1) / pieces
+                      [ WeightGradOp(deltas.[l - 1], h.[l - 1], gW.[l - 1], (if k = 0 then gB.[l - 1] else null), first, last - first) :> Op
+                        OptimOp(W.[l - 1], gW.[l - 1], forwardOptim, first * outputs, (last - first) * outputs) ]
+                      @ (if k = 0 then [ OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) :> Op ] else []) ]
             @ (if T < L then [ outputGradOps @ update L ] else [])
-        let localOps = [ ParallelOp(localGroups |> List.map Array.ofList |> Array.ofList) :> Op ]
+        let localOps = deltaOps @ [ ParallelOp(localGroups |> List.map Array.ofList |> Array.ofList) :> Op ]
 
         // Step 5: denoising reconstruction of every trained g_l, each layer one independent group with its update.
         let sigma =

@@ -61,6 +61,14 @@ let tests =
         property "dtp"
         testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 30 } "bp, tp, dtp: 1, 2 and 3 threads give bit-identical steps on batches of 12–60 rows"
         <| FsCheck.FSharp.Prop.forAll (arbLarge [ "bp"; "tp"; "dtp" ]) sameOnAnyThreads
+        test "a layer whose update is cut into pieces (500×240 weights: 2 pieces) still equals the reference" {
+            for rule in [ "bp"; "dtp" ] do
+                for atOutput in [ true; false ] do
+                    agree
+                        { Seed = 11; Input = 500; Widths = [ 240; 12; 10 ]; Hidden = TargetProp.Runtime.Activation.Tanh
+                          Output = TargetProp.Runtime.Activation.Softmax; Rows = 7; Spare = 2; Rule = rule; TopAtOutput = atOutput
+                          Optimiser = CentredRmsProp 0.01 }
+        }
         test "a compiled dtp step moves every parameter (so the comparisons above are not between two no-ops)" {
             let c =
                 { Seed = 3; Input = 6; Widths = [ 5; 4; 3 ]; Hidden = TargetProp.Runtime.Activation.Tanh

@@ -2,14 +2,38 @@ using TargetProp.Runtime.Optim;
 
 namespace TargetProp.Runtime;
 
-/// <summary>p ← update(p, ∂L/∂p) by the parameter's own optimiser state; counts its own steps (Adam's bias correction).</summary>
-public sealed class OptimOp(MatrixBuffer parameter, MatrixBuffer gradient, Optimiser optimiser) : Op
+/// <summary>p ← update(p, ∂L/∂p) by the parameter's own optimiser state, over the whole parameter or the elements
+/// first .. first + count − 1 (a piece of a large matrix, so its update can share out over workers; every element's
+/// update is independent). Counts its own steps (Adam's bias correction).</summary>
+public sealed class OptimOp : Op
 {
-    private readonly float[] state = new float[optimiser.StateSlots * parameter.Data.Length];
+    private readonly MatrixBuffer parameter;
+    private readonly MatrixBuffer gradient;
+    private readonly Optimiser optimiser;
+    private readonly int first;
+    private readonly int count;
+    private readonly float[] state;
     private long steps;
 
+    public OptimOp(MatrixBuffer parameter, MatrixBuffer gradient, Optimiser optimiser)
+        : this(parameter, gradient, optimiser, 0, parameter.Data.Length)
+    {
+    }
+
+    public OptimOp(MatrixBuffer parameter, MatrixBuffer gradient, Optimiser optimiser, int first, int count)
+    {
+        if (first < 0 || count < 0 || first + count > parameter.Data.Length || gradient.Data.Length != parameter.Data.Length)
+            throw new ArgumentOutOfRangeException(nameof(count), $"OptimOp: elements {first}..{first + count} of {parameter} (gradient {gradient}) are out of range.");
+        this.parameter = parameter;
+        this.gradient = gradient;
+        this.optimiser = optimiser;
+        this.first = first;
+        this.count = count;
+        state = new float[optimiser.StateSlots * count];
+    }
+
     public override void Run(StepContext context) =>
-        optimiser.Step(parameter.All, gradient.All, state, ++steps);
+        optimiser.Step(parameter.Data.AsSpan(first, count), gradient.Data.AsSpan(first, count), state, ++steps);
 
     public override void Reset()
     {
@@ -17,5 +41,7 @@ public sealed class OptimOp(MatrixBuffer parameter, MatrixBuffer gradient, Optim
         steps = 0;
     }
 
-    public override string ToString() => $"{parameter.Name} ← {optimiser}({gradient.Name})";
+    public override string ToString() =>
+        count == parameter.Data.Length ? $"{parameter.Name} ← {optimiser}({gradient.Name})"
+        : $"{parameter.Name}[{first}..{first + count}) ← {optimiser}({gradient.Name})";
 }

@@ -54,10 +54,7 @@ let gemm (args: ParseResults<GemmArgs>) =
     0
 
 let epoch (args: ParseResults<EpochArgs>) =
-    let rule =
-        match Rules.tryFind (args.GetResult(EpochArgs.Rule, "dtp")) with
-        | Ok r -> r
-        | Error message -> raise (TrainingException message)
+    let rule = TrainCommand.rule (args.GetResult(EpochArgs.Rule, "dtp"))
     let threads = args.GetResult(EpochArgs.Threads, 1)
     let seed = args.GetResult(EpochArgs.Seed, 1)
     let data = DataSets.Load(args.GetResult(EpochArgs.Data, "mnist"))

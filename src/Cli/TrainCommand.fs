@@ -12,15 +12,18 @@ open TargetProp.Cli.Args
 let network (features: int) (classes: int) =
     input features |> repeat 7 (dense 240 Tanh) |> dense classes Softmax
 
+/// A preset by name, or a one-line error listing the presets.
+let rule (name: string) =
+    match Rules.tryFind name with
+    | Ok r -> r
+    | Error message -> raise (TrainingException message)
+
 let private mnistHint =
     "The bundled digits set is the first 6,000 training and 1,000 test images of MNIST. For the full set, put the four "
     + "MNIST files (train-images-idx3-ubyte.gz, ...) in $TARGETPROP_DATA/mnist/ or ./data/mnist/ and use --data mnist."
 
 let run (args: ParseResults<TrainArgs>) =
-    let rule =
-        match Rules.tryFind (args.GetResult(TrainArgs.Rule, "dtp")) with
-        | Ok r -> r
-        | Error message -> raise (TrainingException message)
+    let rule = rule (args.GetResult(TrainArgs.Rule, "dtp"))
     let dataName = args.GetResult(TrainArgs.Data, "digits")
     let config =
         { Train.defaults with

@@ -12,7 +12,8 @@ public static class Losses
     public static double SoftmaxCrossEntropy(int rows, int cols, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels,
         Span<float> probabilities, Span<float> gradient, out int errors)
     {
-        CheckShapes(rows, cols, logits, labels, probabilities, gradient);
+        CheckShapes(rows, cols, logits, labels, gradient);
+        ThrowHelper.ThrowIfMatrixTooShort(probabilities.Length, rows, cols, nameof(probabilities));
         double loss = 0;
         errors = 0;
         float inv = 1f / rows;
@@ -40,7 +41,7 @@ public static class Losses
     public static double SquaredError(int rows, int cols, ReadOnlySpan<float> h, ReadOnlySpan<int> labels,
         Span<float> gradient, out int errors)
     {
-        CheckShapes(rows, cols, h, labels, gradient, gradient);
+        CheckShapes(rows, cols, h, labels, gradient);
         double loss = 0;
         errors = 0;
         float inv = 1f / rows;
@@ -70,12 +71,10 @@ public static class Losses
         return errors;
     }
 
-    private static void CheckShapes(int rows, int cols, ReadOnlySpan<float> output, ReadOnlySpan<int> labels,
-        Span<float> third, Span<float> gradient)
+    private static void CheckShapes(int rows, int cols, ReadOnlySpan<float> output, ReadOnlySpan<int> labels, Span<float> gradient)
     {
         ThrowHelper.ThrowIfMatrixTooShort(output.Length, rows, cols, "output");
         ThrowHelper.ThrowIfTooShort(labels.Length, rows, nameof(labels));
-        ThrowHelper.ThrowIfMatrixTooShort(third.Length, rows, cols, "probabilities");
         ThrowHelper.ThrowIfMatrixTooShort(gradient.Length, rows, cols, nameof(gradient));
     }
 }

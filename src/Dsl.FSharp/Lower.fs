@@ -170,20 +170,24 @@ module Lower =
         let forwardOptim = runtimeOptimiser m.ForwardOptimiser
         let update l = [ OptimOp(W.[l - 1], gW.[l - 1], forwardOptim) :> Op; OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) ]
         // A large layer's update is cut into pieces of ~64k weights (rows of Wᵀ, i.e. input units), so the groups
-        // balance over workers: Lee's 784×240 first layer is 3 pieces, each 240×240 layer one.
+        // balance over workers: Lee's 784×240 first layer is 3 pieces, each 240×240 layer one. A layer in one piece
+        // computes its δ_l inside its group, on the core that then reads it; a cut layer's δ_l comes first, row-wise.
+        let pieces l = max 1 ((width (l - 1) * width l + 32767) / 65536)
         let deltas = [| for l in 1..T -> buf (sprintf "δ%d" l) (width l) |]
-        let deltaOps = [ for l in 1..T -> DeltaOp(act l, lossScale, batchPower, h.[l], t.[l], deltas.[l - 1]) :> Op ]
+        let deltaOp l = DeltaOp(act l, lossScale, batchPower, h.[l], t.[l], deltas.[l - 1]) :> Op
         let localGroups =
             [ for l in 1..T do
-                  let inputs, outputs = width (l - 1), width l
-                  let pieces = max 1 ((inputs * outputs + 32767) / 65536)
-                  for k in 0 .. pieces - 1 ->
-                      let first, last = inputs * k / pieces, inputs * (k + 1) / pieces
-                      [ WeightGradOp(deltas.[l - 1], h.[l - 1], gW.[l - 1], (if k = 0 then gB.[l - 1] else null), first, last - first) :> Op
-                        OptimOp(W.[l - 1], gW.[l - 1], forwardOptim, first * outputs, (last - first) * outputs) ]
+                  let inputs, outputs, n = width (l - 1), width l, pieces l
+                  for k in 0 .. n - 1 ->
+                      let first, last = inputs * k / n, inputs * (k + 1) / n
+                      (if n = 1 then [ deltaOp l ] else [])
+                      @ [ WeightGradOp(deltas.[l - 1], h.[l - 1], gW.[l - 1], (if k = 0 then gB.[l - 1] else null), first, last - first) :> Op
+                          OptimOp(W.[l - 1], gW.[l - 1], forwardOptim, first * outputs, (last - first) * outputs) ]
                       @ (if k = 0 then [ OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) :> Op ] else []) ]
             @ (if T < L then [ outputGradOps @ update L ] else [])
-        let localOps = deltaOps @ [ ParallelOp(localGroups |> List.map Array.ofList |> Array.ofList) :> Op ]
+        let localOps =
+            [ for l in 1..T do if pieces l > 1 then deltaOp l ]
+            @ [ ParallelOp(localGroups |> List.map Array.ofList |> Array.ofList) :> Op ]
 
         // Step 5: denoising reconstruction of every trained g_l, each layer one independent group with its update.
         let sigma =

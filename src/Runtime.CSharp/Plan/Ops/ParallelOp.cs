@@ -3,21 +3,24 @@ namespace TargetProp.Runtime;
 /// <summary>Independent groups of ops spread over the pool's workers: once targets are known, every layer's local
 /// update is independent of every other's, and so is every layer's feedback training (DESIGN.md §7).</summary>
 /// <remarks>Each group writes only its own buffers and runs whole on one worker, in its own order, so results do not
-/// depend on the thread count. Groups are dealt to workers longest first (by GEMM FLOPs), each to the least loaded
-/// worker: a fixed assignment per worker count, computed once. Inside a group the kernels run single-threaded; without
-/// a pool the groups simply run in order.</remarks>
+/// depend on the thread count or on which worker runs which group. Workers claim groups one at a time, longest first
+/// (by GEMM FLOPs): list scheduling, which balances like a fixed longest-first deal when both cores are there, and
+/// when one core arrives late (a shared VM preempts it) the other simply claims more instead of waiting for, or
+/// running, a whole fixed share. Inside a group the kernels run single-threaded; without a pool the groups simply run
+/// in order.</remarks>
 public sealed class ParallelOp : Op, IParallelWork
 {
     private readonly Op[][] groups;
-    private readonly long[] cost;
+    private readonly int[] longestFirst;
     private StepContext[] lanes = [];
-    private int[][] assignment = [];
     private StepContext? owner;
+    private int claimed;
 
     public ParallelOp(Op[][] groups)
     {
         this.groups = groups;
-        cost = groups.Select(g => g.Sum(op => op.GemmFlops(1)) + 1).ToArray();
+        longestFirst = Enumerable.Range(0, groups.Length)
+            .OrderByDescending(g => groups[g].Sum(op => op.GemmFlops(1))).ThenBy(g => g).ToArray();
     }
 
     public override void Run(StepContext context)
@@ -30,30 +33,25 @@ public sealed class ParallelOp : Op, IParallelWork
             return;
         }
         // Lanes share the owning context's labels and noise key: rebuilt when another executor runs this plan.
-        if (owner != context || lanes.Length != pool.Threads) Assign(context, pool.Threads);
+        if (owner != context || lanes.Length != pool.Threads) MakeLanes(context, pool.Threads);
         foreach (var lane in lanes) lane.CopyStep(context);
+        claimed = -1;
         pool.Run(this);
     }
 
-    /// <summary>Worker w runs its groups under its own lane context.</summary>
+    /// <summary>Worker w claims the next unclaimed group, longest first, until none is left, and runs each under its
+    /// own lane context.</summary>
     public void Run(int worker, int workers)
     {
         var lane = lanes[worker];
-        foreach (int g in assignment[worker])
-            foreach (var op in groups[g]) op.Run(lane);
+        int next;
+        while ((next = Interlocked.Increment(ref claimed)) < groups.Length)
+            foreach (var op in groups[longestFirst[next]]) op.Run(lane);
     }
 
-    private void Assign(StepContext context, int workers)
+    // Its own method: a lambda capturing `context` inside Run would allocate its closure on every Run.
+    private void MakeLanes(StepContext context, int workers)
     {
-        var load = new long[workers];
-        var mine = Enumerable.Range(0, workers).Select(_ => new List<int>()).ToArray();
-        foreach (int g in Enumerable.Range(0, groups.Length).OrderByDescending(g => cost[g]).ThenBy(g => g))
-        {
-            int w = Array.IndexOf(load, load.Min());
-            load[w] += cost[g];
-            mine[w].Add(g);
-        }
-        assignment = mine.Select(m => m.Order().ToArray()).ToArray();
         lanes = Enumerable.Range(0, workers).Select(_ => context.Lane()).ToArray();
         owner = context;
     }

@@ -1,9 +1,11 @@
 namespace TargetProp.Dsl
 
-/// A propagation expression: how a target for layer l-1 is made from layer l's activation and target.
-/// Terms live in one of two spaces, layer l-1's ("below") or layer l's ("here", "target"); g_l maps layer l's
-/// space to layer l-1's. Built once as a value, shape-checked when the model is compiled, lowered to kernels,
-/// evaluated by the float64 reference, and printed back as the equation.
+/// A target expression: how a target for layer l-1 is made from the activations and targets around it.
+/// Terms live in one of three spaces: layer l-1's ("below"), layer l's ("here", "target") or the top layer's ("out",
+/// "outTarget", for direct rules); f_l maps layer l-1's space to layer l's, and g_l maps layer l's (or, in a direct
+/// rule, the top's) to layer l-1's. Built once as a value, shape-checked when the model is compiled, lowered to
+/// kernels, evaluated by the float64 reference, and printed back as the equation.
+[<CustomEquality; NoComparison>]
 type Expr =
     /// h_{l-1}: the activation of the layer below.
     | Below
@@ -11,11 +13,22 @@ type Expr =
     | Here
     /// ĥ_l: this layer's target.
     | Target
-    /// g_l(e): the feedback map of layer l applied to an expression in layer l's space.
+    /// h_T: the top layer's activation (the layer whose target is set first), for direct rules.
+    | Out
+    /// ĥ_T: the top target, for direct rules.
+    | OutTarget
+    /// σ·z, z ~ N(0, I): the step's standard-normal draw for this layer in the space the expression puts it in; every
+    /// occurrence in that space is the same draw.
+    | Noise of sigma: float
+    /// g_l(e): the feedback map of layer l, from layer l's space (or the top's) to layer l-1's.
     | G of Expr
+    /// f_l(e): the forward map of layer l, from layer l-1's space to layer l's.
+    | F of Expr
     | Add of Expr * Expr
     | Subtract of Expr * Expr
     | Scale of float * Expr
+    /// a ⊙ b, element-wise.
+    | Product of Expr * Expr
 
     /// a + b, element-wise; both in the same space.
     static member (+)(a: Expr, b: Expr) = Add(a, b)
@@ -25,6 +38,26 @@ type Expr =
     static member (*)(k: float, e: Expr) = Scale(k, e)
     /// e · k, for a scalar k.
     static member (*)(e: Expr, k: float) = Scale(k, e)
+    /// a ⊙ b, the element-wise product; both in the same space.
+    static member (.*)(a: Expr, b: Expr) = Product(a, b)
+
+    // Structural equality, by hand because Noise carries a float: two draws are the same term when their σ are equal.
+    override e.Equals(o: obj) =
+        match o with
+        | :? Expr as x -> Expr.Same(e, x)
+        | _ -> false
+
+    override e.GetHashCode() = hash (string e)
+
+    static member private Same(a: Expr, b: Expr) =
+        match a, b with
+        | Below, Below | Here, Here | Target, Target | Out, Out | OutTarget, OutTarget -> true
+        | Noise s, Noise t -> s = t
+        | G x, G y | F x, F y -> Expr.Same(x, y)
+        | Add(a1, a2), Add(b1, b2) | Subtract(a1, a2), Subtract(b1, b2) | Product(a1, a2), Product(b1, b2) ->
+            Expr.Same(a1, b1) && Expr.Same(a2, b2)
+        | Scale(k, x), Scale(j, y) -> k = j && Expr.Same(x, y)
+        | _ -> false
 
     /// The expression as the code that builds it: below + g target - g here.
     override e.ToString() = Expr.Render(e, false)
@@ -32,24 +65,37 @@ type Expr =
     static member internal Render(e: Expr, equation: bool) =
         let rec go prec e =
             let paren p s = if prec > p then "(" + s + ")" else s
+            let call name x = if equation then sprintf "%s_l(%s)" name (go 0 x) else name + " " + go 4 x
             match e with
             | Below -> if equation then "h_{l-1}" else "below"
             | Here -> if equation then "h_l" else "here"
             | Target -> if equation then "ĥ_l" else "target"
-            | G x -> if equation then sprintf "g_l(%s)" (go 0 x) else "g " + go 3 x
+            | Out -> if equation then "h_L" else "out"
+            | OutTarget -> if equation then "ĥ_L" else "outTarget"
+            | Noise s -> if equation then sprintf "%gε" s else paren 3 (sprintf "noise %g" s)
+            | G x -> call "g" x
+            | F x -> call "f" x
             | Add(a, b) -> paren 1 (go 1 a + " + " + go 1 b)
             | Subtract(a, b) -> paren 1 (go 1 a + (if equation then " − " else " - ") + go 2 b)
             | Scale(k, x) -> paren 2 (sprintf "%g%s%s" k (if equation then "·" else " * ") (go 3 x))
+            | Product(a, b) -> paren 2 (go 2 a + (if equation then " ⊙ " else " .* ") + go 3 b)
         go 0 e
 
-/// The two spaces an expression's value can live in.
+/// The three spaces an expression's value can live in.
 type Space =
     /// layer l-1's units
     | BelowSpace
     /// layer l's units
     | HereSpace
+    /// the top layer's units
+    | OutSpace
+    override s.ToString() =
+        match s with
+        | BelowSpace -> "layer l-1"
+        | HereSpace -> "layer l"
+        | OutSpace -> "the top layer"
 
-/// The terms and operations of the propagation language, opened with TargetProp.Dsl.
+/// The terms and operations of the target language, opened with TargetProp.Dsl.
 [<AutoOpen>]
 module Terms =
     /// h_{l-1}
@@ -58,52 +104,89 @@ module Terms =
     let here = Here
     /// ĥ_l
     let target = Target
-    /// g_l(e): the feedback (decoder) of layer l, from layer l's space to layer l-1's.
+    /// h_T, the top layer's activation (direct rules)
+    let out = Out
+    /// ĥ_T, the top target (direct rules)
+    let outTarget = OutTarget
+    /// σ·z, z ~ N(0, I): noise in whatever space the expression puts it
+    let noise (sigma: float) = Noise sigma
+    /// g_l(e): the feedback (decoder) of layer l, to layer l-1's space.
     let g (e: Expr) = G e
+    /// f_l(e): the forward map of layer l, from layer l-1's space.
+    let f (e: Expr) = F e
 
 module Expr =
     /// The equation for the target of layer l-1: ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l).
     let equation (e: Expr) = "ĥ_{l-1} = " + Expr.Render(e, true)
 
-    /// The space of e's value, or a message that quotes the offending part of e.
-    let rec space (e: Expr) : Result<Space, string> =
+    /// The space of e's value (None for noise alone, which takes the space around it), or a message that quotes the
+    /// offending part of e.
+    let rec infer (e: Expr) : Result<Space option, string> =
         let same what a b =
-            match space a, space b with
-            | Ok sa, Ok sb when sa = sb -> Ok sa
-            | Ok sa, Ok sb ->
-                Error(sprintf "'%O' %s '%O', but the first is in %A and the second in %A" a what b sa sb)
+            match infer a, infer b with
+            | Ok(Some sa), Ok(Some sb) when sa <> sb ->
+                Error(sprintf "'%O' %s '%O', but the first is in %O's space and the second in %O's" a what b sa sb)
+            | Ok sa, Ok sb -> Ok(Option.orElse sb sa)
             | (Error m, _)
             | (_, Error m) -> Error m
         match e with
-        | Below -> Ok BelowSpace
+        | Below -> Ok(Some BelowSpace)
         | Here
-        | Target -> Ok HereSpace
+        | Target -> Ok(Some HereSpace)
+        | Out
+        | OutTarget -> Ok(Some OutSpace)
+        | Noise _ -> Ok None
         | G x ->
-            match space x with
-            | Ok HereSpace -> Ok BelowSpace
-            | Ok BelowSpace -> Error(sprintf "'%O' applies g to a value in layer l-1's space; g_l maps layer l to layer l-1" e)
+            match infer x with
+            | Ok(Some HereSpace)
+            | Ok(Some OutSpace) -> Ok(Some BelowSpace)
+            | Ok(Some BelowSpace) -> Error(sprintf "'%O' applies g to a value in layer l-1's space; g_l maps layer l (or the top) to layer l-1" e)
+            | Ok None -> Error(sprintf "'%O' applies g to noise alone, which has no space of its own; add it to a term (here + noise σ)" e)
+            | Error m -> Error m
+        | F x ->
+            match infer x with
+            | Ok(Some BelowSpace)
+            | Ok None -> Ok(Some HereSpace)
+            | Ok(Some s) -> Error(sprintf "'%O' applies f to a value of %O; f_l maps layer l-1 to layer l" e s)
             | Error m -> Error m
         | Add(a, b) -> same "adds" a b
         | Subtract(a, b) -> same "subtracts" a b
-        | Scale(_, x) -> space x
+        | Product(a, b) -> same "multiplies" a b
+        | Scale(_, x) -> infer x
+
+    /// The space of e's value, or a message; noise alone counts as layer l-1's space.
+    let space (e: Expr) : Result<Space, string> = infer e |> Result.map (Option.defaultValue BelowSpace)
+
+    /// Every sub-expression of e, e first.
+    let rec subterms (e: Expr) : Expr list =
+        e
+        :: match e with
+           | Below | Here | Target | Out | OutTarget | Noise _ -> []
+           | G x | F x | Scale(_, x) -> subterms x
+           | Add(a, b) | Subtract(a, b) | Product(a, b) -> subterms a @ subterms b
 
     /// Whether e uses the feedback map g.
-    let rec usesFeedback (e: Expr) =
-        match e with
-        | G _ -> true
-        | Below | Here | Target -> false
-        | Add(a, b) | Subtract(a, b) -> usesFeedback a || usesFeedback b
-        | Scale(_, x) -> usesFeedback x
+    let usesFeedback (e: Expr) = subterms e |> List.exists (function G _ -> true | _ -> false)
 
-    /// Whether e reads the target ĥ_l (otherwise it can be computed before the targets are known).
-    let rec usesTarget (e: Expr) =
-        match e with
-        | Target -> true
-        | Below | Here -> false
-        | G x | Scale(_, x) -> usesTarget x
-        | Add(a, b) | Subtract(a, b) -> usesTarget a || usesTarget b
+    /// Whether e reads the target ĥ_l (then it is part of the top-down chain).
+    let usesTarget (e: Expr) = subterms e |> List.contains Target
 
-    /// e as a linear combination Σ cᵢ·atomᵢ, where an atom is a term or a g application; equal atoms are merged.
+    /// Whether e reads the top target ĥ_T (then it waits for the top target, but not for the chain).
+    let usesOutTarget (e: Expr) = subterms e |> List.contains OutTarget
+
+    /// Whether e draws noise.
+    let usesNoise (e: Expr) = subterms e |> List.exists (function Noise _ -> true | _ -> false)
+
+    /// The spaces g is applied to in e (HereSpace for layer-wise feedback, OutSpace for direct feedback).
+    let feedbackDomains (e: Expr) : Space list =
+        subterms e
+        |> List.choose (function
+            | G x -> infer x |> Result.toOption |> Option.flatten
+            | _ -> None)
+        |> List.distinct
+
+    /// e as a linear combination Σ cᵢ·atomᵢ, where an atom is a term, a draw, a g or f application or a product;
+    /// equal atoms are merged.
     let linearTerms (e: Expr) : (float * Expr) list =
         let rec go k e =
             match e with

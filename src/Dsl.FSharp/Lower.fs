@@ -1,9 +1,10 @@
 namespace TargetProp.Dsl
 
+open System.Collections.Generic
 open TargetProp.Runtime
 
 /// A model compiled to a runtime Plan, with its parameter buffers by layer. The plan keeps weights transposed,
-/// Wᵀ [n_{l-1} × n_l] and Vᵀ [n_l × n_{l-1}], so forward products need no packing (see DenseOp); Parameters and Load
+/// Wᵀ [n_{l-1} × n_l] and Vᵀ [m × n_{l-1}], so forward products need no packing (see DenseOp); Parameters and Load
 /// translate to and from the [out × in] convention.
 type Compiled =
     { Model: Model
@@ -11,7 +12,9 @@ type Compiled =
       W: MatrixBuffer[]
       B: MatrixBuffer[]
       V: Map<int, MatrixBuffer>
-      C: Map<int, MatrixBuffer> }
+      C: Map<int, MatrixBuffer>
+      /// Aᵀ, the fixed auxiliary output weights, if any.
+      A: MatrixBuffer option }
 
     /// Copies the current parameters out of the plan, weights as [out × in].
     member c.Parameters: Parameters =
@@ -19,7 +22,8 @@ type Compiled =
         { W = c.W |> Array.map transposed
           B = c.B |> Array.map (fun m -> Array.copy m.Data)
           V = c.V |> Map.map (fun _ m -> transposed m)
-          C = c.C |> Map.map (fun _ m -> Array.copy m.Data) }
+          C = c.C |> Map.map (fun _ m -> Array.copy m.Data)
+          A = c.A |> Option.map transposed |> Option.defaultValue [||] }
 
     /// Copies parameters (weights as [out × in]) into the plan and resets the optimisers' state, so training starts
     /// afresh from them; shapes must match the model's.
@@ -40,6 +44,7 @@ type Compiled =
         Array.iter2 put c.B p.B
         c.V |> Map.iter (fun l m -> putTransposed m p.V.[l])
         c.C |> Map.iter (fun l m -> put m p.C.[l])
+        c.A |> Option.iter (fun a -> putTransposed a p.A)
         c.Plan.Reset()
 
 /// Lowering: a checked Model → buffers and op lists per phase.
@@ -54,25 +59,43 @@ module Lower =
     /// σ as the plan applies it: a softmax output keeps its logits as the layer's value.
     let private planActivation (a: Activation) = if a = Activation.Softmax then Activation.Linear else a
 
+    /// When an expression's ops can run: before the top target, after it (direct rules), or in the top-down chain.
+    let private stage (e: Expr) = if Expr.usesTarget e then 2 elif Expr.usesOutTarget e then 1 else 0
+
+    /// What `target` and `outTarget` read: the step's targets, or a DRL chain's.
+    type private Binding =
+        { Name: string
+          Target: int -> MatrixBuffer
+          OutTarget: MatrixBuffer }
+
     /// Lowers a model (already checked) for batches of up to `batch` rows.
     let compile (batch: int) (m: Model) : Compiled =
         let s = m.Stack
         let L = Stack.depth s
         let T = Model.topLayer m
         let width l = Stack.width s l
+        let twidth l = Model.targetWidth m l
         let act l = planActivation (Stack.activation s l)
+        let tau l = planActivation (Model.feedbackActivation m l)
         let buf name cols = MatrixBuffer(name, batch, cols)
         let h = [| for l in 0..L -> buf (sprintf "h%d" l) (width l) |]
-        let t = [| for l in 0..L -> buf (sprintf "ĥ%d" l) (width l) |]
+        let k = m.Rule.Top.Auxiliary
+        let probabilities = Model.usesProbabilities m
+        // Layer values in target space: the output's differs from h_L with probabilities or auxiliary features.
+        let special = probabilities || k > 0
+        let hv = [| for l in 0..L -> if l = L && special then buf (sprintf "h̃%d" L) (twidth L) else h.[l] |]
+        let t = [| for l in 0..L -> buf (sprintf "ĥ%d" l) (twidth l) |]
         let W = [| for l in 1..L -> MatrixBuffer(sprintf "W%dᵀ" l, width (l - 1), width l) |]
         let B = [| for l in 1..L -> MatrixBuffer(sprintf "b%d" l, 1, width l) |]
         let gW = W |> Array.map (fun w -> MatrixBuffer("∂" + w.Name, w.Rows, w.Cols))
         let gB = B |> Array.map (fun b -> MatrixBuffer("∂" + b.Name, 1, b.Cols))
         let fb = Model.feedbackLayers m
-        let V = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "V%dᵀ" l, width l, width (l - 1))) |> Map.ofList
+        let V = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "V%dᵀ" l, Model.feedbackInputWidth m l, width (l - 1))) |> Map.ofList
         let C = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "c%d" l, 1, width (l - 1))) |> Map.ofList
         let gV = V |> Map.map (fun _ v -> MatrixBuffer("∂" + v.Name, v.Rows, v.Cols))
         let gC = C |> Map.map (fun _ c -> MatrixBuffer("∂" + c.Name, 1, c.Cols))
+        let A = if k > 0 then Some(MatrixBuffer("Aᵀ", width (L - 1), k)) else None
+        let noBias = MatrixBuffer("0", 1, max k 1)
         // Local squared losses: MeanSquared (1/B)Σ‖·‖² has δ = (2/B)(h − t)σ'; HalfSumSquared ½Σ‖·‖² has δ = (h − t)σ'.
         let lossScale, batchPower =
             match m.Rule.LocalLoss with
@@ -81,25 +104,64 @@ module Lower =
 
         let forward upTo = [ for l in 1..upTo -> DenseOp(h.[l - 1], W.[l - 1], B.[l - 1], act l, h.[l]) :> Op ]
 
+        // f_l(x) into layer l's target space: at the output, the probabilities and the auxiliary features tanh(x Aᵀ).
+        let forwardInto l (x: MatrixBuffer) (name: string) : MatrixBuffer * Op list =
+            if l < L || not special then
+                let y = buf name (width l)
+                y, [ DenseOp(x, W.[l - 1], B.[l - 1], act l, y) ]
+            else
+                let a = buf (name + "ₐ") (width L)
+                let dense = DenseOp(x, W.[L - 1], B.[L - 1], act L, a) :> Op
+                match A with
+                | None ->
+                    let y = buf name (twidth L)
+                    y, [ dense; SoftmaxOp(a, y) ]
+                | Some aT ->
+                    let main, ops = if probabilities then (let p = buf (name + "ₚ") (width L) in p, [ dense; SoftmaxOp(a, p) :> Op ]) else a, [ dense ]
+                    let z = buf (name + "z") k
+                    let y = buf name (twidth L)
+                    y, ops @ [ DenseOp(x, aT, noBias, Activation.Tanh, z); ConcatOp(main, z, y) ]
+
+        // The output's value in target space from h_L and h_{L-1}, and the buffer with its main (non-auxiliary) part.
+        let mainValue = if probabilities && k > 0 then buf "p" (width L) elif probabilities then hv.[L] else h.[L]
+        let z = buf "z" (max k 1)
+        let valueOps =
+            if not special then []
+            else
+                (if probabilities then [ SoftmaxOp(h.[L], mainValue) :> Op ] else [])
+                @ (match A with
+                   | Some aT -> [ DenseOp(h.[L - 1], aT, noBias, Activation.Tanh, z) :> Op; ConcatOp(mainValue, z, hv.[L]) ]
+                   | None -> [])
+
         // The loss at the output, ∂ℓ/∂h_L, and δ_L = ∂ℓ/∂a_L (ℓ the batch mean). For a softmax output h_L is the logits.
         let deltaL = buf "δL" (width L)
         let lossOps, dldh =
             if Model.usesCrossEntropy m then
-                [ SoftmaxCrossEntropyOp(h.[L], buf "p" (width L), deltaL) :> Op ], deltaL
+                [ SoftmaxCrossEntropyOp(h.[L], buf "softmax" (width L), deltaL) :> Op ], deltaL
             else
                 let dh = buf "∂ℓ/∂hL" (width L)
                 [ SquaredErrorOp(h.[L], dh) :> Op; MultiplyDerivativeOp(act L, h.[L], dh, deltaL) ], dh
 
-        // Step 2: the top target. At the last hidden layer, the output layer also gets its own gradient.
-        let topOps, outputGradOps =
-            let eta = float32 m.Rule.Top.Eta
-            match m.Rule.Top.At with
-            | Output ->
-                [ AddScaledOp(h.[L], -eta, dldh, t.[L]) :> Op ], []
-            | LastHidden ->
+        // Step 2: the top target. Above the local layers, the output layer learns by its own gradient.
+        let outputGradOps = [ WeightGradOp(deltaL, h.[L - 1], gW.[L - 1], gB.[L - 1]) :> Op ]
+        let topOps =
+            let mainT = if k > 0 then buf "ĥmain" (width L) else t.[L]
+            let withAux ops = ops @ (if k > 0 then [ ConcatOp(mainT, z, t.[L]) :> Op ] else [])
+            match m.Rule.Top.Target, m.Rule.Top.At with
+            | GradientStep eta, Output -> withAux [ AddScaledOp(h.[L], -float32 eta, dldh, mainT) :> Op ]
+            | GradientStep eta, LastHidden ->
                 let dh = buf (sprintf "∂ℓ/∂h%d" (L - 1)) (width (L - 1))
-                [ BackwardOp(deltaL, W.[L - 1], dh) :> Op; AddScaledOp(h.[L - 1], -eta, dh, t.[L - 1]) ],
-                [ WeightGradOp(deltaL, h.[L - 1], gW.[L - 1], gB.[L - 1]) :> Op ]
+                [ BackwardOp(deltaL, W.[L - 1], dh) :> Op; AddScaledOp(h.[L - 1], -float32 eta, dh, t.[L - 1]) ]
+            | Label, _ -> withAux [ OneHotOp(mainT) :> Op ]
+            | Blend beta, _ ->
+                let y = buf "y" (width L)
+                withAux [ OneHotOp(y) :> Op; CombineOp([| float32 (1.0 - beta); float32 beta |], [| mainValue; y |], mainT) ]
+
+        let spaceWidth l space =
+            match space with
+            | BelowSpace -> twidth (l - 1)
+            | HereSpace -> twidth l
+            | OutSpace -> twidth T
 
         // A buffer's name for an expression at layer l: h1, ĥ2, g2(ĥ2), ...
         let rec label l (e: Expr) =
@@ -107,116 +169,222 @@ module Lower =
             | Below -> sprintf "h%d" (l - 1)
             | Here -> sprintf "h%d" l
             | Target -> sprintf "ĥ%d" l
+            | Out -> sprintf "h%d" T
+            | OutTarget -> sprintf "ĥ%d" T
             | G x -> sprintf "g%d(%s)" l (label l x)
-            | _ -> sprintf "[%O]" e
+            | F x -> sprintf "f%d(%s)" l (label l x)
+            | _ -> sprintf "[%O]%d" e l
 
-        // An expression at layer l as ops writing into dst: (ops that do not read ĥ_l and can run before the targets
-        // are known, ops of the top-down chain).
-        let rec lowerInto (l: int) (e: Expr) (dst: MatrixBuffer) : Op list * Op list =
-            let terms =
-                match Expr.linearTerms e with
-                | [] -> [ (0.0, Below) ]
-                | ts -> ts
-            // g_l(x) into y, with the ops that compute x.
-            let apply x (y: MatrixBuffer) =
-                let xb, (xpre, xchain) = operand l x (label l x)
-                let op = DenseOp(xb, V.[l], C.[l], act (l - 1), y) :> Op
-                if Expr.usesTarget x then xpre, xchain @ [ op ] else xpre @ xchain @ [ op ], []
-            let atom (_, a) : MatrixBuffer * (Op list * Op list) =
-                match a with
-                | Below -> h.[l - 1], ([], [])
-                | Here -> h.[l], ([], [])
-                | Target -> t.[l], ([], [])
-                | G x ->
-                    let y = buf (label l a) (width (l - 1))
-                    y, apply x y
-                | _ -> failwith "linearTerms returns atoms only"
-            match terms with
-            | [ (1.0, G x) ] -> apply x dst
+        // An expression at layer l in `space`, lowered with memoised atoms: its buffer and its ops, each tagged with
+        // its stage. Atoms that read no target are shared by every binding of the same cache.
+        let rec lowerAt (cache: Dictionary<string, MatrixBuffer>) (bind: Binding) l space (e: Expr) : MatrixBuffer * (int * Op) list =
+            match e with
+            | Below -> hv.[l - 1], []
+            | Here -> hv.[l], []
+            | Target -> bind.Target l, []
+            | Out -> hv.[T], []
+            | OutTarget -> bind.OutTarget, []
             | _ ->
-                let parts = terms |> List.map atom
-                let combine = CombineOp(terms |> List.map (fst >> float32) |> Array.ofList, parts |> List.map fst |> Array.ofList, dst) :> Op
-                parts |> List.collect (snd >> fst), (parts |> List.collect (snd >> snd)) @ [ combine ]
+                let st = stage e
+                let key = sprintf "%d|%A|%O|%s" l space e (if st = 0 then "" else bind.Name)
+                match cache.TryGetValue key with
+                | true, b -> b, []
+                | _ ->
+                    let name = label l e + (if st = 0 then "" else bind.Name)
+                    let y, ops =
+                        match e with
+                        | Noise sigma ->
+                            let y = buf name (spaceWidth l space)
+                            y, [ st, NoiseOp(null, float32 sigma, Streams.propagation l space, true, y) :> Op ]
+                        | G x ->
+                            let xb, xops = lowerAt cache bind l (Expr.space x |> Result.defaultValue HereSpace) x
+                            let y = buf name (width (l - 1))
+                            y, xops @ [ st, DenseOp(xb, V.[l], C.[l], tau l, y) :> Op ]
+                        | F x ->
+                            let xb, xops = lowerAt cache bind l BelowSpace x
+                            let y, fops = forwardInto l xb name
+                            y, xops @ (fops |> List.map (fun op -> st, op))
+                        | Product(a, b) ->
+                            let ab, aops = lowerAt cache bind l space a
+                            let bb, bops = lowerAt cache bind l space b
+                            let y = buf name (spaceWidth l space)
+                            y, aops @ bops @ [ st, ProductOp(ab, bb, y) :> Op ]
+                        | _ ->
+                            let y = buf name (spaceWidth l space)
+                            y, lowerInto cache bind l space e y
+                    cache.[key] <- y
+                    y, ops
 
-        // A plain term is used in place; anything else is computed into a buffer of layer l's width.
-        and operand l (x: Expr) name : MatrixBuffer * (Op list * Op list) =
-            match x with
-            | Here -> h.[l], ([], [])
-            | Target -> t.[l], ([], [])
-            | _ ->
-                let b = buf name (width l)
-                b, lowerInto l x b
+        // An expression written into dst: a lone g application writes there directly, anything else is combined.
+        and lowerInto cache bind l space (e: Expr) (dst: MatrixBuffer) : (int * Op) list =
+            match Expr.linearTerms e with
+            | [ (1.0, G x) ] ->
+                let xb, xops = lowerAt cache bind l (Expr.space x |> Result.defaultValue HereSpace) x
+                xops @ [ stage e, DenseOp(xb, V.[l], C.[l], tau l, dst) :> Op ]
+            | terms ->
+                let terms = if List.isEmpty terms then [ (0.0, Below) ] else terms
+                let parts = terms |> List.map (fun (_, a) -> lowerAt cache bind l space a)
+                parts
+                |> List.collect snd
+                |> fun ops ->
+                    ops @ [ stage e, CombineOp(terms |> List.map (fst >> float32) |> Array.ofList, parts |> List.map fst |> Array.ofList, dst) :> Op ]
 
-        // Step 3: targets from T down to layer 1. What does not read a target (g_l(h_l) in the difference rule) is
-        // computed first, every layer at once; the rest is the top-down chain.
-        let earlyGroups, chainOps =
+        let expr = match m.Rule.Propagation with Propagate e -> e | Gradient -> Below
+        let usesPropagationNoise = Expr.usesNoise expr
+
+        // Step 3: targets from T down to layer 1. What reads no target runs first, every layer at once; what reads only
+        // the top target (direct rules) runs next, every layer at once; the rest is the top-down chain.
+        let stepBinding = { Name = ""; Target = (fun l -> t.[l]); OutTarget = t.[T] }
+        let early, afterTop, chainOps =
+            let cache = Dictionary()
             let perLayer =
                 [ for l in T .. -1 .. 2 ->
                       match m.Rule.Propagation with
                       | Gradient ->
                           let e = buf (sprintf "e%d" l) (width l)
                           let back = buf (sprintf "eW%d" l) (width (l - 1))
-                          [], [ DeltaOp(act l, 1.0f, 0, h.[l], t.[l], e) :> Op
-                                BackwardOp(e, W.[l - 1], back)
-                                AddScaledOp(h.[l - 1], -1.0f, back, t.[l - 1]) ]
-                      | Propagate e -> lowerInto l e t.[l - 1] ]
-            perLayer |> List.map fst |> List.filter (not << List.isEmpty), perLayer |> List.collect snd
-        let propagateOps =
-            (if List.isEmpty earlyGroups then [] else [ ParallelOp(earlyGroups |> List.map Array.ofList |> Array.ofList) :> Op ])
-            @ chainOps
+                          [ 2, DeltaOp(act l, 1.0f, 0, h.[l], t.[l], e) :> Op
+                            2, BackwardOp(e, W.[l - 1], back)
+                            2, AddScaledOp(h.[l - 1], -1.0f, back, t.[l - 1]) ]
+                      | Propagate e -> lowerInto cache stepBinding l BelowSpace e t.[l - 1] ]
+            let at st ops = ops |> List.filter (fst >> (=) st) |> List.map snd
+            perLayer |> List.map (at 0), perLayer |> List.map (at 1), perLayer |> List.collect (at 2)
+        let inParallel (groups: Op list list) =
+            match groups |> List.filter (not << List.isEmpty) with
+            | [] -> []
+            | gs -> [ ParallelOp(gs |> List.map Array.ofList |> Array.ofList) :> Op ]
+        let propagateOps = inParallel early @ topOps @ inParallel afterTop @ chainOps
 
-        // Step 4: local losses of layers 1..T, each layer's gradient and update one independent group (with the output
-        // layer's own-gradient update when the top target is at L-1).
+        // Step 4: local losses of layers 1..localTop, each layer's gradient and update one independent group (with the
+        // output layer's own-gradient update when it learns by ℓ).
+        let localTop = Model.localTop m
         let forwardOptim = runtimeOptimiser m.ForwardOptimiser
         let update l = [ OptimOp(W.[l - 1], gW.[l - 1], forwardOptim) :> Op; OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) ]
         // A large layer's update is cut into pieces of ~64k weights (rows of Wᵀ, i.e. input units), so the groups
         // balance over workers: Lee's 784×240 first layer is 3 pieces, each 240×240 layer one. A layer in one piece
         // computes its δ_l inside its group, on the core that then reads it; a cut layer's δ_l comes first, row-wise.
         let pieces l = max 1 ((width (l - 1) * width l + 32767) / 65536)
-        let deltas = [| for l in 1..T -> buf (sprintf "δ%d" l) (width l) |]
+        let deltas = [| for l in 1..L -> buf (sprintf "δ%d" l) (width l) |]
         let deltaOp l = DeltaOp(act l, lossScale, batchPower, h.[l], t.[l], deltas.[l - 1]) :> Op
         let localGroups =
-            [ for l in 1..T do
+            [ for l in 1..localTop do
                   let inputs, outputs, n = width (l - 1), width l, pieces l
-                  for k in 0 .. n - 1 ->
-                      let first, last = inputs * k / n, inputs * (k + 1) / n
+                  for piece in 0 .. n - 1 ->
+                      let first, last = inputs * piece / n, inputs * (piece + 1) / n
                       (if n = 1 then [ deltaOp l ] else [])
-                      @ [ WeightGradOp(deltas.[l - 1], h.[l - 1], gW.[l - 1], (if k = 0 then gB.[l - 1] else null), first, last - first) :> Op
+                      @ [ WeightGradOp(deltas.[l - 1], h.[l - 1], gW.[l - 1], (if piece = 0 then gB.[l - 1] else null), first, last - first) :> Op
                           OptimOp(W.[l - 1], gW.[l - 1], forwardOptim, first * outputs, (last - first) * outputs) ]
-                      @ (if k = 0 then [ OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) :> Op ] else []) ]
-            @ (if T < L then [ outputGradOps @ update L ] else [])
-        let localOps =
-            [ for l in 1..T do if pieces l > 1 then deltaOp l ]
-            @ [ ParallelOp(localGroups |> List.map Array.ofList |> Array.ofList) :> Op ]
+                      @ (if piece = 0 then [ OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) :> Op ] else []) ]
+            @ (if localTop < L then [ outputGradOps @ update L ] else [])
+        let localOps = [ for l in 1..localTop do if pieces l > 1 then deltaOp l ] @ inParallel localGroups
 
-        // Step 5: denoising reconstruction of every trained g_l, each layer one independent group with its update.
-        let sigma =
+        // Step 5: each trained g_l learns from its feedback loss, one independent group per layer. A loss is a sum of
+        // terms through g_l's applications u_i = g_l(x_i); each contributes (s·G_i ⊙ τ'(u_i))ᵀ x_i to ∂V_l, G_i the
+        // loss's derivative with respect to u_i and s its batch reduction.
+        let feedbackShared, feedbackGroups =
+            let o = runtimeOptimiser m.FeedbackOptimiser
+            let cache = Dictionary()
+            let direct = Model.directFeedback m
+            let groups =
+                [ for l in (if Model.trainsFeedback m then fb else []) ->
+                      let input = if direct then T else l
+                      let n name = sprintf "%s%d" name l
+                      let g (x: MatrixBuffer) name = let u = buf (n name) (width (l - 1)) in u, DenseOp(x, V.[l], C.[l], tau l, u) :> Op
+                      let contribute (terms: (MatrixBuffer * MatrixBuffer * MatrixBuffer * float32) list) =
+                          terms
+                          |> List.mapi (fun i (x, u, gu, c) ->
+                              let d = buf (sprintf "δg%d_%d" l i) (width (l - 1))
+                              [ MultiplyDerivativeOp(tau l, u, gu, d, c * lossScale, batchPower) :> Op
+                                WeightGradOp(d, x, gV.[l], gC.[l], (i > 0)) ])
+                          |> List.concat
+                      // x carried from layer l-1 up to layer `upTo` in target space.
+                      let upFrom (x: MatrixBuffer) upTo =
+                          List.fold (fun (v, ops) j -> let y, jops = forwardInto j v (sprintf "f%d(%s)" j v.Name) in y, ops @ jops) (x, []) [ l..upTo ]
+                      let shared, ops =
+                          match m.Rule.Feedback with
+                          | NoFeedback -> [], []
+                          | Reconstruct(sigma, target) ->
+                              let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
+                              let x, up = upFrom noisy input
+                              let u, gop = g x "g(f)"
+                              let d = buf (n "δg") (width (l - 1))
+                              [], [ NoiseOp(h.[l - 1], float32 sigma, Streams.reconstruction l, false, noisy) :> Op ] @ up
+                                  @ [ gop
+                                      DeltaOp(tau l, lossScale, batchPower, u, (match target with NoisyInput -> noisy | CleanInput -> h.[l - 1]), d)
+                                      WeightGradOp(d, x, gV.[l], gC.[l]) ]
+                          | Ldrl sigma ->
+                              let eps = buf (n "ε") (width (l - 1))
+                              let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
+                              let x1, up = upFrom noisy l
+                              let xEta = buf (sprintf "(h%d+η)" l) (twidth l)
+                              let u1, g1 = g x1 "g(f)"
+                              let u0, g0 = g hv.[l] "g(h)"
+                              let uEta, gEta = g xEta "g(h+η)"
+                              let d0 = buf (n "G0_") (width (l - 1))
+                              let dEta = buf (n "Gη") (width (l - 1))
+                              [], [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps) :> Op
+                                    AddScaledOp(h.[l - 1], 1.0f, eps, noisy) ] @ up
+                                  @ [ g1; g0
+                                      NoiseOp(hv.[l], float32 sigma, Streams.feedbackInput l, false, xEta)
+                                      gEta
+                                      CombineOp([| 1.0f; -1.0f; 1.0f |], [| eps; uEta; u0 |], d0)
+                                      CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ]
+                                  @ contribute [ x1, u1, eps, -1.0f; hv.[l], u0, d0, 1.0f; xEta, uEta, dEta, 1.0f ]
+                          | Drl(sigma, lambda) ->
+                              let eps = buf (n "ε") (width (l - 1))
+                              let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
+                              let top, up = upFrom noisy T
+                              let te = [| for j in 0..L -> if j = T then top else buf (sprintf "ĥε%d_%d" l j) (twidth j) |]
+                              let bind = { Name = sprintf "ε%d" l; Target = (fun j -> te.[j]); OutTarget = top }
+                              let chain = [ for j in T .. -1 .. l + 1 -> lowerInto cache bind j BelowSpace expr te.[j - 1] ] |> List.concat
+                              // e = ĥ^ε_{l-1} − (h_{l-1} + ε), and each g_l application of the propagation at layer l.
+                              let terms = Expr.linearTerms expr
+                              let atoms = terms |> List.map (fun (_, a) -> lowerAt cache bind l BelowSpace a)
+                              let e = buf (n "e") (width (l - 1))
+                              let combine = CombineOp((terms |> List.map (fst >> float32)) @ [ -1.0f ] |> Array.ofList, (atoms |> List.map fst) @ [ noisy ] |> Array.ofList, e) :> Op
+                              let uses =
+                                  [ for (c, a), (u, _) in List.zip terms atoms do
+                                        match a with
+                                        | G x ->
+                                            let xb, _ = lowerAt cache bind l (Expr.space x |> Result.defaultValue HereSpace) x
+                                            yield xb, u, e, float32 c
+                                        | _ -> () ]
+                              let lowered = chain @ (atoms |> List.collect snd)
+                              let regulariser, regUses =
+                                  if lambda = 0.0 then [], []
+                                  else
+                                      let xEta = buf (sprintf "(x%d+η)" l) (twidth input)
+                                      let uEta, gEta = g xEta "g(x+η)"
+                                      let u0, g0 = g hv.[input] "g(x)"
+                                      let dEta = buf (n "Gη") (width (l - 1))
+                                      [ NoiseOp(hv.[input], float32 sigma, Streams.feedbackInput l, false, xEta) :> Op; gEta; g0
+                                        CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ],
+                                      [ xEta, uEta, dEta, float32 lambda; hv.[input], u0, dEta, -float32 lambda ]
+                              lowered |> List.filter (fst >> (=) 0) |> List.map snd,
+                              [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps) :> Op
+                                AddScaledOp(h.[l - 1], 1.0f, eps, noisy) ] @ up
+                              @ (lowered |> List.filter (fst >> (<>) 0) |> List.map snd)
+                              @ [ combine ] @ regulariser @ contribute (uses @ regUses)
+                      shared, ops, [ OptimOp(V.[l], gV.[l], o) :> Op; OptimOp(C.[l], gC.[l], o) ] ]
+            let shared = groups |> List.collect (fun (s, _, _) -> s)
+            // DRL's chains read the g_k of the layers above, so every gradient is taken before any g_k moves.
             match m.Rule.Feedback with
-            | Reconstruct s -> float32 s
-            | NoFeedback -> 0.0f
+            | Drl _ -> shared, inParallel (groups |> List.map (fun (_, g, _) -> g)) @ inParallel (groups |> List.map (fun (_, _, u) -> u))
+            | _ -> shared, inParallel (groups |> List.map (fun (_, g, u) -> g @ u))
+        // What the feedback losses read of the forward pass: h_{l-1} only for reconstruction; layer values up to T for
+        // the difference losses.
         let feedbackOps =
             if not (Model.trainsFeedback m) then []
-            else
-                let o = runtimeOptimiser m.FeedbackOptimiser
-                let groups =
-                    [| for l in fb ->
-                           let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
-                           let fl = buf (sprintf "f%d(h%d+ε)" l (l - 1)) (width l)
-                           let r = buf (sprintf "g%d(f%d)" l l) (width (l - 1))
-                           let delta = buf (sprintf "δg%d" l) (width (l - 1))
-                           [| NoiseOp(h.[l - 1], sigma, l, noisy) :> Op
-                              DenseOp(noisy, W.[l - 1], B.[l - 1], act l, fl)
-                              DenseOp(fl, V.[l], C.[l], act (l - 1), r)
-                              DeltaOp(act (l - 1), lossScale, batchPower, r, noisy, delta)
-                              WeightGradOp(delta, fl, gV.[l], gC.[l])
-                              OptimOp(V.[l], gV.[l], o)
-                              OptimOp(C.[l], gC.[l], o) |] |]
-                [ NextFeedbackStepOp() :> Op; ParallelOp groups ]
+            else [ NextStepOp(false) :> Op ] @ feedbackShared @ feedbackGroups
+        let feedbackForward =
+            match m.Rule.Feedback with
+            | Reconstruct _ | NoFeedback -> forward (if List.isEmpty fb then 0 else List.max fb - 1)
+            | Drl _ | Ldrl _ -> forward L @ valueOps
 
         // Targets read V before the feedback groups update it, and the feedback groups read W before the local groups
         // update it: the order below keeps every update computed from the parameters of the step's start.
-        let targetOps = lossOps @ topOps @ propagateOps
-        let deepest = if List.isEmpty fb then 0 else List.max fb - 1
+        let stepStart = if usesPropagationNoise then [ NextStepOp(true) :> Op ] else []
+        let targetOps = lossOps @ valueOps @ propagateOps
         let plan =
             Plan(
                 batch, h.[0], h.[L],
@@ -227,7 +395,7 @@ module Lower =
                        yield Parameter(V.[l].Name, V.[l], gV.[l])
                        yield Parameter(C.[l].Name, C.[l], gC.[l]) |],
                 Array.ofList (forward L @ [ ErrorCountOp(h.[L]) ]),
-                Array.ofList (forward L @ targetOps @ localOps),
-                Array.ofList (forward deepest @ feedbackOps),
-                Array.ofList (forward L @ targetOps @ feedbackOps @ localOps))
-        { Model = m; Plan = plan; W = W; B = B; V = V; C = C }
+                Array.ofList (stepStart @ forward L @ targetOps @ localOps),
+                Array.ofList (feedbackForward @ feedbackOps),
+                Array.ofList (stepStart @ forward L @ targetOps @ feedbackOps @ localOps))
+        { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A }

@@ -3,12 +3,14 @@ namespace TargetProp.Dsl
 open MathNet.Numerics.LinearAlgebra
 
 /// A model's parameters as plain float32 arrays, row-major: W_l [n_l × n_{l-1}] and b_l [n_l] for l = 1..L
-/// (index l-1), and for each feedback layer l, V_l [n_{l-1} × n_l] and c_l [n_{l-1}].
+/// (index l-1); for each feedback layer l, V_l [n_{l-1} × m] and c_l [n_{l-1}] (m the width of g_l's input); and
+/// the fixed auxiliary output weights A [k × n_{L-1}] (empty without auxiliary features).
 type Parameters =
     { W: float32[][]
       B: float32[][]
       V: Map<int, float32[]>
-      C: Map<int, float32[]> }
+      C: Map<int, float32[]>
+      A: float32[] }
 
 module Parameters =
     /// A deep copy.
@@ -16,7 +18,8 @@ module Parameters =
         { W = p.W |> Array.map Array.copy
           B = p.B |> Array.map Array.copy
           V = p.V |> Map.map (fun _ a -> Array.copy a)
-          C = p.C |> Map.map (fun _ a -> Array.copy a) }
+          C = p.C |> Map.map (fun _ a -> Array.copy a)
+          A = Array.copy p.A }
 
     /// Uniform ±√(6/(fan_in+fan_out)) (Glorot), then replaced by the nearest orthogonal matrix U·Vᵀ of its SVD
     /// (Lee et al. 2015's initialisation: the singular values become 1, so the uniform scale only seeds the directions).
@@ -29,14 +32,17 @@ module Parameters =
         Array.init (rows * cols) (fun i -> float32 q.[i / cols, i % cols])
 
     /// Fresh parameters for a model: orthogonal weights, zero biases, drawn from the seed alone (so the same seed gives
-    /// the same network). Forward weights come first, layer by layer, then feedback weights.
+    /// the same network). Forward weights come first, layer by layer, then feedback weights, then the auxiliary ones.
     let init (seed: int) (m: Model) : Parameters =
         let rng = System.Random(seed)
         let s = m.Stack
         let L = Stack.depth s
         let w = [| for l in 1..L -> orthogonal rng (Stack.width s l) (Stack.width s (l - 1)) |]
         let fb = Model.feedbackLayers m
+        let v = fb |> List.map (fun l -> l, orthogonal rng (Stack.width s (l - 1)) (Model.feedbackInputWidth m l)) |> Map.ofList
+        let k = m.Rule.Top.Auxiliary
         { W = w
           B = [| for l in 1..L -> Array.zeroCreate (Stack.width s l) |]
-          V = fb |> List.map (fun l -> l, orthogonal rng (Stack.width s (l - 1)) (Stack.width s l)) |> Map.ofList
-          C = fb |> List.map (fun l -> l, Array.zeroCreate (Stack.width s (l - 1))) |> Map.ofList }
+          V = v
+          C = fb |> List.map (fun l -> l, Array.zeroCreate (Stack.width s (l - 1))) |> Map.ofList
+          A = if k > 0 && L >= 2 then orthogonal rng k (Stack.width s (L - 1)) else [||] }

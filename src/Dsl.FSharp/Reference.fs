@@ -14,23 +14,34 @@ module Reference =
         { W: M[]
           B: Vector<float>[]
           V: Map<int, M>
-          C: Map<int, Vector<float>> }
+          C: Map<int, Vector<float>>
+          /// The fixed auxiliary output weights A [k × n_{L-1}], if any.
+          A: M option }
+
+    /// Where a step's noise comes from: the seed and the step counters that key it (see Streams).
+    type Draws =
+        { Seed: uint64
+          ForwardStep: int64
+          FeedbackStep: int64 }
 
     let private matrix (rows: int) (cols: int) (a: float32[]) = Matrix<float>.Build.Dense(rows, cols, fun i j -> float a.[i * cols + j])
     let private flat (m: M) = Array.init (m.RowCount * m.ColumnCount) (fun k -> float32 m.[k / m.ColumnCount, k % m.ColumnCount])
 
     let ofParameters (m: Model) (p: Parameters) : State =
         let w l = Stack.width m.Stack l
+        let L = Model.depth m
         { W = p.W |> Array.mapi (fun i a -> matrix (w (i + 1)) (w i) a)
           B = p.B |> Array.map (fun a -> Vector<float>.Build.Dense(a |> Array.map float))
-          V = p.V |> Map.map (fun l a -> matrix (w (l - 1)) (w l) a)
-          C = p.C |> Map.map (fun _ a -> Vector<float>.Build.Dense(a |> Array.map float)) }
+          V = p.V |> Map.map (fun l a -> matrix (w (l - 1)) (Model.feedbackInputWidth m l) a)
+          C = p.C |> Map.map (fun _ a -> Vector<float>.Build.Dense(a |> Array.map float))
+          A = if p.A.Length = 0 then None else Some(matrix m.Rule.Top.Auxiliary (w (L - 1)) p.A) }
 
     let toParameters (s: State) : Parameters =
         { W = s.W |> Array.map flat
           B = s.B |> Array.map (fun v -> v.ToArray() |> Array.map float32)
           V = s.V |> Map.map (fun _ m -> flat m)
-          C = s.C |> Map.map (fun _ v -> v.ToArray() |> Array.map float32) }
+          C = s.C |> Map.map (fun _ v -> v.ToArray() |> Array.map float32)
+          A = s.A |> Option.map flat |> Option.defaultValue [||] }
 
     /// σ(a) element-wise; a softmax output keeps its logits (the softmax lives in the loss).
     let activate (a: Activation) (x: M) : M =
@@ -53,6 +64,17 @@ module Reference =
         let z = x * w.Transpose()
         activate a (z + Matrix<float>.Build.Dense(x.RowCount, b.Count, fun _ j -> b.[j]))
 
+    /// softmax of each row.
+    let softmaxRows (a: M) : M =
+        Matrix<float>.Build.DenseOfRowArrays(
+            [| for r in 0 .. a.RowCount - 1 ->
+                   let row = a.Row r
+                   let e = row.Map(fun v -> exp (v - row.Maximum()))
+                   (e / e.Sum()).ToArray() |])
+
+    /// The one-hot labels [B × n].
+    let oneHot (n: int) (y: int[]) : M = Matrix<float>.Build.Dense(y.Length, n, fun r j -> if j = y.[r] then 1.0 else 0.0)
+
     let private act (m: Model) l = Stack.activation m.Stack l
 
     /// h_0 .. h_L.
@@ -63,38 +85,72 @@ module Reference =
         for l in 1..L do h.[l] <- dense (act m l) s.W.[l - 1] s.B.[l - 1] h.[l - 1]
         h
 
-    /// g_l(v) = τ_{l-1}(v V_lᵀ + c_l), τ_{l-1} the activation of layer l-1.
-    let feedback (m: Model) (s: State) (l: int) (v: M) = dense (act m (l - 1)) s.V.[l] s.C.[l] v
+    /// f_l(x) in layer l's target space: at the output, the probabilities for a label or blend top, followed by the
+    /// auxiliary features tanh(x Aᵀ).
+    let forwardMap (m: Model) (s: State) (l: int) (x: M) : M =
+        let a = dense (act m l) s.W.[l - 1] s.B.[l - 1] x
+        if l < Model.depth m then a
+        else
+            let v = if Model.usesProbabilities m then softmaxRows a else a
+            match s.A with
+            | Some a -> v.Append(activate Activation.Tanh (x * a.Transpose()))
+            | None -> v
+
+    /// The forward maps f_{to}(… f_{from}(x)): x of layer from-1 carried up to layer `upTo`'s target space.
+    let forwardFrom (m: Model) (s: State) (from: int) (upTo: int) (x: M) : M =
+        Seq.fold (fun v l -> forwardMap m s l v) x (seq { from..upTo })
+
+    /// Each layer's value in target space: h_l, except the output's (probabilities, auxiliary features).
+    let targetValues (m: Model) (s: State) (h: M[]) : M[] =
+        let L = Model.depth m
+        Array.init (L + 1) (fun l -> if l = L && L >= 1 then forwardMap m s L h.[L - 1] else h.[l])
+
+    /// g_l(v) = τ(v V_lᵀ + c_l), τ layer l-1's activation unless the rule fixes it.
+    let feedback (m: Model) (s: State) (l: int) (v: M) = dense (Model.feedbackActivation m l) s.V.[l] s.C.[l] v
 
     /// The batch-mean loss ℓ at the output, ∂ℓ/∂h_L and δ_L = ∂ℓ/∂a_L.
     let loss (m: Model) (hL: M) (y: int[]) : float * M * M =
         let B = float hL.RowCount
         if Model.usesCrossEntropy m then
-            let p =
-                Matrix<float>.Build.DenseOfRowArrays(
-                    [| for r in 0 .. hL.RowCount - 1 ->
-                           let row = hL.Row r
-                           let e = row.Map(fun v -> exp (v - row.Maximum()))
-                           (e / e.Sum()).ToArray() |])
+            let p = softmaxRows hL
             let l = Seq.sum (seq { for r in 0 .. p.RowCount - 1 -> -log p.[r, y.[r]] }) / B
-            let d = p.MapIndexed(fun r j v -> (v - (if j = y.[r] then 1.0 else 0.0)) / B)
+            let d = (p - oneHot hL.ColumnCount y) / B
             l, d, d
         else
-            let diff = hL.MapIndexed(fun r j v -> v - (if j = y.[r] then 1.0 else 0.0))
+            let diff = hL - oneHot hL.ColumnCount y
             let l = 0.5 * Seq.sum ((diff.PointwiseMultiply diff).Enumerate()) / B
             let dh = diff / B
             l, dh, dh.PointwiseMultiply(derivative (act m (Model.depth m)) hL)
 
-    /// Evaluates a propagation expression at layer l.
-    let rec eval (m: Model) (s: State) (h: M[]) (t: M[]) (l: int) (e: Expr) : M =
+    /// σ·z, z the standard normals of a stream, [rows × cols].
+    let draw (seed: uint64) (step: int64) (stream: int) (rows: int) (cols: int) (sigma: float) : M =
+        Matrix<float>.Build.Dense(rows, cols, fun r j -> sigma * Noise.StandardNormalAt(seed, step, stream, int64 (r * cols + j)))
+
+    /// Width of a space at layer l.
+    let private spaceWidth (m: Model) (l: int) (space: Space) =
+        match space with
+        | BelowSpace -> Model.targetWidth m (l - 1)
+        | HereSpace -> Model.targetWidth m l
+        | OutSpace -> Model.targetWidth m (Model.topLayer m)
+
+    /// Evaluates a target expression at layer l whose value lies in `space`, from target-space values hv and
+    /// targets t (t.[T] the top target); noise comes from the forward step's draws.
+    let rec eval (m: Model) (s: State) (d: Draws) (hv: M[]) (t: M[]) (l: int) (space: Space) (e: Expr) : M =
+        let T = Model.topLayer m
+        let go sp x = eval m s d hv t l sp x
         match e with
-        | Below -> h.[l - 1]
-        | Here -> h.[l]
+        | Below -> hv.[l - 1]
+        | Here -> hv.[l]
         | Target -> t.[l]
-        | G x -> feedback m s l (eval m s h t l x)
-        | Add(a, b) -> eval m s h t l a + eval m s h t l b
-        | Subtract(a, b) -> eval m s h t l a - eval m s h t l b
-        | Scale(k, x) -> k * eval m s h t l x
+        | Out -> hv.[T]
+        | OutTarget -> t.[T]
+        | Noise sigma -> draw d.Seed d.ForwardStep (Streams.propagation l space) hv.[0].RowCount (spaceWidth m l space) sigma
+        | G x -> feedback m s l (go (Expr.space x |> Result.defaultValue HereSpace) x)
+        | F x -> forwardMap m s l (go BelowSpace x)
+        | Add(a, b) -> go space a + go space b
+        | Subtract(a, b) -> go space a - go space b
+        | Product(a, b) -> (go space a).PointwiseMultiply(go space b)
+        | Scale(k, x) -> k * go space x
 
     /// The gradient of a squared loss c·Σ‖u − v‖² with respect to u's pre-activation, for the rule's reduction.
     let private localDelta (m: Model) (a: Activation) (u: M) (v: M) =
@@ -104,54 +160,114 @@ module Reference =
             | HalfSumSquared -> 1.0
         scale * (u - v).PointwiseMultiply(derivative a u)
 
-    let private columnSums (d: M) = d.ColumnSums()
+    /// ∂/∂u of the rule's reduction of Σ_b ‖u‖²-type losses, given the per-example derivative 2·e: (2/B)e or e.
+    let private lossGradient (m: Model) (e: M) =
+        match m.Rule.LocalLoss with
+        | MeanSquared -> (2.0 / float e.RowCount) * e
+        | HalfSumSquared -> e
 
-    /// Step 3 at one layer: ĥ_{l-1} from h and ĥ_l.
-    let propagateOne (m: Model) (s: State) (h: M[]) (t: M[]) (l: int) : M =
+    /// Step 3 at one layer: ĥ_{l-1} from the values hv and targets t.
+    let propagateOne (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (t: M[]) (l: int) : M =
         match m.Rule.Propagation with
-        | Gradient -> h.[l - 1] - (h.[l] - t.[l]).PointwiseMultiply(derivative (act m l) h.[l]) * s.W.[l - 1]
-        | Propagate e -> eval m s h t l e
+        | Gradient -> h.[l - 1] - (hv.[l] - t.[l]).PointwiseMultiply(derivative (act m l) h.[l]) * s.W.[l - 1]
+        | Propagate e -> eval m s d hv t l BelowSpace e
 
-    /// Targets ĥ_1 .. ĥ_T (index l; unused entries null) for a forward pass h and labels y.
-    let targets (m: Model) (s: State) (h: M[]) (y: int[]) : M[] * float =
-        let L = Model.depth m
+    /// Targets ĥ_{downTo} .. ĥ_{T-1} from the top target ĥ_T = top (entries outside are null).
+    let propagateFrom (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (top: M) (downTo: int) : M[] =
         let T = Model.topLayer m
-        let t: M[] = Array.zeroCreate (L + 1)
+        let t: M[] = Array.zeroCreate (Model.depth m + 1)
+        t.[T] <- top
+        for l in T .. -1 .. downTo + 1 do t.[l - 1] <- propagateOne m s d h hv t l
+        t
+
+    /// The top target ĥ_T in target space, and ℓ.
+    let topTarget (m: Model) (s: State) (h: M[]) (hv: M[]) (y: int[]) : M * float =
+        let L = Model.depth m
         let l0, dldh, deltaL = loss m h.[L] y
-        let eta = m.Rule.Top.Eta
-        match m.Rule.Top.At with
-        | Output -> t.[L] <- h.[L] - eta * dldh
-        | LastHidden -> t.[L - 1] <- h.[L - 1] - eta * (deltaL * s.W.[L - 1])
-        for l in T .. -1 .. 2 do t.[l - 1] <- propagateOne m s h t l
-        t, l0
+        let n = Stack.width m.Stack L
+        // The auxiliary features keep their value as their target.
+        let withAux (main: M) = if m.Rule.Top.Auxiliary > 0 then main.Append(hv.[L].SubMatrix(0, h.[L].RowCount, n, m.Rule.Top.Auxiliary)) else main
+        let mainL = hv.[L].SubMatrix(0, h.[L].RowCount, 0, n)
+        let target =
+            match m.Rule.Top.Target, m.Rule.Top.At with
+            | GradientStep eta, Output -> withAux (h.[L] - eta * dldh)
+            | GradientStep eta, LastHidden -> h.[L - 1] - eta * (deltaL * s.W.[L - 1])
+            | Label, _ -> withAux (oneHot n y)
+            | Blend beta, _ -> withAux (mainL + beta * (oneHot n y - mainL))
+        target, l0
 
-    /// ∂/∂W_l, ∂/∂b_l of every layer's loss (local losses for 1..T; ℓ itself for the output when T = L-1), and ℓ.
-    let forwardGradients (m: Model) (s: State) (x: M) (y: int[]) : M[] * Vector<float>[] * float =
+    /// Targets ĥ_1 .. ĥ_T (index l; unused entries null), the target-space values, and ℓ.
+    let targets (m: Model) (s: State) (d: Draws) (h: M[]) (y: int[]) : M[] * M[] * float =
+        let hv = targetValues m s h
+        let top, l0 = topTarget m s h hv y
+        propagateFrom m s d h hv top 1, hv, l0
+
+    /// ∂/∂W_l, ∂/∂b_l of every layer's loss (local losses for 1..localTop; ℓ itself for the layers above), and ℓ.
+    let forwardGradients (m: Model) (s: State) (d: Draws) (x: M) (y: int[]) : M[] * Vector<float>[] * float =
         let L = Model.depth m
-        let T = Model.topLayer m
         let h = forward m s x
-        let t, l0 = targets m s h y
+        let t, _, l0 = targets m s d h y
+        let _, _, deltaL = loss m h.[L] y
         let deltas =
-            [| for l in 1..L ->
-                   if l <= T then localDelta m (act m l) h.[l] t.[l]
-                   else (let _, _, d = loss m h.[L] y in d) |]
-        deltas |> Array.mapi (fun i d -> d.Transpose() * h.[i]), deltas |> Array.map columnSums, l0
+            [| for l in 1..L -> if l <= Model.localTop m then localDelta m (act m l) h.[l] t.[l] else deltaL |]
+        deltas |> Array.mapi (fun i dl -> dl.Transpose() * h.[i]), deltas |> Array.map _.ColumnSums(), l0
 
-    /// ∂/∂V_l, ∂/∂c_l of the denoising reconstruction loss of each trained g_l, with the noise of feedback step `step`.
-    let feedbackGradients (m: Model) (s: State) (x: M) (seed: uint64) (step: int64) : Map<int, M> * Map<int, Vector<float>> =
+    /// ∂V_l, ∂c_l from g_l's applications (x_i, u_i = g_l(x_i)) and the loss's derivative G_i with respect to each u_i:
+    /// Σ_i (G_i ⊙ τ'(u_i))ᵀ x_i and its column sums.
+    let private feedbackGradient (m: Model) (l: int) (uses: (M * M * M) list) : M * Vector<float> =
+        let deltas = uses |> List.map (fun (x, u, gu) -> x, gu.PointwiseMultiply(derivative (Model.feedbackActivation m l) u))
+        deltas |> List.map (fun (x, dl) -> dl.Transpose() * x) |> List.reduce (+),
+        deltas |> List.map (fun (_, dl) -> dl.ColumnSums()) |> List.reduce (+)
+
+    /// g_l's applications in one feedback loss, with the loss's derivative with respect to each output.
+    let feedbackUses (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (l: int) : (M * M * M) list =
+        let T = Model.topLayer m
+        let rows = h.[0].RowCount
+        let input = if Model.directFeedback m then T else l
+        let noiseBelow sigma = draw d.Seed d.FeedbackStep (Streams.reconstruction l) rows (Model.targetWidth m (l - 1)) sigma
+        let noiseInput sigma = draw d.Seed d.FeedbackStep (Streams.feedbackInput l) rows (Model.targetWidth m input) sigma
+        let gl = feedback m s l
+        match m.Rule.Feedback with
+        | NoFeedback -> []
+        | Reconstruct(sigma, target) ->
+            let noisy = h.[l - 1] + noiseBelow sigma
+            let x = forwardFrom m s l input noisy
+            let u = gl x
+            [ x, u, lossGradient m (u - (match target with NoisyInput -> noisy | CleanInput -> h.[l - 1])) ]
+        | Drl(sigma, lambda) ->
+            let eps = noiseBelow sigma
+            let topEps = forwardFrom m s l T (h.[l - 1] + eps)
+            let t = propagateFrom m s d h hv topEps l
+            let e = propagateOne m s d h hv t l - h.[l - 1] - eps
+            let expr = match m.Rule.Propagation with Propagate x -> x | Gradient -> Below
+            let reconstruction =
+                [ for c, atom in Expr.linearTerms expr do
+                      match atom with
+                      | G x ->
+                          let xv = eval m s d hv t l (Expr.space x |> Result.defaultValue HereSpace) x
+                          yield xv, gl xv, lossGradient m (c * e)
+                      | _ -> () ]
+            // λ‖g_l(x + η) − g_l(x)‖² at g_l's clean input x: keeps g_l's Jacobian from growing without bound.
+            let x0 = hv.[input]
+            let xEta = x0 + noiseInput sigma
+            let u0, uEta = gl x0, gl xEta
+            let r = lossGradient m (lambda * (uEta - u0))
+            reconstruction @ (if lambda > 0.0 then [ xEta, uEta, r; x0, u0, -r ] else [])
+        | Ldrl sigma ->
+            let eps = noiseBelow sigma
+            let x1 = forwardMap m s l (h.[l - 1] + eps)
+            let x0 = hv.[l]
+            let xEta = x0 + noiseInput sigma
+            let u1, u0, uEta = gl x1, gl x0, gl xEta
+            [ x1, u1, lossGradient m (-eps)
+              x0, u0, lossGradient m (eps - (uEta - u0))
+              xEta, uEta, lossGradient m (uEta - u0) ]
+
+    /// ∂/∂V_l, ∂/∂c_l of each trained g_l's feedback loss, with the draws of feedback step d.FeedbackStep.
+    let feedbackGradients (m: Model) (s: State) (d: Draws) (x: M) : Map<int, M> * Map<int, Vector<float>> =
         let h = forward m s x
-        let sigma =
-            match m.Rule.Feedback with
-            | Reconstruct v -> float (float32 v)
-            | NoFeedback -> 0.0
-        let grads =
-            [ for l in Model.feedbackLayers m ->
-                  let below = h.[l - 1]
-                  let noisy = below.MapIndexed(fun r j v -> v + sigma * Noise.StandardNormalAt(seed, step, l, int64 (r * below.ColumnCount + j)))
-                  let f = dense (act m l) s.W.[l - 1] s.B.[l - 1] noisy
-                  let r = feedback m s l f
-                  let d = localDelta m (act m (l - 1)) r noisy
-                  l, (d.Transpose() * f, columnSums d) ]
+        let hv = targetValues m s h
+        let grads = [ for l in Model.feedbackLayers m -> l, feedbackGradient m l (feedbackUses m s d h hv l) ]
         grads |> List.map (fun (l, (gv, _)) -> l, gv) |> Map.ofList,
         grads |> List.map (fun (l, (_, gc)) -> l, gc) |> Map.ofList
 
@@ -169,18 +285,18 @@ module Reference =
     let private updateV o (p: Vector<float>) (g: Vector<float>) = p.MapIndexed(fun i v -> firstStep o v g.[i])
 
     /// One training step of the parallel schedule from fresh optimiser state: forward and feedback gradients from the
-    /// same parameters, then both updates (feedback step `step` keys the noise).
-    let step (m: Model) (p: Parameters) (x: float32[]) (y: int[]) (seed: uint64) (fbStep: int64) : Parameters =
+    /// same parameters, then both updates.
+    let step (m: Model) (p: Parameters) (x: float32[]) (y: int[]) (d: Draws) : Parameters =
         let s = ofParameters m p
         let X = matrix y.Length m.Stack.Input x
-        let gW, gB, _ = forwardGradients m s X y
+        let gW, gB, _ = forwardGradients m s d X y
         let s1 =
             { s with
                 W = Array.map2 (updateM m.ForwardOptimiser) s.W gW
                 B = Array.map2 (updateV m.ForwardOptimiser) s.B gB }
         let s2 =
             if Model.trainsFeedback m then
-                let gV, gC = feedbackGradients m s X seed fbStep
+                let gV, gC = feedbackGradients m s d X
                 { s1 with
                     V = s.V |> Map.map (fun l v -> updateM m.FeedbackOptimiser v gV.[l])
                     C = s.C |> Map.map (fun l c -> updateV m.FeedbackOptimiser c gC.[l]) }

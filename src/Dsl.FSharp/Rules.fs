@@ -2,19 +2,35 @@ namespace TargetProp.Dsl
 
 /// Where the first target is set.
 type TopAt =
-    /// ĥ_L at the output layer (for a softmax output, on the logits a_L).
+    /// ĥ_L at the output layer (for a softmax output trained toward a gradient step, on the logits a_L).
     | Output
     /// ĥ_{L-1} at the last hidden layer; the output layer then learns by its own gradient ∂ℓ/∂W_L (Lee et al. 2015).
     | LastHidden
 
-/// Step 2 of a training step: the top target ĥ = h − η ∂ℓ/∂h at the chosen layer, ℓ the batch-mean loss.
+/// What the first target is.
+type TopTarget =
+    /// ĥ = h − η ∂ℓ/∂h, ℓ the batch-mean loss.
+    | GradientStep of eta: float
+    /// ĥ_L = y, the one-hot label (for a softmax output, in probability space: the layer's value is then p = softmax(a_L)).
+    /// No gradient; the output layer learns by its own gradient (Bartunov et al. 2018).
+    | Label
+    /// ĥ_L = h_L + β(y − h_L): a step of size β toward the label (in probability space for a softmax output).
+    | Blend of beta: float
+
+/// Step 2 of a training step: the top target, where it is set, and any auxiliary output features.
 type Top =
-    { Eta: float
-      At: TopAt }
+    { Target: TopTarget
+      At: TopAt
+      /// k > 0 appends k fixed random features z = tanh(A h_{L-1}) to the output layer's value, with target z
+      /// (Bartunov et al. 2018's auxiliary output, AO-SDTP): g_L then sees [h_L, z] and can carry more of h_{L-1}.
+      Auxiliary: int }
     override t.ToString() =
-        match t.At with
-        | Output -> sprintf "ĥ_L = h_L − %g ∂ℓ/∂h_L" t.Eta
-        | LastHidden -> sprintf "ĥ_{L-1} = h_{L-1} − %g ∂ℓ/∂h_{L-1}" t.Eta
+        let at = match t.At with Output -> "L" | LastHidden -> "{L-1}"
+        let aux = if t.Auxiliary > 0 then sprintf " (with %d auxiliary output features)" t.Auxiliary else ""
+        match t.Target with
+        | GradientStep eta -> sprintf "ĥ_%s = h_%s − %g ∂ℓ/∂h_%s%s" at at eta at aux
+        | Label -> sprintf "ĥ_L = y%s" aux
+        | Blend beta -> sprintf "ĥ_L = h_L + %g(y − h_L)%s" beta aux
 
 /// Step 3: how targets move down from layer l to layer l-1.
 type Propagation =
@@ -27,16 +43,35 @@ type Propagation =
         | Gradient -> "ĥ_{l-1} = h_{l-1} − η ∂ℓ/∂h_{l-1}"
         | Propagate e -> Expr.equation e
 
-/// Step 5: how each feedback map g_l(v) = τ_{l-1}(V_l v + c_l) learns.
+/// What a reconstruction loss pulls g_l(f_l(h_{l-1}+ε)) toward.
+type ReconstructionTarget =
+    /// h_{l-1} + ε, the corrupted input itself (Lee et al. 2015's script: "noise-preserving").
+    | NoisyInput
+    /// h_{l-1}, the clean input (a denoising auto-encoder, Bengio 2014; Bartunov et al. 2018).
+    | CleanInput
+
+/// Step 5: how each feedback map g_l(v) = τ_{l-1}(V_l v + c_l) learns. ε ~ N(0, σ²) on h_{l-1}.
 type Feedback =
-    /// g_l is not trained (fixed at its initial value, or unused).
+    /// g_l is not trained: fixed at its initial value (fixed random feedback weights when the propagation uses g,
+    /// Shibuya et al. 2023), or unused.
     | NoFeedback
-    /// Denoising reconstruction (Bengio 2014; Lee et al. 2015): minimise ‖g_l(f_l(h_{l-1}+ε)) − (h_{l-1}+ε)‖², ε ~ N(0, σ²), W_l held.
-    | Reconstruct of sigma: float
+    /// ‖g_l(f_l(h_{l-1}+ε)) − r‖², r = h_{l-1}+ε or h_{l-1}: reconstruction (for a direct g_l, f_l is the whole
+    /// forward path from layer l-1 to the top).
+    | Reconstruct of sigma: float * target: ReconstructionTarget
+    /// Difference reconstruction loss (Meulemans et al. 2020): ‖ĥ^ε_{l-1} − (h_{l-1}+ε)‖² + λ‖g_l(h_l + η) − g_l(h_l)‖²/σ²·σ²
+    /// where ĥ^ε_{l-1} is the rule's own propagation down to layer l-1 from the top target f_{T←l-1}(h_{l-1}+ε)
+    /// (only g_l learns from it).
+    | Drl of sigma: float * lambda: float
+    /// Local difference reconstruction loss (Ernoult et al. 2022):
+    /// −2εᵀ(g_l(f_l(h_{l-1}+ε)) − g_l(h_l)) + ‖g_l(h_l + η) − g_l(h_l)‖², η ~ N(0, σ²) on h_l.
+    | Ldrl of sigma: float
     override f.ToString() =
         match f with
-        | NoFeedback -> "none"
-        | Reconstruct s -> sprintf "‖g_l(f_l(h_{l-1}+ε)) − (h_{l-1}+ε)‖², ε ~ N(0, %g²)" s
+        | NoFeedback -> "none (g_l fixed)"
+        | Reconstruct(s, NoisyInput) -> sprintf "‖g_l(f_l(h_{l-1}+ε)) − (h_{l-1}+ε)‖², ε ~ N(0, %g²)" s
+        | Reconstruct(s, CleanInput) -> sprintf "‖g_l(f_l(h_{l-1}+ε)) − h_{l-1}‖², ε ~ N(0, %g²)" s
+        | Drl(s, lambda) -> sprintf "DRL ‖ĥ^ε_{l-1} − (h_{l-1}+ε)‖² + %g‖g_l(h_l+η) − g_l(h_l)‖², ε, η ~ N(0, %g²)" lambda s
+        | Ldrl s -> sprintf "L-DRL −2εᵀ(g_l(f_l(h_{l-1}+ε)) − g_l(h_l)) + ‖g_l(h_l+η) − g_l(h_l)‖², ε, η ~ N(0, %g²)" s
 
 /// How a squared local loss (step 4, and the reconstruction loss of step 5) is reduced over the batch.
 type LocalLoss =
@@ -66,20 +101,27 @@ type Optimiser =
 
 /// The order of forward and feedback updates.
 type Schedule =
-    /// Each epoch: one pass of feedback updates over all batches, then one pass of forward updates (Lee et al.'s default).
+    /// Each epoch: passes of feedback updates over all batches, then one pass of forward updates (Lee et al.'s default).
     | Alternating
-    /// Each batch: one forward pass, then both updates.
+    /// Each batch: one forward pass, then both updates from it (extra feedback iterations follow on the same batch).
     | Parallel
+    /// Each batch: the feedback updates, then the forward update (Ernoult et al. 2022).
+    | Interleaved
     override s.ToString() =
         match s with
         | Alternating -> "alternating"
         | Parallel -> "parallel"
+        | Interleaved -> "interleaved"
 
 /// The settings a rule's paper ran it with; Model.create starts from them.
 type RuleDefaults =
     { ForwardOptimiser: Optimiser
       FeedbackOptimiser: Optimiser
-      Schedule: Schedule }
+      Schedule: Schedule
+      /// Feedback updates per forward update (per batch, or per epoch pass for the alternating schedule).
+      FeedbackIterations: int
+      /// Epochs of feedback-only training before the first forward update.
+      FeedbackPretraining: int }
 
 /// A target rule: the choices of steps 2 (Top), 3 (Propagation), 4 (LocalLoss) and 5 (Feedback), plus its
 /// paper's settings. Prints as its equations.
@@ -89,25 +131,49 @@ type Rule =
       Propagation: Propagation
       LocalLoss: LocalLoss
       Feedback: Feedback
+      /// τ in g_l(v) = τ(V_l v + c_l): None for layer l-1's own activation (g_l then lands in h_{l-1}'s range), or a
+      /// fixed one (Linear for Meulemans et al.'s DDTP-linear).
+      FeedbackActivation: TargetProp.Runtime.Activation option
       Defaults: RuleDefaults }
     override r.ToString() =
-        sprintf "rule %s: %O; %O; local loss %O; feedback %O" r.Name r.Top r.Propagation r.LocalLoss r.Feedback
+        let tau = match r.FeedbackActivation with None -> "" | Some a -> sprintf " (g_l %s)" (a.ToString().ToLowerInvariant())
+        sprintf "rule %s: %O; %O; local loss %O; feedback %O%s" r.Name r.Top r.Propagation r.LocalLoss r.Feedback tau
 
 module Top =
     /// ĥ_L = h_L − η ∂ℓ/∂h_L at the output layer.
-    let gradientStep (eta: float) : Top = { Eta = eta; At = Output }
+    let gradientStep (eta: float) : Top = { Target = GradientStep eta; At = Output; Auxiliary = 0 }
+    /// ĥ_L = y: the label itself, no gradient (Bartunov et al. 2018).
+    let label : Top = { Target = Label; At = Output; Auxiliary = 0 }
+    /// ĥ_L = h_L + β(y − h_L): a step toward the label.
+    let blend (beta: float) : Top = { Target = Blend beta; At = Output; Auxiliary = 0 }
     /// Moves the top target to the last hidden layer; the output layer learns by its own gradient.
     let atLastHidden (t: Top) : Top = { t with At = LastHidden }
+    /// Appends k fixed random auxiliary features to the output layer's value (AO-SDTP).
+    let withAuxiliary (k: int) (t: Top) : Top = { t with Auxiliary = k }
 
 module Propagate =
     /// Propagation by an expression, e.g. Propagate.by (below + g target - g here).
     let by (e: Expr) : Propagation = Propagate e
     /// Exact-derivative propagation (back-propagation written as targets).
     let gradient : Propagation = Gradient
+    /// ĥ_{l-1} = g_l(ĥ_l): g as an approximate inverse (Bengio 2014).
+    let invert : Propagation = Propagate(g target)
+    /// ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l) (Lee et al. 2015).
+    let difference : Propagation = Propagate(below + g target - g here)
+    /// ĥ_{l-1} = h_{l-1} + g_l(ĥ_L) − g_l(h_L): direct feedback from the top (Meulemans et al. 2020).
+    let direct : Propagation = Propagate(below + g outTarget - g out)
 
 module Feedback =
-    /// Denoising reconstruction with noise N(0, σ²) on h_{l-1}.
-    let reconstruct (sigma: float) : Feedback = Reconstruct sigma
+    /// Reconstruction of the corrupted input: ‖g_l(f_l(h_{l-1}+ε)) − (h_{l-1}+ε)‖² (Lee et al. 2015).
+    let reconstruct (sigma: float) : Feedback = Reconstruct(sigma, NoisyInput)
+    /// Denoising reconstruction of the clean input: ‖g_l(f_l(h_{l-1}+ε)) − h_{l-1}‖² (Bengio 2014).
+    let denoise (sigma: float) : Feedback = Reconstruct(sigma, CleanInput)
+    /// Difference reconstruction loss with noise σ and regularisation λ (Meulemans et al. 2020).
+    let drl (sigma: float) (lambda: float) : Feedback = Drl(sigma, lambda)
+    /// Local difference reconstruction loss with noise σ (Ernoult et al. 2022).
+    let ldrl (sigma: float) : Feedback = Ldrl sigma
+    /// No feedback training: g_l keeps its initial (random) weights.
+    let fixedRandom : Feedback = NoFeedback
     /// No feedback training.
     let none : Feedback = NoFeedback
 
@@ -116,7 +182,9 @@ module Rule =
     let leeDefaults =
         { ForwardOptimiser = CentredRmsProp 0.0148893490317
           FeedbackOptimiser = CentredRmsProp 0.00501149118237
-          Schedule = Alternating }
+          Schedule = Alternating
+          FeedbackIterations = 1
+          FeedbackPretraining = 0 }
 
     /// A rule from its parts, with Lee et al.'s local loss and settings as defaults.
     let create (name: string) (top: Top) (propagation: Propagation) (feedback: Feedback) : Rule =
@@ -125,42 +193,13 @@ module Rule =
           Propagation = propagation
           LocalLoss = MeanSquared
           Feedback = feedback
+          FeedbackActivation = None
           Defaults = leeDefaults }
 
+    let withName (name: string) (r: Rule) = { r with Name = name }
+    let withTop (t: Top) (r: Rule) = { r with Top = t }
     let withPropagation (p: Expr) (r: Rule) = { r with Propagation = Propagate p }
+    let withFeedback (f: Feedback) (r: Rule) = { r with Feedback = f }
     let withLocalLoss (l: LocalLoss) (r: Rule) = { r with LocalLoss = l }
+    let withFeedbackActivation (a: TargetProp.Runtime.Activation) (r: Rule) = { r with FeedbackActivation = Some a }
     let withDefaults (d: RuleDefaults) (r: Rule) = { r with Defaults = d }
-
-/// The rules a user finds ready.
-module Rules =
-    /// Back-propagation as a target rule: ĥ_L = h_L − ∂ℓ/∂h_L (η = 1) and ĥ_{l-1} = h_{l-1} − ∂ℓ/∂h_{l-1}, with the local
-    /// loss ½ Σ_b ‖f_l − ĥ_l‖², so each local update equals ∂ℓ/∂W_l exactly. Lee et al. 2015's BP baseline settings:
-    /// centred RMSprop, lr 0.000804437.
-    let bp : Rule =
-        Rule.create "bp" (Top.gradientStep 1.0) Propagate.gradient Feedback.none
-        |> Rule.withLocalLoss HalfSumSquared
-        |> Rule.withDefaults
-            { ForwardOptimiser = CentredRmsProp 0.000804436870084
-              FeedbackOptimiser = CentredRmsProp 0.000804436870084
-              Schedule = Parallel }
-
-    /// Target propagation (Bengio 2014), as the baseline of Lee et al. 2015: ĥ_{L-1} = h_{L-1} − η̂ ∂ℓ/∂h_{L-1},
-    /// ĥ_{l-1} = g_l(ĥ_l), denoising reconstruction of g_l. Lee et al.'s settings.
-    let tp : Rule =
-        Rule.create "tp" (Top.gradientStep 0.327736332653 |> Top.atLastHidden) (Propagate.by (g target)) (Feedback.reconstruct 0.359829566008)
-
-    /// Difference target propagation (Lee, Zhang, Fischer, Bengio 2015): ĥ_{L-1} = h_{L-1} − η̂ ∂ℓ/∂h_{L-1} with
-    /// η̂ = 0.327736, ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l), g_l trained on ‖g_l(f_l(h_{l-1}+ε)) − (h_{l-1}+ε)‖²
-    /// with σ = 0.35983; centred RMSprop, forward lr 0.0148893, feedback lr 0.00501149, alternating schedule.
-    let dtp : Rule =
-        Rule.create "dtp" (Top.gradientStep 0.327736332653 |> Top.atLastHidden)
-            (Propagate.by (below + g target - g here)) (Feedback.reconstruct 0.359829566008)
-
-    /// Every preset, by name.
-    let all : Rule list = [ bp; tp; dtp ]
-
-    /// A preset by its name, or an error listing the names.
-    let tryFind (name: string) : Result<Rule, string> =
-        match all |> List.tryFind (fun r -> r.Name = name) with
-        | Some r -> Ok r
-        | None -> Error(sprintf "no rule named '%s'; the presets are: %s" name (all |> List.map _.Name |> String.concat ", "))

@@ -64,15 +64,26 @@ module Train =
             order.[i] <- order.[j]
             order.[j] <- v
 
-    /// Runs `phase` over every batch of `count` examples in `order`.
-    let private pass (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) (phase: Op[]) =
+    /// Runs `phases`, in turn, on every batch of `count` examples in `order`.
+    let private pass (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) (phases: Op[] list) =
         let batch = ex.Plan.Batch
         let mutable start = 0
         while start < count do
             let rows = min batch (count - start)
             ex.LoadBatch(x, y, System.ReadOnlySpan(order), start, rows)
-            ex.Run phase
+            for phase in phases do ex.Run phase
             start <- start + rows
+
+    /// An epoch as passes over the data, each pass running its phases on every batch in turn: the schedule with its
+    /// feedback iterations. The last pass holds the forward updates.
+    let passes (m: Model) (plan: Plan) : Op[] list list =
+        let k = m.FeedbackIterations
+        if not (Model.trainsFeedback m) then [ [ plan.ForwardUpdate ] ]
+        else
+            match m.Schedule with
+            | Alternating -> List.replicate k [ plan.FeedbackUpdate ] @ [ [ plan.ForwardUpdate ] ]
+            | Parallel -> [ plan.BothUpdate :: List.replicate (k - 1) plan.FeedbackUpdate ]
+            | Interleaved -> [ List.replicate k plan.FeedbackUpdate @ [ plan.ForwardUpdate ] ]
 
     /// The model, or a ModelException listing every error in it.
     let check (m: Model) : Model =
@@ -83,26 +94,21 @@ module Train =
     /// One epoch of updates over the first `count` examples in `order`, by the model's schedule. The tally in the
     /// executor's context then holds the loss and errors of the forward updates.
     let epoch (m: Model) (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) =
-        let plan = ex.Plan
-        match m.Schedule with
-        | Alternating ->
-            if Model.trainsFeedback m then pass ex x y order count plan.FeedbackUpdate
-            ex.Context.ResetTally()
-            pass ex x y order count plan.ForwardUpdate
-        | Parallel ->
-            ex.Context.ResetTally()
-            pass ex x y order count (if Model.trainsFeedback m then plan.BothUpdate else plan.ForwardUpdate)
+        let all = passes m ex.Plan
+        for i, phases in List.indexed all do
+            if i = all.Length - 1 then ex.Context.ResetTally()
+            pass ex x y order count phases
+
+    /// One epoch of feedback-only updates (pre-training of the g_l before any forward update).
+    let feedbackEpoch (m: Model) (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) =
+        for _ in 1 .. m.FeedbackIterations do pass ex x y order count [ ex.Plan.FeedbackUpdate ]
 
     /// GEMM floating-point operations of one epoch over `count` examples.
     let epochFlops (m: Model) (plan: Plan) (count: int) =
         let batches = count / plan.Batch
         let rest = count % plan.Batch
-        let phases =
-            match m.Schedule, Model.trainsFeedback m with
-            | Alternating, true -> [ plan.FeedbackUpdate; plan.ForwardUpdate ]
-            | Parallel, true -> [ plan.BothUpdate ]
-            | _ -> [ plan.ForwardUpdate ]
-        phases
+        passes m plan
+        |> List.concat
         |> List.sumBy (fun ph -> int64 batches * Plan.GemmFlops(ph, plan.Batch) + (if rest > 0 then Plan.GemmFlops(ph, rest) else 0L))
 
     /// Compiles the model (raising ModelException with every error if it has any).
@@ -121,6 +127,10 @@ module Train =
         use ex = new Executor(compiled.Plan, uint64 c.Seed, c.Threads)
         let plan = compiled.Plan
         let ctx = ex.Context
+        if Model.trainsFeedback m then
+            for _ in 1 .. m.FeedbackPretraining do
+                shuffle rng order
+                feedbackEpoch m ex d.TrainX d.TrainY order trainCount
         let epochs =
             [ for n in 1 .. c.Epochs do
                   shuffle rng order
@@ -130,9 +140,9 @@ module Train =
                   let loss = ctx.LossSum / float ctx.Examples
                   let trainError = float ctx.Errors / float ctx.Examples
                   if not (System.Double.IsFinite loss) then
-                      fail "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top step η = %g." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Eta
+                      fail "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%O)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top
                   ctx.ResetTally()
-                  pass ex d.TestX d.TestY testOrder d.TestCount plan.Predict
+                  pass ex d.TestX d.TestY testOrder d.TestCount [ plan.Predict ]
                   let e =
                       { Epoch = n
                         TrainLoss = loss

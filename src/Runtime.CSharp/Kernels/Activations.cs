@@ -81,4 +81,13 @@ public static class Activations
         for (int i = vh.Length * Vector<float>.Count; i < h.Length; i++)
             destination[i] = x[i] * Derivative(activation, h[i]);
     }
+
+    /// <summary>Each row of a row-major [rows × cols] matrix through softmax: y_j = exp(x_j − max x) / Σ_k exp(x_k − max x)
+    /// (the output layer's probabilities p = softmax(a_L), for targets set in probability space).</summary>
+    public static void SoftmaxRows(int rows, int cols, ReadOnlySpan<float> x, Span<float> destination)
+    {
+        ThrowHelper.ThrowIfMatrixTooShort(x.Length, rows, cols, nameof(x));
+        ThrowHelper.ThrowIfMatrixTooShort(destination.Length, rows, cols, nameof(destination));
+        for (int r = 0; r < rows; r++) TensorPrimitives.SoftMax(x.Slice(r * cols, cols), destination.Slice(r * cols, cols));
+    }
 }

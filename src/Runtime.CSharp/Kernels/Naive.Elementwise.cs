@@ -75,4 +75,23 @@ public static partial class Naive
         }
         return loss;
     }
+
+    /// <summary>d = softmax of each row of x, in double.</summary>
+    public static void SoftmaxRows(int rows, int cols, ReadOnlySpan<float> x, Span<float> d)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            double max = double.NegativeInfinity, sum = 0;
+            for (int j = 0; j < cols; j++) max = Math.Max(max, x[r * cols + j]);
+            for (int j = 0; j < cols; j++) sum += Math.Exp(x[r * cols + j] - max);
+            for (int j = 0; j < cols; j++) d[r * cols + j] = (float)(Math.Exp(x[r * cols + j] - max) / sum);
+        }
+    }
+
+    /// <summary>d = one-hot rows of the labels.</summary>
+    public static void OneHot(int cols, ReadOnlySpan<int> labels, Span<float> d)
+    {
+        for (int r = 0; r < labels.Length; r++)
+            for (int j = 0; j < cols; j++) d[r * cols + j] = j == labels[r] ? 1 : 0;
+    }
 }

@@ -38,14 +38,25 @@ public static class TargetUpdates
     public static void AddScaled(ReadOnlySpan<float> x, float c, ReadOnlySpan<float> y, Span<float> destination) =>
         TensorPrimitives.MultiplyAdd(y, c, x, destination);
 
-    /// <summary>destination[j] = Σ_r x[r, j] over a row-major [rows × cols] matrix: the bias gradient Σ_b δ_b.
-    /// Rows are added in order, so the result does not depend on threads.</summary>
-    public static void ColumnSums(int rows, int cols, ReadOnlySpan<float> x, Span<float> destination)
+    /// <summary>destination[j] = Σ_r x[r, j] over a row-major [rows × cols] matrix: the bias gradient Σ_b δ_b; with
+    /// accumulate, destination[j] += Σ_r x[r, j] (a loss with several terms in the same bias). Rows are added in order,
+    /// so the result does not depend on threads.</summary>
+    public static void ColumnSums(int rows, int cols, ReadOnlySpan<float> x, Span<float> destination, bool accumulate = false)
     {
         ThrowHelper.ThrowIfMatrixTooShort(x.Length, rows, cols, nameof(x));
         ThrowHelper.ThrowIfTooShort(destination.Length, cols, nameof(destination));
         var d = destination[..cols];
-        d.Clear();
+        if (!accumulate) d.Clear();
         for (int r = 0; r < rows; r++) TensorPrimitives.Add(d, x.Slice(r * cols, cols), d);
+    }
+
+    /// <summary>destination = one-hot rows of the labels: destination[r, j] = 1 if j = labels[r], else 0 (the label
+    /// target ĥ_L = y).</summary>
+    public static void OneHot(int cols, ReadOnlySpan<int> labels, Span<float> destination)
+    {
+        ThrowHelper.ThrowIfMatrixTooShort(destination.Length, labels.Length, cols, nameof(destination));
+        destination[..(labels.Length * cols)].Clear();
+        for (int r = 0; r < labels.Length; r++)
+            if ((uint)labels[r] < (uint)cols) destination[r * cols + labels[r]] = 1;
     }
 }

@@ -24,6 +24,7 @@ public sealed class StepContext
     {
         Rows = from.Rows;
         FeedbackStep = from.FeedbackStep;
+        ForwardStep = from.ForwardStep;
     }
 
     /// <summary>Rows of the current batch (≤ the plan's batch size).</summary>
@@ -32,6 +33,8 @@ public sealed class StepContext
     public ulong Seed { get; }
     /// <summary>Counts feedback updates; with the layer it keys the counter-based noise.</summary>
     public long FeedbackStep { get; set; }
+    /// <summary>Counts forward updates; with the stream it keys the noise of a propagation's noise terms.</summary>
+    public long ForwardStep { get; set; }
     public WorkerPool? Pool { get; }
     /// <summary>Summed loss and misclassified rows since the last <see cref="ResetTally"/>.</summary>
     public double LossSum { get; set; }

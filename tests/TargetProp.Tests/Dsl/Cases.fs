@@ -27,11 +27,16 @@ let private gen rules (minRows, maxRows) =
         let! input = Gen.choose (1, 9)
         let! depth = Gen.choose (2, 4)
         let! widths = Gen.listOfLength depth (Gen.choose (1, 9))
-        let! hidden = Gen.elements [ Activation.Tanh; Activation.Sigmoid; Activation.Relu; Activation.Linear ]
+        let! rule = Gen.elements rules
+        // DRL and L-DRL differentiate through g_l at clean activations: with ReLU layers a dead row gives h = tanh(0),
+        // which float32 evaluates to −6e-8, and g_l's ReLU then sits on its kink in the plan but not in the reference.
+        let kinkFree = rule = "drl" || rule = "ldrl"
+        let! hidden =
+            Gen.elements (
+                [ Activation.Tanh; Activation.Sigmoid; Activation.Linear ] @ (if kinkFree then [] else [ Activation.Relu ]))
         let! output = Gen.elements [ Activation.Softmax; Activation.Softmax; Activation.Tanh; Activation.Linear ]
         let! rows = Gen.choose (minRows, maxRows)
         let! spare = Gen.elements [ 0; 0; 3 ]
-        let! rule = Gen.elements rules
         let! atOutput = Gen.elements [ true; false ]
         let! opt = Gen.elements [ Sgd(0.1, 0.0); CentredRmsProp 0.01 ]
         return
@@ -55,7 +60,12 @@ let model (c: Case) =
         match Rules.tryFind c.Rule with
         | Ok r -> r
         | Error e -> failwith e
-    let rule = if c.TopAtOutput then { rule with Top = { rule.Top with At = Output } } else rule
+    // Gradient-step tops go at the output or the last hidden layer; auxiliary features shrink to the small nets here.
+    let rule =
+        match rule.Top.Target with
+        | GradientStep _ -> { rule with Top = { rule.Top with At = (if c.TopAtOutput then Output else rule.Top.At) } }
+        | Label | Blend _ -> rule
+    let rule = if rule.Top.Auxiliary > 0 then { rule with Top = { rule.Top with Auxiliary = 3 } } else rule
     Model.create (stack c) rule
     |> Model.forwardOptimiser c.Optimiser
     |> Model.feedbackOptimiser c.Optimiser
@@ -69,6 +79,9 @@ let batch (c: Case) =
     let classes = Stack.width m.Stack (Model.depth m)
     let y = Array.init c.Rows (fun _ -> rng.Next classes)
     x, y
+
+/// The noise keys of the first step: what a plan's first forward and feedback updates use.
+let draws (c: Case) : Reference.Draws = { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L }
 
 /// Cases whose targets reach down at least one layer below the top (T ≥ 2), where propagation laws have something to say.
 let arbDeep rules = gen rules (1, 7) |> Gen.filter (fun c -> Model.topLayer (model c) >= 2) |> Arb.fromGen

@@ -35,7 +35,7 @@ let private agree (c: Case) =
     let m = model c
     let p0, pc = compiledStep c
     let x, y = batch c
-    let pr = Reference.step m p0 x y (uint64 c.Seed) 1L
+    let pr = Reference.step m p0 x y (draws c)
     let lr =
         match c.Optimiser with
         | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr -> lr
@@ -56,12 +56,11 @@ let private property rule =
 [<Tests>]
 let tests =
     testList "Dsl.Compile" [
-        property "bp"
-        property "tp"
-        property "dtp"
-        testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 30 } "bp, tp, dtp: 1, 2 and 3 threads give bit-identical steps on batches of 12–60 rows"
-        <| FsCheck.FSharp.Prop.forAll (arbLarge [ "bp"; "tp"; "dtp" ]) sameOnAnyThreads
-        test "a layer whose update is cut into pieces (500×240 weights: 2 pieces) still equals the reference" {
+        for r in Rules.all do
+            yield property r.Name
+        yield testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 30 } "every preset: 1, 2 and 3 threads give bit-identical steps on batches of 12–60 rows"
+        <| FsCheck.FSharp.Prop.forAll (arbLarge (Rules.all |> List.map _.Name)) sameOnAnyThreads
+        yield test "a layer whose update is cut into pieces (500×240 weights: 2 pieces) still equals the reference" {
             for rule in [ "bp"; "dtp" ] do
                 for atOutput in [ true; false ] do
                     agree
@@ -69,7 +68,7 @@ let tests =
                           Output = TargetProp.Runtime.Activation.Softmax; Rows = 7; Spare = 2; Rule = rule; TopAtOutput = atOutput
                           Optimiser = CentredRmsProp 0.01 }
         }
-        test "a compiled dtp step moves every parameter (so the comparisons above are not between two no-ops)" {
+        yield test "a compiled dtp step moves every parameter (so the comparisons above are not between two no-ops)" {
             let c =
                 { Seed = 3; Input = 6; Widths = [ 5; 4; 3 ]; Hidden = TargetProp.Runtime.Activation.Tanh
                   Output = TargetProp.Runtime.Activation.Softmax; Rows = 5; Spare = 0; Rule = "dtp"; TopAtOutput = false
@@ -81,7 +80,7 @@ let tests =
             Expect.isTrue (p0.V |> Map.forall (fun l v -> moved v pc.V.[l])) "every V_l"
             Expect.equal (Map.count p0.V) 1 "only g_2: the top target is at layer 2 = L−1"
         }
-        test "the dtp plan prints the difference target as one fused combination" {
+        yield test "the dtp plan prints the difference target as one fused combination" {
             let m = Model.create (input 4 |> repeat 3 (dense 5 Tanh) |> dense 3 Softmax) Rules.dtp
             let text = (Train.compile 2 m).Plan.ToString()
             Expect.stringContains text "ĥ1 = h1 + g2(ĥ2) − g2(h2)" "difference target"

@@ -21,27 +21,23 @@ let private maxAbs (a: Matrix<float>) = if a.RowCount = 0 then 0.0 else a.Enumer
 let fixedPoint (rule: Rule) (c: Case) =
     let m, s, X, _ = setup c rule
     let h = Reference.forward m s X
-    let L = Model.depth m
+    let hv = Reference.targetValues m s h
     let T = Model.topLayer m
-    let t = Array.zeroCreate (L + 1)
-    t.[T] <- h.[T]
-    for l in T .. -1 .. 2 do t.[l - 1] <- Reference.propagateOne m s h t l
-    [ 1..T ] |> List.forall (fun l -> maxAbs (t.[l] - h.[l]) <= 1e-12)
+    let t = Reference.propagateFrom m s (draws c) h hv hv.[T] 1
+    [ 1..T ] |> List.forall (fun l -> maxAbs (t.[l] - hv.[l]) <= 1e-12)
 
 /// Difference correction: at any layer, ĥ_l = h_l gives ĥ_{l-1} = h_{l-1}, whatever g_l is (its V_l is random here).
 let differenceCorrection (rule: Rule) (c: Case) =
     let m, s, X, _ = setup c rule
     let h = Reference.forward m s X
+    let hv = Reference.targetValues m s h
     let T = Model.topLayer m
-    [ 2..T ]
-    |> List.forall (fun l ->
-        let t = Array.copy h
-        maxAbs (Reference.propagateOne m s h t l - h.[l - 1]) <= 1e-12)
+    [ 2..T ] |> List.forall (fun l -> maxAbs (Reference.propagateOne m s (draws c) h hv (Array.copy hv) l - h.[l - 1]) <= 1e-12)
 
 /// bp equivalence: the rule's local weight gradients equal ∂ℓ/∂W_l by central finite differences.
 let bpEquivalence (rule: Rule) (c: Case) =
     let m, s, X, y = setup c rule
-    let gW, gB, _ = Reference.forwardGradients m s X y
+    let gW, gB, _ = Reference.forwardGradients m s (draws c) X y
     let lossAt (s': Reference.State) =
         let h = Reference.forward m s' X
         let l, _, _ = Reference.loss m h.[Model.depth m] y

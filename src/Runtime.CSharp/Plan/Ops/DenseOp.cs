@@ -25,10 +25,11 @@ public sealed class DenseOp(MatrixBuffer x, MatrixBuffer wt, MatrixBuffer b, Act
 /// <summary>∂L/∂Wᵀ = xᵀ·δ and ∂L/∂b = Σ_rows δ, for δ = ∂L/∂(pre-activation) [rows × out] and the layer input
 /// x [rows × in]; the gradient is stored like the weights, transposed [in × out]. A piece computes rows
 /// first .. first + count − 1 of ∂L/∂Wᵀ (input units), and the bias gradient only when given one.</summary>
-public sealed class WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffer gradWt, MatrixBuffer? gradB, int first, int count) : Op
+/// With accumulate, both are added to the gradients already there (a loss with several terms through the same weights).
+public sealed class WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffer gradWt, MatrixBuffer? gradB, int first, int count, bool accumulate = false) : Op
 {
-    public WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffer gradWt, MatrixBuffer gradB)
-        : this(delta, x, gradWt, gradB, 0, gradWt.Rows)
+    public WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffer gradWt, MatrixBuffer gradB, bool accumulate = false)
+        : this(delta, x, gradWt, gradB, 0, gradWt.Rows, accumulate)
     {
     }
 
@@ -37,14 +38,14 @@ public sealed class WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffe
         int rows = context.Rows;
         Gemm.Multiply(GemmForm.TN, count, gradWt.Cols, rows, x.Data.AsSpan(first, rows * x.Cols - first), x.Cols,
             delta.Top(rows), delta.Cols, gradWt.Data.AsSpan(first * gradWt.Cols, count * gradWt.Cols), gradWt.Cols,
-            accumulate: false, context.Pool);
-        if (gradB is not null) TargetUpdates.ColumnSums(rows, delta.Cols, delta.Top(rows), gradB.All);
+            accumulate, context.Pool);
+        if (gradB is not null) TargetUpdates.ColumnSums(rows, delta.Cols, delta.Top(rows), gradB.All, accumulate);
     }
 
     public override long GemmFlops(int rows) => 2L * rows * count * gradWt.Cols;
 
     public override string ToString() =>
-        $"{gradWt.Name}[{first}..{first + count}) = {x.Name}ᵀ·{delta.Name}" + (gradB is null ? "" : $"; {gradB.Name} = Σ {delta.Name}");
+        $"{gradWt.Name}[{first}..{first + count}) {(accumulate ? "+=" : "=")} {x.Name}ᵀ·{delta.Name}" + (gradB is null ? "" : $"; {gradB.Name} {(accumulate ? "+=" : "=")} Σ {delta.Name}");
 }
 
 /// <summary>y = δ·W = δ·(Wᵀ)ᵀ: carries a pre-activation gradient δ [rows × out] of layer l down to h_{l-1}, from the

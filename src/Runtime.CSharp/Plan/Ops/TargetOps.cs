@@ -73,33 +73,94 @@ public sealed class DeltaOp(Activation activation, float scale, int batchPower, 
         $"{delta.Name} = {scale}{(batchPower == 1 ? "/B" : "")}·({h.Name} − {t.Name}) ⊙ σ'({h.Name})";
 }
 
-/// <summary>y = x + ε, ε ~ N(0, σ²) from the counter-based generator keyed by (seed, feedback step, layer).</summary>
-public sealed class NoiseOp(MatrixBuffer x, float sigma, int layer, MatrixBuffer y) : Op
+/// <summary>y = x + ε (or y = ε without x), ε ~ N(0, σ²) from the counter-based generator keyed by (seed, step, stream),
+/// the step being the feedback or the forward step counter.</summary>
+public sealed class NoiseOp(MatrixBuffer? x, float sigma, int stream, bool forwardStep, MatrixBuffer y) : Op
 {
     public override void Run(StepContext context)
     {
         int rows = context.Rows;
-        Noise.AddGaussian(context.Seed, context.FeedbackStep, layer, sigma, x.Top(rows), y.Top(rows));
+        long step = forwardStep ? context.ForwardStep : context.FeedbackStep;
+        if (x is null) Noise.Gaussian(context.Seed, step, stream, sigma, y.Top(rows));
+        else Noise.AddGaussian(context.Seed, step, stream, sigma, x.Top(rows), y.Top(rows));
     }
 
-    public override string ToString() => $"{y.Name} = {x.Name} + N(0, {sigma}²)";
+    public override string ToString() => $"{y.Name} = {(x is null ? "" : x.Name + " + ")}N(0, {sigma}²) [stream {stream}]";
 }
 
-/// <summary>Advances the feedback step counter that keys the noise; runs once at the start of a feedback update.</summary>
-public sealed class NextFeedbackStepOp : Op
+/// <summary>Advances the feedback (or forward) step counter that keys the noise; runs once at the start of an update.</summary>
+public sealed class NextStepOp(bool forward) : Op
 {
-    public override void Run(StepContext context) => context.FeedbackStep++;
+    public override void Run(StepContext context)
+    {
+        if (forward) context.ForwardStep++;
+        else context.FeedbackStep++;
+    }
 
-    public override string ToString() => "feedback step += 1";
+    public override string ToString() => forward ? "forward step += 1" : "feedback step += 1";
 }
 
-/// <summary>δ = x ⊙ σ'(h): ∂ℓ/∂h carried to the pre-activation (squared-error outputs).</summary>
-public sealed class MultiplyDerivativeOp(Activation activation, MatrixBuffer h, MatrixBuffer x, MatrixBuffer delta) : RowwiseOp
+/// <summary>δ = s·x ⊙ σ'(h), s = scale / rows^batchPower: a gradient with respect to h carried to the pre-activation
+/// (squared-error outputs with s = 1; the terms of a feedback loss with the loss's batch reduction).</summary>
+public sealed class MultiplyDerivativeOp(Activation activation, MatrixBuffer h, MatrixBuffer x, MatrixBuffer delta, float scale = 1, int batchPower = 0) : RowwiseOp
 {
     protected override int Width => delta.Cols;
 
-    protected override void Rows(int first, int count) =>
-        Activations.MultiplyDerivative(activation, Slice(h, first, count), Slice(x, first, count), Slice(delta, first, count));
+    protected override void Rows(int first, int count)
+    {
+        var d = Slice(delta, first, count);
+        Activations.MultiplyDerivative(activation, Slice(h, first, count), Slice(x, first, count), d);
+        float s = batchPower == 1 ? scale / BatchRows : scale;
+        if (s != 1) TargetUpdates.Scale(s, d, d);
+    }
 
-    public override string ToString() => $"{delta.Name} = {x.Name} ⊙ σ'({h.Name})";
+    public override string ToString() =>
+        $"{delta.Name} = {(scale == 1 && batchPower == 0 ? "" : $"{scale}{(batchPower == 1 ? "/B" : "")}·")}{x.Name} ⊙ σ'({h.Name})";
+}
+
+/// <summary>y = softmax of each row of x: the output's probabilities p = softmax(a_L).</summary>
+public sealed class SoftmaxOp(MatrixBuffer x, MatrixBuffer y) : RowwiseOp
+{
+    protected override int Width => y.Cols;
+
+    protected override void Rows(int first, int count) => Activations.SoftmaxRows(count, y.Cols, Slice(x, first, count), Slice(y, first, count));
+
+    public override string ToString() => $"{y.Name} = softmax({x.Name})";
+}
+
+/// <summary>y = [a, b], the columns of a followed by those of b: the output's value with its auxiliary features.</summary>
+public sealed class ConcatOp(MatrixBuffer a, MatrixBuffer b, MatrixBuffer y) : RowwiseOp
+{
+    protected override int Width => y.Cols;
+
+    protected override void Rows(int first, int count)
+    {
+        for (int r = first; r < first + count; r++)
+        {
+            a.Data.AsSpan(r * a.Cols, a.Cols).CopyTo(y.Data.AsSpan(r * y.Cols, a.Cols));
+            b.Data.AsSpan(r * b.Cols, b.Cols).CopyTo(y.Data.AsSpan(r * y.Cols + a.Cols, b.Cols));
+        }
+    }
+
+    public override string ToString() => $"{y.Name} = [{a.Name}, {b.Name}]";
+}
+
+/// <summary>y = onehot(labels): the label target ĥ_L = y.</summary>
+public sealed class OneHotOp(MatrixBuffer y) : Op
+{
+    public override void Run(StepContext context) =>
+        TargetUpdates.OneHot(y.Cols, context.Labels.AsSpan(0, context.Rows), y.Top(context.Rows));
+
+    public override string ToString() => $"{y.Name} = onehot(y)";
+}
+
+/// <summary>y = a ⊙ b, element-wise.</summary>
+public sealed class ProductOp(MatrixBuffer a, MatrixBuffer b, MatrixBuffer y) : RowwiseOp
+{
+    protected override int Width => y.Cols;
+
+    protected override void Rows(int first, int count) =>
+        System.Numerics.Tensors.TensorPrimitives.Multiply(Slice(a, first, count), Slice(b, first, count), Slice(y, first, count));
+
+    public override string ToString() => $"{y.Name} = {a.Name} ⊙ {b.Name}";
 }

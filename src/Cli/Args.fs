@@ -6,6 +6,7 @@ open Argu
 type ScheduleArg =
     | Alternating
     | Parallel
+    | Interleaved
 
 type TrainArgs =
     | Rule of name: string
@@ -18,19 +19,21 @@ type TrainArgs =
     | Limit_Train of n: int
     | Out of dir: string
     | Force
+    | Diagnostics
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Rule _ -> "target rule: bp, tp or dtp (default dtp)."
+            | Rule _ -> "target rule: bp, tp, dtp, sdtp, aoSdtp, ddtpLinear, drl, ldrl or fwDtp (default dtp); `tprop rules` prints their equations."
             | Data _ -> "data set: digits (bundled, the default), mnist, fashion-mnist, or a folder with the four IDX files."
             | Epochs _ -> "epochs to train (default 10)."
             | Seed _ -> "seed for initialisation, shuffling and noise (default 1)."
             | Threads _ -> "threads (default 1); results do not depend on it."
             | Batch _ -> "examples per batch (default 100)."
-            | Schedule _ -> "alternating (a feedback pass, then a forward pass, each epoch) or parallel (both each batch); default: the rule's own."
+            | Schedule _ -> "alternating (feedback passes, then a forward pass, each epoch), parallel (both from one forward pass, each batch) or interleaved (feedback, then forward, each batch); default: the rule's own."
             | Limit_Train _ -> "train on the first n training examples only."
             | Out _ -> "folder for metrics.jsonl and metrics.csv (default runs/<rule>-<time>)."
             | Force -> "replace the metrics in an --out folder that already holds a run."
+            | Diagnostics -> "after each epoch, log per-layer angles to back-propagation's update and to the Gauss–Newton target, g_l's reconstruction error and target moves (on the first 100 training examples)."
 
 type Trans =
     | NN

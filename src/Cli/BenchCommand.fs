@@ -74,7 +74,7 @@ let epoch (args: ParseResults<EpochArgs>) =
     let seconds = clock.Elapsed.TotalSeconds
     let bytes = GC.GetTotalAllocatedBytes true - allocated
     let batches = (data.TrainCount + config.Batch - 1) / config.Batch
-    let steps = if model.Schedule = Schedule.Alternating && Model.trainsFeedback model then 2 * batches else batches
+    let steps = batches * (Train.passes model compiled.Plan |> List.sumBy List.length)
     let flops = Train.epochFlops model compiled.Plan data.TrainCount
     printfn "%s on %s, %d examples, batch %d, %O schedule, %d thread(s): %.2f s, %.1f GFLOP of GEMM, %d late shares (parallel work the caller ran because a worker had not started)"
         rule.Name data.Name data.TrainCount config.Batch model.Schedule threads seconds (float flops / 1e9) ex.LateShares

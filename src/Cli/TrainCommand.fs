@@ -31,7 +31,8 @@ let run (args: ParseResults<TrainArgs>) =
             Seed = args.GetResult(TrainArgs.Seed, Train.defaults.Seed)
             Threads = args.GetResult(TrainArgs.Threads, Train.defaults.Threads)
             Batch = args.GetResult(TrainArgs.Batch, Train.defaults.Batch)
-            LimitTrain = args.TryGetResult TrainArgs.Limit_Train }
+            LimitTrain = args.TryGetResult TrainArgs.Limit_Train
+            Diagnostics = args.Contains TrainArgs.Diagnostics }
     let data = DataSets.Load dataName
     if dataName = "digits" then printfn "%s" mnistHint
     let model =
@@ -39,6 +40,7 @@ let run (args: ParseResults<TrainArgs>) =
         match args.TryGetResult TrainArgs.Schedule with
         | Some ScheduleArg.Alternating -> Model.schedule Schedule.Alternating m
         | Some ScheduleArg.Parallel -> Model.schedule Schedule.Parallel m
+        | Some ScheduleArg.Interleaved -> Model.schedule Schedule.Interleaved m
         | None -> m
     Train.validate config (Train.check model) data
     let out = args.GetResult(TrainArgs.Out, Path.Combine("runs", sprintf "%s-%s" rule.Name (System.DateTime.Now.ToString "yyyyMMdd-HHmmss")))
@@ -49,7 +51,7 @@ let run (args: ParseResults<TrainArgs>) =
     Directory.CreateDirectory out |> ignore
     // A new run starts its logs afresh; each epoch then appends a complete line.
     Report.writeAtomic jsonl ""
-    Report.writeAtomic csv (Report.csvHeader + "\n")
+    Report.writeAtomic csv (Report.csvHeader (if config.Diagnostics then Diagnostics.names model else []) + "\n")
     printfn "%O" model
     printfn "data %s (%s): %d training, %d test examples; batch %d, seed %d, %d thread(s); logs in %s"
         data.Name data.Source (defaultArg config.LimitTrain data.TrainCount) data.TestCount config.Batch config.Seed config.Threads out
@@ -57,6 +59,8 @@ let run (args: ParseResults<TrainArgs>) =
         Report.append jsonl (Report.jsonLine rule.Name data.Name config e)
         Report.append csv (Report.csvLine e)
         printfn "%s" (Report.epochLine config.Epochs e)
+        if not e.Diagnostics.IsEmpty then
+            printfn "  %s" (e.Diagnostics |> List.map (fun (n, v) -> sprintf "%s %.3g" n v) |> String.concat "  ")
     let run = Train.runWith onEpoch config model data
     let table = Table().AddColumns("epoch", "train loss", "train error", "test error", "seconds")
     for e in run.Epochs do

@@ -219,8 +219,16 @@ module Reference =
         deltas |> List.map (fun (x, dl) -> dl.Transpose() * x) |> List.reduce (+),
         deltas |> List.map (fun (_, dl) -> dl.ColumnSums()) |> List.reduce (+)
 
-    /// g_l's applications in one feedback loss, with the loss's derivative with respect to each output.
-    let feedbackUses (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (l: int) : (M * M * M) list =
+    /// κ·Σ‖e‖², the rule's reduction of a squared loss: κ = 1/B (MeanSquared) or ½ (HalfSumSquared).
+    let private lossValue (m: Model) (e: M) =
+        let sq = (e.PointwiseMultiply e).Enumerate() |> Seq.sum
+        match m.Rule.LocalLoss with
+        | MeanSquared -> sq / float e.RowCount
+        | HalfSumSquared -> 0.5 * sq
+
+    /// g_l's feedback loss at layer l: its value, and g_l's applications (x_i, u_i = g_l(x_i)) with the loss's
+    /// derivative with respect to each u_i.
+    let feedbackLoss (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (l: int) : float * (M * M * M) list =
         let T = Model.topLayer m
         let rows = h.[0].RowCount
         let input = if Model.directFeedback m then T else l
@@ -228,12 +236,13 @@ module Reference =
         let noiseInput sigma = draw d.Seed d.FeedbackStep (Streams.feedbackInput l) rows (Model.targetWidth m input) sigma
         let gl = feedback m s l
         match m.Rule.Feedback with
-        | NoFeedback -> []
+        | NoFeedback -> 0.0, []
         | Reconstruct(sigma, target) ->
             let noisy = h.[l - 1] + noiseBelow sigma
             let x = forwardFrom m s l input noisy
             let u = gl x
-            [ x, u, lossGradient m (u - (match target with NoisyInput -> noisy | CleanInput -> h.[l - 1])) ]
+            let e = u - (match target with NoisyInput -> noisy | CleanInput -> h.[l - 1])
+            lossValue m e, [ x, u, lossGradient m e ]
         | Drl(sigma, lambda) ->
             let eps = noiseBelow sigma
             let topEps = forwardFrom m s l T (h.[l - 1] + eps)
@@ -252,6 +261,7 @@ module Reference =
             let xEta = x0 + noiseInput sigma
             let u0, uEta = gl x0, gl xEta
             let r = lossGradient m (lambda * (uEta - u0))
+            lossValue m e + lambda * lossValue m (uEta - u0),
             reconstruction @ (if lambda > 0.0 then [ xEta, uEta, r; x0, u0, -r ] else [])
         | Ldrl sigma ->
             let eps = noiseBelow sigma
@@ -259,6 +269,8 @@ module Reference =
             let x0 = hv.[l]
             let xEta = x0 + noiseInput sigma
             let u1, u0, uEta = gl x1, gl x0, gl xEta
+            // −2εᵀ(u1 − u0) = ‖u1 − u0 − ε‖² − ‖u1 − u0‖² − ‖ε‖², reduced like the squared losses.
+            lossValue m (u1 - u0 - eps) - lossValue m (u1 - u0) - lossValue m eps + lossValue m (uEta - u0),
             [ x1, u1, lossGradient m (-eps)
               x0, u0, lossGradient m (eps - (uEta - u0))
               xEta, uEta, lossGradient m (uEta - u0) ]
@@ -267,7 +279,7 @@ module Reference =
     let feedbackGradients (m: Model) (s: State) (d: Draws) (x: M) : Map<int, M> * Map<int, Vector<float>> =
         let h = forward m s x
         let hv = targetValues m s h
-        let grads = [ for l in Model.feedbackLayers m -> l, feedbackGradient m l (feedbackUses m s d h hv l) ]
+        let grads = [ for l in Model.feedbackLayers m -> l, feedbackGradient m l (snd (feedbackLoss m s d h hv l)) ]
         grads |> List.map (fun (l, (gv, _)) -> l, gv) |> Map.ofList,
         grads |> List.map (fun (l, (_, gc)) -> l, gc) |> Map.ofList
 

@@ -2,6 +2,7 @@ namespace TargetProp.Dsl
 
 open System.IO
 open System.Text.Json
+open System.Text.Json.Nodes
 open System.Text.Json.Serialization
 
 /// Run logs: one JSON object per epoch (JSON Lines) and a CSV beside it.
@@ -9,30 +10,35 @@ module Report =
     let private options =
         JsonSerializerOptions(NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)
 
-    /// One epoch as a JSON object with stable field names.
+    /// One epoch as a JSON object with stable field names, the diagnostics (if any) after the run's fields.
     let jsonLine (rule: string) (data: string) (c: TrainConfig) (e: EpochMetrics) =
-        JsonSerializer.Serialize(
-            {| epoch = e.Epoch
-               train_loss = e.TrainLoss
-               train_error = e.TrainError
-               test_error = e.TestError
-               seconds = e.Seconds
-               rule = rule
-               data = data
-               seed = c.Seed
-               threads = c.Threads
-               batch = c.Batch |},
-            options)
+        let o = JsonObject()
+        let put (name: string) (v: JsonNode) = o.Add(name, v)
+        put "epoch" (JsonValue.Create e.Epoch)
+        put "train_loss" (JsonValue.Create e.TrainLoss)
+        put "train_error" (JsonValue.Create e.TrainError)
+        put "test_error" (JsonValue.Create e.TestError)
+        put "seconds" (JsonValue.Create e.Seconds)
+        put "rule" (JsonValue.Create rule)
+        put "data" (JsonValue.Create data)
+        put "seed" (JsonValue.Create c.Seed)
+        put "threads" (JsonValue.Create c.Threads)
+        put "batch" (JsonValue.Create c.Batch)
+        for name, v in e.Diagnostics do put name (JsonValue.Create v)
+        o.ToJsonString options
 
     /// One epoch as a progress line.
     let epochLine (epochs: int) (e: EpochMetrics) =
         sprintf "epoch %3d/%d  train loss %.4f  train error %6.2f %%  test error %6.2f %%  %.2f s"
             e.Epoch epochs e.TrainLoss (100.0 * e.TrainError) (100.0 * e.TestError) e.Seconds
 
-    let csvHeader = "epoch,train_loss,train_error,test_error,seconds"
+    /// The CSV header, with the diagnostics' names when the run measures them.
+    let csvHeader (diagnostics: string list) =
+        String.concat "," ([ "epoch"; "train_loss"; "train_error"; "test_error"; "seconds" ] @ diagnostics)
 
     let csvLine (e: EpochMetrics) =
-        System.FormattableString.Invariant($"{e.Epoch},{e.TrainLoss:R},{e.TrainError:R},{e.TestError:R},{e.Seconds:R}")
+        let number (v: float) = v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+        String.concat "," (string e.Epoch :: List.map number ([ e.TrainLoss; e.TrainError; e.TestError; e.Seconds ] @ List.map snd e.Diagnostics))
 
     /// Appends a line to a log, creating it if needed; a line is written whole and flushed before returning.
     let append (path: string) (line: string) =

@@ -11,7 +11,9 @@ type TrainConfig =
       Seed: int
       Threads: int
       /// Use only the first n training examples (None: all).
-      LimitTrain: int option }
+      LimitTrain: int option
+      /// Measure the per-layer diagnostics (Diagnostics.names) after every epoch.
+      Diagnostics: bool }
 
 /// What one epoch measured. Errors are fractions in [0, 1]; Seconds is the epoch's training wall time (evaluation excluded).
 type EpochMetrics =
@@ -19,7 +21,9 @@ type EpochMetrics =
       TrainLoss: float
       TrainError: float
       TestError: float
-      Seconds: float }
+      Seconds: float
+      /// Diagnostics.names with their values, when the run measures them.
+      Diagnostics: (string * float) list }
 
 /// A finished run: the per-epoch metrics and the trained parameters.
 type Run =
@@ -36,7 +40,8 @@ module Train =
           Batch = 100
           Seed = 1
           Threads = 1
-          LimitTrain = None }
+          LimitTrain = None
+          Diagnostics = false }
 
     let private fail fmt = Printf.kprintf (fun s -> raise (TrainingException s)) fmt
 
@@ -127,6 +132,10 @@ module Train =
         use ex = new Executor(compiled.Plan, uint64 c.Seed, c.Threads)
         let plan = compiled.Plan
         let ctx = ex.Context
+        // The diagnostics' probe batch: the first training examples, the same every epoch.
+        let probe () =
+            let rows = min Diagnostics.ProbeRows trainCount
+            Diagnostics.measure m compiled.Parameters (Array.sub d.TrainX 0 (rows * d.Features)) (Array.sub d.TrainY 0 rows)
         if Model.trainsFeedback m then
             for _ in 1 .. m.FeedbackPretraining do
                 shuffle rng order
@@ -148,7 +157,8 @@ module Train =
                         TrainLoss = loss
                         TrainError = trainError
                         TestError = float ctx.Errors / float ctx.Examples
-                        Seconds = seconds }
+                        Seconds = seconds
+                        Diagnostics = if c.Diagnostics then probe () else [] }
                   onEpoch e
                   yield e ]
         { Model = m

@@ -7,73 +7,55 @@ open TargetProp.Dsl
 open TargetProp.Tests.Dsl.Cases
 
 /// Runs one step of the parallel schedule through the compiled plan on `threads` threads.
-let private compiledStepOn (threads: int) (c: Case) =
-    let m = model c
+let private compiledStepOn (threads: int) (r: Rule) (c: Case) =
+    let m = Laws.model r c
     let p0 = Parameters.init c.Seed m
     let compiled = Train.compile (c.Rows + c.Spare) m
     compiled.Load p0
-    let x, y = batch c
+    let x, y = Laws.batch c
     use ex = new Executor(compiled.Plan, uint64 c.Seed, threads)
     ex.LoadBatch(x, y, System.ReadOnlySpan(Array.init c.Rows id), 0, c.Rows)
     ex.Run(if Model.trainsFeedback m then compiled.Plan.BothUpdate else compiled.Plan.ForwardUpdate)
     p0, compiled.Parameters
 
-let private compiledStep = compiledStepOn 1
-
 /// 1, 2 and 3 threads give bit-identical parameters after a step (rows split over workers, layer groups in parallel).
-let private sameOnAnyThreads (c: Case) =
-    let _, one = compiledStepOn 1 c
+let private sameOnAnyThreads (r: Rule) (c: Case) =
+    let _, one = compiledStepOn 1 r c
     for threads in [ 2; 3 ] do
-        let _, p = compiledStepOn threads c
-        Expect.equal p.W one.W (sprintf "W at %d threads (case %O)" threads c)
+        let _, p = compiledStepOn threads r c
+        Expect.equal p.W one.W (sprintf "W at %d threads (%s, case %O)" threads r.Name c)
         Expect.equal p.B one.B (sprintf "b at %d threads" threads)
         Expect.equal p.V one.V (sprintf "V at %d threads" threads)
         Expect.equal p.C one.C (sprintf "c at %d threads" threads)
 
-/// Every parameter's update agrees within float32 accuracy: |Δc − Δr| ≤ 2e-4·lr + 2e-3·|Δr|.
-let private agree (c: Case) =
-    let m = model c
-    let p0, pc = compiledStep c
-    let x, y = batch c
-    let pr = Reference.step m p0 x y (draws c)
-    let lr =
-        match c.Optimiser with
-        | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr -> lr
-    let check name (a0: float32[]) (ac: float32[]) (ar: float32[]) =
-        for i in 0 .. a0.Length - 1 do
-            let dc, dr = float ac.[i] - float a0.[i], float ar.[i] - float a0.[i]
-            if abs (dc - dr) > 2e-4 * lr + 2e-3 * abs dr then
-                failtestf "%s[%d]: compiled update %g, reference %g (case %O; model %O)" name i dc dr c m
-    Array.iteri (fun l w -> check (sprintf "W%d" (l + 1)) w pc.W.[l] pr.W.[l]) p0.W
-    Array.iteri (fun l b -> check (sprintf "b%d" (l + 1)) b pc.B.[l] pr.B.[l]) p0.B
-    p0.V |> Map.iter (fun l v -> check (sprintf "V%d" l) v pc.V.[l] pr.V.[l])
-    p0.C |> Map.iter (fun l v -> check (sprintf "c%d" l) v pc.C.[l] pr.C.[l])
+let private config n = { FsCheckConfig.defaultConfig with maxTest = n }
 
-let private property rule =
-    testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 60 } (sprintf "%s: one compiled step equals the reference" rule)
-    <| FsCheck.FSharp.Prop.forAll (arb [ rule ]) agree
+let private property (r: Rule) =
+    testPropertyWithConfig (config 60) (sprintf "%s: one compiled step equals the reference" r.Name)
+    <| Laws.propertyOn (small r.Name) "compiledEqualsReference" Laws.compiledEqualsReference r
 
 [<Tests>]
 let tests =
     testList "Dsl.Compile" [
         for r in Rules.all do
-            yield property r.Name
-        yield testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 30 } "every preset: 1, 2 and 3 threads give bit-identical steps on batches of 12–60 rows"
-        <| FsCheck.FSharp.Prop.forAll (arbLarge (Rules.all |> List.map _.Name)) sameOnAnyThreads
+            yield property r
+            yield testPropertyWithConfig (config 6) (sprintf "%s: 1, 2 and 3 threads give bit-identical steps on batches of 12–60 rows" r.Name)
+                  <| FsCheck.FSharp.Prop.forAll (FsCheck.FSharp.Arb.fromGen (large r.Name)) (sameOnAnyThreads r)
         yield test "a layer whose update is cut into pieces (500×240 weights: 2 pieces) still equals the reference" {
-            for rule in [ "bp"; "dtp" ] do
+            for r in [ Rules.bp; Rules.dtp ] do
                 for atOutput in [ true; false ] do
-                    agree
+                    let c =
                         { Seed = 11; Input = 500; Widths = [ 240; 12; 10 ]; Hidden = TargetProp.Runtime.Activation.Tanh
-                          Output = TargetProp.Runtime.Activation.Softmax; Rows = 7; Spare = 2; Rule = rule; TopAtOutput = atOutput
+                          Output = TargetProp.Runtime.Activation.Softmax; Rows = 7; Spare = 2; TopAtOutput = atOutput
                           Optimiser = CentredRmsProp 0.01 }
+                    Expect.isTrue (Laws.compiledEqualsReference r c) (sprintf "%s, top at output %b" r.Name atOutput)
         }
         yield test "a compiled dtp step moves every parameter (so the comparisons above are not between two no-ops)" {
             let c =
                 { Seed = 3; Input = 6; Widths = [ 5; 4; 3 ]; Hidden = TargetProp.Runtime.Activation.Tanh
-                  Output = TargetProp.Runtime.Activation.Softmax; Rows = 5; Spare = 0; Rule = "dtp"; TopAtOutput = false
+                  Output = TargetProp.Runtime.Activation.Softmax; Rows = 5; Spare = 0; TopAtOutput = false
                   Optimiser = Sgd(0.1, 0.0) }
-            let p0, pc = compiledStep c
+            let p0, pc = compiledStepOn 1 Rules.dtp c
             let moved (a: float32[]) (b: float32[]) = Array.forall2 (<>) a b
             Expect.isTrue (Array.forall2 moved p0.W pc.W) "every W_l"
             Expect.isTrue (Array.forall2 moved p0.B pc.B) "every b_l"

@@ -1,0 +1,226 @@
+namespace TargetProp.Dsl
+
+open FsCheck
+open FsCheck.FSharp
+open MathNet.Numerics.LinearAlgebra
+open TargetProp.Runtime
+
+/// A small model's shape and one batch for it, drawn from a seed: what a law is checked on.
+type Case =
+    { Seed: int
+      Input: int
+      Widths: int list
+      Hidden: Activation
+      Output: Activation
+      Rows: int
+      /// Spare rows in the compiled plan beyond this batch (a partial last batch).
+      Spare: int
+      /// Moves a gradient-step top target to the output (otherwise it stays where the rule puts it).
+      TopAtOutput: bool
+      Optimiser: Optimiser }
+    override c.ToString() = sprintf "%A" c
+
+/// Laws any target rule can be checked against, as FsCheck properties (DESIGN.md §4). Each law is a function
+/// Rule → Case → bool, checked on generated cases by Laws.property; a failing case prints a line that replays it
+/// (Laws.holdsAt law rule case). Laws run on the float64 reference, except compiledEqualsReference.
+module Laws =
+    /// Generators: shape first (2–4 layers of 1–9 units), then bounded values from the case's seed.
+    module Generate =
+        /// Cases with hidden layers from `activations` and batches of minRows..maxRows rows.
+        let cases (activations: Activation list) (minRows: int, maxRows: int) : Gen<Case> =
+            gen {
+                let! seed = Gen.choose (0, 1_000_000)
+                let! input = Gen.choose (1, 9)
+                let! depth = Gen.choose (2, 4)
+                let! widths = Gen.listOfLength depth (Gen.choose (1, 9))
+                let! hidden = Gen.elements activations
+                let! output = Gen.elements [ Activation.Softmax; Activation.Softmax; Activation.Tanh; Activation.Linear ]
+                let! rows = Gen.choose (minRows, maxRows)
+                let! spare = Gen.elements [ 0; 0; 3 ]
+                let! atOutput = Gen.elements [ true; false ]
+                let! opt = Gen.elements [ Sgd(0.1, 0.0); CentredRmsProp 0.01 ]
+                return
+                    { Seed = seed; Input = input; Widths = widths; Hidden = hidden; Output = output; Rows = rows
+                      Spare = spare; TopAtOutput = atOutput; Optimiser = opt }
+            }
+
+        /// Every hidden activation, batches of 1–7 rows.
+        let small = cases [ Activation.Tanh; Activation.Sigmoid; Activation.Relu; Activation.Linear ] (1, 7)
+
+    /// The case's stack: its hidden widths, then an output of at least 2 units.
+    let stack (c: Case) =
+        let hidden = c.Widths |> List.take (c.Widths.Length - 1)
+        hidden |> List.fold (fun s w -> dense w c.Hidden s) (input c.Input) |> dense (max 2 (List.last c.Widths)) c.Output
+
+    /// The rule on the case's stack, trained by the case's optimiser with the parallel schedule (one step updates
+    /// both sides from the same forward pass). Auxiliary output features shrink to 3 on these small stacks.
+    let model (rule: Rule) (c: Case) : Model =
+        let top =
+            match rule.Top.Target with
+            | GradientStep _ when c.TopAtOutput -> { rule.Top with At = Output }
+            | _ -> rule.Top
+        let top = if top.Auxiliary > 0 then { top with Auxiliary = 3 } else top
+        Model.create (stack c) { rule with Top = top }
+        |> Model.forwardOptimiser c.Optimiser
+        |> Model.feedbackOptimiser c.Optimiser
+        |> Model.schedule Parallel
+
+    /// The batch: inputs in [0, 1) and labels below the output width.
+    let batch (c: Case) : float32[] * int[] =
+        let rng = System.Random(c.Seed + 1)
+        let x = Array.init (c.Rows * c.Input) (fun _ -> float32 (rng.NextDouble()))
+        let classes = max 2 (List.last c.Widths)
+        x, Array.init c.Rows (fun _ -> rng.Next classes)
+
+    /// The noise keys of a plan's first step.
+    let draws (c: Case) : Reference.Draws = { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L }
+
+    type private Setup =
+        { M: Model
+          P: Parameters
+          S: Reference.State
+          X: Matrix<float>
+          Y: int[]
+          H: Matrix<float>[]
+          Hv: Matrix<float>[] }
+
+    let private setup (rule: Rule) (c: Case) =
+        let m = model rule c
+        let p = Parameters.init c.Seed m
+        let s = Reference.ofParameters m p
+        let x, y = batch c
+        let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
+        let h = Reference.forward m s X
+        { M = m; P = p; S = s; X = X; Y = y; H = h; Hv = Reference.targetValues m s h }
+
+    let private maxAbs (a: Matrix<float>) = if a.RowCount = 0 then 0.0 else a.Enumerate() |> Seq.map abs |> Seq.max
+
+    /// Fixed point: a top target equal to the top value gives every target equal to its value, and no layer below
+    /// the top moves (its local gradient is 0).
+    let fixedPoint (rule: Rule) (c: Case) =
+        let u = setup rule c
+        let T = Model.topLayer u.M
+        let t = Reference.propagateFrom u.M u.S (draws c) u.H u.Hv u.Hv.[T] 1
+        [ 1..T ] |> List.forall (fun l -> maxAbs (t.[l] - u.Hv.[l]) <= 1e-12)
+
+    /// Difference correction (Lee et al. 2015): at any layer, ĥ_l = h_l gives ĥ_{l-1} = h_{l-1}, whatever g_l is.
+    let differenceCorrection (rule: Rule) (c: Case) =
+        let u = setup rule c
+        [ 2 .. Model.topLayer u.M ]
+        |> List.forall (fun l -> maxAbs (Reference.propagateOne u.M u.S (draws c) u.H u.Hv (Array.copy u.Hv) l - u.H.[l - 1]) <= 1e-12)
+
+    /// bp equivalence: the rule's local weight gradients equal ∂ℓ/∂W_l, by central finite differences (one-sided at
+    /// a ReLU kink, where ℓ has no derivative).
+    let bpEquivalence (rule: Rule) (c: Case) =
+        let u = setup rule c
+        let m, s = u.M, u.S
+        let gW, gB, _ = Reference.forwardGradients m s (draws c) u.X u.Y
+        let lossAt (s': Reference.State) =
+            let l, _, _ = Reference.loss m (Reference.forward m s' u.X).[Model.depth m] u.Y
+            l
+        let eps = 1e-6
+        let agrees (bump: float -> Reference.State) (analytic: float) =
+            let l0, lp, lm = lossAt (bump 0.0), lossAt (bump eps), lossAt (bump -eps)
+            let close (numeric: float) tol = abs (numeric - analytic) <= tol + 100.0 * tol * abs numeric
+            close ((lp - lm) / (2.0 * eps)) 1e-6 || close ((lp - l0) / eps) 1e-5 || close ((l0 - lm) / eps) 1e-5
+        let weights =
+            s.W
+            |> Array.mapi (fun k w ->
+                [ for i in 0 .. w.RowCount - 1 do
+                      for j in 0 .. w.ColumnCount - 1 do
+                          let bump d = { s with W = s.W |> Array.mapi (fun k' w' -> if k' = k then w'.MapIndexed(fun a b v -> if a = i && b = j then v + d else v) else w') }
+                          yield agrees bump gW.[k].[i, j] ])
+        let biases =
+            s.B
+            |> Array.mapi (fun k b ->
+                [ for i in 0 .. b.Count - 1 do
+                      let bump d = { s with B = s.B |> Array.mapi (fun k' b' -> if k' = k then b'.MapIndexed(fun a v -> if a = i then v + d else v) else b') }
+                      yield agrees bump gB.[k].[i] ])
+        Seq.concat weights |> Seq.forall id && Seq.concat biases |> Seq.forall id
+
+    /// Linear inverse (layer-wise rules): on linear layers of equal width whose g_l is the exact inverse f_l⁻¹ (V_l = W_l⁻¹,
+    /// c_l = −W_l⁻¹b_l), the rule's targets equal those of inversion ĥ_{l-1} = g_l(ĥ_l) (tp) from the same top target.
+    let linearInverse (rule: Rule) (c: Case) =
+        let n = max 2 c.Input
+        let c = { c with Input = n; Widths = List.replicate c.Widths.Length n; Hidden = Activation.Linear; Output = Activation.Linear }
+        let m0 = model rule c
+        let m = { m0 with Rule = { m0.Rule with FeedbackActivation = Some Activation.Linear; Top = { m0.Rule.Top with Auxiliary = 0 } } }
+        let s0 = Reference.ofParameters m (Parameters.init c.Seed m)
+        let s = { s0 with V = s0.V |> Map.map (fun l _ -> s0.W.[l - 1].Inverse()); C = s0.C |> Map.map (fun l _ -> -(s0.W.[l - 1].Inverse() * s0.B.[l - 1])) }
+        let x, y = batch c
+        let X = Matrix<float>.Build.Dense(c.Rows, n, fun i j -> float x.[i * n + j])
+        let h = Reference.forward m s X
+        let hv = Reference.targetValues m s h
+        let top, _ = Reference.topTarget m s h hv y
+        let inverted = { m with Rule = { m.Rule with Propagation = Propagate.invert } }
+        let t = Reference.propagateFrom m s (draws c) h hv top 1
+        let tInv = Reference.propagateFrom inverted s (draws c) h hv top 1
+        [ 1 .. Model.topLayer m ] |> List.forall (fun l -> maxAbs (t.[l] - tInv.[l]) <= 1e-8 * (1.0 + maxAbs tInv.[l]))
+
+    /// Reconstruction: at each trained layer, a small gradient step on V_l and c_l alone lowers g_l's feedback loss
+    /// (with the same noise draw).
+    let reconstruction (rule: Rule) (c: Case) =
+        let u = setup rule c
+        let d = draws c
+        Model.trainsFeedback u.M
+        && (let gV, gC = Reference.feedbackGradients u.M u.S d u.X
+            Model.feedbackLayers u.M
+            |> List.forall (fun l ->
+                let norm = sqrt (gV.[l].FrobeniusNorm() ** 2.0 + gC.[l].L2Norm() ** 2.0)
+                let step = 1e-4 / norm
+                let moved = { u.S with V = u.S.V.Add(l, u.S.V.[l] - step * gV.[l]); C = u.S.C.Add(l, u.S.C.[l] - step * gC.[l]) }
+                let lossOf s = fst (Reference.feedbackLoss u.M s d u.H u.Hv l)
+                norm = 0.0 || lossOf moved < lossOf u.S))
+
+    /// Descent: the rule's forward update has a positive inner product with −∇ℓ: Σ_l ⟨∂L_l/∂W_l, ∂ℓ/∂W_l⟩ > 0 (or ∇ℓ = 0). For a
+    /// small top step this holds for bp; for other rules it holds on a fraction of networks (Laws.fraction).
+    let descent (rule: Rule) (c: Case) =
+        let u = setup rule c
+        let gW, _, _ = Reference.forwardGradients u.M u.S (draws c) u.X u.Y
+        let bp = { u.M with Rule = Rules.bp }
+        let bpW, _, _ = Reference.forwardGradients bp (Reference.ofParameters bp { u.P with V = Map.empty; C = Map.empty; A = [||] }) (draws c) u.X u.Y
+        let inner = Array.map2 (fun (a: Matrix<float>) b -> a.PointwiseMultiply(b).Enumerate() |> Seq.sum) gW bpW |> Array.sum
+        inner > 0.0 || (bpW |> Array.forall (fun g -> g.FrobeniusNorm() = 0.0))
+
+    /// Compiled plan equals reference: one compiled step of the parallel schedule changes every parameter as the
+    /// float64 reference does, within float32 accuracy (|Δc − Δr| ≤ 2e-4·lr + 2e-3·|Δr|).
+    let compiledEqualsReference (rule: Rule) (c: Case) =
+        let m = model rule c
+        let p0 = Parameters.init c.Seed m
+        let compiled = Train.compile (c.Rows + c.Spare) m
+        compiled.Load p0
+        let x, y = batch c
+        use ex = new Executor(compiled.Plan, uint64 c.Seed, 1)
+        ex.LoadBatch(x, y, System.ReadOnlySpan(Array.init c.Rows id), 0, c.Rows)
+        ex.Run(if Model.trainsFeedback m then compiled.Plan.BothUpdate else compiled.Plan.ForwardUpdate)
+        let pc = compiled.Parameters
+        let pr = Reference.step m p0 x y (draws c)
+        let lr =
+            match c.Optimiser with
+            | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr -> lr
+        let agree (a0: float32[]) (ac: float32[]) (ar: float32[]) =
+            Array.forall (fun i ->
+                let dc, dr = float ac.[i] - float a0.[i], float ar.[i] - float a0.[i]
+                abs (dc - dr) <= 2e-4 * lr + 2e-3 * abs dr) [| 0 .. a0.Length - 1 |]
+        Array.forall id (Array.map3 agree p0.W pc.W pr.W)
+        && Array.forall id (Array.map3 agree p0.B pc.B pr.B)
+        && (p0.V |> Map.forall (fun l v -> agree v pc.V.[l] pr.V.[l]))
+        && (p0.C |> Map.forall (fun l v -> agree v pc.C.[l] pr.C.[l]))
+
+    /// law rule case, for replaying a failure printed by Laws.property.
+    let holdsAt (law: Rule -> Case -> bool) (rule: Rule) (c: Case) = law rule c
+
+    /// The law as an FsCheck property over cases; a failing case is labelled with the line that replays it.
+    let propertyOn (cases: Gen<Case>) (name: string) (law: Rule -> Case -> bool) (rule: Rule) : Property =
+        Prop.forAll (Arb.fromGen cases) (fun c ->
+            law rule c
+            |> Prop.label (sprintf "replay: Laws.holdsAt Laws.%s <the rule %s> %s" name rule.Name ((string c).ReplaceLineEndings(" "))))
+
+    /// The law over Generate.small cases.
+    let property (name: string) (law: Rule -> Case -> bool) (rule: Rule) : Property = propertyOn Generate.small name law rule
+
+    /// The fraction of n generated cases (from a fixed seed) on which the law holds: for laws that hold only for
+    /// some networks, such as descent for rules other than bp.
+    let fraction (n: int) (law: Rule -> Case -> bool) (rule: Rule) : float =
+        let cases = Gen.sampleWithSeed (Rnd(17UL, 23UL)) 10 n Generate.small
+        float (cases |> Array.filter (law rule) |> Array.length) / float n

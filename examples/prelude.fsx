@@ -4,4 +4,5 @@
 #r "../src/Cli/bin/Release/net10.0/MathNet.Numerics.dll"
 #r "../src/Cli/bin/Release/net10.0/System.Numerics.Tensors.dll"
 #r "../src/Cli/bin/Release/net10.0/TargetProp.Runtime.dll"
+#r "../src/Cli/bin/Release/net10.0/FsCheck.dll"
 #r "../src/Cli/bin/Release/net10.0/TargetProp.Dsl.dll"

@@ -158,11 +158,12 @@ module Laws =
         [ 1 .. Model.topLayer m ] |> List.forall (fun l -> maxAbs (t.[l] - tInv.[l]) <= 1e-8 * (1.0 + maxAbs tInv.[l]))
 
     /// Reconstruction: at each trained layer, a small gradient step on V_l and c_l alone lowers g_l's feedback loss
-    /// (with the same noise draw).
+    /// (with the same noise draw). Fails when the model has feedback maps that do not learn.
     let reconstruction (rule: Rule) (c: Case) =
         let u = setup rule c
         let d = draws c
-        Model.trainsFeedback u.M
+        List.isEmpty (Model.feedbackLayers u.M)
+        || Model.trainsFeedback u.M
         && (let gV, gC = Reference.feedbackGradients u.M u.S d u.X
             Model.feedbackLayers u.M
             |> List.forall (fun l ->

@@ -378,7 +378,8 @@ module Lower =
             else [ NextStepOp(false) :> Op ] @ feedbackShared @ feedbackGroups
         let feedbackForward =
             match m.Rule.Feedback with
-            | Reconstruct _ | NoFeedback -> forward (if List.isEmpty fb then 0 else List.max fb - 1)
+            | _ when not (Model.trainsFeedback m) -> []
+            | Reconstruct _ | NoFeedback -> forward (List.max fb - 1)
             | Drl _ | Ldrl _ -> forward L @ valueOps
 
         // Targets read V before the feedback groups update it, and the feedback groups read W before the local groups

@@ -77,12 +77,12 @@ let tests =
             close "ĥ2" (h2 - dh2) t.[2]
             close "ĥ1" (h1 - (dh2.PointwiseMultiply(h2.Map(fun v -> 1.0 - v * v))) * s.W.[1]) t.[1]
         }
-        test "tp (Bengio 2014): ĥ_2 = h_2 − η̂ ∂ℓ/∂h_2, ĥ_1 = g_2(ĥ_2)" {
-            let m, s, _, h2, _, p = setup Rules.tp
+        test "tp (Bengio 2014): ĥ_3 = y, ĥ_2 = g_3(y), ĥ_1 = g_2(ĥ_2)" {
+            let m, s, _, _, _, _ = setup Rules.tp
             let t = targetsOf m s
-            let t2 = h2 - step 0.327736332653 p * s.W.[2]
-            close "ĥ2" t2 t.[2]
-            close "ĥ1" (gOf s 2 t2) t.[1]
+            close "ĥ3" Y t.[3]
+            close "ĥ2" (gOf s 3 Y) t.[2]
+            close "ĥ1" (gOf s 2 (gOf s 3 Y)) t.[1]
         }
         test "dtp (Lee et al. 2015): ĥ_1 = h_1 + g_2(ĥ_2) − g_2(h_2); g_2 by ‖g_2(f_2(h_1+ε)) − (h_1+ε)‖²/B" {
             let m, s, h1, h2, _, p = setup Rules.dtp
@@ -159,9 +159,10 @@ let tests =
             closeNumeric "∂V2" (numericGradient s 2 loss) (feedbackGradient m s 2)
         }
         test "fwDtp (Shibuya et al. 2023): DTP's targets through g_l whose weights never move" {
-            let m, s, h1, h2, a3, p = setup Rules.fwDtp
+            let m, s, h1, h2, _, p = setup Rules.fwDtp
             let t = targetsOf m s
-            let t2 = h2 + gOf s 3 (a3 - step 0.327736332653 p) - gOf s 3 a3
+            let t2 = h2 - step 0.327736332653 p * s.W.[2]
+            close "ĥ2" t2 t.[2]
             close "ĥ1" (h1 + gOf s 2 t2 - gOf s 2 h2) t.[1]
             Expect.isFalse (Model.trainsFeedback m) "no feedback training"
             let c = Train.compile 2 m

@@ -32,9 +32,12 @@ module Rules =
 
     /// Simplified DTP (Bartunov et al. 2018): ĥ_L = y, the label itself (no gradient; the output layer learns by its
     /// own gradient), ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l) for l = L..2 (so g_L maps the class probabilities to
-    /// h_{L-1}), and g_l trained as a denoising auto-encoder ‖g_l(f_l(h_{l-1}+ε)) − h_{l-1}‖².
+    /// h_{L-1}), and g_l trained as a denoising auto-encoder ‖g_l(f_l(h_{l-1}+ε)) − h_{l-1}‖². Adam as in the paper
+    /// (forward lr 1e-4, feedback lr 1e-3), alternating schedule: with Lee et al.'s centred RMSprop the label's large
+    /// target moves diverge.
     let sdtp : Rule =
         Rule.create "sdtp" Top.label Propagate.difference (Feedback.denoise 0.359829566008)
+        |> Rule.withDefaults { Rule.leeDefaults with ForwardOptimiser = Adam 1e-4; FeedbackOptimiser = Adam 1e-3 }
 
     /// SDTP with auxiliary output (Bartunov et al. 2018, AO-SDTP): the output layer's value is [p, z] with z = tanh(A h_{L-1})
     /// for a fixed random A (240 features here: as wide as h_{L-1}, so [p, z] can carry all of it; the paper used 512

@@ -20,6 +20,8 @@ let private draws: Reference.Draws = { Seed = 5UL; ForwardStep = 1L; FeedbackSte
 let private tanhM (m: M) = m.Map(fun v -> tanh v)
 let private rowsPlus (m: M) (b: Vector<float>) = m + Matrix<float>.Build.Dense(m.RowCount, b.Count, fun _ j -> b.[j])
 let private softmax (a: M) = Reference.softmaxRows a
+/// ‖m‖² over the whole batch.
+let private sumSq (m: M) = (m.PointwiseMultiply m).Enumerate() |> Seq.sum
 /// σ·z of a noise stream, read straight from the generator's scalar definition.
 let private noise stream (rows: int) (cols: int) sigma =
     Matrix<float>.Build.Dense(rows, cols, fun r j -> sigma * Noise.StandardNormalAt(5UL, 1L, stream, int64 (r * cols + j)))
@@ -91,8 +93,7 @@ let tests =
             close "ĥ1" (h1 + gOf s 2 t2 - gOf s 2 h2) t.[1]
             let noisy = h1 + noise 2 2 4 0.359829566008
             let loss (s': Reference.State) =
-                let r = gOf s' 2 (tanhM (rowsPlus (noisy * s'.W.[1].Transpose()) s'.B.[1])) - noisy
-                (r.PointwiseMultiply r).Enumerate() |> Seq.sum |> fun v -> v / 2.0
+                sumSq (gOf s' 2 (tanhM (rowsPlus (noisy * s'.W.[1].Transpose()) s'.B.[1])) - noisy) / 2.0
             closeNumeric "∂V2" (numericGradient s 2 loss) (feedbackGradient m s 2)
         }
         test "sdtp (Bartunov et al. 2018): ĥ_3 = y, ĥ_2 = h_2 + g_3(y) − g_3(p); g_l denoises ‖g_l(f_l(h+ε)) − h‖²/B" {
@@ -104,8 +105,7 @@ let tests =
             close "ĥ1" (h1 + gOf s 2 t2 - gOf s 2 h2) t.[1]
             let noisy = h2 + noise 3 2 4 0.359829566008
             let loss (s': Reference.State) =
-                let r = gOf s' 3 (softmax (rowsPlus (noisy * s'.W.[2].Transpose()) s'.B.[2])) - h2
-                (r.PointwiseMultiply r).Enumerate() |> Seq.sum |> fun v -> v / 2.0
+                sumSq (gOf s' 3 (softmax (rowsPlus (noisy * s'.W.[2].Transpose()) s'.B.[2])) - h2) / 2.0
             closeNumeric "∂V3" (numericGradient s 3 loss) (feedbackGradient m s 3)
             let W, _, _ = Reference.forwardGradients m s draws X y
             close "the output layer learns by ∂ℓ/∂W_3" ((p - Y).Transpose() * h2 / 2.0) W.[2]
@@ -144,7 +144,7 @@ let tests =
                 let te2 = h2 + gOf s' 3 top - gOf s' 3 a3
                 let r = h1 + gOf s' 2 te2 - gOf s' 2 h2 - (h1 + eps)
                 let reg = gOf s' 2 (h2 + eta) - gOf s' 2 h2
-                ((r.PointwiseMultiply r).Enumerate() |> Seq.sum) / 2.0 + 0.01 * ((reg.PointwiseMultiply reg).Enumerate() |> Seq.sum) / 2.0
+                sumSq r / 2.0 + 0.01 * sumSq reg / 2.0
             closeNumeric "∂V2" (numericGradient s 2 loss) (feedbackGradient m s 2)
         }
         test "ldrl (Ernoult et al. 2022): g_2 by (1/B)Σ[−2εᵀ(g_2(f_2(h_1+ε)) − g_2(h_2)) + ‖g_2(h_2+η) − g_2(h_2)‖²]" {
@@ -155,7 +155,7 @@ let tests =
                 let f2 = tanhM (rowsPlus ((h1 + eps) * s'.W.[1].Transpose()) s'.B.[1])
                 let d = gOf s' 2 f2 - gOf s' 2 h2
                 let reg = gOf s' 2 (h2 + eta) - gOf s' 2 h2
-                -2.0 * ((eps.PointwiseMultiply d).Enumerate() |> Seq.sum) / 2.0 + ((reg.PointwiseMultiply reg).Enumerate() |> Seq.sum) / 2.0
+                -2.0 * ((eps.PointwiseMultiply d).Enumerate() |> Seq.sum) / 2.0 + sumSq reg / 2.0
             closeNumeric "∂V2" (numericGradient s 2 loss) (feedbackGradient m s 2)
         }
         test "fwDtp (Shibuya et al. 2023): DTP's targets through g_l whose weights never move" {

@@ -49,6 +49,17 @@ let tests =
             Expect.equal (File.ReadAllLines(Path.Combine(out, "metrics.jsonl")).Length) 2 "the earlier run is kept"
             Directory.Delete(out, true)
         }
+        test "tprop train --diagnostics logs every layer's angles under stable names, bp's at 0°" {
+            let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-%d" (System.Random().Next()))
+            let code, stdout, stderr = tprop [ "train"; "--rule"; "bp"; "--epochs"; "1"; "--limit-train"; "500"; "--diagnostics"; "--out"; out ]
+            Expect.equal code 0 (stdout + stderr)
+            let o = JsonDocument.Parse(File.ReadAllLines(Path.Combine(out, "metrics.jsonl")).[0]).RootElement
+            for l in 1..8 do
+                Expect.isLessThan (o.GetProperty(sprintf "angle_bp_%d" l).GetDouble()) 1e-3 (sprintf "layer %d" l)
+                Expect.isTrue (o.TryGetProperty(sprintf "target_move_%d" l) |> fst) "target moves"
+            Expect.stringContains (File.ReadAllLines(Path.Combine(out, "metrics.csv")).[0]) ",angle_bp_1," "CSV header"
+            Directory.Delete(out, true)
+        }
         test "tprop reports a user's mistake in one line, without a stack trace" {
             for args, expected in
                 [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"
@@ -69,6 +80,13 @@ let tests =
             Expect.equal code 0 stderr
             let last = stdout.Trim().Split('\n') |> Array.last
             Expect.isMatch last @"^seconds_per_epoch=\d+\.\d{3} allocated_bytes_per_step=\d+ gflops=\d+\.\d\d$" "epoch"
+        }
+        test "examples/custom_rule.fsx composes a rule, checks the laws, trains it and prints its angles to bp" {
+            let code, stdout, stderr = dotnet [ "fsi"; "examples/custom_rule.fsx" ]
+            Expect.equal code 0 (stdout + stderr)
+            Expect.stringContains stdout "ĥ_{l-1} = h_{l-1} + 0.5·(g_l(ĥ_l) − g_l(h_l))" "its equation"
+            Expect.stringContains stdout "fixed point              holds on 100.0 %" "a law"
+            Expect.stringContains stdout "angle between each layer's update and back-propagation's gradient" "angles"
         }
         test "examples/quickstart.fsx runs and prints the model before training" {
             let code, stdout, stderr = dotnet [ "fsi"; "examples/quickstart.fsx" ]

@@ -49,6 +49,13 @@ let tests =
             Expect.equal c.V a.V "feedback weights too"
             Expect.notEqual (train 1 6).W a.W "another seed gives other weights"
         }
+        test "after dtp trains, every layer's update is within 90° of back-propagation's gradient" {
+            let run = Train.run { Train.defaults with Epochs = 2; Diagnostics = true } (Model.create lee Rules.dtp) (Data.digits ())
+            let angles = (List.last run.Epochs).Diagnostics |> List.filter (fun (n, _) -> n.StartsWith "angle_bp_")
+            Expect.equal angles.Length 8 "one angle per layer"
+            for name, v in angles do
+                Expect.isLessThan v 90.0 name
+        }
         test "a diverging run stops with a message that says what to change" {
             let m = Model.create lee Rules.bp |> Model.forwardOptimiser (Sgd(1e6, 0.0))
             let message =

@@ -47,6 +47,24 @@ module Laws =
         /// Every hidden activation, batches of 1–7 rows.
         let small = cases [ Activation.Tanh; Activation.Sigmoid; Activation.Relu; Activation.Linear ] (1, 7)
 
+        /// Rules composed from parts: a top target (gradient step at the output or at L-1, the label, a blend), a
+        /// propagation (a·below + b·g target − c·g here, inversion, difference, direct) and a feedback training
+        /// (reconstruction, denoising, DRL, L-DRL, none). Some compositions are invalid on some stacks; the model
+        /// check says which (Check.run).
+        let rules : Gen<Rule> =
+            gen {
+                let! top = Gen.elements [ Top.gradientStep 0.3; Top.gradientStep 0.3 |> Top.atLastHidden; Top.label; Top.blend 0.5 ]
+                let! a = Gen.elements [ 0.0; 0.5; 1.0 ]
+                let! b = Gen.elements [ 0.5; 1.0 ]
+                let! c = Gen.elements [ 0.0; 0.5; 1.0 ]
+                let! propagation =
+                    Gen.elements
+                        [ Propagate.by (a * below + b * g target - c * g here); Propagate.invert; Propagate.difference; Propagate.direct ]
+                let! feedback =
+                    Gen.elements [ Feedback.reconstruct 0.1; Feedback.denoise 0.1; Feedback.drl 0.1 0.01; Feedback.ldrl 0.1; Feedback.none ]
+                return Rule.create "generated" top propagation feedback
+            }
+
     /// The case's stack: its hidden widths, then an output of at least 2 units.
     let stack (c: Case) =
         let hidden = c.Widths |> List.take (c.Widths.Length - 1)

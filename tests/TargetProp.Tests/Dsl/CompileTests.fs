@@ -41,6 +41,13 @@ let tests =
             yield property r
             yield testPropertyWithConfig (config 6) (sprintf "%s: 1, 2 and 3 threads give bit-identical steps on batches of 12–60 rows" r.Name)
                   <| FsCheck.FSharp.Prop.forAll (FsCheck.FSharp.Arb.fromGen (large r.Name)) (sameOnAnyThreads r)
+        yield testPropertyWithConfig (config 80) "rules composed from parts: one compiled step equals the reference whenever the model check accepts them"
+              <| FsCheck.FSharp.Prop.forAll
+                  (FsCheck.FSharp.Arb.fromGen (FsCheck.FSharp.Gen.zip Laws.Generate.rules (large "drl")))
+                  (fun (r, c) ->
+                      match Check.run (Laws.model r c) with
+                      | Ok _ -> Laws.compiledEqualsReference r c |> FsCheck.FSharp.Prop.label (sprintf "%O on %O" r c)
+                      | Error _ -> FsCheck.FSharp.Prop.ofTestable true)
         yield test "a layer whose update is cut into pieces (500×240 weights: 2 pieces) still equals the reference" {
             for r in [ Rules.bp; Rules.dtp ] do
                 for atOutput in [ true; false ] do

@@ -71,8 +71,12 @@ module Check =
                   yield err where (sprintf "'%O' is a value of %O, but the propagation must give layer l-1's target" e s)
                       "wrap it in g (g target), or start from below (below + ...)"
               if List.length (Expr.feedbackDomains e) > 1 then
-                  yield err where (sprintf "'%O' applies g to layer l in one place and to the top in another; g_l has one input" e)
-                      "use g on here/target (layer-wise) or on out/outTarget (direct), not both" ]
+                  yield err where (sprintf "'%O' gives g different kinds of input in different places; g_l has one input" e)
+                      "give every g the same kind of input: here/target (layer-wise) or out/outTarget (direct), with the same side inputs in the same order"
+              for n in Expr.sides e do
+                  if Model.sideWidth m n = 0 then
+                      yield err where (sprintf "'%O' reads the side input '%s', which the data do not provide" e n)
+                          (sprintf "use one of: %s" (Model.sideInputs m |> List.map (fun (n, w) -> sprintf "side \"%s\" (%d units)" n w) |> String.concat ", ")) ]
 
     // Where g sits in the propagation: DRL differentiates the propagation with respect to g_l, so g_l must appear as
     // a term of its linear combination with an argument free of g.

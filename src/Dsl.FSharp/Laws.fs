@@ -49,7 +49,7 @@ module Laws =
 
         /// Rules composed from parts: a top target (gradient step at the output or at L-1, the label, a blend), a
         /// propagation (a·below + b·g target − c·g here, inversion, difference, direct) and a feedback training
-        /// (reconstruction, denoising, DRL, L-DRL, none). Some compositions are invalid on some stacks; the model
+        /// (reconstruction, denoising, DRL, L-DRL, none), a third of them with every g conditioned on the label. Some compositions are invalid on some stacks; the model
         /// check says which (Check.run).
         let rules : Gen<Rule> =
             gen {
@@ -62,7 +62,9 @@ module Laws =
                         [ Propagate.by (a * below + b * g target - c * g here); Propagate.invert; Propagate.difference; Propagate.direct ]
                 let! feedback =
                     Gen.elements [ Feedback.reconstruct 0.1; Feedback.denoise 0.1; Feedback.drl 0.1 0.01; Feedback.ldrl 0.1; Feedback.none ]
-                return Rule.create "generated" top propagation feedback
+                let! conditioned = Gen.elements [ false; false; true ]
+                let rule = Rule.create "generated" top propagation feedback
+                return if conditioned then Rule.conditionedOn "label" rule else rule
             }
 
     /// The case's stack: its hidden widths, then an output of at least 2 units.
@@ -91,7 +93,7 @@ module Laws =
         x, Array.init c.Rows (fun _ -> rng.Next classes)
 
     /// The noise keys of a plan's first step.
-    let draws (c: Case) : Reference.Draws = { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L }
+    let draws (c: Case) : Reference.Draws = { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L; Sides = Map.empty }
 
     type private Setup =
         { M: Model
@@ -100,7 +102,8 @@ module Laws =
           X: Matrix<float>
           Y: int[]
           H: Matrix<float>[]
-          Hv: Matrix<float>[] }
+          Hv: Matrix<float>[]
+          D: Reference.Draws }
 
     let private setup (rule: Rule) (c: Case) =
         let m = model rule c
@@ -109,7 +112,7 @@ module Laws =
         let x, y = batch c
         let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
         let h = Reference.forward m s X
-        { M = m; P = p; S = s; X = X; Y = y; H = h; Hv = Reference.targetValues m s h }
+        { M = m; P = p; S = s; X = X; Y = y; H = h; Hv = Reference.targetValues m s h; D = Reference.withSides m y (draws c) }
 
     let private maxAbs (a: Matrix<float>) = if a.RowCount = 0 then 0.0 else a.Enumerate() |> Seq.map abs |> Seq.max
 
@@ -118,14 +121,14 @@ module Laws =
     let fixedPoint (rule: Rule) (c: Case) =
         let u = setup rule c
         let T = Model.topLayer u.M
-        let t = Reference.propagateFrom u.M u.S (draws c) u.H u.Hv u.Hv.[T] 1
+        let t = Reference.propagateFrom u.M u.S u.D u.H u.Hv u.Hv.[T] 1
         [ 1..T ] |> List.forall (fun l -> maxAbs (t.[l] - u.Hv.[l]) <= 1e-12)
 
     /// Difference correction (Lee et al. 2015): at any layer, ĥ_l = h_l gives ĥ_{l-1} = h_{l-1}, whatever g_l is.
     let differenceCorrection (rule: Rule) (c: Case) =
         let u = setup rule c
         [ 2 .. Model.topLayer u.M ]
-        |> List.forall (fun l -> maxAbs (Reference.propagateOne u.M u.S (draws c) u.H u.Hv (Array.copy u.Hv) l - u.H.[l - 1]) <= 1e-12)
+        |> List.forall (fun l -> maxAbs (Reference.propagateOne u.M u.S u.D u.H u.Hv (Array.copy u.Hv) l - u.H.[l - 1]) <= 1e-12)
 
     /// bp equivalence: the rule's local weight gradients equal ∂ℓ/∂W_l, by central finite differences (one-sided at
     /// a ReLU kink, where ℓ has no derivative).
@@ -171,18 +174,19 @@ module Laws =
         let hv = Reference.targetValues m s h
         let top, _ = Reference.topTarget m s h hv y
         let inverted = { m with Rule = { m.Rule with Propagation = Propagate.invert } }
-        let t = Reference.propagateFrom m s (draws c) h hv top 1
-        let tInv = Reference.propagateFrom inverted s (draws c) h hv top 1
+        let d = Reference.withSides m y (draws c)
+        let t = Reference.propagateFrom m s d h hv top 1
+        let tInv = Reference.propagateFrom inverted s d h hv top 1
         [ 1 .. Model.topLayer m ] |> List.forall (fun l -> maxAbs (t.[l] - tInv.[l]) <= 1e-8 * (1.0 + maxAbs tInv.[l]))
 
     /// Reconstruction: at each trained layer, a small gradient step on V_l and c_l alone lowers g_l's feedback loss
     /// (with the same noise draw). Fails when the model has feedback maps that do not learn.
     let reconstruction (rule: Rule) (c: Case) =
         let u = setup rule c
-        let d = draws c
+        let d = u.D
         List.isEmpty (Model.feedbackLayers u.M)
         || Model.trainsFeedback u.M
-        && (let gV, gC = Reference.feedbackGradients u.M u.S d u.X
+        && (let gV, gC = Reference.feedbackGradients u.M u.S d u.X u.Y
             Model.feedbackLayers u.M
             |> List.forall (fun l ->
                 let norm = sqrt (gV.[l].FrobeniusNorm() ** 2.0 + gC.[l].L2Norm() ** 2.0)

@@ -162,6 +162,12 @@ module Lower =
             | BelowSpace -> twidth (l - 1)
             | HereSpace -> twidth l
             | OutSpace -> twidth T
+            | SideSpace n -> Model.sideWidth m n
+
+        // Side inputs: "label", the one-hot label, is the one the data provide (the check refuses any other name).
+        let expr = match m.Rule.Propagation with Propagate e -> e | Gradient -> Below
+        let sideBuf = Expr.sides expr |> List.map (fun n -> n, buf (sprintf "s_%s" n) (Model.sideWidth m n)) |> Map.ofList
+        let sideOps = [ for KeyValue(_, b) in sideBuf -> OneHotOp(b) :> Op ]
 
         // A buffer's name for an expression at layer l: h1, ĥ2, g2(ĥ2), ...
         let rec label l (e: Expr) =
@@ -184,6 +190,7 @@ module Lower =
             | Target -> bind.Target l, []
             | Out -> hv.[T], []
             | OutTarget -> bind.OutTarget, []
+            | Side n -> sideBuf.[n], []
             | _ ->
                 let st = stage e
                 let key = sprintf "%d|%A|%O|%s" l space e (if st = 0 then "" else bind.Name)
@@ -209,6 +216,11 @@ module Lower =
                             let bb, bops = lowerAt cache bind l space b
                             let y = buf name (spaceWidth l space)
                             y, aops @ bops @ [ st, ProductOp(ab, bb, y) :> Op ]
+                        | Concat(a, b) ->
+                            let ab, aops = lowerAt cache bind l (Expr.space a |> Result.defaultValue HereSpace) a
+                            let bb, bops = lowerAt cache bind l (Expr.space b |> Result.defaultValue HereSpace) b
+                            let y = buf name (ab.Cols + bb.Cols)
+                            y, aops @ bops @ [ st, ConcatOp(ab, bb, y) :> Op ]
                         | _ ->
                             let y = buf name (spaceWidth l space)
                             y, lowerInto cache bind l space e y
@@ -229,7 +241,6 @@ module Lower =
                 |> fun ops ->
                     ops @ [ stage e, CombineOp(terms |> List.map (fst >> float32) |> Array.ofList, parts |> List.map fst |> Array.ofList, dst) :> Op ]
 
-        let expr = match m.Rule.Propagation with Propagate e -> e | Gradient -> Below
         let usesPropagationNoise = Expr.usesNoise expr
 
         // Step 3: targets from T down to layer 1. What reads no target runs first, every layer at once; what reads only
@@ -289,6 +300,15 @@ module Lower =
                 [ for l in (if Model.trainsFeedback m then fb else []) ->
                       let input = if direct then T else l
                       let n name = sprintf "%s%d" name l
+                      // g_l's input from a value of layer l (or the top): the value and the side inputs, in the domain's order.
+                      let gInput (v: MatrixBuffer) : MatrixBuffer * Op list =
+                          match Model.feedbackDomain m |> List.map (function SideSpace s -> sideBuf.[s] | _ -> v) with
+                          | [ only ] -> only, []
+                          | first :: rest ->
+                              rest |> List.fold (fun (a: MatrixBuffer, ops) b ->
+                                  let y = buf (sprintf "[%s,%s]" a.Name b.Name) (a.Cols + b.Cols)
+                                  y, ops @ [ ConcatOp(a, b, y) :> Op ]) (first, [])
+                          | [] -> v, []
                       let g (x: MatrixBuffer) name = let u = buf (n name) (width (l - 1)) in u, DenseOp(x, V.[l], C.[l], tau l, u) :> Op
                       let contribute (terms: (MatrixBuffer * MatrixBuffer * MatrixBuffer * float32) list) =
                           terms
@@ -305,7 +325,9 @@ module Lower =
                           | NoFeedback -> [], []
                           | Reconstruct(sigma, target) ->
                               let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
-                              let x, up = upFrom noisy input
+                              let xf, upf = upFrom noisy input
+                              let x, xops = gInput xf
+                              let up = upf @ xops
                               let u, gop = g x "g(f)"
                               let d = buf (n "δg") (width (l - 1))
                               [], [ NoiseOp(h.[l - 1], float32 sigma, Streams.reconstruction l, false, noisy) :> Op ] @ up
@@ -315,21 +337,24 @@ module Lower =
                           | Ldrl sigma ->
                               let eps = buf (n "ε") (width (l - 1))
                               let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
-                              let x1, up = upFrom noisy l
-                              let xEta = buf (sprintf "(h%d+η)" l) (twidth l)
+                              let x1f, upf = upFrom noisy l
+                              let x1, x1ops = gInput x1f
+                              let up = upf @ x1ops
+                              let hEta = buf (sprintf "(h%d+η)" l) (twidth l)
+                              let x0, x0ops = gInput hv.[l]
+                              let xEta, xEtaOps = gInput hEta
                               let u1, g1 = g x1 "g(f)"
-                              let u0, g0 = g hv.[l] "g(h)"
+                              let u0, g0 = g x0 "g(h)"
                               let uEta, gEta = g xEta "g(h+η)"
                               let d0 = buf (n "G0_") (width (l - 1))
                               let dEta = buf (n "Gη") (width (l - 1))
                               [], [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps) :> Op
                                     AddScaledOp(h.[l - 1], 1.0f, eps, noisy) ] @ up
-                                  @ [ g1; g0
-                                      NoiseOp(hv.[l], float32 sigma, Streams.feedbackInput l, false, xEta)
-                                      gEta
+                                  @ x0ops @ [ g1; g0; NoiseOp(hv.[l], float32 sigma, Streams.feedbackInput l, false, hEta) ] @ xEtaOps
+                                  @ [ gEta
                                       CombineOp([| 1.0f; -1.0f; 1.0f |], [| eps; uEta; u0 |], d0)
                                       CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ]
-                                  @ contribute [ x1, u1, eps, -1.0f; hv.[l], u0, d0, 1.0f; xEta, uEta, dEta, 1.0f ]
+                                  @ contribute [ x1, u1, eps, -1.0f; x0, u0, d0, 1.0f; xEta, uEta, dEta, 1.0f ]
                           | Drl(sigma, lambda) ->
                               let eps = buf (n "ε") (width (l - 1))
                               let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
@@ -353,13 +378,15 @@ module Lower =
                               let regulariser, regUses =
                                   if lambda = 0.0 then [], []
                                   else
-                                      let xEta = buf (sprintf "(x%d+η)" l) (twidth input)
+                                      let vEta = buf (sprintf "(x%d+η)" l) (twidth input)
+                                      let xEta, xEtaOps = gInput vEta
+                                      let x0, x0ops = gInput hv.[input]
                                       let uEta, gEta = g xEta "g(x+η)"
-                                      let u0, g0 = g hv.[input] "g(x)"
+                                      let u0, g0 = g x0 "g(x)"
                                       let dEta = buf (n "Gη") (width (l - 1))
-                                      [ NoiseOp(hv.[input], float32 sigma, Streams.feedbackInput l, false, xEta) :> Op; gEta; g0
-                                        CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ],
-                                      [ xEta, uEta, dEta, float32 lambda; hv.[input], u0, dEta, -float32 lambda ]
+                                      [ NoiseOp(hv.[input], float32 sigma, Streams.feedbackInput l, false, vEta) :> Op ] @ xEtaOps @ x0ops
+                                      @ [ gEta; g0; CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ],
+                                      [ xEta, uEta, dEta, float32 lambda; x0, u0, dEta, -float32 lambda ]
                               lowered |> List.filter (fst >> (=) 0) |> List.map snd,
                               [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps) :> Op
                                 AddScaledOp(h.[l - 1], 1.0f, eps, noisy) ] @ up
@@ -375,7 +402,7 @@ module Lower =
         // the difference losses.
         let feedbackOps =
             if not (Model.trainsFeedback m) then []
-            else [ NextStepOp(false) :> Op ] @ feedbackShared @ feedbackGroups
+            else [ NextStepOp(false) :> Op ] @ sideOps @ feedbackShared @ feedbackGroups
         let feedbackForward =
             match m.Rule.Feedback with
             | _ when not (Model.trainsFeedback m) -> []
@@ -385,7 +412,7 @@ module Lower =
         // Targets read V before the feedback groups update it, and the feedback groups read W before the local groups
         // update it: the order below keeps every update computed from the parameters of the step's start.
         let stepStart = if usesPropagationNoise then [ NextStepOp(true) :> Op ] else []
-        let targetOps = lossOps @ valueOps @ propagateOps
+        let targetOps = lossOps @ valueOps @ sideOps @ propagateOps
         let plan =
             Plan(
                 batch, h.[0], h.[L],

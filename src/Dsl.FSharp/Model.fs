@@ -62,11 +62,25 @@ module Model =
     let targetWidth (m: Model) (l: int) =
         Stack.width m.Stack l + (if l = depth m then m.Rule.Top.Auxiliary else 0)
 
-    /// Whether g_l reads the top layer (direct feedback) rather than layer l.
-    let directFeedback (m: Model) =
+    /// The spaces of g_l's input, in order: [layer l] by default, [the top] for direct feedback, with side inputs
+    /// where the propagation puts them (g (target ++ side "label")).
+    let feedbackDomain (m: Model) : Space list =
         match m.Rule.Propagation with
-        | Propagate e -> List.contains OutSpace (Expr.feedbackDomains e)
-        | Gradient -> false
+        | Propagate e ->
+            match Expr.feedbackDomains e with
+            | d :: _ -> d
+            | [] -> [ HereSpace ]
+        | Gradient -> [ HereSpace ]
+
+    /// Whether g_l reads the top layer (direct feedback) rather than layer l.
+    let directFeedback (m: Model) = List.contains OutSpace (feedbackDomain m)
+
+    /// The side inputs the data provide, with their widths: "label", the one-hot label (as wide as the output).
+    let sideInputs (m: Model) : (string * int) list = [ "label", Stack.width m.Stack (depth m) ]
+
+    /// Width of a side input (0 for a name the data do not provide; the check refuses it).
+    let sideWidth (m: Model) (name: string) =
+        sideInputs m |> List.tryFind (fst >> (=) name) |> Option.map snd |> Option.defaultValue 0
 
     /// The layers l that have a feedback map g_l (l-1 gets its target through the propagation): 2..T, when the
     /// propagation uses g.
@@ -75,8 +89,13 @@ module Model =
         | Propagate e when Expr.usesFeedback e -> [ 2 .. topLayer m ]
         | _ -> []
 
-    /// Width of g_l's input: the top layer's value for direct feedback, layer l's otherwise.
-    let feedbackInputWidth (m: Model) (l: int) = targetWidth m (if directFeedback m then topLayer m else l)
+    /// Width of g_l's input: layer l's value (or the top's, for direct feedback) and any side inputs.
+    let feedbackInputWidth (m: Model) (l: int) =
+        feedbackDomain m
+        |> List.sumBy (function
+            | OutSpace -> targetWidth m (topLayer m)
+            | SideSpace n -> sideWidth m n
+            | HereSpace | BelowSpace -> targetWidth m l)
 
     /// Whether the feedback maps are trained.
     let trainsFeedback (m: Model) =

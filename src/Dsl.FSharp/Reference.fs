@@ -18,11 +18,13 @@ module Reference =
           /// The fixed auxiliary output weights A [k × n_{L-1}], if any.
           A: M option }
 
-    /// Where a step's noise comes from: the seed and the step counters that key it (see Streams).
+    /// What a step reads besides parameters and the batch: the seed and step counters that key its noise (see
+    /// Streams), and its side inputs by name (filled from the labels by withSides).
     type Draws =
         { Seed: uint64
           ForwardStep: int64
-          FeedbackStep: int64 }
+          FeedbackStep: int64
+          Sides: Map<string, Matrix<float>> }
 
     let private matrix (rows: int) (cols: int) (a: float32[]) = Matrix<float>.Build.Dense(rows, cols, fun i j -> float a.[i * cols + j])
     let private flat (m: M) = Array.init (m.RowCount * m.ColumnCount) (fun k -> float32 m.[k / m.ColumnCount, k % m.ColumnCount])
@@ -76,6 +78,10 @@ module Reference =
     let oneHot (n: int) (y: int[]) : M = Matrix<float>.Build.Dense(y.Length, n, fun r j -> if j = y.[r] then 1.0 else 0.0)
 
     let private act (m: Model) l = Stack.activation m.Stack l
+
+    /// The draws with the batch's side inputs: "label" is the one-hot label.
+    let withSides (m: Model) (y: int[]) (d: Draws) : Draws =
+        { d with Sides = Model.sideInputs m |> List.map (fun (n, w) -> n, oneHot w y) |> Map.ofList }
 
     /// h_0 .. h_L.
     let forward (m: Model) (s: State) (x: M) : M[] =
@@ -132,6 +138,7 @@ module Reference =
         | BelowSpace -> Model.targetWidth m (l - 1)
         | HereSpace -> Model.targetWidth m l
         | OutSpace -> Model.targetWidth m (Model.topLayer m)
+        | SideSpace n -> Model.sideWidth m n
 
     /// Evaluates a target expression at layer l whose value lies in `space`, from target-space values hv and
     /// targets t (t.[T] the top target); noise comes from the forward step's draws.
@@ -145,6 +152,8 @@ module Reference =
         | Out -> hv.[T]
         | OutTarget -> t.[T]
         | Noise sigma -> draw d.Seed d.ForwardStep (Streams.propagation l space) hv.[0].RowCount (spaceWidth m l space) sigma
+        | Side n -> d.Sides.[n]
+        | Concat(a, b) -> (go (Expr.space a |> Result.defaultValue HereSpace) a).Append(go (Expr.space b |> Result.defaultValue HereSpace) b)
         | G x -> feedback m s l (go (Expr.space x |> Result.defaultValue HereSpace) x)
         | F x -> forwardMap m s l (go BelowSpace x)
         | Add(a, b) -> go space a + go space b
@@ -198,6 +207,7 @@ module Reference =
 
     /// Targets ĥ_1 .. ĥ_T (index l; unused entries null), the target-space values, and ℓ.
     let targets (m: Model) (s: State) (d: Draws) (h: M[]) (y: int[]) : M[] * M[] * float =
+        let d = withSides m y d
         let hv = targetValues m s h
         let top, l0 = topTarget m s h hv y
         propagateFrom m s d h hv top 1, hv, l0
@@ -234,12 +244,17 @@ module Reference =
         let input = if Model.directFeedback m then T else l
         let noiseBelow sigma = draw d.Seed d.FeedbackStep (Streams.reconstruction l) rows (Model.targetWidth m (l - 1)) sigma
         let noiseInput sigma = draw d.Seed d.FeedbackStep (Streams.feedbackInput l) rows (Model.targetWidth m input) sigma
+        // g_l's input from a value of layer l (or the top): the value and the side inputs, as the domain orders them.
+        let gInput (v: M) =
+            Model.feedbackDomain m
+            |> List.map (function SideSpace n -> d.Sides.[n] | _ -> v)
+            |> List.reduce (fun a b -> a.Append b)
         let gl = feedback m s l
         match m.Rule.Feedback with
         | NoFeedback -> 0.0, []
         | Reconstruct(sigma, target) ->
             let noisy = h.[l - 1] + noiseBelow sigma
-            let x = forwardFrom m s l input noisy
+            let x = gInput (forwardFrom m s l input noisy)
             let u = gl x
             let e = u - (match target with NoisyInput -> noisy | CleanInput -> h.[l - 1])
             lossValue m e, [ x, u, lossGradient m e ]
@@ -257,17 +272,17 @@ module Reference =
                           yield xv, gl xv, lossGradient m (c * e)
                       | _ -> () ]
             // λ‖g_l(x + η) − g_l(x)‖² at g_l's clean input x: keeps g_l's Jacobian from growing without bound.
-            let x0 = hv.[input]
-            let xEta = x0 + noiseInput sigma
+            let x0 = gInput hv.[input]
+            let xEta = gInput (hv.[input] + noiseInput sigma)
             let u0, uEta = gl x0, gl xEta
             let r = lossGradient m (lambda * (uEta - u0))
             lossValue m e + lambda * lossValue m (uEta - u0),
             reconstruction @ (if lambda > 0.0 then [ xEta, uEta, r; x0, u0, -r ] else [])
         | Ldrl sigma ->
             let eps = noiseBelow sigma
-            let x1 = forwardMap m s l (h.[l - 1] + eps)
-            let x0 = hv.[l]
-            let xEta = x0 + noiseInput sigma
+            let x1 = gInput (forwardMap m s l (h.[l - 1] + eps))
+            let x0 = gInput hv.[l]
+            let xEta = gInput (hv.[l] + noiseInput sigma)
             let u1, u0, uEta = gl x1, gl x0, gl xEta
             // −2εᵀ(u1 − u0) = ‖u1 − u0 − ε‖² − ‖u1 − u0‖² − ‖ε‖², reduced like the squared losses.
             lossValue m (u1 - u0 - eps) - lossValue m (u1 - u0) - lossValue m eps + lossValue m (uEta - u0),
@@ -276,7 +291,8 @@ module Reference =
               xEta, uEta, lossGradient m (uEta - u0) ]
 
     /// ∂/∂V_l, ∂/∂c_l of each trained g_l's feedback loss, with the draws of feedback step d.FeedbackStep.
-    let feedbackGradients (m: Model) (s: State) (d: Draws) (x: M) : Map<int, M> * Map<int, Vector<float>> =
+    let feedbackGradients (m: Model) (s: State) (d: Draws) (x: M) (y: int[]) : Map<int, M> * Map<int, Vector<float>> =
+        let d = withSides m y d
         let h = forward m s x
         let hv = targetValues m s h
         let grads = [ for l in Model.feedbackLayers m -> l, feedbackGradient m l (snd (feedbackLoss m s d h hv l)) ]
@@ -308,7 +324,7 @@ module Reference =
                 B = Array.map2 (updateV m.ForwardOptimiser) s.B gB }
         let s2 =
             if Model.trainsFeedback m then
-                let gV, gC = feedbackGradients m s d X
+                let gV, gC = feedbackGradients m s d X y
                 { s1 with
                     V = s.V |> Map.map (fun l v -> updateM m.FeedbackOptimiser v gV.[l])
                     C = s.C |> Map.map (fun l c -> updateV m.FeedbackOptimiser c gC.[l]) }

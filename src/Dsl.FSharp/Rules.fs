@@ -202,4 +202,11 @@ module Rule =
     let withFeedback (f: Feedback) (r: Rule) = { r with Feedback = f }
     let withLocalLoss (l: LocalLoss) (r: Rule) = { r with LocalLoss = l }
     let withFeedbackActivation (a: TargetProp.Runtime.Activation) (r: Rule) = { r with FeedbackActivation = Some a }
+
+    /// Every g_l of the propagation also reads the side input (g x becomes g (x ++ side name)): targets conditioned
+    /// on it, e.g. on the label.
+    let conditionedOn (name: string) (r: Rule) =
+        match r.Propagation with
+        | Propagate e -> { r with Name = r.Name + "|" + name; Propagation = Propagate(Expr.conditionOn name e) }
+        | Gradient -> r
     let withDefaults (d: RuleDefaults) (r: Rule) = { r with Defaults = d }

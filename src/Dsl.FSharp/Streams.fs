@@ -12,4 +12,4 @@ module Streams =
 
     /// A `noise σ` term of a propagation at layer l, in one of its three spaces (keyed by the forward step).
     let propagation (l: int) (space: Space) =
-        8192 + 4 * l + (match space with BelowSpace -> 0 | HereSpace -> 1 | OutSpace -> 2)
+        8192 + 4 * l + (match space with BelowSpace -> 0 | HereSpace -> 1 | OutSpace -> 2 | SideSpace _ -> 3)

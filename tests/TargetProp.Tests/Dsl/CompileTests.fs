@@ -41,6 +41,10 @@ let tests =
             yield property r
             yield testPropertyWithConfig (config 6) (sprintf "%s: 1, 2 and 3 threads give bit-identical steps on batches of 12–60 rows" r.Name)
                   <| FsCheck.FSharp.Prop.forAll (FsCheck.FSharp.Arb.fromGen (large r.Name)) (sameOnAnyThreads r)
+        for fb in [ Feedback.reconstruct 0.2; Feedback.drl 0.2 0.05; Feedback.ldrl 0.2 ] do
+            let conditional = Rules.dtp |> Rule.withFeedback fb |> Rule.conditionedOn "label"
+            yield testPropertyWithConfig (config 40) (sprintf "dtp with g conditioned on the label, %O: one compiled step equals the reference" fb)
+                  <| Laws.propertyOn (small "drl") "compiledEqualsReference" Laws.compiledEqualsReference conditional
         yield testPropertyWithConfig (config 80) "rules composed from parts: one compiled step equals the reference whenever the model check accepts them"
               <| FsCheck.FSharp.Prop.forAll
                   (FsCheck.FSharp.Arb.fromGen (FsCheck.FSharp.Gen.zip Laws.Generate.rules (large "drl")))

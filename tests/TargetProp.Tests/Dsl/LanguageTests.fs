@@ -51,6 +51,21 @@ let tests =
                 Expect.exists errors (fun e -> e.Problem.Contains "the propagation never uses g") "and the feedback has nothing to train"
             | Ok _ -> failtest "expected errors"
         }
+        test "side inputs enter g side by side with its input, print back, and are checked by name and place" {
+            let conditional = below + g (target ++ side "label") - g (here ++ side "label")
+            Expect.equal (string conditional) "below + g (target ++ side \"label\") - g (here ++ side \"label\")" "the code"
+            Expect.equal (Expr.equation conditional) "ĥ_{l-1} = h_{l-1} + g_l([ĥ_l, s_label]) − g_l([h_l, s_label])" "the equation"
+            Expect.equal (Expr.conditionOn "label" (below + g target - g here)) conditional "conditionOn adds the side input to every g"
+            let m = Model.create lee (Rules.dtp |> Rule.withPropagation conditional)
+            Expect.isOk (Check.run m) "a conditional difference rule is valid"
+            Expect.equal (Model.feedbackInputWidth m 3) (240 + 10) "g_3 reads h_3 and the 10-class label"
+            match Check.run (Model.create lee (Rules.dtp |> Rule.withPropagation (below + g (target ++ side "ctx") - g (here ++ side "ctx")))) with
+            | Error errors -> Expect.exists errors (fun e -> e.Problem.Contains "reads the side input 'ctx', which the data do not provide" && e.Fix.Contains "side \"label\" (10 units)") "unknown side input"
+            | Ok _ -> failtest "expected an error"
+            match Check.run (Model.create lee (Rules.dtp |> Rule.withPropagation (below + (here ++ side "label")))) with
+            | Error errors -> Expect.exists errors (fun e -> e.Problem.Contains "only g takes as its input") "concatenation outside g"
+            | Ok _ -> failtest "expected an error"
+        }
         test "compiling a bad model raises every error in one message" {
             let ex = Expect.throwsC (fun () -> Train.compile 10 (Model.create (input 3 |> dense 2 Softmax |> dense 0 Tanh) Rules.bp) |> ignore) id
             Expect.stringContains ex.Message "2 problem(s)" "both problems"

@@ -15,7 +15,7 @@ let private x = [| 0.2f; -0.5f; 0.9f; 0.7f; 0.1f; -0.3f |]
 let private y = [| 2; 0 |]
 let private X = Matrix<float>.Build.Dense(2, 3, fun i j -> float x.[i * 3 + j])
 let private Y = Matrix<float>.Build.Dense(2, 3, fun r j -> if j = y.[r] then 1.0 else 0.0)
-let private draws: Reference.Draws = { Seed = 5UL; ForwardStep = 1L; FeedbackStep = 1L }
+let private draws: Reference.Draws = { Seed = 5UL; ForwardStep = 1L; FeedbackStep = 1L; Sides = Map.empty }
 
 let private tanhM (m: M) = m.Map(fun v -> tanh v)
 let private rowsPlus (m: M) (b: Vector<float>) = m + Matrix<float>.Build.Dense(m.RowCount, b.Count, fun _ j -> b.[j])
@@ -64,7 +64,7 @@ let private numericGradient (s: Reference.State) (l: int) (loss: Reference.State
         (loss (bump 1e-6) - loss (bump -1e-6)) / 2e-6)
 
 let private feedbackGradient (m: Model) (s: Reference.State) l =
-    let gV, _ = Reference.feedbackGradients m s draws X
+    let gV, _ = Reference.feedbackGradients m s draws X y
     gV.[l]
 
 [<Tests>]

@@ -47,6 +47,9 @@ module Laws =
         /// Every hidden activation, batches of 1–7 rows.
         let small = cases [ Activation.Tanh; Activation.Sigmoid; Activation.Relu; Activation.Linear ] (1, 7)
 
+        /// Smooth hidden activations only (no ReLU kinks), batches of 1–7 rows.
+        let smooth = cases [ Activation.Tanh; Activation.Sigmoid; Activation.Linear ] (1, 7)
+
         /// Rules composed from parts: a top target (gradient step at the output or at L-1, the label, a blend), a
         /// propagation (a·below + b·g target − c·g here, inversion, difference, direct) and a feedback training
         /// (reconstruction, denoising, DRL, L-DRL, none), a third of them with every g conditioned on the label. Some compositions are invalid on some stacks; the model
@@ -180,7 +183,9 @@ module Laws =
         [ 1 .. Model.topLayer m ] |> List.forall (fun l -> maxAbs (t.[l] - tInv.[l]) <= 1e-8 * (1.0 + maxAbs tInv.[l]))
 
     /// Reconstruction: at each trained layer, a small gradient step on V_l and c_l alone lowers g_l's feedback loss
-    /// (with the same noise draw). Fails when the model has feedback maps that do not learn.
+    /// (with the same noise draw): some step of length 10⁻⁴ … 10⁻¹² along −∇ does, unless ∇ is 0. Fails when the
+    /// model has feedback maps that do not learn. For smooth activations: at a ReLU kink the (sub)gradient need not
+    /// point downhill.
     let reconstruction (rule: Rule) (c: Case) =
         let u = setup rule c
         let d = u.D
@@ -190,10 +195,12 @@ module Laws =
             Model.feedbackLayers u.M
             |> List.forall (fun l ->
                 let norm = sqrt (gV.[l].FrobeniusNorm() ** 2.0 + gC.[l].L2Norm() ** 2.0)
-                let step = 1e-4 / norm
-                let moved = { u.S with V = u.S.V.Add(l, u.S.V.[l] - step * gV.[l]); C = u.S.C.Add(l, u.S.C.[l] - step * gC.[l]) }
                 let lossOf s = fst (Reference.feedbackLoss u.M s d u.H u.Hv l)
-                norm = 0.0 || lossOf moved < lossOf u.S))
+                let before = lossOf u.S
+                let lowers length =
+                    let step = length / norm
+                    lossOf { u.S with V = u.S.V.Add(l, u.S.V.[l] - step * gV.[l]); C = u.S.C.Add(l, u.S.C.[l] - step * gC.[l]) } < before
+                norm < 1e-12 || List.exists (fun k -> lowers (10.0 ** -(4.0 + float k))) [ 0..8 ]))
 
     /// Descent: the rule's forward update has a positive inner product with −∇ℓ: Σ_l ⟨∂L_l/∂W_l, ∂ℓ/∂W_l⟩ > 0 (or ∇ℓ = 0). For a
     /// small top step this holds for bp; for other rules it holds on a fraction of networks (Laws.fraction).

@@ -63,6 +63,14 @@ let private numericGradient (s: Reference.State) (l: int) (loss: Reference.State
         let bump d = { s with V = s.V.Add(l, v.MapIndexed(fun a b w -> if a = i && b = j then w + d else w)) }
         (loss (bump 1e-6) - loss (bump -1e-6)) / 2e-6)
 
+/// Layer 1's local update from the paper's target ĥ_1: ∂/∂W_1 of (1/B)‖h_1 − ĥ_1‖² is ((2/B)(h_1 − ĥ_1) ⊙ (1 − h_1²))ᵀ x
+/// (½‖·‖² for bp: (h_1 − ĥ_1) ⊙ (1 − h_1²)).
+let private layer1Update (m: Model) (s: Reference.State) (h1: M) (t1: M) =
+    let scale = if m.Rule.LocalLoss = HalfSumSquared then 1.0 else 2.0 / 2.0
+    let expected = (scale * (h1 - t1).PointwiseMultiply(h1.Map(fun v -> 1.0 - v * v))).Transpose() * X
+    let gW, _, _ = Reference.forwardGradients m s draws X y
+    close "∂W1 from the local loss" expected gW.[0]
+
 let private feedbackGradient (m: Model) (s: Reference.State) l =
     let gV, _ = Reference.feedbackGradients m s draws X y
     gV.[l]
@@ -78,19 +86,22 @@ let tests =
             close "ĥ3" (a3 - d3) t.[3]
             close "ĥ2" (h2 - dh2) t.[2]
             close "ĥ1" (h1 - (dh2.PointwiseMultiply(h2.Map(fun v -> 1.0 - v * v))) * s.W.[1]) t.[1]
+            layer1Update m s h1 (h1 - (dh2.PointwiseMultiply(h2.Map(fun v -> 1.0 - v * v))) * s.W.[1])
         }
         test "tp (Bengio 2014): ĥ_3 = y, ĥ_2 = g_3(y), ĥ_1 = g_2(ĥ_2)" {
-            let m, s, _, _, _, _ = setup Rules.tp
+            let m, s, h1, _, _, _ = setup Rules.tp
             let t = targetsOf m s
             close "ĥ3" Y t.[3]
             close "ĥ2" (gOf s 3 Y) t.[2]
             close "ĥ1" (gOf s 2 (gOf s 3 Y)) t.[1]
+            layer1Update m s h1 (gOf s 2 (gOf s 3 Y))
         }
         test "dtp (Lee et al. 2015): ĥ_1 = h_1 + g_2(ĥ_2) − g_2(h_2); g_2 by ‖g_2(f_2(h_1+ε)) − (h_1+ε)‖²/B" {
             let m, s, h1, h2, _, p = setup Rules.dtp
             let t = targetsOf m s
             let t2 = h2 - step 0.327736332653 p * s.W.[2]
             close "ĥ1" (h1 + gOf s 2 t2 - gOf s 2 h2) t.[1]
+            layer1Update m s h1 (h1 + gOf s 2 t2 - gOf s 2 h2)
             let noisy = h1 + noise 2 2 4 0.359829566008
             let loss (s': Reference.State) =
                 sumSq (gOf s' 2 (tanhM (rowsPlus (noisy * s'.W.[1].Transpose()) s'.B.[1])) - noisy) / 2.0
@@ -103,6 +114,7 @@ let tests =
             let t2 = h2 + gOf s 3 Y - gOf s 3 p
             close "ĥ2" t2 t.[2]
             close "ĥ1" (h1 + gOf s 2 t2 - gOf s 2 h2) t.[1]
+            layer1Update m s h1 (h1 + gOf s 2 t2 - gOf s 2 h2)
             let noisy = h2 + noise 3 2 4 0.359829566008
             let loss (s': Reference.State) =
                 sumSq (gOf s' 3 (softmax (rowsPlus (noisy * s'.W.[2].Transpose()) s'.B.[2])) - h2) / 2.0
@@ -117,7 +129,10 @@ let tests =
             let h = Reference.forward m s X
             let z = tanhM (h.[2] * s.A.Value.Transpose())
             let p = softmax h.[3]
-            close "ĥ2" (h.[2] + gOf s 3 (Y.Append z) - gOf s 3 (p.Append z)) t.[2]
+            let t2 = h.[2] + gOf s 3 (Y.Append z) - gOf s 3 (p.Append z)
+            close "ĥ2" t2 t.[2]
+            close "ĥ1" (h.[1] + gOf s 2 t2 - gOf s 2 h.[2]) t.[1]
+            layer1Update m s h.[1] (h.[1] + gOf s 2 t2 - gOf s 2 h.[2])
             Expect.equal s.V.[3].ColumnCount (3 + 240) "g_3 reads the 3 classes and 240 auxiliary features"
         }
         test "ddtpLinear (Meulemans et al. 2020): ĥ_l = h_l + Q_l(ĥ_3 − a_3), Q_l linear from the output" {
@@ -127,6 +142,7 @@ let tests =
             close "ĥ3" (a3 + move) t.[3]
             close "ĥ2" (h2 + move * s.V.[3].Transpose()) t.[2]
             close "ĥ1" (h1 + move * s.V.[2].Transpose()) t.[1]
+            layer1Update m s h1 (h1 + move * s.V.[2].Transpose())
             Expect.equal s.V.[2].ColumnCount 3 "Q_2 reads the output"
         }
         test "drl (Meulemans et al. 2020): DTP from ĥ_3 = a_3 − η∂ℓ/∂a_3; g_2 by ‖ĥ^ε_1 − (h_1+ε)‖²/B + λ‖g_2(h_2+η) − g_2(h_2)‖²/B" {
@@ -136,6 +152,7 @@ let tests =
             let t2 = h2 + gOf s 3 t3 - gOf s 3 a3
             close "ĥ2" t2 t.[2]
             close "ĥ1" (h1 + gOf s 2 t2 - gOf s 2 h2) t.[1]
+            layer1Update m s h1 (h1 + gOf s 2 t2 - gOf s 2 h2)
             let eps = noise 2 2 4 0.1
             let eta = noise (4096 + 2) 2 4 0.1
             let loss (s': Reference.State) =
@@ -148,7 +165,10 @@ let tests =
             closeNumeric "∂V2" (numericGradient s 2 loss) (feedbackGradient m s 2)
         }
         test "ldrl (Ernoult et al. 2022): g_2 by (1/B)Σ[−2εᵀ(g_2(f_2(h_1+ε)) − g_2(h_2)) + ‖g_2(h_2+η) − g_2(h_2)‖²]" {
-            let m, s, h1, h2, _, _ = setup Rules.ldrl
+            let m, s, h1, h2, a3, p = setup Rules.ldrl
+            let t2 = h2 + gOf s 3 (a3 - step 0.327736332653 p) - gOf s 3 a3
+            close "ĥ1" (h1 + gOf s 2 t2 - gOf s 2 h2) (targetsOf m s).[1]
+            layer1Update m s h1 (h1 + gOf s 2 t2 - gOf s 2 h2)
             let eps = noise 2 2 4 0.1
             let eta = noise (4096 + 2) 2 4 0.1
             let loss (s': Reference.State) =
@@ -164,6 +184,7 @@ let tests =
             let t2 = h2 - step 0.327736332653 p * s.W.[2]
             close "ĥ2" t2 t.[2]
             close "ĥ1" (h1 + gOf s 2 t2 - gOf s 2 h2) t.[1]
+            layer1Update m s h1 (h1 + gOf s 2 t2 - gOf s 2 h2)
             Expect.isFalse (Model.trainsFeedback m) "no feedback training"
             let c = Train.compile 2 m
             c.Load(Parameters.init 3 m)

@@ -409,6 +409,16 @@ module Lower =
             | Reconstruct _ | NoFeedback -> forward (List.max fb - 1)
             | Drl _ | Ldrl _ -> forward L @ valueOps
 
+        // Runs of consecutive row-wise ops become one chain: one hand-off to the workers per run instead of per op.
+        let chained (ops: Op list) : Op[] =
+            let flush (run: RowwiseOp list) = match run with [] -> [] | [ op ] -> [ op :> Op ] | _ -> [ RowwiseChainOp(List.rev run |> Array.ofList) :> Op ]
+            let rec go (run: RowwiseOp list) (acc: Op list) (rest: Op list) =
+                match rest with
+                | (:? RowwiseOp as r) :: tail -> go (r :: run) acc tail
+                | op :: tail -> go [] (op :: List.rev (flush run) @ acc) tail
+                | [] -> List.rev (List.rev (flush run) @ acc)
+            go [] [] ops |> Array.ofList
+
         // Targets read V before the feedback groups update it, and the feedback groups read W before the local groups
         // update it: the order below keeps every update computed from the parameters of the step's start.
         let stepStart = if usesPropagationNoise then [ NextStepOp(true) :> Op ] else []
@@ -422,8 +432,8 @@ module Lower =
                    for l in fb do
                        yield Parameter(V.[l].Name, V.[l], gV.[l])
                        yield Parameter(C.[l].Name, C.[l], gC.[l]) |],
-                Array.ofList (forward L @ [ ErrorCountOp(h.[L]) ]),
-                Array.ofList (stepStart @ forward L @ targetOps @ localOps),
-                Array.ofList (feedbackForward @ feedbackOps),
-                Array.ofList (stepStart @ forward L @ targetOps @ feedbackOps @ localOps))
+                chained (forward L @ [ ErrorCountOp(h.[L]) ]),
+                chained (stepStart @ forward L @ targetOps @ localOps),
+                chained (feedbackForward @ feedbackOps),
+                chained (stepStart @ forward L @ targetOps @ feedbackOps @ localOps))
         { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A }

@@ -7,7 +7,7 @@ namespace TargetProp.Runtime;
 /// hand-off (GEMM results do not depend on how M is split: every element is one FMA chain in ascending k).</remarks>
 public sealed class DenseOp(MatrixBuffer x, MatrixBuffer wt, MatrixBuffer b, Activation activation, MatrixBuffer y) : RowwiseOp
 {
-    protected override int Width => y.Cols;
+    protected internal override int Width => y.Cols;
 
     protected override void Rows(int first, int count)
     {

@@ -11,7 +11,7 @@ public abstract class RowwiseOp : Op, IParallelWork
     protected int BatchRows { get; private set; }
 
     /// <summary>Elements per row of the op's output, for the smallest-piece rule.</summary>
-    protected abstract int Width { get; }
+    protected internal abstract int Width { get; }
 
     public sealed override void Run(StepContext context)
     {
@@ -35,6 +35,13 @@ public abstract class RowwiseOp : Op, IParallelWork
 
     /// <summary>Computes rows first .. first + count − 1.</summary>
     protected abstract void Rows(int first, int count);
+
+    /// <summary>Rows first .. first + count − 1 of a batch of batchRows rows, as one link of a <see cref="RowwiseChainOp"/>.</summary>
+    internal void RunRows(int batchRows, int first, int count)
+    {
+        BatchRows = batchRows;
+        Rows(first, count);
+    }
 
     /// <summary>Rows first .. first + count − 1 of a buffer.</summary>
     protected static Span<float> Slice(MatrixBuffer m, int first, int count) => m.Data.AsSpan(first * m.Cols, count * m.Cols);

@@ -20,7 +20,7 @@ public sealed class CombineOp : RowwiseOp
         y = destination;
     }
 
-    protected override int Width => y.Cols;
+    protected internal override int Width => y.Cols;
 
     protected override void Rows(int first, int count)
     {
@@ -49,7 +49,7 @@ public sealed class CombineOp : RowwiseOp
 /// <summary>y = x + c·z: a gradient-step target ĥ = h − η·∂ℓ/∂h (c = −η).</summary>
 public sealed class AddScaledOp(MatrixBuffer x, float c, MatrixBuffer z, MatrixBuffer y) : RowwiseOp
 {
-    protected override int Width => y.Cols;
+    protected internal override int Width => y.Cols;
 
     protected override void Rows(int first, int count) =>
         TargetUpdates.AddScaled(Slice(x, first, count), c, Slice(z, first, count), Slice(y, first, count));
@@ -61,7 +61,7 @@ public sealed class AddScaledOp(MatrixBuffer x, float c, MatrixBuffer z, MatrixB
 /// (batchPower 1 makes the loss a batch mean, 0 a batch sum.)</summary>
 public sealed class DeltaOp(Activation activation, float scale, int batchPower, MatrixBuffer h, MatrixBuffer t, MatrixBuffer delta) : RowwiseOp
 {
-    protected override int Width => delta.Cols;
+    protected internal override int Width => delta.Cols;
 
     protected override void Rows(int first, int count)
     {
@@ -104,7 +104,7 @@ public sealed class NextStepOp(bool forward) : Op
 /// (squared-error outputs with s = 1; the terms of a feedback loss with the loss's batch reduction).</summary>
 public sealed class MultiplyDerivativeOp(Activation activation, MatrixBuffer h, MatrixBuffer x, MatrixBuffer delta, float scale = 1, int batchPower = 0) : RowwiseOp
 {
-    protected override int Width => delta.Cols;
+    protected internal override int Width => delta.Cols;
 
     protected override void Rows(int first, int count)
     {
@@ -121,7 +121,7 @@ public sealed class MultiplyDerivativeOp(Activation activation, MatrixBuffer h, 
 /// <summary>y = softmax of each row of x: the output's probabilities p = softmax(a_L).</summary>
 public sealed class SoftmaxOp(MatrixBuffer x, MatrixBuffer y) : RowwiseOp
 {
-    protected override int Width => y.Cols;
+    protected internal override int Width => y.Cols;
 
     protected override void Rows(int first, int count) => Activations.SoftmaxRows(count, y.Cols, Slice(x, first, count), Slice(y, first, count));
 
@@ -131,7 +131,7 @@ public sealed class SoftmaxOp(MatrixBuffer x, MatrixBuffer y) : RowwiseOp
 /// <summary>y = [a, b], the columns of a followed by those of b: the output's value with its auxiliary features.</summary>
 public sealed class ConcatOp(MatrixBuffer a, MatrixBuffer b, MatrixBuffer y) : RowwiseOp
 {
-    protected override int Width => y.Cols;
+    protected internal override int Width => y.Cols;
 
     protected override void Rows(int first, int count)
     {
@@ -157,7 +157,7 @@ public sealed class OneHotOp(MatrixBuffer y) : Op
 /// <summary>y = a ⊙ b, element-wise.</summary>
 public sealed class ProductOp(MatrixBuffer a, MatrixBuffer b, MatrixBuffer y) : RowwiseOp
 {
-    protected override int Width => y.Cols;
+    protected internal override int Width => y.Cols;
 
     protected override void Rows(int first, int count) =>
         System.Numerics.Tensors.TensorPrimitives.Multiply(Slice(a, first, count), Slice(b, first, count), Slice(y, first, count));

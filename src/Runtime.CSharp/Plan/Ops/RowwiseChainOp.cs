@@ -1,0 +1,26 @@
+namespace TargetProp.Runtime;
+
+/// <summary>Consecutive row-wise ops run as one: each worker takes its rows through every op in turn, with one hand-off
+/// for the whole run instead of one per op. Row r of every op's output depends only on row r of its inputs, and every
+/// op splits rows the same way, so the chain computes exactly what the ops compute one after another: a whole forward
+/// pass, or the whole top-down chain of difference targets, stays on one core per row and needs no barrier between
+/// layers.</summary>
+public sealed class RowwiseChainOp(RowwiseOp[] ops) : RowwiseOp
+{
+    /// The narrowest op decides whether rows split (the smallest-piece rule must hold for every op).
+    protected internal override int Width { get; } = ops.Min(op => op.Width);
+
+    protected override void Rows(int first, int count)
+    {
+        foreach (var op in ops) op.RunRows(BatchRows, first, count);
+    }
+
+    public override long GemmFlops(int rows) => ops.Sum(op => op.GemmFlops(rows));
+
+    public override void Reset()
+    {
+        foreach (var op in ops) op.Reset();
+    }
+
+    public override string ToString() => "row by row:\n" + string.Join("\n", ops.Select(op => "    " + op));
+}

@@ -8,8 +8,9 @@ open TargetProp.Runtime.Data
 open TargetProp.Cli.Args
 
 let private listRules () =
+    let width = Rules.all |> List.map (fun r -> r.Name.Length) |> List.max
     for r in Rules.all do
-        printfn "%-5s %O" r.Name r
+        printfn "%s  %O" (r.Name.PadRight width) r
     0
 
 let private fail (message: string) =

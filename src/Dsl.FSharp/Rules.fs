@@ -137,7 +137,9 @@ type Rule =
       Defaults: RuleDefaults }
     override r.ToString() =
         let tau = match r.FeedbackActivation with None -> "" | Some a -> sprintf " (g_l %s)" (a.ToString().ToLowerInvariant())
-        sprintf "rule %s: %O; %O; local loss %O; feedback %O%s" r.Name r.Top r.Propagation r.LocalLoss r.Feedback tau
+        let usesG = match r.Propagation with Propagate e -> Expr.usesFeedback e | Gradient -> false
+        let feedback = if usesG then string r.Feedback else "none (no g_l)"
+        sprintf "rule %s: %O; %O; local loss %O; feedback %s%s" r.Name r.Top r.Propagation r.LocalLoss feedback tau
 
 module Top =
     /// ĥ_L = h_L − η ∂ℓ/∂h_L at the output layer.

@@ -45,6 +45,12 @@ let tests =
             let conditional = Rules.dtp |> Rule.withFeedback fb |> Rule.conditionedOn "label"
             yield testPropertyWithConfig (config 40) (sprintf "dtp with g conditioned on the label, %O: one compiled step equals the reference" fb)
                   <| Laws.propertyOn (small "drl") "compiledEqualsReference" Laws.compiledEqualsReference conditional
+        // Bengio 2014's conditional auto-encoder as a target: ĥ_{l-1} = r_{l-1}(h_{l-1}, s) = g_l([f_l(h_{l-1}), s]), with
+        // g_l trained to denoise [f_l(h_{l-1}+ε), s] back to h_{l-1}.
+        let conditionalAe =
+            Rule.create "conditionalAe" Top.label (Propagate.by (g (f below ++ side "label"))) (Feedback.denoise 0.2)
+        yield testPropertyWithConfig (config 40) "the conditional auto-encoder target g_l([f_l(h_{l-1}), s]): one compiled step equals the reference"
+              <| Laws.propertyOn (small "drl") "compiledEqualsReference" Laws.compiledEqualsReference conditionalAe
         yield testPropertyWithConfig (config 80) "rules composed from parts: one compiled step equals the reference whenever the model check accepts them"
               <| FsCheck.FSharp.Prop.forAll
                   (FsCheck.FSharp.Arb.fromGen (FsCheck.FSharp.Gen.zip Laws.Generate.rules (large "drl")))

@@ -21,7 +21,7 @@ namespace TargetProp.Runtime;
 ///     block:      4g+0 .. 4g+3 in each run of four
 ///
 /// All in float32; ln, sin and cos are our own polynomials (below), built from + − × ÷ √ only, so every result has the
-/// same bits on every machine. One code path computes a whole group in Vector256 lanes, and StandardNormalAt is that
+/// same bits on every machine. One code path computes two groups at once in Vector512 lanes, and StandardNormalAt is that
 /// path read at one lane: a fill gives exactly the bits of the scalar definition at every position. (An earlier version
 /// did Box–Muller in double, two normals per block: five times slower, and noise needs no more than float precision.)
 public static class Noise
@@ -29,6 +29,7 @@ public static class Noise
     /// Largest index + 1: the block number must fit the 32-bit counter word.
     private const long IndexLimit = 1L << 34;
     private const int Group = 16;
+    private const int Pair = 2 * Group;
 
     /// destination[i] = sigma · N(seed, step, layer, i)
     public static void Gaussian(ulong seed, long step, int layer, float sigma, Span<float> destination) =>
@@ -57,8 +58,10 @@ public static class Noise
     {
         if ((ulong)index >= IndexLimit)
             NoiseErrors.Index(index);
-        var (cos, sin) = GroupOf(new Key(seed, step, layer), (ulong)index / Group);
-        int q = (int)(index % Group);
+        var (cos0, sin0, cos1, sin1) = PairOf(new Key(seed, step, layer), (ulong)index / Pair);
+        int q = (int)(index % Pair);
+        var (cos, sin) = q < Group ? (cos0, sin0) : (cos1, sin1);
+        q %= Group;
         return (q < 8 ? cos : sin).GetElement(q & 7);
     }
 
@@ -70,90 +73,101 @@ public static class Noise
             NoiseErrors.Sigma(sigma);
     }
 
-    /// destination[i] = [x[i] +] sigma · N(offset + i), one group of 16 per pass; the first and last pass may cover
+    /// destination[i] = [x[i] +] sigma · N(offset + i), two groups of 16 per pass; the first and last pass may cover
     /// elements outside the piece, which are computed and dropped.
     private static void Fill(in Key key, long offset, float sigma, ReadOnlySpan<float> x, Span<float> destination, bool add)
     {
         long end = offset + destination.Length;
         var s = Vector256.Create(sigma);
-        for (long first = offset - offset % Group; first < end; first += Group)
+        for (long first = offset - offset % Pair; first < end; first += Pair)
         {
-            var (cos, sin) = GroupOf(key, (ulong)first / Group);
-            cos *= s;
-            sin *= s;
-            if (first >= offset && first + Group <= end)
+            var (cos0, sin0, cos1, sin1) = PairOf(key, (ulong)first / Pair);
+            Store(first, cos0 * s, sin0 * s, offset, end, x, destination, add);
+            Store(first + Group, cos1 * s, sin1 * s, offset, end, x, destination, add);
+        }
+    }
+
+    /// Group elements first .. first + 15 (cos lanes, then sin lanes) into the piece offset .. end − 1 of the draw.
+    private static void Store(long first, Vector256<float> cos, Vector256<float> sin, long offset, long end,
+        ReadOnlySpan<float> x, Span<float> destination, bool add)
+    {
+        if (first >= offset && first + Group <= end)
+        {
+            int at = (int)(first - offset);
+            if (add)
             {
-                int at = (int)(first - offset);
-                if (add)
-                {
-                    cos += Vector256.Create(x.Slice(at, 8));
-                    sin += Vector256.Create(x.Slice(at + 8, 8));
-                }
-                cos.CopyTo(destination.Slice(at, 8));
-                sin.CopyTo(destination.Slice(at + 8, 8));
+                cos += Vector256.Create(x.Slice(at, 8));
+                sin += Vector256.Create(x.Slice(at + 8, 8));
+            }
+            cos.CopyTo(destination.Slice(at, 8));
+            sin.CopyTo(destination.Slice(at + 8, 8));
+            return;
+        }
+        for (int q = 0; q < Group; q++)
+        {
+            long index = first + q;
+            if (index < offset || index >= end)
                 continue;
-            }
-            for (int q = 0; q < Group; q++)
-            {
-                long index = first + q;
-                if (index < offset || index >= end)
-                    continue;
-                int i = (int)(index - offset);
-                float noise = (q < 8 ? cos : sin).GetElement(q & 7);
-                destination[i] = add ? x[i] + noise : noise;
-            }
+            int i = (int)(index - offset);
+            float noise = (q < 8 ? cos : sin).GetElement(q & 7);
+            destination[i] = add ? x[i] + noise : noise;
         }
     }
 
     private readonly record struct Key(ulong Seed, long Step, int Layer);
 
-    /// The 16 standard normals of group g (blocks 4g .. 4g+3): lanes 0–3 of each half from words (0, 2) of the four
-    /// blocks, lanes 4–7 from words (1, 3).
-    private static (Vector256<float> Cos, Vector256<float> Sin) GroupOf(in Key key, ulong g)
+    /// The 32 standard normals of groups 2p and 2p+1 (blocks 8p .. 8p+7), from one Philox call on eight blocks in
+    /// Vector512 lanes: for each group, lanes 0–3 of each half from words (0, 2) of its four blocks, lanes 4–7 from
+    /// words (1, 3). Every operation is lane-wise, so each normal has the bits it would have computed alone.
+    private static (Vector256<float> Cos0, Vector256<float> Sin0, Vector256<float> Cos1, Vector256<float> Sin1) PairOf(in Key key, ulong p)
     {
-        ulong b = 4 * g;
-        var (w0, w1, w2, w3) = Philox4x32_10(Vector256.Create(b, b + 1, b + 2, b + 3), Vector256.Create((ulong)(uint)key.Layer),
-            Vector256.Create((ulong)key.Step & 0xFFFF_FFFF), Vector256.Create((ulong)key.Step >> 32), (uint)key.Seed, (uint)(key.Seed >> 32));
-        var r = Vector256.Sqrt(Vector256.Create(-2f) * Log(Uniform(Vector256.Narrow(w0, w1))));
-        var (sin, cos) = SinCosTwoPi(Uniform(Vector256.Narrow(w2, w3)));
-        return (r * cos, r * sin);
+        ulong b = 8 * p;
+        var (w0, w1, w2, w3) = Philox4x32_10(Vector512.Create(b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7),
+            Vector512.Create((ulong)(uint)key.Layer), Vector512.Create((ulong)key.Step & 0xFFFF_FFFF), Vector512.Create((ulong)key.Step >> 32),
+            (uint)key.Seed, (uint)(key.Seed >> 32));
+        // Narrow gives [w0 of blocks 0–7 | w1 of blocks 0–7]; reorder to [group 2p: w0, w1 of blocks 0–3 | group 2p+1: blocks 4–7].
+        var order = Vector512.Create(0u, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+        var r = Vector512.Sqrt(Vector512.Create(-2f) * Log(Uniform(Vector512.Shuffle(Vector512.Narrow(w0, w1), order))));
+        var (sin, cos) = SinCosTwoPi(Uniform(Vector512.Shuffle(Vector512.Narrow(w2, w3), order)));
+        var (c, s) = (r * cos, r * sin);
+        return (c.GetLower(), s.GetLower(), c.GetUpper(), s.GetUpper());
     }
 
     /// (⌊w / 2⁹⌋ + ½)·2⁻²³ ∈ (0, 1): 23 bits plus a half, exact in float32.
-    private static Vector256<float> Uniform(Vector256<uint> w) =>
-        (Vector256.ConvertToSingle((w >>> 9).AsInt32()) + Vector256.Create(0.5f)) * Vector256.Create(1f / (1 << 23));
+    private static Vector512<float> Uniform(Vector512<uint> w) =>
+        (Vector512.ConvertToSingle((w >>> 9).AsInt32()) + Vector512.Create(0.5f)) * Vector512.Create(1f / (1 << 23));
 
     /// ln x for x in (0, 1): x = m·2ᵉ with m in [√½, √2), s = (m−1)/(m+1), ln m = 2s(1 + s²/3 + … + s⁸/9)
     /// (|s| ≤ 0.172, so the first dropped term is below 3e-9 of the sum), ln x = e·ln 2 + ln m.
-    private static Vector256<float> Log(Vector256<float> x)
+    private static Vector512<float> Log(Vector512<float> x)
     {
         var bits = x.AsUInt32();
-        var e = Vector256.ConvertToSingle((bits >>> 23).AsInt32() - Vector256.Create(127));
-        var m = ((bits & Vector256.Create(0x007F_FFFFu)) | Vector256.Create(0x3F80_0000u)).AsSingle();   // [1, 2)
-        var high = Vector256.GreaterThan(m, Vector256.Create(MathF.Sqrt(2)));
-        m = Vector256.ConditionalSelect(high, m * 0.5f, m);
-        e += Vector256.ConditionalSelect(high, Vector256<float>.One, Vector256<float>.Zero);
-        var s = (m - Vector256<float>.One) / (m + Vector256<float>.One);
+        var e = Vector512.ConvertToSingle((bits >>> 23).AsInt32() - Vector512.Create(127));
+        var m = ((bits & Vector512.Create(0x007F_FFFFu)) | Vector512.Create(0x3F80_0000u)).AsSingle();   // [1, 2)
+        var high = Vector512.GreaterThan(m, Vector512.Create(MathF.Sqrt(2)));
+        m = Vector512.ConditionalSelect(high, m * 0.5f, m);
+        e += Vector512.ConditionalSelect(high, Vector512<float>.One, Vector512<float>.Zero);
+        var s = (m - Vector512<float>.One) / (m + Vector512<float>.One);
         var p = Horner(s * s, s_lnSeries);
-        return e * Vector256.Create(MathF.Log(2)) + Vector256.Create(2f) * s * p;
+        return e * Vector512.Create(MathF.Log(2)) + Vector512.Create(2f) * s * p;
     }
 
     /// (sin 2πu, cos 2πu) for u in (0, 1): q = ⌊4u + ½⌋, x = 2π(u − q/4) in [−π/4, π/4] (u − q/4 is exact), Taylor series
     /// of sin to x⁹ and cos to x⁸ (dropped terms below 3e-8), then turned by q quarter turns.
-    private static (Vector256<float> Sin, Vector256<float> Cos) SinCosTwoPi(Vector256<float> u)
+    private static (Vector512<float> Sin, Vector512<float> Cos) SinCosTwoPi(Vector512<float> u)
     {
-        var q = Vector256.Floor(u * 4f + Vector256.Create(0.5f));
-        var x = (u - q * 0.25f) * Vector256.Create(2 * MathF.PI);
+        var q = Vector512.Floor(u * 4f + Vector512.Create(0.5f));
+        var x = (u - q * 0.25f) * Vector512.Create(2 * MathF.PI);
         var z = x * x;
         var sin = x * Horner(z, s_sinSeries);
         var cos = Horner(z, s_cosSeries);
         // A quarter turn: (sin, cos) → (cos, −sin).  q mod 4 = 1: (c, −s); 2: (−s, −c); 3: (−c, s).
-        var quarter = Vector256.ConvertToInt32(q) & Vector256.Create(3);
-        var swap = Vector256.Equals(quarter & Vector256.Create(1), Vector256.Create(1)).AsSingle();
-        var negSin = Vector256.GreaterThanOrEqual(quarter, Vector256.Create(2)).AsSingle();
-        var negCos = Vector256.Equals((quarter + Vector256.Create(1)) & Vector256.Create(2), Vector256.Create(2)).AsSingle();
-        var (s, c) = (Vector256.ConditionalSelect(swap, cos, sin), Vector256.ConditionalSelect(swap, sin, cos));
-        return (Vector256.ConditionalSelect(negSin, -s, s), Vector256.ConditionalSelect(negCos, -c, c));
+        var quarter = Vector512.ConvertToInt32(q) & Vector512.Create(3);
+        var swap = Vector512.Equals(quarter & Vector512.Create(1), Vector512.Create(1)).AsSingle();
+        var negSin = Vector512.GreaterThanOrEqual(quarter, Vector512.Create(2)).AsSingle();
+        var negCos = Vector512.Equals((quarter + Vector512.Create(1)) & Vector512.Create(2), Vector512.Create(2)).AsSingle();
+        var (s, c) = (Vector512.ConditionalSelect(swap, cos, sin), Vector512.ConditionalSelect(swap, sin, cos));
+        return (Vector512.ConditionalSelect(negSin, -s, s), Vector512.ConditionalSelect(negCos, -c, c));
     }
 
     // Series coefficients, highest power first (so Horner's rule reads them in order):
@@ -176,29 +190,29 @@ public static class Noise
     }
 
     /// c[0]·zⁿ + c[1]·zⁿ⁻¹ + … + c[n], by Horner's rule.
-    private static Vector256<float> Horner(Vector256<float> z, float[] c)
+    private static Vector512<float> Horner(Vector512<float> z, float[] c)
     {
-        var sum = Vector256.Create(c[0]);
+        var sum = Vector512.Create(c[0]);
         for (int k = 1; k < c.Length; k++)
-            sum = sum * z + Vector256.Create(c[k]);
+            sum = sum * z + Vector512.Create(c[k]);
         return sum;
     }
 
     /// Philox4x32 with 10 rounds (Random123's philox4x32_R(10, ...)) on four counters at once, each 32-bit word in a 64-bit
     /// lane (so M·c is one exact 64-bit lane multiply). A round: (hi₀, lo₀) = M₀·c₀, (hi₁, lo₁) = M₁·c₂;
     /// c ← (hi₁ ⊕ c₁ ⊕ k₀, lo₁, hi₀ ⊕ c₃ ⊕ k₁, lo₀); then the key is bumped by the Weyl constants.
-    internal static (Vector256<ulong>, Vector256<ulong>, Vector256<ulong>, Vector256<ulong>) Philox4x32_10(
-        Vector256<ulong> c0, Vector256<ulong> c1, Vector256<ulong> c2, Vector256<ulong> c3, uint k0, uint k1)
+    internal static (Vector512<ulong>, Vector512<ulong>, Vector512<ulong>, Vector512<ulong>) Philox4x32_10(
+        Vector512<ulong> c0, Vector512<ulong> c1, Vector512<ulong> c2, Vector512<ulong> c3, uint k0, uint k1)
     {
         const uint W0 = 0x9E3779B9, W1 = 0xBB67AE85;
-        var m0 = Vector256.Create(0xD2511F53UL);
-        var m1 = Vector256.Create(0xCD9E8D57UL);
-        var low = Vector256.Create(0xFFFF_FFFFUL);
+        var m0 = Vector512.Create(0xD2511F53UL);
+        var m1 = Vector512.Create(0xCD9E8D57UL);
+        var low = Vector512.Create(0xFFFF_FFFFUL);
         for (int round = 0; round < 10; round++)
         {
             var p0 = m0 * c0;
             var p1 = m1 * c2;
-            (c0, c1, c2, c3) = ((p1 >>> 32) ^ c1 ^ Vector256.Create((ulong)k0), p1 & low, (p0 >>> 32) ^ c3 ^ Vector256.Create((ulong)k1), p0 & low);
+            (c0, c1, c2, c3) = ((p1 >>> 32) ^ c1 ^ Vector512.Create((ulong)k0), p1 & low, (p0 >>> 32) ^ c3 ^ Vector512.Create((ulong)k1), p0 & low);
             k0 += W0;
             k1 += W1;
         }

@@ -86,10 +86,9 @@ module Diagnostics =
         let firstRows (a: M) = a.SubMatrix(0, gnRows, 0, a.ColumnCount)
         let gn = gaussNewton m s h hv (firstRows (t.[T] - hv.[T])) gnRows
         let direct = Model.directFeedback m
-        let gInput (v: Matrix<float>) = Model.feedbackDomain m |> List.map (function SideSpace n -> d.Sides.[n] | _ -> v) |> List.reduce (fun a b -> a.Append b)
         [ for l in 1..L -> sprintf "angle_bp_%d" l, angle gW.[l - 1] bpW.[l - 1] ]
         @ [ for l in 1 .. T - 1 -> sprintf "angle_gn_%d" l, angle (firstRows (t.[l] - hv.[l])) gn.[l] ]
         @ [ for l in Model.feedbackLayers m ->
-                let r = Reference.feedback m s l (gInput hv.[if direct then T else l]) - h.[l - 1]
+                let r = Reference.feedback m s l (Reference.feedbackInput m d hv.[if direct then T else l]) - h.[l - 1]
                 sprintf "recon_%d" l, (r.PointwiseMultiply r).Enumerate() |> Seq.sum |> fun v -> v / float (r.RowCount * r.ColumnCount) ]
         @ [ for l in 1..T -> sprintf "target_move_%d" l, (t.[l] - hv.[l]).RowNorms(2.0).Sum() / float rows ]

@@ -181,6 +181,9 @@ module Lower =
             | F x -> sprintf "f%d(%s)" l (label l x)
             | _ -> sprintf "[%O]%d" e l
 
+        // The space of g's argument (a ++ b lowers each part in its own space).
+        let argSpace (x: Expr) = Expr.space x |> Result.defaultValue HereSpace
+
         // An expression at layer l in `space`, lowered with memoised atoms: its buffer and its ops, each tagged with
         // its stage. Atoms that read no target are shared by every binding of the same cache.
         let rec lowerAt (cache: Dictionary<string, MatrixBuffer>) (bind: Binding) l space (e: Expr) : MatrixBuffer * (int * Op) list =
@@ -204,9 +207,8 @@ module Lower =
                             let y = buf name (spaceWidth l space)
                             y, [ st, NoiseOp(null, float32 sigma, Streams.propagation l space, true, y) :> Op ]
                         | G x ->
-                            let xb, xops = lowerAt cache bind l (Expr.space x |> Result.defaultValue HereSpace) x
                             let y = buf name (width (l - 1))
-                            y, xops @ [ st, DenseOp(xb, V.[l], C.[l], tau l, y) :> Op ]
+                            y, applyG cache bind l x y
                         | F x ->
                             let xb, xops = lowerAt cache bind l BelowSpace x
                             let y, fops = forwardInto l xb name
@@ -217,8 +219,8 @@ module Lower =
                             let y = buf name (spaceWidth l space)
                             y, aops @ bops @ [ st, ProductOp(ab, bb, y) :> Op ]
                         | Concat(a, b) ->
-                            let ab, aops = lowerAt cache bind l (Expr.space a |> Result.defaultValue HereSpace) a
-                            let bb, bops = lowerAt cache bind l (Expr.space b |> Result.defaultValue HereSpace) b
+                            let ab, aops = lowerAt cache bind l (argSpace a) a
+                            let bb, bops = lowerAt cache bind l (argSpace b) b
                             let y = buf name (ab.Cols + bb.Cols)
                             y, aops @ bops @ [ st, ConcatOp(ab, bb, y) :> Op ]
                         | _ ->
@@ -227,19 +229,20 @@ module Lower =
                     cache.[key] <- y
                     y, ops
 
+        // g_l(x) written into dst, after the ops that compute x.
+        and applyG cache bind l (x: Expr) (dst: MatrixBuffer) : (int * Op) list =
+            let xb, xops = lowerAt cache bind l (argSpace x) x
+            xops @ [ stage (G x), DenseOp(xb, V.[l], C.[l], tau l, dst) :> Op ]
+
         // An expression written into dst: a lone g application writes there directly, anything else is combined.
         and lowerInto cache bind l space (e: Expr) (dst: MatrixBuffer) : (int * Op) list =
             match Expr.linearTerms e with
-            | [ (1.0, G x) ] ->
-                let xb, xops = lowerAt cache bind l (Expr.space x |> Result.defaultValue HereSpace) x
-                xops @ [ stage e, DenseOp(xb, V.[l], C.[l], tau l, dst) :> Op ]
+            | [ (1.0, G x) ] -> applyG cache bind l x dst
             | terms ->
                 let terms = if List.isEmpty terms then [ (0.0, Below) ] else terms
                 let parts = terms |> List.map (fun (_, a) -> lowerAt cache bind l space a)
-                parts
-                |> List.collect snd
-                |> fun ops ->
-                    ops @ [ stage e, CombineOp(terms |> List.map (fst >> float32) |> Array.ofList, parts |> List.map fst |> Array.ofList, dst) :> Op ]
+                List.collect snd parts
+                @ [ stage e, CombineOp(terms |> List.map (fst >> float32) |> Array.ofList, parts |> List.map fst |> Array.ofList, dst) :> Op ]
 
         let usesPropagationNoise = Expr.usesNoise expr
 
@@ -317,6 +320,23 @@ module Lower =
                               [ MultiplyDerivativeOp(tau l, u, gu, d, c * lossScale, batchPower) :> Op
                                 WeightGradOp(d, x, gV.[l], gC.[l], (i > 0)) ])
                           |> List.concat
+                      // ε ~ N(0, σ²) on h_{l-1}, and h_{l-1} + ε.
+                      let perturbBelow sigma =
+                          let eps = buf (n "ε") (width (l - 1))
+                          let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
+                          eps, noisy, [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps) :> Op; AddScaledOp(h.[l - 1], 1.0f, eps, noisy) ]
+                      // g_l at its clean input x_0 and at x_0 + η, η ~ N(0, σ²) on g_l's value input, with Gη = g_l(x_0+η) − g_l(x_0):
+                      // the second draw of DRL's regulariser and of L-DRL.
+                      let probe sigma =
+                          let vEta = buf (sprintf "(x%d+η)" l) (twidth input)
+                          let xEta, xEtaOps = gInput vEta
+                          let x0, x0ops = gInput hv.[input]
+                          let uEta, gEta = g xEta "g(x+η)"
+                          let u0, g0 = g x0 "g(x)"
+                          let dEta = buf (n "Gη") (width (l - 1))
+                          (x0, u0, xEta, uEta, dEta),
+                          [ NoiseOp(hv.[input], float32 sigma, Streams.feedbackInput l, false, vEta) :> Op ] @ xEtaOps @ x0ops
+                          @ [ gEta; g0; CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ]
                       // x carried from layer l-1 up to layer `upTo` in target space.
                       let upFrom (x: MatrixBuffer) upTo =
                           List.fold (fun (v, ops) j -> let y, jops = forwardInto j v (sprintf "f%d(%s)" j v.Name) in y, ops @ jops) (x, []) [ l..upTo ]
@@ -335,29 +355,18 @@ module Lower =
                                       DeltaOp(tau l, lossScale, batchPower, u, (match target with NoisyInput -> noisy | CleanInput -> h.[l - 1]), d)
                                       WeightGradOp(d, x, gV.[l], gC.[l]) ]
                           | Ldrl sigma ->
-                              let eps = buf (n "ε") (width (l - 1))
-                              let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
+                              // L-DRL reads layer l (the check refuses direct feedback), so g_l's clean input is h_l.
+                              let eps, noisy, perturb = perturbBelow sigma
                               let x1f, upf = upFrom noisy l
                               let x1, x1ops = gInput x1f
-                              let up = upf @ x1ops
-                              let hEta = buf (sprintf "(h%d+η)" l) (twidth l)
-                              let x0, x0ops = gInput hv.[l]
-                              let xEta, xEtaOps = gInput hEta
                               let u1, g1 = g x1 "g(f)"
-                              let u0, g0 = g x0 "g(h)"
-                              let uEta, gEta = g xEta "g(h+η)"
+                              let (x0, u0, xEta, uEta, dEta), probeOps = probe sigma
                               let d0 = buf (n "G0_") (width (l - 1))
-                              let dEta = buf (n "Gη") (width (l - 1))
-                              [], [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps) :> Op
-                                    AddScaledOp(h.[l - 1], 1.0f, eps, noisy) ] @ up
-                                  @ x0ops @ [ g1; g0; NoiseOp(hv.[l], float32 sigma, Streams.feedbackInput l, false, hEta) ] @ xEtaOps
-                                  @ [ gEta
-                                      CombineOp([| 1.0f; -1.0f; 1.0f |], [| eps; uEta; u0 |], d0)
-                                      CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ]
+                              [], perturb @ upf @ x1ops @ [ g1 ] @ probeOps
+                                  @ [ CombineOp([| 1.0f; -1.0f; 1.0f |], [| eps; uEta; u0 |], d0) ]
                                   @ contribute [ x1, u1, eps, -1.0f; x0, u0, d0, 1.0f; xEta, uEta, dEta, 1.0f ]
                           | Drl(sigma, lambda) ->
-                              let eps = buf (n "ε") (width (l - 1))
-                              let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
+                              let _, noisy, perturb = perturbBelow sigma
                               let top, up = upFrom noisy T
                               let te = [| for j in 0..L -> if j = T then top else buf (sprintf "ĥε%d_%d" l j) (twidth j) |]
                               let bind = { Name = sprintf "ε%d" l; Target = (fun j -> te.[j]); OutTarget = top }
@@ -371,25 +380,18 @@ module Lower =
                                   [ for (c, a), (u, _) in List.zip terms atoms do
                                         match a with
                                         | G x ->
-                                            let xb, _ = lowerAt cache bind l (Expr.space x |> Result.defaultValue HereSpace) x
+                                            let xb, _ = lowerAt cache bind l (argSpace x) x
                                             yield xb, u, e, float32 c
                                         | _ -> () ]
                               let lowered = chain @ (atoms |> List.collect snd)
+                              // λ‖g_l(x_0+η) − g_l(x_0)‖²
                               let regulariser, regUses =
                                   if lambda = 0.0 then [], []
                                   else
-                                      let vEta = buf (sprintf "(x%d+η)" l) (twidth input)
-                                      let xEta, xEtaOps = gInput vEta
-                                      let x0, x0ops = gInput hv.[input]
-                                      let uEta, gEta = g xEta "g(x+η)"
-                                      let u0, g0 = g x0 "g(x)"
-                                      let dEta = buf (n "Gη") (width (l - 1))
-                                      [ NoiseOp(hv.[input], float32 sigma, Streams.feedbackInput l, false, vEta) :> Op ] @ xEtaOps @ x0ops
-                                      @ [ gEta; g0; CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ],
-                                      [ xEta, uEta, dEta, float32 lambda; x0, u0, dEta, -float32 lambda ]
+                                      let (x0, u0, xEta, uEta, dEta), probeOps = probe sigma
+                                      probeOps, [ xEta, uEta, dEta, float32 lambda; x0, u0, dEta, -float32 lambda ]
                               lowered |> List.filter (fst >> (=) 0) |> List.map snd,
-                              [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps) :> Op
-                                AddScaledOp(h.[l - 1], 1.0f, eps, noisy) ] @ up
+                              perturb @ up
                               @ (lowered |> List.filter (fst >> (<>) 0) |> List.map snd)
                               @ [ combine ] @ regulariser @ contribute (uses @ regUses)
                       shared, ops, [ OptimOp(V.[l], gV.[l], o) :> Op; OptimOp(C.[l], gC.[l], o) ] ]

@@ -236,6 +236,12 @@ module Reference =
         | MeanSquared -> sq / float e.RowCount
         | HalfSumSquared -> 0.5 * sq
 
+    /// g_l's input from a value v of layer l (or of the top): v and the side inputs, in the order g's domain gives.
+    let feedbackInput (m: Model) (d: Draws) (v: M) =
+        Model.feedbackDomain m
+        |> List.map (function SideSpace n -> d.Sides.[n] | _ -> v)
+        |> List.reduce (fun a b -> a.Append b)
+
     /// g_l's feedback loss at layer l: its value, and g_l's applications (x_i, u_i = g_l(x_i)) with the loss's
     /// derivative with respect to each u_i.
     let feedbackLoss (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (l: int) : float * (M * M * M) list =
@@ -243,13 +249,14 @@ module Reference =
         let rows = h.[0].RowCount
         let input = if Model.directFeedback m then T else l
         let noiseBelow sigma = draw d.Seed d.FeedbackStep (Streams.reconstruction l) rows (Model.targetWidth m (l - 1)) sigma
-        let noiseInput sigma = draw d.Seed d.FeedbackStep (Streams.feedbackInput l) rows (Model.targetWidth m input) sigma
-        // g_l's input from a value of layer l (or the top): the value and the side inputs, as the domain orders them.
-        let gInput (v: M) =
-            Model.feedbackDomain m
-            |> List.map (function SideSpace n -> d.Sides.[n] | _ -> v)
-            |> List.reduce (fun a b -> a.Append b)
+        let gInput = feedbackInput m d
         let gl = feedback m s l
+        // g_l at its clean input x0 and at x0 + η, η ~ N(0, σ²) on the value part: the second draw of DRL's
+        // regulariser and of L-DRL.
+        let probe sigma =
+            let x0 = gInput hv.[input]
+            let xEta = gInput (hv.[input] + draw d.Seed d.FeedbackStep (Streams.feedbackInput l) rows (Model.targetWidth m input) sigma)
+            x0, gl x0, xEta, gl xEta
         match m.Rule.Feedback with
         | NoFeedback -> 0.0, []
         | Reconstruct(sigma, target) ->
@@ -272,18 +279,15 @@ module Reference =
                           yield xv, gl xv, lossGradient m (c * e)
                       | _ -> () ]
             // λ‖g_l(x + η) − g_l(x)‖² at g_l's clean input x: keeps g_l's Jacobian from growing without bound.
-            let x0 = gInput hv.[input]
-            let xEta = gInput (hv.[input] + noiseInput sigma)
-            let u0, uEta = gl x0, gl xEta
+            let x0, u0, xEta, uEta = probe sigma
             let r = lossGradient m (lambda * (uEta - u0))
             lossValue m e + lambda * lossValue m (uEta - u0),
             reconstruction @ (if lambda > 0.0 then [ xEta, uEta, r; x0, u0, -r ] else [])
         | Ldrl sigma ->
             let eps = noiseBelow sigma
             let x1 = gInput (forwardMap m s l (h.[l - 1] + eps))
-            let x0 = gInput hv.[l]
-            let xEta = gInput (hv.[l] + noiseInput sigma)
-            let u1, u0, uEta = gl x1, gl x0, gl xEta
+            let u1 = gl x1
+            let x0, u0, xEta, uEta = probe sigma   // L-DRL reads layer l: input = l
             // −2εᵀ(u1 − u0) = ‖u1 − u0 − ε‖² − ‖u1 − u0‖² − ‖ε‖², reduced like the squared losses.
             lossValue m (u1 - u0 - eps) - lossValue m (u1 - u0) - lossValue m eps + lossValue m (uEta - u0),
             [ x1, u1, lossGradient m (-eps)

@@ -26,13 +26,16 @@ let private sumSq (m: M) = (m.PointwiseMultiply m).Enumerate() |> Seq.sum
 let private noise stream (rows: int) (cols: int) sigma =
     Matrix<float>.Build.Dense(rows, cols, fun r j -> sigma * Noise.StandardNormalAt(5UL, 1L, stream, int64 (r * cols + j)))
 
+/// f_l(v) = tanh(v W_lᵀ + b_l) for the hidden layers l = 1, 2.
+let private fOf (s: Reference.State) l (v: M) = tanhM (rowsPlus (v * s.W.[l - 1].Transpose()) s.B.[l - 1])
+
 /// The model, its float64 parameters, and the forward pass h1, h2, a3 (logits), p.
 let private setup (rule: Rule) =
     let m = Model.create net rule
     let p = Parameters.init 3 m
     let s = Reference.ofParameters m p
-    let h1 = tanhM (rowsPlus (X * s.W.[0].Transpose()) s.B.[0])
-    let h2 = tanhM (rowsPlus (h1 * s.W.[1].Transpose()) s.B.[1])
+    let h1 = fOf s 1 X
+    let h2 = fOf s 2 h1
     let a3 = rowsPlus (h2 * s.W.[2].Transpose()) s.B.[2]
     m, s, h1, h2, a3, softmax a3
 
@@ -104,7 +107,7 @@ let tests =
             layer1Update m s h1 (h1 + gOf s 2 t2 - gOf s 2 h2)
             let noisy = h1 + noise 2 2 4 0.359829566008
             let loss (s': Reference.State) =
-                sumSq (gOf s' 2 (tanhM (rowsPlus (noisy * s'.W.[1].Transpose()) s'.B.[1])) - noisy) / 2.0
+                sumSq (gOf s' 2 (fOf s' 2 noisy) - noisy) / 2.0
             closeNumeric "∂V2" (numericGradient s 2 loss) (feedbackGradient m s 2)
         }
         test "sdtp (Bartunov et al. 2018): ĥ_3 = y, ĥ_2 = h_2 + g_3(y) − g_3(p); g_l denoises ‖g_l(f_l(h+ε)) − h‖²/B" {
@@ -156,7 +159,7 @@ let tests =
             let eps = noise 2 2 4 0.1
             let eta = noise (4096 + 2) 2 4 0.1
             let loss (s': Reference.State) =
-                let f2 = tanhM (rowsPlus ((h1 + eps) * s'.W.[1].Transpose()) s'.B.[1])
+                let f2 = fOf s' 2 (h1 + eps)
                 let top = rowsPlus (f2 * s'.W.[2].Transpose()) s'.B.[2]
                 let te2 = h2 + gOf s' 3 top - gOf s' 3 a3
                 let r = h1 + gOf s' 2 te2 - gOf s' 2 h2 - (h1 + eps)
@@ -172,7 +175,7 @@ let tests =
             let eps = noise 2 2 4 0.1
             let eta = noise (4096 + 2) 2 4 0.1
             let loss (s': Reference.State) =
-                let f2 = tanhM (rowsPlus ((h1 + eps) * s'.W.[1].Transpose()) s'.B.[1])
+                let f2 = fOf s' 2 (h1 + eps)
                 let d = gOf s' 2 f2 - gOf s' 2 h2
                 let reg = gOf s' 2 (h2 + eta) - gOf s' 2 h2
                 -2.0 * ((eps.PointwiseMultiply d).Enumerate() |> Seq.sum) / 2.0 + sumSq reg / 2.0

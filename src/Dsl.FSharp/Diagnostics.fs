@@ -80,8 +80,7 @@ module Diagnostics =
         let h = Reference.forward m s X
         let t, hv, _ = Reference.targets m s d h y
         let gW, _, _ = Reference.forwardGradients m s d X y
-        let bpModel = { m with Rule = { Rules.bp with Name = m.Rule.Name } }
-        let bpW, _, _ = Reference.forwardGradients bpModel (Reference.ofParameters bpModel { p with V = Map.empty; C = Map.empty; A = [||] }) d X y
+        let bpW = Reference.lossGradients m p d X y
         let gnRows = min rows GaussNewtonRows
         let firstRows (a: M) = a.SubMatrix(0, gnRows, 0, a.ColumnCount)
         let gn = gaussNewton m s h hv (firstRows (t.[T] - hv.[T])) gnRows

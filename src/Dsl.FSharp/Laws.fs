@@ -207,23 +207,28 @@ module Laws =
     let descent (rule: Rule) (c: Case) =
         let u = setup rule c
         let gW, _, _ = Reference.forwardGradients u.M u.S (draws c) u.X u.Y
-        let bp = { u.M with Rule = Rules.bp }
-        let bpW, _, _ = Reference.forwardGradients bp (Reference.ofParameters bp { u.P with V = Map.empty; C = Map.empty; A = [||] }) (draws c) u.X u.Y
+        let bpW = Reference.lossGradients u.M u.P (draws c) u.X u.Y
         let inner = Array.map2 (fun (a: Matrix<float>) b -> a.PointwiseMultiply(b).Enumerate() |> Seq.sum) gW bpW |> Array.sum
         inner > 0.0 || (bpW |> Array.forall (fun g -> g.FrobeniusNorm() = 0.0))
 
-    /// Compiled plan equals reference: one compiled step of the parallel schedule changes every parameter as the
-    /// float64 reference does, within float32 accuracy (|Δc − Δr| ≤ 2e-4·lr + 2e-3·|Δr|).
-    let compiledEqualsReference (rule: Rule) (c: Case) =
+    /// One compiled step of the parallel schedule on `threads` threads: the initial parameters and the updated ones.
+    let compiledStep (threads: int) (rule: Rule) (c: Case) : Parameters * Parameters =
         let m = model rule c
         let p0 = Parameters.init c.Seed m
         let compiled = Train.compile (c.Rows + c.Spare) m
         compiled.Load p0
         let x, y = batch c
-        use ex = new Executor(compiled.Plan, uint64 c.Seed, 1)
+        use ex = new Executor(compiled.Plan, uint64 c.Seed, threads)
         ex.LoadBatch(x, y, System.ReadOnlySpan(Array.init c.Rows id), 0, c.Rows)
         ex.Run(if Model.trainsFeedback m then compiled.Plan.BothUpdate else compiled.Plan.ForwardUpdate)
-        let pc = compiled.Parameters
+        p0, compiled.Parameters
+
+    /// Compiled plan equals reference: one compiled step of the parallel schedule changes every parameter as the
+    /// float64 reference does, within float32 accuracy (|Δc − Δr| ≤ 2e-4·lr + 2e-3·|Δr|).
+    let compiledEqualsReference (rule: Rule) (c: Case) =
+        let m = model rule c
+        let p0, pc = compiledStep 1 rule c
+        let x, y = batch c
         let pr = Reference.step m p0 x y (draws c)
         let lr =
             match c.Optimiser with

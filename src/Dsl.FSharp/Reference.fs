@@ -222,6 +222,12 @@ module Reference =
             [| for l in 1..L -> if l <= Model.localTop m then localDelta m (act m l) h.[l] t.[l] else deltaL |]
         deltas |> Array.mapi (fun i dl -> dl.Transpose() * h.[i]), deltas |> Array.map _.ColumnSums(), l0
 
+    /// ∂ℓ/∂W_l of every layer (back-propagation's gradients) at the model's forward parameters, whatever its rule.
+    let lossGradients (m: Model) (p: Parameters) (d: Draws) (x: M) (y: int[]) : M[] =
+        let bp = { m with Rule = Rules.bp }
+        let gW, _, _ = forwardGradients bp (ofParameters bp { p with V = Map.empty; C = Map.empty; A = [||] }) d x y
+        gW
+
     /// ∂V_l, ∂c_l from g_l's applications (x_i, u_i = g_l(x_i)) and the loss's derivative G_i with respect to each u_i:
     /// Σ_i (G_i ⊙ τ'(u_i))ᵀ x_i and its column sums.
     let private feedbackGradient (m: Model) (l: int) (uses: (M * M * M) list) : M * Vector<float> =

@@ -6,23 +6,11 @@ open TargetProp.Runtime
 open TargetProp.Dsl
 open TargetProp.Tests.Dsl.Cases
 
-/// Runs one step of the parallel schedule through the compiled plan on `threads` threads.
-let private compiledStepOn (threads: int) (r: Rule) (c: Case) =
-    let m = Laws.model r c
-    let p0 = Parameters.init c.Seed m
-    let compiled = Train.compile (c.Rows + c.Spare) m
-    compiled.Load p0
-    let x, y = Laws.batch c
-    use ex = new Executor(compiled.Plan, uint64 c.Seed, threads)
-    ex.LoadBatch(x, y, System.ReadOnlySpan(Array.init c.Rows id), 0, c.Rows)
-    ex.Run(if Model.trainsFeedback m then compiled.Plan.BothUpdate else compiled.Plan.ForwardUpdate)
-    p0, compiled.Parameters
-
 /// 1, 2 and 3 threads give bit-identical parameters after a step (rows split over workers, layer groups in parallel).
 let private sameOnAnyThreads (r: Rule) (c: Case) =
-    let _, one = compiledStepOn 1 r c
+    let _, one = Laws.compiledStep 1 r c
     for threads in [ 2; 3 ] do
-        let _, p = compiledStepOn threads r c
+        let _, p = Laws.compiledStep threads r c
         Expect.equal p.W one.W (sprintf "W at %d threads (%s, case %O)" threads r.Name c)
         Expect.equal p.B one.B (sprintf "b at %d threads" threads)
         Expect.equal p.V one.V (sprintf "V at %d threads" threads)
@@ -72,7 +60,7 @@ let tests =
                 { Seed = 3; Input = 6; Widths = [ 5; 4; 3 ]; Hidden = TargetProp.Runtime.Activation.Tanh
                   Output = TargetProp.Runtime.Activation.Softmax; Rows = 5; Spare = 0; TopAtOutput = false
                   Optimiser = Sgd(0.1, 0.0) }
-            let p0, pc = compiledStepOn 1 Rules.dtp c
+            let p0, pc = Laws.compiledStep 1 Rules.dtp c
             let moved (a: float32[]) (b: float32[]) = Array.forall2 (<>) a b
             Expect.isTrue (Array.forall2 moved p0.W pc.W) "every W_l"
             Expect.isTrue (Array.forall2 moved p0.B pc.B) "every b_l"

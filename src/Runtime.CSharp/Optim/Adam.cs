@@ -1,5 +1,4 @@
-using System.Numerics;
-
+using System.Runtime.CompilerServices;
 namespace TargetProp.Runtime.Optim;
 
 /// Adam (Kingma & Ba 2015, Algorithm 1), with bias correction at step t (from 1):
@@ -29,18 +28,12 @@ public sealed class Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0
         private readonly float _c1 = (float)(1 / (1 - Math.Pow(b1, t))), _c2 = (float)(1 / (1 - Math.Pow(b2, t)));
         public static int Slots => 2;
 
-        public float Invoke(float g, ref float m, ref float u, ref float unused)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Invoke<T>(T g, ref T m, ref T u, ref T unused) where T : struct, ILanes<T>
         {
             m = b1 * m + _oneMinusB1 * g;
             u = b2 * u + _oneMinusB2 * (g * g);
-            return -(lr * (m * _c1)) / (MathF.Sqrt(u * _c2) + eps);
-        }
-
-        public Vector<float> Invoke(Vector<float> g, ref Vector<float> m, ref Vector<float> u, ref Vector<float> unused)
-        {
-            m = b1 * m + _oneMinusB1 * g;
-            u = b2 * u + _oneMinusB2 * (g * g);
-            return -(lr * (m * _c1)) / (Vector.SquareRoot(u * _c2) + new Vector<float>(eps));
+            return -(lr * (m * _c1)) / (T.Sqrt(u * _c2) + eps);
         }
     }
 }

@@ -1,5 +1,4 @@
-using System.Numerics;
-
+using System.Runtime.CompilerServices;
 namespace TargetProp.Runtime.Optim;
 
 /// Centred RMSprop with momentum, as Lee et al. 2015 train DTP (Graves 2013, eq. 38–41):
@@ -26,19 +25,12 @@ public sealed class CentredRmsProp(float learningRate, float decay = 0.95f, floa
         private readonly float _oneMinusRho = 1 - rho;
         public static int Slots => 3;
 
-        public float Invoke(float g, ref float a, ref float s, ref float v)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Invoke<T>(T g, ref T a, ref T s, ref T v) where T : struct, ILanes<T>
         {
             a = rho * a + _oneMinusRho * g;
             s = rho * s + _oneMinusRho * (g * g);
-            v = mu * v - lr * g / MathF.Sqrt(s - a * a + eps);
-            return v;
-        }
-
-        public Vector<float> Invoke(Vector<float> g, ref Vector<float> a, ref Vector<float> s, ref Vector<float> v)
-        {
-            a = rho * a + _oneMinusRho * g;
-            s = rho * s + _oneMinusRho * (g * g);
-            v = mu * v - lr * g / Vector.SquareRoot(s - a * a + new Vector<float>(eps));
+            v = mu * v - lr * g / T.Sqrt(s - a * a + eps);
             return v;
         }
     }

@@ -1,5 +1,4 @@
-using System.Numerics;
-
+using System.Runtime.CompilerServices;
 namespace TargetProp.Runtime.Optim;
 
 /// RMSprop (Tieleman & Hinton 2012), ε outside the root as in PyTorch:
@@ -24,16 +23,11 @@ public sealed class RmsProp(float learningRate, float decay = 0.9f, float epsilo
         private readonly float _oneMinusRho = 1 - rho;
         public static int Slots => 1;
 
-        public float Invoke(float g, ref float s, ref float unused1, ref float unused2)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Invoke<T>(T g, ref T s, ref T unused1, ref T unused2) where T : struct, ILanes<T>
         {
             s = rho * s + _oneMinusRho * (g * g);
-            return -(lr * g) / (MathF.Sqrt(s) + eps);
-        }
-
-        public Vector<float> Invoke(Vector<float> g, ref Vector<float> s, ref Vector<float> unused1, ref Vector<float> unused2)
-        {
-            s = rho * s + _oneMinusRho * (g * g);
-            return -(lr * g) / (Vector.SquareRoot(s) + new Vector<float>(eps));
+            return -(lr * g) / (T.Sqrt(s) + eps);
         }
     }
 }

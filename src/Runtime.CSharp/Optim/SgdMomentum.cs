@@ -1,5 +1,5 @@
-using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace TargetProp.Runtime.Optim;
 
@@ -29,9 +29,7 @@ public sealed class SgdMomentum(float learningRate, float momentum = 0.9f) : Opt
     {
         public static int Slots => 1;
 
-        public float Invoke(float g, ref float v, ref float unused1, ref float unused2) => v = mu * v - lr * g;
-
-        public Vector<float> Invoke(Vector<float> g, ref Vector<float> v, ref Vector<float> unused1, ref Vector<float> unused2) =>
-            v = mu * v - lr * g;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Invoke<T>(T g, ref T v, ref T unused1, ref T unused2) where T : struct, ILanes<T> => v = mu * v - lr * g;
     }
 }

@@ -1,0 +1,80 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace TargetProp.Runtime.Optim;
+
+/// <summary>
+/// The float arithmetic of an optimiser's element update, for one float or a 256- or 512-bit vector of them, so each
+/// update is written once (see <see cref="IStepOperator"/>) and runs at the machine's widest vector with a scalar tail.
+/// Every operation is one correctly rounded IEEE operation per lane (no fused multiply-add), so an element gets the
+/// same bits at every width.
+/// </summary>
+internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
+{
+    static abstract int Count { get; }
+    static abstract TSelf Load(ref float at, nuint i);
+    void Store(ref float at, nuint i);
+    static abstract TSelf operator +(TSelf x, TSelf y);
+    static abstract TSelf operator +(TSelf x, float y);
+    static abstract TSelf operator -(TSelf x, TSelf y);
+    static abstract TSelf operator -(TSelf x);
+    static abstract TSelf operator *(TSelf x, TSelf y);
+    static abstract TSelf operator *(float x, TSelf y);
+    static abstract TSelf operator *(TSelf x, float y);
+    static abstract TSelf operator /(TSelf x, TSelf y);
+    static abstract TSelf Sqrt(TSelf x);
+}
+
+/// One float: the scalar tail.
+internal readonly struct Lane1(float v) : ILanes<Lane1>
+{
+    private readonly float _v = v;
+    public static int Count => 1;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Load(ref float at, nuint i) => new(Unsafe.Add(ref at, i));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float at, nuint i) => Unsafe.Add(ref at, i) = _v;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator +(Lane1 x, Lane1 y) => new(x._v + y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator +(Lane1 x, float y) => new(x._v + y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator -(Lane1 x, Lane1 y) => new(x._v - y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator -(Lane1 x) => new(-x._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator *(Lane1 x, Lane1 y) => new(x._v * y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator *(float x, Lane1 y) => new(x * y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator *(Lane1 x, float y) => new(x._v * y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator /(Lane1 x, Lane1 y) => new(x._v / y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Sqrt(Lane1 x) => new(MathF.Sqrt(x._v));
+}
+
+/// Eight floats: AVX2 machines.
+internal readonly struct Lanes8(Vector256<float> v) : ILanes<Lanes8>
+{
+    private readonly Vector256<float> _v = v;
+    public static int Count => Vector256<float>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Load(ref float at, nuint i) => new(Vector256.LoadUnsafe(ref at, i));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float at, nuint i) => _v.StoreUnsafe(ref at, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator +(Lanes8 x, Lanes8 y) => new(x._v + y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator +(Lanes8 x, float y) => new(x._v + Vector256.Create(y));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator -(Lanes8 x, Lanes8 y) => new(x._v - y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator -(Lanes8 x) => new(-x._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator *(Lanes8 x, Lanes8 y) => new(x._v * y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator *(float x, Lanes8 y) => new(x * y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator *(Lanes8 x, float y) => new(x._v * y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator /(Lanes8 x, Lanes8 y) => new(x._v / y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Sqrt(Lanes8 x) => new(Vector256.Sqrt(x._v));
+}
+
+/// Sixteen floats: AVX-512 machines.
+internal readonly struct Lanes16(Vector512<float> v) : ILanes<Lanes16>
+{
+    private readonly Vector512<float> _v = v;
+    public static int Count => Vector512<float>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Load(ref float at, nuint i) => new(Vector512.LoadUnsafe(ref at, i));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float at, nuint i) => _v.StoreUnsafe(ref at, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator +(Lanes16 x, Lanes16 y) => new(x._v + y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator +(Lanes16 x, float y) => new(x._v + Vector512.Create(y));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator -(Lanes16 x, Lanes16 y) => new(x._v - y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator -(Lanes16 x) => new(-x._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator *(Lanes16 x, Lanes16 y) => new(x._v * y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator *(float x, Lanes16 y) => new(x * y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator *(Lanes16 x, float y) => new(x._v * y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator /(Lanes16 x, Lanes16 y) => new(x._v / y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Sqrt(Lanes16 x) => new(Vector512.Sqrt(x._v));
+}

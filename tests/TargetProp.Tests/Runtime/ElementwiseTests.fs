@@ -22,6 +22,39 @@ let tests =
                     Activations.BiasActivate(a, rows, cols, b, System.Span z)
                     close 2e-6 2e-6 (sprintf "%A %dx%d" a rows cols) expected z
         }
+        test "tanh is within 5 ulp of float64 tanh from 0 to 9 and at its edges, and rounds to ±1 beyond the clamp" {
+            let xs =
+                [| for bits in 0 .. 1024 .. System.BitConverter.SingleToInt32Bits 9.0f do
+                       let x = System.BitConverter.Int32BitsToSingle bits
+                       yield x
+                       yield -x
+                   yield! [| 7.9053111f; 7.9053116f; 20.0f; 1e30f; infinityf; -infinityf; 1e-40f |] |]
+            let h = Array.copy xs
+            Activations.BiasActivate(Activation.Tanh, 1, h.Length, System.ReadOnlySpan(Array.zeroCreate<float32> h.Length), System.Span h)
+            let worst =
+                Array.map2 (fun (x: float32) (y: float32) ->
+                    let exact = tanh (float x)
+                    let ulp = float (System.MathF.BitIncrement(abs (float32 exact)) - abs (float32 exact))
+                    abs (float y - exact) / ulp) xs h
+                |> Array.max
+            Expect.isLessThanOrEqual worst 5.0 "the largest error in ulp"
+            Expect.isTrue (h |> Array.forall (fun y -> abs y <= 1.0f)) "|tanh| ≤ 1"
+            let special = [| nanf; 0.0f; -0.0f |]
+            Activations.BiasActivate(Activation.Tanh, 1, 3, System.ReadOnlySpan(Array.create 3 -0.0f), System.Span special)   // −0 + −0 = −0
+            Expect.isTrue (System.Single.IsNaN special.[0]) "tanh NaN = NaN"
+            Expect.equal (System.BitConverter.SingleToInt32Bits special.[2]) (System.BitConverter.SingleToInt32Bits -0.0f) "tanh −0 = −0"
+        }
+        test "every activation gives an element the same bits in the vector body and in the scalar tail" {
+            // 17 rows of 17 columns, row r the values rotated by r: each value falls once in the scalar tail (column 16).
+            let v = uniform 17 17 -9.0f 9.0f
+            for a in activations do
+                let z = [| for r in 0 .. 16 do for j in 0 .. 16 -> v.[(j + r) % 17] |]
+                let b: float32[] = Array.zeroCreate 17
+                Activations.BiasActivate(a, 17, 17, System.ReadOnlySpan b, System.Span z)
+                for r in 0 .. 16 do
+                    for j in 0 .. 16 do
+                        Expect.equal (System.BitConverter.SingleToInt32Bits z.[r * 17 + j]) (System.BitConverter.SingleToInt32Bits z.[(j + r) % 17]) (sprintf "%A of v.[%d]" a ((j + r) % 17))
+        }
         test "ScaledDelta and MultiplyDerivative equal their formulas, in and out of place" {
             for a in activations do
                 for n in edgeSizes do

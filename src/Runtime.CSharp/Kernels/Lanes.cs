@@ -1,13 +1,13 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace TargetProp.Runtime.Optim;
+namespace TargetProp.Runtime;
 
 /// <summary>
-/// The float arithmetic of an optimiser's element update, for one float or a 256- or 512-bit vector of them, so each
-/// update is written once (see <see cref="IStepOperator"/>) and runs at the machine's widest vector with a scalar tail.
-/// Every operation is one correctly rounded IEEE operation per lane (no fused multiply-add), so an element gets the
-/// same bits at every width.
+/// Float arithmetic for one float or a 256- or 512-bit vector of them, so an element-wise kernel (an optimiser's update,
+/// an activation) is written once and runs at the machine's widest vector with a scalar tail.
+/// Every operation is one correctly rounded IEEE operation per lane (a fused multiply-add only where the kernel asks
+/// for one, and then at every width), so an element gets the same bits at every width, in the body or in the tail.
 /// </summary>
 internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
 {
@@ -23,6 +23,13 @@ internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     static abstract TSelf operator *(TSelf x, float y);
     static abstract TSelf operator /(TSelf x, TSelf y);
     static abstract TSelf Sqrt(TSelf x);
+    /// x·y + z with one rounding.
+    static abstract TSelf FusedMultiplyAdd(TSelf x, TSelf y, TSelf z);
+    /// IEEE 754 minimum and maximum (NaN propagates).
+    static abstract TSelf Min(TSelf x, TSelf y);
+    static abstract TSelf Max(TSelf x, TSelf y);
+    /// x in every lane.
+    static abstract TSelf Of(float x);
 }
 
 /// One float: the scalar tail.
@@ -41,6 +48,10 @@ internal readonly struct Lane1(float v) : ILanes<Lane1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator *(Lane1 x, float y) => new(x._v * y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator /(Lane1 x, Lane1 y) => new(x._v / y._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Sqrt(Lane1 x) => new(MathF.Sqrt(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 FusedMultiplyAdd(Lane1 x, Lane1 y, Lane1 z) => new(MathF.FusedMultiplyAdd(x._v, y._v, z._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Min(Lane1 x, Lane1 y) => new(MathF.Min(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Max(Lane1 x, Lane1 y) => new(MathF.Max(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Of(float x) => new(x);
 }
 
 /// Eight floats: AVX2 machines.
@@ -59,6 +70,10 @@ internal readonly struct Lanes8(Vector256<float> v) : ILanes<Lanes8>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator *(Lanes8 x, float y) => new(x._v * y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 operator /(Lanes8 x, Lanes8 y) => new(x._v / y._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Sqrt(Lanes8 x) => new(Vector256.Sqrt(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 FusedMultiplyAdd(Lanes8 x, Lanes8 y, Lanes8 z) => new(Vector256.FusedMultiplyAdd(x._v, y._v, z._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Min(Lanes8 x, Lanes8 y) => new(Vector256.Min(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Max(Lanes8 x, Lanes8 y) => new(Vector256.Max(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Of(float x) => new(Vector256.Create(x));
 }
 
 /// Sixteen floats: AVX-512 machines.
@@ -77,4 +92,8 @@ internal readonly struct Lanes16(Vector512<float> v) : ILanes<Lanes16>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator *(Lanes16 x, float y) => new(x._v * y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 operator /(Lanes16 x, Lanes16 y) => new(x._v / y._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Sqrt(Lanes16 x) => new(Vector512.Sqrt(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 FusedMultiplyAdd(Lanes16 x, Lanes16 y, Lanes16 z) => new(Vector512.FusedMultiplyAdd(x._v, y._v, z._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Min(Lanes16 x, Lanes16 y) => new(Vector512.Min(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Max(Lanes16 x, Lanes16 y) => new(Vector512.Max(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Of(float x) => new(Vector512.Create(x));
 }

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -50,25 +49,43 @@ public static class Activations
         return x * p / q;
     }
 
-    /// An activation applied lane by lane, for the fused bias + activation pass.
-    private interface IActivationOp
+    /// σ'(a) written through the output h = σ(a), lane by lane.
+    private interface IDerivativeOp
+    {
+        static abstract T Derivative<T>(T h) where T : struct, ILanes<T>;
+    }
+
+    /// An activation applied lane by lane (the fused bias + activation pass), with its derivative.
+    private interface IActivationOp : IDerivativeOp
     {
         static abstract T Apply<T>(T x) where T : struct, ILanes<T>;
     }
 
+    /// tanh' = 1 − h².
     private readonly struct TanhOp : IActivationOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Apply<T>(T x) where T : struct, ILanes<T> => Tanh(x);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => T.Of(1f) - h * h;
     }
 
+    /// relu' = [h &gt; 0].
     private readonly struct ReluOp : IActivationOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Apply<T>(T x) where T : struct, ILanes<T> => T.Max(x, T.Of(0f));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => T.Positive(h);
     }
 
+    /// linear' = 1.
     private readonly struct LinearOp : IActivationOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Apply<T>(T x) where T : struct, ILanes<T> => x;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => T.Of(1f);
+    }
+
+    /// sigmoid' = h(1 − h) (sigmoid itself is TensorPrimitives.Sigmoid).
+    private readonly struct SigmoidDerivative : IDerivativeOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => h * (T.Of(1f) - h);
     }
 
     /// z_rj ← σ(z_rj + b_j): each row on the widest vectors, then a scalar tail.
@@ -95,38 +112,39 @@ public static class Activations
         return j;
     }
 
-    /// <summary>σ'(a) written through the output h = σ(a): tanh 1 − h², sigmoid h(1 − h), relu [h &gt; 0], linear 1.</summary>
-    public static float Derivative(Activation activation, float h) => activation switch
-    {
-        Activation.Tanh => 1f - h * h,
-        Activation.Sigmoid => h * (1f - h),
-        Activation.Relu => h > 0f ? 1f : 0f,
-        _ => 1f,
-    };
-
-    /// <summary>Vector form of <see cref="Derivative(Activation, float)"/>.</summary>
-    internal static Vector<float> Derivative(Activation activation, Vector<float> h) => activation switch
-    {
-        Activation.Tanh => Vector<float>.One - h * h,
-        Activation.Sigmoid => h * (Vector<float>.One - h),
-        Activation.Relu => Vector.ConditionalSelect(Vector.GreaterThan(h, Vector<float>.Zero), Vector<float>.One, Vector<float>.Zero),
-        _ => Vector<float>.One,
-    };
-
     /// <summary>destination = scale · (h − t) ⊙ σ'(h): the gradient of scale/2·‖h − t‖² with respect to the pre-activation.
     /// One pass over memory; TensorPrimitives has no fused form of this. destination may alias h or t exactly.</summary>
     public static void ScaledDelta(Activation activation, float scale, ReadOnlySpan<float> h, ReadOnlySpan<float> t, Span<float> destination)
     {
         ThrowHelper.ThrowIfLengthDiffers(t.Length, h.Length, nameof(t));
         ThrowHelper.ThrowIfTooShort(destination.Length, h.Length, nameof(destination));
-        var vh = MemoryMarshal.Cast<float, Vector<float>>(h);
-        var vt = MemoryMarshal.Cast<float, Vector<float>>(t);
-        var vd = MemoryMarshal.Cast<float, Vector<float>>(destination[..h.Length]);
-        var s = new Vector<float>(scale);
-        for (int i = 0; i < vh.Length; i++)
-            vd[i] = s * (vh[i] - vt[i]) * Derivative(activation, vh[i]);
-        for (int i = vh.Length * Vector<float>.Count; i < h.Length; i++)
-            destination[i] = scale * (h[i] - t[i]) * Derivative(activation, h[i]);
+        switch (activation)
+        {
+            case Activation.Tanh: ScaledDelta<TanhOp>(scale, h, t, destination); break;
+            case Activation.Sigmoid: ScaledDelta<SigmoidDerivative>(scale, h, t, destination); break;
+            case Activation.Relu: ScaledDelta<ReluOp>(scale, h, t, destination); break;
+            default: ScaledDelta<LinearOp>(scale, h, t, destination); break;
+        }
+    }
+
+    private static void ScaledDelta<TD>(float scale, ReadOnlySpan<float> h, ReadOnlySpan<float> t, Span<float> destination)
+        where TD : IDerivativeOp
+    {
+        var kernel = new ScaledDeltaKernel<TD>(scale, h, t, destination);
+        LaneLoop.Run(ref kernel, h.Length);
+    }
+
+    private ref struct ScaledDeltaKernel<TD>(float scale, ReadOnlySpan<float> h, ReadOnlySpan<float> t, Span<float> d) : ILaneKernel
+        where TD : IDerivativeOp
+    {
+        private readonly ref float _h = ref MemoryMarshal.GetReference(h), _t = ref MemoryMarshal.GetReference(t), _d = ref MemoryMarshal.GetReference(d);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<T>(nuint i) where T : struct, ILanes<T>
+        {
+            var hi = T.Load(ref _h, i);
+            (scale * (hi - T.Load(ref _t, i)) * TD.Derivative(hi)).Store(ref _d, i);
+        }
     }
 
     /// <summary>destination = x ⊙ σ'(h): a gradient with respect to h carried to the pre-activation.</summary>
@@ -134,13 +152,28 @@ public static class Activations
     {
         ThrowHelper.ThrowIfLengthDiffers(x.Length, h.Length, nameof(x));
         ThrowHelper.ThrowIfTooShort(destination.Length, h.Length, nameof(destination));
-        var vh = MemoryMarshal.Cast<float, Vector<float>>(h);
-        var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
-        var vd = MemoryMarshal.Cast<float, Vector<float>>(destination[..h.Length]);
-        for (int i = 0; i < vh.Length; i++)
-            vd[i] = vx[i] * Derivative(activation, vh[i]);
-        for (int i = vh.Length * Vector<float>.Count; i < h.Length; i++)
-            destination[i] = x[i] * Derivative(activation, h[i]);
+        switch (activation)
+        {
+            case Activation.Tanh: MultiplyDerivative<TanhOp>(h, x, destination); break;
+            case Activation.Sigmoid: MultiplyDerivative<SigmoidDerivative>(h, x, destination); break;
+            case Activation.Relu: MultiplyDerivative<ReluOp>(h, x, destination); break;
+            default: MultiplyDerivative<LinearOp>(h, x, destination); break;
+        }
+    }
+
+    private static void MultiplyDerivative<TD>(ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> destination) where TD : IDerivativeOp
+    {
+        var kernel = new MultiplyDerivativeKernel<TD>(h, x, destination);
+        LaneLoop.Run(ref kernel, h.Length);
+    }
+
+    private ref struct MultiplyDerivativeKernel<TD>(ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> d) : ILaneKernel
+        where TD : IDerivativeOp
+    {
+        private readonly ref float _h = ref MemoryMarshal.GetReference(h), _x = ref MemoryMarshal.GetReference(x), _d = ref MemoryMarshal.GetReference(d);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<T>(nuint i) where T : struct, ILanes<T> => (T.Load(ref _x, i) * TD.Derivative(T.Load(ref _h, i))).Store(ref _d, i);
     }
 
     /// <summary>Each row of a row-major [rows × cols] matrix through softmax: y_j = exp(x_j − max x) / Σ_k exp(x_k − max x)

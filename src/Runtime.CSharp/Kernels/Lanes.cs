@@ -30,6 +30,30 @@ internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     static abstract TSelf Max(TSelf x, TSelf y);
     /// x in every lane.
     static abstract TSelf Of(float x);
+    /// 1 where x &gt; 0, else 0 (NaN: 0).
+    static abstract TSelf Positive(TSelf x);
+}
+
+/// <summary>An element-wise kernel: Apply computes elements i .. i + T.Count − 1 of its outputs from the same elements of
+/// its inputs (a ref struct holding references to its spans).</summary>
+internal interface ILaneKernel
+{
+    void Apply<T>(nuint i) where T : struct, ILanes<T>;
+}
+
+/// <summary>The loop every element-wise kernel shares.</summary>
+internal static class LaneLoop
+{
+    /// Elements 0 .. n − 1: on 512-bit vectors where the machine has them (else 256-bit), then one at a time.
+    public static void Run<TKernel>(scoped ref TKernel kernel, int n) where TKernel : ILaneKernel, allows ref struct
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - Lanes16.Count; i += Lanes16.Count) kernel.Apply<Lanes16>((nuint)i);
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - Lanes8.Count; i += Lanes8.Count) kernel.Apply<Lanes8>((nuint)i);
+        for (; i < n; i++) kernel.Apply<Lane1>((nuint)i);
+    }
 }
 
 /// One float: the scalar tail.
@@ -52,6 +76,7 @@ internal readonly struct Lane1(float v) : ILanes<Lane1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Min(Lane1 x, Lane1 y) => new(MathF.Min(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Max(Lane1 x, Lane1 y) => new(MathF.Max(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Of(float x) => new(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Positive(Lane1 x) => new(x._v > 0f ? 1f : 0f);
 }
 
 /// Eight floats: AVX2 machines.
@@ -74,6 +99,8 @@ internal readonly struct Lanes8(Vector256<float> v) : ILanes<Lanes8>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Min(Lanes8 x, Lanes8 y) => new(Vector256.Min(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Max(Lanes8 x, Lanes8 y) => new(Vector256.Max(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Of(float x) => new(Vector256.Create(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Positive(Lanes8 x) =>
+        new(Vector256.ConditionalSelect(Vector256.GreaterThan(x._v, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero));
 }
 
 /// Sixteen floats: AVX-512 machines.
@@ -96,4 +123,6 @@ internal readonly struct Lanes16(Vector512<float> v) : ILanes<Lanes16>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Min(Lanes16 x, Lanes16 y) => new(Vector512.Min(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Max(Lanes16 x, Lanes16 y) => new(Vector512.Max(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Of(float x) => new(Vector512.Create(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Positive(Lanes16 x) =>
+        new(Vector512.ConditionalSelect(Vector512.GreaterThan(x._v, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero));
 }

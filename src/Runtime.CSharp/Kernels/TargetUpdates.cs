@@ -1,6 +1,7 @@
-using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace TargetProp.Runtime;
 
@@ -17,17 +18,19 @@ public static class TargetUpdates
         ThrowHelper.ThrowIfLengthDiffers(x1.Length, n, nameof(x1));
         ThrowHelper.ThrowIfLengthDiffers(x2.Length, n, nameof(x2));
         ThrowHelper.ThrowIfTooShort(destination.Length, n, nameof(destination));
-        var v0 = MemoryMarshal.Cast<float, Vector<float>>(x0);
-        var v1 = MemoryMarshal.Cast<float, Vector<float>>(x1);
-        var v2 = MemoryMarshal.Cast<float, Vector<float>>(x2);
-        var vd = MemoryMarshal.Cast<float, Vector<float>>(destination[..n]);
-        var k0 = new Vector<float>(c0);
-        var k1 = new Vector<float>(c1);
-        var k2 = new Vector<float>(c2);
-        for (int i = 0; i < v0.Length; i++)
-            vd[i] = k0 * v0[i] + k1 * v1[i] + k2 * v2[i];
-        for (int i = v0.Length * Vector<float>.Count; i < n; i++)
-            destination[i] = c0 * x0[i] + c1 * x1[i] + c2 * x2[i];
+        var kernel = new Combine3Kernel(c0, x0, c1, x1, c2, x2, destination);
+        LaneLoop.Run(ref kernel, n);
+    }
+
+    private ref struct Combine3Kernel(float c0, ReadOnlySpan<float> x0, float c1, ReadOnlySpan<float> x1, float c2,
+        ReadOnlySpan<float> x2, Span<float> d) : ILaneKernel
+    {
+        private readonly ref float _x0 = ref MemoryMarshal.GetReference(x0), _x1 = ref MemoryMarshal.GetReference(x1),
+            _x2 = ref MemoryMarshal.GetReference(x2), _d = ref MemoryMarshal.GetReference(d);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<T>(nuint i) where T : struct, ILanes<T> =>
+            (c0 * T.Load(ref _x0, i) + c1 * T.Load(ref _x1, i) + c2 * T.Load(ref _x2, i)).Store(ref _d, i);
     }
 
     /// <summary>destination = c·x (the first term of a longer combination).</summary>
@@ -45,9 +48,25 @@ public static class TargetUpdates
     {
         ThrowHelper.ThrowIfMatrixTooShort(x.Length, rows, cols, nameof(x));
         ThrowHelper.ThrowIfTooShort(destination.Length, cols, nameof(destination));
-        var d = destination[..cols];
-        if (!accumulate) d.Clear();
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(d, x.Slice(r * cols, cols), d);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float d = ref MemoryMarshal.GetReference(destination);
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated) j = ColumnSums<Lanes16>(rows, cols, ref x0, ref d, accumulate, j);
+        else if (Vector256.IsHardwareAccelerated) j = ColumnSums<Lanes8>(rows, cols, ref x0, ref d, accumulate, j);
+        ColumnSums<Lane1>(rows, cols, ref x0, ref d, accumulate, j);
+    }
+
+    /// Columns from .. cols − 1, T.Count at a time while a whole T fits, each sum in a register; returns where it stopped.
+    private static int ColumnSums<T>(int rows, int cols, ref float x, ref float d, bool accumulate, int from) where T : struct, ILanes<T>
+    {
+        int j = from;
+        for (; j <= cols - T.Count; j += T.Count)
+        {
+            var sum = accumulate ? T.Load(ref d, (nuint)j) : T.Of(0f);
+            for (int r = 0; r < rows; r++) sum = sum + T.Load(ref x, (nuint)(r * cols + j));
+            sum.Store(ref d, (nuint)j);
+        }
+        return j;
     }
 
     /// <summary>destination = one-hot rows of the labels: destination[r, j] = 1 if j = labels[r], else 0 (the label

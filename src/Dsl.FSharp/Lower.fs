@@ -424,6 +424,8 @@ module Lower =
         // Targets read V before the feedback groups update it, and the feedback groups read W before the local groups
         // update it: the order below keeps every update computed from the parameters of the step's start.
         let stepStart = if usesPropagationNoise then [ NextStepOp(true) :> Op ] else []
+        // Every phase (with any ops) starts by copying the batch's inputs in, each worker its own rows (GatherOp).
+        let gather = GatherOp(h.[0]) :> Op
         let targetOps = lossOps @ valueOps @ sideOps @ propagateOps
         let plan =
             Plan(
@@ -434,8 +436,8 @@ module Lower =
                    for l in fb do
                        yield Parameter(V.[l].Name, V.[l], gV.[l])
                        yield Parameter(C.[l].Name, C.[l], gC.[l]) |],
-                chained (forward L @ [ ErrorCountOp(h.[L]) ]),
-                chained (stepStart @ forward L @ targetOps @ localOps),
-                chained (feedbackForward @ feedbackOps),
-                chained (stepStart @ forward L @ targetOps @ feedbackOps @ localOps))
+                chained (gather :: forward L @ [ ErrorCountOp(h.[L]) ]),
+                chained (stepStart @ gather :: forward L @ targetOps @ localOps),
+                chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> gather :: ops),
+                chained (stepStart @ gather :: forward L @ targetOps @ feedbackOps @ localOps))
         { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A }

@@ -17,7 +17,9 @@ public sealed class Executor : IDisposable
     public Plan Plan { get; }
     public StepContext Context { get; }
 
-    /// <summary>Copies rows order[start .. start+count) of x [n × features] and their labels into the plan's input.</summary>
+    /// <summary>Makes rows order[start .. start+count) of x [n × features] the batch: their labels now, their features
+    /// when a phase runs (its first op, <see cref="GatherOp"/>, copies them into the plan's input, each worker the rows it
+    /// then computes on).</summary>
     public void LoadBatch(float[] x, int[] labels, ReadOnlySpan<int> order, int start, int count)
     {
         int features = Plan.Input.Cols;
@@ -25,13 +27,15 @@ public sealed class Executor : IDisposable
             throw new ArgumentOutOfRangeException(nameof(count), $"a batch of {count} rows does not fit the plan's batch size {Plan.Batch}.");
         if (x.Length != labels.Length * features)
             throw new ArgumentException($"data has {x.Length} values for {labels.Length} labels, but the model's input has {features} features: {labels.Length}×{features} = {(long)labels.Length * features} values were expected.");
-        var input = Plan.Input.Data.AsSpan();
         for (int i = 0; i < count; i++)
         {
             int row = order[start + i];
-            x.AsSpan(row * features, features).CopyTo(input.Slice(i * features, features));
+            if ((uint)row >= (uint)labels.Length)
+                throw new ArgumentOutOfRangeException(nameof(order), $"order[{start + i}] = {row} is not a row of the data ({labels.Length} rows).");
+            Context.SourceRows[i] = row;
             Context.Labels[i] = labels[row];
         }
+        Context.Source = x;
         Context.Rows = count;
     }
 

@@ -4,24 +4,26 @@ namespace TargetProp.Runtime;
 /// worker pool, and the loss/error tallies that loss ops add to.</summary>
 public sealed class StepContext
 {
-    public StepContext(int maxRows, ulong seed, WorkerPool? pool) : this(new int[maxRows], seed, pool)
+    public StepContext(int maxRows, ulong seed, WorkerPool? pool) : this(new int[maxRows], new int[maxRows], seed, pool)
     {
     }
 
-    private StepContext(int[] labels, ulong seed, WorkerPool? pool)
+    private StepContext(int[] labels, int[] sourceRows, ulong seed, WorkerPool? pool)
     {
         Labels = labels;
+        SourceRows = sourceRows;
         Seed = seed;
         Pool = pool;
     }
 
-    /// <summary>A context for one lane of a <see cref="ParallelOp"/>: the same labels and noise key, no pool (the lane
+    /// <summary>A context for one lane of a <see cref="ParallelOp"/>: the same batch and noise key, no pool (the lane
     /// already has its worker). <see cref="CopyStep"/> brings it up to date before each run.</summary>
-    internal StepContext Lane() => new(Labels, Seed, null);
+    internal StepContext Lane() => new(Labels, SourceRows, Seed, null);
 
-    /// <summary>Takes the row count and feedback step of the context a lane runs under.</summary>
+    /// <summary>Takes the batch, row count and feedback step of the context a lane runs under.</summary>
     internal void CopyStep(StepContext from)
     {
+        Source = from.Source;
         Rows = from.Rows;
         FeedbackStep = from.FeedbackStep;
         ForwardStep = from.ForwardStep;
@@ -30,6 +32,10 @@ public sealed class StepContext
     /// <summary>Rows of the current batch (≤ the plan's batch size).</summary>
     public int Rows { get; set; }
     public int[] Labels { get; }
+    /// <summary>The data set [n × features] the batch comes from, and which of its rows each batch row is
+    /// (set by <see cref="Executor.LoadBatch"/>; the phase's <see cref="GatherOp"/> copies them in).</summary>
+    public float[] Source { get; internal set; } = [];
+    public int[] SourceRows { get; }
     public ulong Seed { get; }
     /// <summary>Counts feedback updates; with the layer it keys the counter-based noise.</summary>
     public long FeedbackStep { get; set; }

@@ -12,7 +12,7 @@ public sealed class RowwiseChainOp(RowwiseOp[] ops) : RowwiseOp
 
     protected override void Rows(int first, int count)
     {
-        foreach (var op in ops) op.RunRows(BatchRows, first, count);
+        foreach (var op in ops) op.RunRows(Context, first, count);
     }
 
     public override long GemmFlops(int rows) => ops.Sum(op => op.GemmFlops(rows));

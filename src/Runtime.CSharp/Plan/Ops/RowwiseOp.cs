@@ -10,12 +10,16 @@ public abstract class RowwiseOp : Op, IParallelWork
     /// <summary>Rows of the current batch (the whole batch, not a worker's piece).</summary>
     protected int BatchRows { get; private set; }
 
+    /// <summary>The context of the current run.</summary>
+    protected StepContext Context { get; private set; } = null!;
+
     /// <summary>Elements per row of the op's output, for the smallest-piece rule.</summary>
     protected internal abstract int Width { get; }
 
     public sealed override void Run(StepContext context)
     {
         BatchRows = context.Rows;
+        Context = context;
         var pool = context.Pool;
         int panels = BatchRows / 6;
         // Every worker's piece has at least ⌊panels / workers⌋ whole panels: split only when that is 64 elements or more.
@@ -36,10 +40,11 @@ public abstract class RowwiseOp : Op, IParallelWork
     /// <summary>Computes rows first .. first + count − 1.</summary>
     protected abstract void Rows(int first, int count);
 
-    /// <summary>Rows first .. first + count − 1 of a batch of batchRows rows, as one link of a <see cref="RowwiseChainOp"/>.</summary>
-    internal void RunRows(int batchRows, int first, int count)
+    /// <summary>Rows first .. first + count − 1 of the batch, as one link of a <see cref="RowwiseChainOp"/>.</summary>
+    internal void RunRows(StepContext context, int first, int count)
     {
-        BatchRows = batchRows;
+        BatchRows = context.Rows;
+        Context = context;
         Rows(first, count);
     }
 

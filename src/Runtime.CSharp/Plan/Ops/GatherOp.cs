@@ -1,0 +1,20 @@
+namespace TargetProp.Runtime;
+
+/// <summary>x[r] = Source[SourceRows[r]]: the batch's inputs, copied from the data set <see cref="Executor.LoadBatch"/>
+/// named. Row-wise, so each worker copies the rows it then computes on, into its own cache, at the head of the forward
+/// pass's chain, instead of the calling thread copying them all before the step (5 % of a dtp epoch at 2 threads).</summary>
+public sealed class GatherOp(MatrixBuffer x) : RowwiseOp
+{
+    protected internal override int Width => x.Cols;
+
+    protected override void Rows(int first, int count)
+    {
+        int features = x.Cols;
+        var source = Context.Source;
+        var rows = Context.SourceRows;
+        for (int r = first; r < first + count; r++)
+            source.AsSpan(rows[r] * features, features).CopyTo(x.Data.AsSpan(r * features, features));
+    }
+
+    public override string ToString() => $"{x.Name} = the batch's rows of the data";
+}

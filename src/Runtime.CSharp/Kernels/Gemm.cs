@@ -133,7 +133,9 @@ internal sealed unsafe class GemmJob : IParallelWork
         // those in place, saving the copy (about 8 % of the (100×784)·(784×240) NN call), unless the stride is a multiple of 1 KiB:
         // then the kc rows of a panel fall into a few cache sets and thrash L1 and L2 (1024³ NN read in place ran 20–30 % slower).
         // TN packs B all the same: with A already read in place, a packed B measured up to 7 % faster.
-        _directA = form == GemmForm.TN && (lda & 255) != 0;
+        // A of NN and NT is read in place as 6 rows, each along k (rStep = lda): six lines live per step, whatever the
+        // stride, so the copy of every micro-panel (for each block of columns) is saved.
+        _directA = form != GemmForm.TN || (lda & 255) != 0;
         _directB = form == GemmForm.NN && (ldb & 255) != 0;
         _next = 0;
         Split(1);
@@ -232,12 +234,17 @@ internal sealed unsafe class GemmJob : IParallelWork
                 bool load = _accumulate || p0 > 0;
                 for (int i = i0; i < i1; i += MR)
                 {
-                    int rows = Math.Min(MR, i1 - i), aStep = MR;
+                    int rows = Math.Min(MR, i1 - i), aStep = MR, rStep = 1;
                     float* ap = packA.Pointer;
-                    if (_directA && rows == MR)
+                    if (_directA && rows == MR && _form == GemmForm.TN)
                     {
                         ap = _a + (nint)p0 * _lda + i;
                         aStep = _lda;
+                    }
+                    else if (_directA && rows == MR)
+                    {
+                        ap = _a + (nint)i * _lda + p0;
+                        (aStep, rStep) = (1, _lda);
                     }
                     else GemmPack.A(_form, _a, _lda, i, rows, p0, kcb, ap);
                     for (int jp = jp0; jp < jp1; jp++)
@@ -248,8 +255,8 @@ internal sealed unsafe class GemmJob : IParallelWork
                         if (packed) EnsurePacked(worker, p0, kcb, jp);
                         float* bp = packed ? PanelB(worker, p0, kcb, jp) : _b + (nint)p0 * _ldb + j;
                         int bStep = packed ? width : _ldb;
-                        if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, aStep, bp, bStep, kcb, ct, _ldc, load);
-                        else EdgeTile(rows, cols, width, ap, aStep, bp, bStep, kcb, ct, load, edge);
+                        if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, aStep, rStep, bp, bStep, kcb, ct, _ldc, load);
+                        else EdgeTile(rows, cols, width, ap, aStep, rStep, bp, bStep, kcb, ct, load, edge);
                     }
                 }
             }
@@ -257,12 +264,12 @@ internal sealed unsafe class GemmJob : IParallelWork
     }
 
     /// A tile whose last vector is partial: run the kernel on a copy in `edge` (row stride NR), copy back `cols` columns.
-    private void EdgeTile(int rows, int cols, int width, float* ap, int aStep, float* bp, int bStep, int kcb, float* ct, bool load, float* edge)
+    private void EdgeTile(int rows, int cols, int width, float* ap, int aStep, int rStep, float* bp, int bStep, int kcb, float* ct, bool load, float* edge)
     {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
                 edge[r * GemmMicroKernel.NR + j] = load ? ct[(nint)r * _ldc + j] : 0f;
-        GemmMicroKernel.Tile(rows, width / 16, ap, aStep, bp, bStep, kcb, edge, GemmMicroKernel.NR, load);
+        GemmMicroKernel.Tile(rows, width / 16, ap, aStep, rStep, bp, bStep, kcb, edge, GemmMicroKernel.NR, load);
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
                 ct[(nint)r * _ldc + j] = edge[r * GemmMicroKernel.NR + j];

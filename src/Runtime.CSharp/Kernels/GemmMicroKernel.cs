@@ -34,50 +34,53 @@ internal static unsafe class GemmMicroKernel
     /// Columns of a full tile (lanes of a full packed B panel): 3 Vector512.
     public const int NR = 48;
 
-    /// C[r, j] = (load ? C[r, j] : 0) + Σ_{p&lt;kc} ap[p·aStep + r] · bp[p·bStep + j] for r &lt; rows, j &lt; 16·vecs.
-    /// A packed panel has aStep = MR and bStep = its width; op(A) or op(B) read in place pass their leading dimension.
-    public static void Tile(int rows, int vecs, float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    /// C[r, j] = (load ? C[r, j] : 0) + Σ_{p&lt;kc} ap[p·aStep + r·rStep] · bp[p·bStep + j] for r &lt; rows, j &lt; 16·vecs.
+    /// A packed panel has aStep = MR, rStep = 1 and bStep = its width; op(A) or op(B) read in place pass their leading
+    /// dimension: Aᵀ of TN as aStep (rStep = 1), A of NN as rStep (aStep = 1: each of the 6 rows is read along k).
+    public static void Tile(int rows, int vecs, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
     {
         if (Vector512.IsHardwareAccelerated)
         {
             switch (vecs)
             {
-                case 3: Rows512<N3>(rows, ap, aStep, bp, bStep, kc, c, ldc, load); break;
-                case 2: Rows512<N2>(rows, ap, aStep, bp, bStep, kc, c, ldc, load); break;
-                default: Rows512<N1>(rows, ap, aStep, bp, bStep, kc, c, ldc, load); break;
+                case 3: Rows512<N3>(rows, ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+                case 2: Rows512<N2>(rows, ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+                default: Rows512<N1>(rows, ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
             }
         }
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
             // 6 × 48 would need 36 ymm accumulators: run the panel as 16-column strips of 6 × 16 (12 accumulators).
-            for (int v = 0; v < vecs; v++) Tile256(rows, ap, aStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
+            for (int v = 0; v < vecs; v++) Tile256(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
         }
         else
         {
-            TileScalar(rows, 16 * vecs, ap, aStep, bp, bStep, kc, c, ldc, load);
+            TileScalar(rows, 16 * vecs, ap, aStep, rStep, bp, bStep, kc, c, ldc, load);
         }
     }
 
-    private static void Rows512<TV>(int rows, float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    private static void Rows512<TV>(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
         where TV : struct, IConstInt
     {
         switch (rows)
         {
-            case 6: Tile512<N6, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
-            case 5: Tile512<N5, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
-            case 4: Tile512<N4, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
-            case 3: Tile512<N3, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
-            case 2: Tile512<N2, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
-            default: Tile512<N1, TV>(ap, aStep, bp, bStep, kc, c, ldc, load); break;
+            case 6: Tile512<N6, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 5: Tile512<N5, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 4: Tile512<N4, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 3: Tile512<N3, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 2: Tile512<N2, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            default: Tile512<N1, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
         }
     }
 
     /// C[0..R, 0..16V) (+)= Σ_p a_p ⊗ b_p on Vector512: R·V accumulators, c{row}{vector}.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile512<TR, TV>(float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    private static void Tile512<TR, TV>(float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
         where TR : struct, IConstInt where TV : struct, IConstInt
     {
         int R = TR.Value, V = TV.Value;
+        // Offsets of rows 1..5 of A: the broadcasts address [ap + o·4] with the offsets held in registers.
+        nint o1 = rStep, o2 = 2 * o1, o3 = 3 * o1, o4 = 4 * o1, o5 = 5 * o1;
         float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
         Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
@@ -98,11 +101,11 @@ internal static unsafe class GemmMicroKernel
             var b2 = V > 2 ? Vector512.Load(bp + 32) : default;
             var a = Vector512.Create(ap[0]);
             c00 = Vector512.FusedMultiplyAdd(a, b0, c00); if (V > 1) c01 = Vector512.FusedMultiplyAdd(a, b1, c01); if (V > 2) c02 = Vector512.FusedMultiplyAdd(a, b2, c02);
-            if (R > 1) { a = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(a, b0, c10); if (V > 1) c11 = Vector512.FusedMultiplyAdd(a, b1, c11); if (V > 2) c12 = Vector512.FusedMultiplyAdd(a, b2, c12); }
-            if (R > 2) { a = Vector512.Create(ap[2]); c20 = Vector512.FusedMultiplyAdd(a, b0, c20); if (V > 1) c21 = Vector512.FusedMultiplyAdd(a, b1, c21); if (V > 2) c22 = Vector512.FusedMultiplyAdd(a, b2, c22); }
-            if (R > 3) { a = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(a, b0, c30); if (V > 1) c31 = Vector512.FusedMultiplyAdd(a, b1, c31); if (V > 2) c32 = Vector512.FusedMultiplyAdd(a, b2, c32); }
-            if (R > 4) { a = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(a, b0, c40); if (V > 1) c41 = Vector512.FusedMultiplyAdd(a, b1, c41); if (V > 2) c42 = Vector512.FusedMultiplyAdd(a, b2, c42); }
-            if (R > 5) { a = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(a, b0, c50); if (V > 1) c51 = Vector512.FusedMultiplyAdd(a, b1, c51); if (V > 2) c52 = Vector512.FusedMultiplyAdd(a, b2, c52); }
+            if (R > 1) { a = Vector512.Create(ap[o1]); c10 = Vector512.FusedMultiplyAdd(a, b0, c10); if (V > 1) c11 = Vector512.FusedMultiplyAdd(a, b1, c11); if (V > 2) c12 = Vector512.FusedMultiplyAdd(a, b2, c12); }
+            if (R > 2) { a = Vector512.Create(ap[o2]); c20 = Vector512.FusedMultiplyAdd(a, b0, c20); if (V > 1) c21 = Vector512.FusedMultiplyAdd(a, b1, c21); if (V > 2) c22 = Vector512.FusedMultiplyAdd(a, b2, c22); }
+            if (R > 3) { a = Vector512.Create(ap[o3]); c30 = Vector512.FusedMultiplyAdd(a, b0, c30); if (V > 1) c31 = Vector512.FusedMultiplyAdd(a, b1, c31); if (V > 2) c32 = Vector512.FusedMultiplyAdd(a, b2, c32); }
+            if (R > 4) { a = Vector512.Create(ap[o4]); c40 = Vector512.FusedMultiplyAdd(a, b0, c40); if (V > 1) c41 = Vector512.FusedMultiplyAdd(a, b1, c41); if (V > 2) c42 = Vector512.FusedMultiplyAdd(a, b2, c42); }
+            if (R > 5) { a = Vector512.Create(ap[o5]); c50 = Vector512.FusedMultiplyAdd(a, b0, c50); if (V > 1) c51 = Vector512.FusedMultiplyAdd(a, b1, c51); if (V > 2) c52 = Vector512.FusedMultiplyAdd(a, b2, c52); }
         }
         Vector512.Store(c00, c0); if (V > 1) Vector512.Store(c01, c0 + 16); if (V > 2) Vector512.Store(c02, c0 + 32);
         if (R > 1) { Vector512.Store(c10, c1); if (V > 1) Vector512.Store(c11, c1 + 16); if (V > 2) Vector512.Store(c12, c1 + 32); }
@@ -114,8 +117,9 @@ internal static unsafe class GemmMicroKernel
 
     /// C[0..rows, 0..16) (+)= Σ_p a_p ⊗ b_p on Vector256 (two vectors per row, 12 accumulators).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile256(int rows, float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    private static void Tile256(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
     {
+        nint o1 = rStep, o2 = 2 * o1, o3 = 3 * o1, o4 = 4 * o1, o5 = 5 * o1;
         // Rows past `rows` compute on the zero padding of a packed A panel (edge rows are always packed)
         // into registers that are never stored.
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -133,11 +137,11 @@ internal static unsafe class GemmMicroKernel
         {
             var b0 = Vector256.Load(bp); var b1 = Vector256.Load(bp + 8);
             var a = Vector256.Create(ap[0]); c00 = Fma.MultiplyAdd(a, b0, c00); c01 = Fma.MultiplyAdd(a, b1, c01);
-            a = Vector256.Create(ap[1]); c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11);
-            a = Vector256.Create(ap[2]); c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
-            a = Vector256.Create(ap[3]); c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31);
-            a = Vector256.Create(ap[4]); c40 = Fma.MultiplyAdd(a, b0, c40); c41 = Fma.MultiplyAdd(a, b1, c41);
-            a = Vector256.Create(ap[5]); c50 = Fma.MultiplyAdd(a, b0, c50); c51 = Fma.MultiplyAdd(a, b1, c51);
+            a = Vector256.Create(ap[o1]); c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11);
+            a = Vector256.Create(ap[o2]); c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
+            a = Vector256.Create(ap[o3]); c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31);
+            a = Vector256.Create(ap[o4]); c40 = Fma.MultiplyAdd(a, b0, c40); c41 = Fma.MultiplyAdd(a, b1, c41);
+            a = Vector256.Create(ap[o5]); c50 = Fma.MultiplyAdd(a, b0, c50); c51 = Fma.MultiplyAdd(a, b1, c51);
         }
         Vector256.Store(c00, c); Vector256.Store(c01, c + 8);
         if (rows > 1) { Vector256.Store(c10, c + ldc); Vector256.Store(c11, c + ldc + 8); }
@@ -147,14 +151,14 @@ internal static unsafe class GemmMicroKernel
         if (rows > 5) { Vector256.Store(c50, c + 5 * ldc); Vector256.Store(c51, c + 5 * ldc + 8); }
     }
 
-    /// C[r, j] (+)= Σ_p ap[p·aStep + r]·bp[p·bStep + j], one MathF.FusedMultiplyAdd chain per element (same rounding as the vector paths).
-    private static void TileScalar(int rows, int cols, float* ap, int aStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    /// C[r, j] (+)= Σ_p ap[p·aStep + r·rStep]·bp[p·bStep + j], one MathF.FusedMultiplyAdd chain per element (same rounding as the vector paths).
+    private static void TileScalar(int rows, int cols, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
     {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
             {
                 float sum = load ? c[(nint)r * ldc + j] : 0f;
-                for (int p = 0; p < kc; p++) sum = MathF.FusedMultiplyAdd(ap[(nint)p * aStep + r], bp[(nint)p * bStep + j], sum);
+                for (int p = 0; p < kc; p++) sum = MathF.FusedMultiplyAdd(ap[(nint)p * aStep + (nint)r * rStep], bp[(nint)p * bStep + j], sum);
                 c[(nint)r * ldc + j] = sum;
             }
     }

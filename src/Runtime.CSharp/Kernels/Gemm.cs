@@ -8,14 +8,15 @@ namespace TargetProp.Runtime;
 /// <code>
 ///   for each block of NC = 384 columns            (8 panels of B)
 ///     for each block of kc ≤ KC = 384 steps       (k split evenly: 784 → 264+264+256, not 384+384+16)
-///       for each 6-row micro-panel of A:          pack A (6 × kc, 9 KiB: stays in L1)
+///       for each 6-row micro-panel of A:          its 6 × kc values (9 KiB) stay in L1
 ///         for each 48-column panel of B:          kernel; B panel (kc × 48, 72 KiB) streams from L2
 /// </code>
 /// The packed block of B (kc × NC ≤ 576 KiB) lives in the 1 MiB L2. Rows outside columns is the point:
 /// the usual order (a 72 KiB B panel held in L1 while A streams) was 5–20 % slower on a 32 KiB L1d.
 /// Operands whose memory already has the panel layout with a stride are read in place, not packed
-/// (B of NN, A of TN; see <see cref="GemmJob"/>). The other panels of B are packed on first use, by each
-/// worker into its own buffer.
+/// (B of NN, A of TN; see <see cref="GemmJob"/>), and so is A of NN and NT: the kernel broadcasts from its
+/// 6 rows, each read along k. The other panels of B are packed on first use, by each worker into its own
+/// buffer; A is packed only for an edge micro-panel (fewer than 6 rows) or a TN stride that is a multiple of 1 KiB.
 /// Workers claim units of C one at a time: a 6-row micro-panel across a block of NC columns (split over M)
 /// or a 48-column panel across all rows (split over N), whichever divides more evenly. K is never split
 /// and every element is the same FMA chain whatever tile holds it and whoever computes it, so the result

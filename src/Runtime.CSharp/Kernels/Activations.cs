@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace TargetProp.Runtime;
 
@@ -88,28 +87,22 @@ public static class Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => h * (T.Of(1f) - h);
     }
 
-    /// z_rj ← σ(z_rj + b_j): each row on the widest vectors, then a scalar tail.
+    /// z_rj ← σ(z_rj + b_j), row by row.
     private static void BiasActivate<TAct>(int rows, int cols, ReadOnlySpan<float> bias, Span<float> z) where TAct : IActivationOp
     {
-        ref float b = ref MemoryMarshal.GetReference(bias);
         for (int r = 0; r < rows; r++)
         {
-            ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(z), r * cols);
-            int j = 0;
-            if (Vector512.IsHardwareAccelerated) j = BiasActivate<TAct, Lanes16>(ref row, ref b, j, cols);
-            else if (Vector256.IsHardwareAccelerated) j = BiasActivate<TAct, Lanes8>(ref row, ref b, j, cols);
-            BiasActivate<TAct, Lane1>(ref row, ref b, j, cols);
+            var kernel = new BiasActivateKernel<TAct>(bias, z.Slice(r * cols, cols));
+            LaneLoop.Run(ref kernel, cols);
         }
     }
 
-    /// Elements from .. cols − 1 of one row, T.Count at a time while a whole T fits; returns where it stopped.
-    private static int BiasActivate<TAct, T>(ref float row, ref float b, int from, int cols)
-        where TAct : IActivationOp where T : struct, ILanes<T>
+    private ref struct BiasActivateKernel<TAct>(ReadOnlySpan<float> b, Span<float> row) : ILaneKernel where TAct : IActivationOp
     {
-        int j = from;
-        for (; j <= cols - T.Count; j += T.Count)
-            TAct.Apply(T.Load(ref row, (nuint)j) + T.Load(ref b, (nuint)j)).Store(ref row, (nuint)j);
-        return j;
+        private readonly ref float _b = ref MemoryMarshal.GetReference(b), _row = ref MemoryMarshal.GetReference(row);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<T>(nuint j) where T : struct, ILanes<T> => TAct.Apply(T.Load(ref _row, j) + T.Load(ref _b, j)).Store(ref _row, j);
     }
 
     /// <summary>destination = scale · (h − t) ⊙ σ'(h): the gradient of scale/2·‖h − t‖² with respect to the pre-activation.

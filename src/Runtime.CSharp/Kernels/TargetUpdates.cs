@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace TargetProp.Runtime;
 
@@ -48,25 +47,22 @@ public static class TargetUpdates
     {
         ThrowHelper.ThrowIfMatrixTooShort(x.Length, rows, cols, nameof(x));
         ThrowHelper.ThrowIfTooShort(destination.Length, cols, nameof(destination));
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float d = ref MemoryMarshal.GetReference(destination);
-        int j = 0;
-        if (Vector512.IsHardwareAccelerated) j = ColumnSums<Lanes16>(rows, cols, ref x0, ref d, accumulate, j);
-        else if (Vector256.IsHardwareAccelerated) j = ColumnSums<Lanes8>(rows, cols, ref x0, ref d, accumulate, j);
-        ColumnSums<Lane1>(rows, cols, ref x0, ref d, accumulate, j);
+        var kernel = new ColumnSumsKernel(rows, cols, x, destination, accumulate);
+        LaneLoop.Run(ref kernel, cols);
     }
 
-    /// Columns from .. cols − 1, T.Count at a time while a whole T fits, each sum in a register; returns where it stopped.
-    private static int ColumnSums<T>(int rows, int cols, ref float x, ref float d, bool accumulate, int from) where T : struct, ILanes<T>
+    /// Columns j .. j + T.Count − 1, each sum in a register while the rows are added in order.
+    private ref struct ColumnSumsKernel(int rows, int cols, ReadOnlySpan<float> x, Span<float> d, bool accumulate) : ILaneKernel
     {
-        int j = from;
-        for (; j <= cols - T.Count; j += T.Count)
+        private readonly ref float _x = ref MemoryMarshal.GetReference(x), _d = ref MemoryMarshal.GetReference(d);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<T>(nuint j) where T : struct, ILanes<T>
         {
-            var sum = accumulate ? T.Load(ref d, (nuint)j) : T.Of(0f);
-            for (int r = 0; r < rows; r++) sum = sum + T.Load(ref x, (nuint)(r * cols + j));
-            sum.Store(ref d, (nuint)j);
+            var sum = accumulate ? T.Load(ref _d, j) : T.Of(0f);
+            for (int r = 0; r < rows; r++) sum = sum + T.Load(ref _x, (nuint)(r * cols) + j);
+            sum.Store(ref _d, j);
         }
-        return j;
     }
 
     /// <summary>destination = one-hot rows of the labels: destination[r, j] = 1 if j = labels[r], else 0 (the label

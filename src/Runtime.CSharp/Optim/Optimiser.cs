@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -62,47 +61,41 @@ internal interface IStepOperator
     T Invoke<T>(T g, ref T s0, ref T s1, ref T s2) where T : struct, ILanes<T>;
 }
 
-/// The one loop shared by the optimisers: slot k of element i lives at state[k * n + i]. It runs on 512-bit vectors
-/// where the machine has them (else 256-bit), then a scalar tail.
+/// The optimisers' pass over their elements, on the element-wise loop (LaneLoop): slot k of element i lives at
+/// state[k * n + i].
 /// TensorPrimitives has no multi-output element-wise operation (each optimiser updates p and up to three state vectors
 /// from the same g), so this fuses the whole update into one pass instead of 5–9 TensorPrimitives passes.
 internal static class StepDriver
 {
     public static void Run<TOp>(in TOp op, Span<float> p, ReadOnlySpan<float> g, Span<float> state) where TOp : struct, IStepOperator
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated) i = Run<TOp, Lanes16>(op, p, g, state, i);
-        else if (Vector256.IsHardwareAccelerated) i = Run<TOp, Lanes8>(op, p, g, state, i);
-        Run<TOp, Lane1>(op, p, g, state, i);
+        var kernel = new StepKernel<TOp>(op, p, g, state);
+        LaneLoop.Run(ref kernel, p.Length);
     }
 
-    /// Elements from `from` on, T.Count at a time while a whole T fits; returns where it stopped.
-    /// The operator's Invoke must inline here (it does: everything it calls is AggressiveInlining), or the state
-    /// round-trips through memory: that cost 5× on a 57,600-element update.
-    private static int Run<TOp, T>(in TOp op, Span<float> p, ReadOnlySpan<float> g, Span<float> state, int from)
-        where TOp : struct, IStepOperator where T : struct, ILanes<T>
+    /// Element i's update. The operator's Invoke must inline here (everything it calls is AggressiveInlining), or the
+    /// state round-trips through memory: that cost 5× on a 57,600-element update.
+    private ref struct StepKernel<TOp>(TOp op, Span<float> p, ReadOnlySpan<float> g, Span<float> state) : ILaneKernel
+        where TOp : struct, IStepOperator
     {
-        int n = p.Length;
-        ref float rp = ref MemoryMarshal.GetReference(p);
-        ref float rg = ref MemoryMarshal.GetReference(g);
-        ref float r0 = ref MemoryMarshal.GetReference(state);
-        // Unused slots alias slot 0; their operators never touch them, and TOp.Slots is a JIT-time constant.
-        ref float r1 = ref (TOp.Slots > 1 ? ref Unsafe.Add(ref r0, n) : ref r0);
-        ref float r2 = ref (TOp.Slots > 2 ? ref Unsafe.Add(ref r0, 2 * n) : ref r0);
-        int i = from;
-        for (; i <= n - T.Count; i += T.Count)
+        private readonly ref float _p = ref MemoryMarshal.GetReference(p), _g = ref MemoryMarshal.GetReference(g),
+            _s0 = ref MemoryMarshal.GetReference(state),
+            // Unused slots alias slot 0; their operators never touch them, and TOp.Slots is a JIT-time constant.
+            _s1 = ref TOp.Slots > 1 ? ref MemoryMarshal.GetReference(state.Slice(p.Length)) : ref MemoryMarshal.GetReference(state),
+            _s2 = ref TOp.Slots > 2 ? ref MemoryMarshal.GetReference(state.Slice(2 * p.Length)) : ref MemoryMarshal.GetReference(state);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply<T>(nuint i) where T : struct, ILanes<T>
         {
-            nuint at = (nuint)i;
-            var s0 = T.Load(ref r0, at);
-            var s1 = TOp.Slots > 1 ? T.Load(ref r1, at) : default;
-            var s2 = TOp.Slots > 2 ? T.Load(ref r2, at) : default;
-            var dp = op.Invoke(T.Load(ref rg, at), ref s0, ref s1, ref s2);
-            (T.Load(ref rp, at) + dp).Store(ref rp, at);
-            s0.Store(ref r0, at);
-            if (TOp.Slots > 1) s1.Store(ref r1, at);
-            if (TOp.Slots > 2) s2.Store(ref r2, at);
+            var s0 = T.Load(ref _s0, i);
+            var s1 = TOp.Slots > 1 ? T.Load(ref _s1, i) : default;
+            var s2 = TOp.Slots > 2 ? T.Load(ref _s2, i) : default;
+            var dp = op.Invoke(T.Load(ref _g, i), ref s0, ref s1, ref s2);
+            (T.Load(ref _p, i) + dp).Store(ref _p, i);
+            s0.Store(ref _s0, i);
+            if (TOp.Slots > 1) s1.Store(ref _s1, i);
+            if (TOp.Slots > 2) s2.Store(ref _s2, i);
         }
-        return i;
     }
 }
 

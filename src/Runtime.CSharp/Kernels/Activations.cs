@@ -140,33 +140,36 @@ public static class Activations
         }
     }
 
-    /// <summary>destination = x ⊙ σ'(h): a gradient with respect to h carried to the pre-activation.</summary>
-    public static void MultiplyDerivative(Activation activation, ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> destination)
+    /// <summary>destination = (x ⊙ σ'(h))·scale: a gradient with respect to h carried to the pre-activation (and scaled
+    /// by a loss's batch reduction), in one pass.</summary>
+    public static void MultiplyDerivative(Activation activation, ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> destination,
+        float scale = 1)
     {
         ThrowHelper.ThrowIfLengthDiffers(x.Length, h.Length, nameof(x));
         ThrowHelper.ThrowIfTooShort(destination.Length, h.Length, nameof(destination));
         switch (activation)
         {
-            case Activation.Tanh: MultiplyDerivative<TanhOp>(h, x, destination); break;
-            case Activation.Sigmoid: MultiplyDerivative<SigmoidDerivative>(h, x, destination); break;
-            case Activation.Relu: MultiplyDerivative<ReluOp>(h, x, destination); break;
-            default: MultiplyDerivative<LinearOp>(h, x, destination); break;
+            case Activation.Tanh: MultiplyDerivative<TanhOp>(h, x, destination, scale); break;
+            case Activation.Sigmoid: MultiplyDerivative<SigmoidDerivative>(h, x, destination, scale); break;
+            case Activation.Relu: MultiplyDerivative<ReluOp>(h, x, destination, scale); break;
+            default: MultiplyDerivative<LinearOp>(h, x, destination, scale); break;
         }
     }
 
-    private static void MultiplyDerivative<TD>(ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> destination) where TD : IDerivativeOp
+    private static void MultiplyDerivative<TD>(ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> destination, float scale)
+        where TD : IDerivativeOp
     {
-        var kernel = new MultiplyDerivativeKernel<TD>(h, x, destination);
+        var kernel = new MultiplyDerivativeKernel<TD>(h, x, destination, scale);
         LaneLoop.Run(ref kernel, h.Length);
     }
 
-    private ref struct MultiplyDerivativeKernel<TD>(ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> d) : ILaneKernel
+    private ref struct MultiplyDerivativeKernel<TD>(ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> d, float scale) : ILaneKernel
         where TD : IDerivativeOp
     {
         private readonly ref float _h = ref MemoryMarshal.GetReference(h), _x = ref MemoryMarshal.GetReference(x), _d = ref MemoryMarshal.GetReference(d);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T>(nuint i) where T : struct, ILanes<T> => (T.Load(ref _x, i) * TD.Derivative(T.Load(ref _h, i))).Store(ref _d, i);
+        public void Apply<T>(nuint i) where T : struct, ILanes<T> => (T.Load(ref _x, i) * TD.Derivative(T.Load(ref _h, i)) * scale).Store(ref _d, i);
     }
 
     /// <summary>Each row of a row-major [rows × cols] matrix through softmax: y_j = exp(x_j − max x) / Σ_k exp(x_k − max x)

@@ -237,15 +237,11 @@ internal sealed unsafe class GemmJob : IParallelWork
                 {
                     int rows = Math.Min(MR, i1 - i), aStep = MR, rStep = 1;
                     float* ap = packA.Pointer;
-                    if (_directA && rows == MR && _form == GemmForm.TN)
+                    if (_directA && rows == MR)
                     {
-                        ap = _a + (nint)p0 * _lda + i;
-                        aStep = _lda;
-                    }
-                    else if (_directA && rows == MR)
-                    {
-                        ap = _a + (nint)i * _lda + p0;
-                        (aStep, rStep) = (1, _lda);
+                        bool transposed = _form == GemmForm.TN;   // Aᵀ: 6 floats per step, lda apart; A: 6 rows along k
+                        ap = transposed ? _a + (nint)p0 * _lda + i : _a + (nint)i * _lda + p0;
+                        (aStep, rStep) = transposed ? (_lda, 1) : (1, _lda);
                     }
                     else GemmPack.A(_form, _a, _lda, i, rows, p0, kcb, ap);
                     for (int jp = jp0; jp < jp1; jp++)

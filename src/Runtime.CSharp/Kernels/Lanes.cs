@@ -11,7 +11,6 @@ namespace TargetProp.Runtime;
 /// </summary>
 internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
 {
-    static abstract int Count { get; }
     static abstract TSelf Load(ref float at, nuint i);
     void Store(ref float at, nuint i);
     static abstract TSelf operator +(TSelf x, TSelf y);
@@ -34,8 +33,8 @@ internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     static abstract TSelf Positive(TSelf x);
 }
 
-/// <summary>An element-wise kernel: Apply computes elements i .. i + T.Count − 1 of its outputs from the same elements of
-/// its inputs (a ref struct holding references to its spans).</summary>
+/// <summary>An element-wise kernel: Apply computes elements i, i + 1, … (one per lane of T) of its outputs from the same
+/// elements of its inputs (a ref struct holding references to its spans).</summary>
 internal interface ILaneKernel
 {
     void Apply<T>(nuint i) where T : struct, ILanes<T>;
@@ -60,7 +59,6 @@ internal static class LaneLoop
 internal readonly struct Lane1(float v) : ILanes<Lane1>
 {
     private readonly float _v = v;
-    public static int Count => 1;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Load(ref float at, nuint i) => new(Unsafe.Add(ref at, i));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float at, nuint i) => Unsafe.Add(ref at, i) = _v;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator +(Lane1 x, Lane1 y) => new(x._v + y._v);

@@ -7,18 +7,17 @@ namespace TargetProp.Runtime;
 /// piece keeps at least 64 elements so no kernel falls back to a different scalar path: the split changes no bit.</summary>
 public abstract class RowwiseOp : Op, IParallelWork
 {
-    /// <summary>Rows of the current batch (the whole batch, not a worker's piece).</summary>
-    protected int BatchRows { get; private set; }
-
     /// <summary>The context of the current run.</summary>
     protected StepContext Context { get; private set; } = null!;
+
+    /// <summary>Rows of the current batch (the whole batch, not a worker's piece).</summary>
+    protected int BatchRows => Context.Rows;
 
     /// <summary>Elements per row of the op's output, for the smallest-piece rule.</summary>
     protected internal abstract int Width { get; }
 
     public sealed override void Run(StepContext context)
     {
-        BatchRows = context.Rows;
         Context = context;
         var pool = context.Pool;
         int panels = BatchRows / 6;
@@ -43,7 +42,6 @@ public abstract class RowwiseOp : Op, IParallelWork
     /// <summary>Rows first .. first + count − 1 of the batch, as one link of a <see cref="RowwiseChainOp"/>.</summary>
     internal void RunRows(StepContext context, int first, int count)
     {
-        BatchRows = context.Rows;
         Context = context;
         Rows(first, count);
     }

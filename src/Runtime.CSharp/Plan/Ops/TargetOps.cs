@@ -109,9 +109,8 @@ public sealed class MultiplyDerivativeOp(Activation activation, MatrixBuffer h, 
     protected override void Rows(int first, int count)
     {
         var d = Slice(delta, first, count);
-        Activations.MultiplyDerivative(activation, Slice(h, first, count), Slice(x, first, count), d);
         float s = batchPower == 1 ? scale / BatchRows : scale;
-        if (s != 1) TargetUpdates.Scale(s, d, d);
+        Activations.MultiplyDerivative(activation, Slice(h, first, count), Slice(x, first, count), d, s);
     }
 
     public override string ToString() =>

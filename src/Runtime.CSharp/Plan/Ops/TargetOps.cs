@@ -108,9 +108,8 @@ public sealed class MultiplyDerivativeOp(Activation activation, MatrixBuffer h, 
 
     protected override void Rows(int first, int count)
     {
-        var d = Slice(delta, first, count);
         float s = batchPower == 1 ? scale / BatchRows : scale;
-        Activations.MultiplyDerivative(activation, Slice(h, first, count), Slice(x, first, count), d, s);
+        Activations.MultiplyDerivative(activation, Slice(h, first, count), Slice(x, first, count), Slice(delta, first, count), s);
     }
 
     public override string ToString() =>

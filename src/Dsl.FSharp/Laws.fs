@@ -20,6 +20,19 @@ type Case =
       Optimiser: Optimiser }
     override c.ToString() = sprintf "%A" c
 
+/// A short training run for the multi-step oracle (Laws.trainedEqualsReference): a case, whose optimiser trains the
+/// forward weights and whose Rows are the batch size, and how the run is scheduled.
+type Training =
+    { Case: Case
+      FeedbackOptimiser: Optimiser
+      Schedule: Schedule
+      FeedbackIterations: int
+      FeedbackPretraining: int
+      /// Training examples: three or more batches, the last one partial when Examples is not a multiple of Rows.
+      Examples: int
+      Epochs: int }
+    override t.ToString() = sprintf "%A" t
+
 /// Laws any target rule can be checked against, as FsCheck properties (DESIGN.md §4). Each law is a function
 /// Rule → Case → bool, checked on generated cases by Laws.property; a failing case prints a line that replays it
 /// (Laws.holdsAt law rule case). Laws run on the float64 reference, except compiledEqualsReference.
@@ -34,7 +47,7 @@ module Laws =
                 let! depth = Gen.choose (2, 4)
                 let! widths = Gen.listOfLength depth (Gen.choose (1, 9))
                 let! hidden = Gen.elements activations
-                let! output = Gen.elements [ Activation.Softmax; Activation.Softmax; Activation.Tanh; Activation.Linear ]
+                let! output = Gen.elements [ Activation.Softmax; Activation.Softmax; Activation.Tanh; Activation.Sigmoid; Activation.Linear ]
                 let! rows = Gen.choose (minRows, maxRows)
                 let! spare = Gen.elements [ 0; 0; 3 ]
                 let! atOutput = Gen.elements [ true; false ]
@@ -50,19 +63,27 @@ module Laws =
         /// Smooth hidden activations only (no ReLU kinks), batches of 1–7 rows.
         let smooth = cases [ Activation.Tanh; Activation.Sigmoid; Activation.Linear ] (1, 7)
 
-        /// Rules composed from parts: a top target (gradient step at the output or at L-1, the label, a blend), a
-        /// propagation (a·below + b·g target − c·g here, inversion, difference, direct) and a feedback training
-        /// (reconstruction, denoising, DRL, L-DRL, none), a third of them with every g conditioned on the label. Some compositions are invalid on some stacks; the model
-        /// check says which (Check.run).
+        /// Rules composed from parts: a top target (a gradient step of size η at the output or at L-1, the label, a
+        /// blend of weight β), a propagation (a·below + b·g target − c·g here, inversion, difference, direct, difference
+        /// with a noise term, difference gated element-wise by g here) and a feedback training (reconstruction,
+        /// denoising, DRL, L-DRL, none), a third of them with every g conditioned on the label. Some compositions are
+        /// invalid on some stacks; the model check says which (Check.run).
         let rules : Gen<Rule> =
             gen {
-                let! top = Gen.elements [ Top.gradientStep 0.3; Top.gradientStep 0.3 |> Top.atLastHidden; Top.label; Top.blend 0.5 ]
+                let! eta = Gen.elements [ 0.1; 0.3; 1.0 ]
+                let! beta = Gen.elements [ 0.2; 0.5; 0.9 ]
+                let! top = Gen.elements [ Top.gradientStep eta; Top.gradientStep eta |> Top.atLastHidden; Top.label; Top.blend beta ]
                 let! a = Gen.elements [ 0.0; 0.5; 1.0 ]
                 let! b = Gen.elements [ 0.5; 1.0 ]
                 let! c = Gen.elements [ 0.0; 0.5; 1.0 ]
                 let! propagation =
                     Gen.elements
-                        [ Propagate.by (a * below + b * g target - c * g here); Propagate.invert; Propagate.difference; Propagate.direct ]
+                        [ Propagate.by (a * below + b * g target - c * g here)
+                          Propagate.invert
+                          Propagate.difference
+                          Propagate.direct
+                          Propagate.by (below + g target - g here + noise 0.05)
+                          Propagate.by (below + (g target - g here) .* g here) ]
                 let! feedback =
                     Gen.elements [ Feedback.reconstruct 0.1; Feedback.denoise 0.1; Feedback.drl 0.1 0.01; Feedback.ldrl 0.1; Feedback.none ]
                 let! conditioned = Gen.elements [ false; false; true ]
@@ -70,13 +91,38 @@ module Laws =
                 return if conditioned then Rule.conditionedOn "label" rule else rule
             }
 
+        /// The optimisers a run is drawn with: SGD with and without momentum, centred RMSprop, RMSprop and Adam.
+        let optimisers = [ Sgd(0.1, 0.0); Sgd(0.05, 0.9); CentredRmsProp 0.01; RmsProp 0.003; Adam 0.003 ]
+
+        /// Training runs on the schedule: distinct forward and feedback optimisers, 1–3 feedback iterations, at times
+        /// a pre-training epoch, 3–4 batches with at times a partial one, 1–2 epochs.
+        let trainings (schedule: Schedule) (cases: Gen<Case>) : Gen<Training> =
+            gen {
+                let! c = cases
+                let! forward = Gen.elements optimisers
+                let! feedback = Gen.elements (optimisers |> List.filter ((<>) forward))
+                let! iterations = Gen.choose (1, 3)
+                let! pretraining = Gen.elements [ 0; 0; 1 ]
+                let! batches = Gen.choose (3, 4)
+                let! partial = Gen.choose (0, c.Rows - 1)
+                let! epochs = Gen.choose (1, 2)
+                return
+                    { Case = { c with Optimiser = forward; Spare = 0 }
+                      FeedbackOptimiser = feedback
+                      Schedule = schedule
+                      FeedbackIterations = iterations
+                      FeedbackPretraining = pretraining
+                      Examples = batches * c.Rows + partial
+                      Epochs = epochs }
+            }
+
     /// The case's stack: its hidden widths, then an output of at least 2 units.
     let stack (c: Case) =
         let hidden = c.Widths |> List.take (c.Widths.Length - 1)
         hidden |> List.fold (fun s w -> dense w c.Hidden s) (input c.Input) |> dense (max 2 (List.last c.Widths)) c.Output
 
-    /// The rule on the case's stack, trained by the case's optimiser with the parallel schedule (one step updates
-    /// both sides from the same forward pass). Auxiliary output features shrink to 3 on these small stacks.
+    /// The rule on the case's stack, trained by the case's optimiser with the parallel schedule, one feedback
+    /// iteration and no pre-training (one step updates both sides from the same forward pass). Auxiliary output features shrink to 3 on these small stacks.
     let model (rule: Rule) (c: Case) : Model =
         let top =
             match rule.Top.Target with
@@ -87,6 +133,8 @@ module Laws =
         |> Model.forwardOptimiser c.Optimiser
         |> Model.feedbackOptimiser c.Optimiser
         |> Model.schedule Parallel
+        |> Model.feedbackIterations 1
+        |> Model.feedbackPretraining 0
 
     /// The batch: inputs in [0, 1) and labels below the output width.
     let batch (c: Case) : float32[] * int[] =
@@ -207,7 +255,7 @@ module Laws =
     let descent (rule: Rule) (c: Case) =
         let u = setup rule c
         let gW, _, _ = Reference.forwardGradients u.M u.S (draws c) u.X u.Y
-        let bpW = Reference.lossGradients u.M u.P (draws c) u.X u.Y
+        let bpW = Reference.lossGradients u.M u.P u.X u.Y
         let inner = Array.map2 (fun (a: Matrix<float>) b -> a.PointwiseMultiply(b).Enumerate() |> Seq.sum) gW bpW |> Array.sum
         inner > 0.0 || (bpW |> Array.forall (fun g -> g.FrobeniusNorm() = 0.0))
 
@@ -223,24 +271,95 @@ module Laws =
         ex.Run(if Model.trainsFeedback m then compiled.Plan.BothUpdate else compiled.Plan.ForwardUpdate)
         p0, compiled.Parameters
 
+    /// Whether parameters after a run agree with the reference's outcome, given the parameters before it: each
+    /// parameter's change within float32 accuracy of the reference's change, |Δc − Δr| ≤ 2e-4·lr·n + 5e-3·max|Δr| for
+    /// n updates of learning rate lr (the larger of the two optimisers'), max|Δr| the parameter's largest change. The
+    /// bound is per parameter, not per element: an element that moves little follows the gradient's small digits, which
+    /// Adam and RMSprop divide by their own size. Where such an element (ReferenceTraining.Outcome.Unsteady) ends
+    /// outside the bound, rounding steered the run and float32 cannot follow it further: Error.
+    let private agreeAfter (lr: float) (updates: int) (p0: Parameters) (pc: Parameters) (r: ReferenceTraining.Outcome) =
+        let pr = r.Parameters
+        let parameters =
+            [ for i in 0 .. p0.W.Length - 1 do
+                  yield sprintf "W%d" (i + 1), p0.W.[i], pc.W.[i], pr.W.[i]
+                  yield sprintf "b%d" (i + 1), p0.B.[i], pc.B.[i], pr.B.[i]
+              for KeyValue(l, v) in p0.V do
+                  yield sprintf "V%d" l, v, pc.V.[l], pr.V.[l]
+                  yield sprintf "c%d" l, p0.C.[l], pc.C.[l], pr.C.[l] ]
+        // (name, element, whether unsteady) of every element outside the bound.
+        let outside =
+            [ for name, a0, ac, ar in parameters do
+                  let unsteady = r.Unsteady |> Map.tryFind name |> Option.defaultValue (Array.zeroCreate a0.Length)
+                  let dr i = float ar.[i] - float a0.[i]
+                  let largest = Seq.init a0.Length (dr >> abs) |> Seq.fold max 0.0
+                  for i in 0 .. a0.Length - 1 do
+                      if not (abs (float ac.[i] - float a0.[i] - dr i) <= 2e-4 * lr * float updates + 5e-3 * largest) then
+                          yield name, i, unsteady.[i] ]
+        match outside |> List.tryFind (fun (_, _, unsteady) -> unsteady) with
+        | Some(name, i, _) -> Error(sprintf "%s[%d], stepped by Adam or RMSprop from a gradient at rounding level, ended elsewhere in float32" name i)
+        | None -> Ok(List.isEmpty outside)
+
+    let private learningRate (o: Optimiser) =
+        match o with
+        | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr -> lr
+
     /// Compiled plan equals reference: one compiled step of the parallel schedule changes every parameter as the
-    /// float64 reference does, within float32 accuracy (|Δc − Δr| ≤ 2e-4·lr + 2e-3·|Δr|).
+    /// float64 reference does, within float32 accuracy.
     let compiledEqualsReference (rule: Rule) (c: Case) =
         let m = model rule c
         let p0, pc = compiledStep 1 rule c
         let x, y = batch c
-        let pr = Reference.step m p0 x y (draws c)
-        let lr =
-            match c.Optimiser with
-            | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr -> lr
-        let agree (a0: float32[]) (ac: float32[]) (ar: float32[]) =
-            Array.forall (fun i ->
-                let dc, dr = float ac.[i] - float a0.[i], float ar.[i] - float a0.[i]
-                abs (dc - dr) <= 2e-4 * lr + 2e-3 * abs dr) [| 0 .. a0.Length - 1 |]
-        Array.forall id (Array.map3 agree p0.W pc.W pr.W)
-        && Array.forall id (Array.map3 agree p0.B pc.B pr.B)
-        && (p0.V |> Map.forall (fun l v -> agree v pc.V.[l] pr.V.[l]))
-        && (p0.C |> Map.forall (fun l v -> agree v pc.C.[l] pr.C.[l]))
+        let pr = ReferenceTraining.run m p0 (uint64 c.Seed) (c.Rows + c.Spare) x y [ Array.init c.Rows id ] 1
+        agreeAfter (learningRate c.Optimiser) 1 p0 pc pr = Ok true
+
+    /// The model of a training run: the rule on the case's stack with the run's optimisers and schedule.
+    let trainingModel (rule: Rule) (t: Training) : Model =
+        model rule t.Case
+        |> Model.feedbackOptimiser t.FeedbackOptimiser
+        |> Model.schedule t.Schedule
+        |> Model.feedbackIterations t.FeedbackIterations
+        |> Model.feedbackPretraining t.FeedbackPretraining
+
+    /// A training run's data (inputs in [0, 1), labels below the output width; two test examples) and its starting
+    /// parameters: Parameters.init with every bias drawn from ±0.2, so that biases matter from the first step.
+    let trainingSetup (rule: Rule) (t: Training) : Model * TargetProp.Runtime.Data.DataSet * Parameters =
+        let m = trainingModel rule t
+        let c = t.Case
+        let rng = System.Random(c.Seed + 2)
+        let x = Array.init (t.Examples * c.Input) (fun _ -> float32 (rng.NextDouble()))
+        let classes = Stack.width m.Stack (Model.depth m)
+        let y = Array.init t.Examples (fun _ -> rng.Next classes)
+        let data = TargetProp.Runtime.Data.DataSet("generated", "Laws", c.Input, classes, x, y, x.[.. 2 * c.Input - 1], y.[..1])
+        let bias (b: float32[]) = b |> Array.map (fun _ -> float32 (0.4 * rng.NextDouble() - 0.2))
+        let p0 = Parameters.init c.Seed m
+        m, data, { p0 with B = Array.map bias p0.B; C = Map.map (fun _ -> bias) p0.C }
+
+    /// Multi-step oracle: a whole training run of the compiled plan, driven by Train (pre-training, epochs, schedule,
+    /// feedback iterations, data order), ends with the parameters the float64 reference reaches from the same start
+    /// and data order, within float32 accuracy accumulated over the run's updates. Error with the reference's caveat
+    /// when float32 cannot follow the run (ReferenceTraining.Outcome.Caveat).
+    let trainingAgreesWithReference (rule: Rule) (t: Training) : Result<bool, string> =
+        let m, data, p0 = trainingSetup rule t
+        let c = t.Case
+        let config = { Train.defaults with Epochs = t.Epochs; Batch = c.Rows; Seed = c.Seed; Threads = 1 }
+        let orders = Train.orders c.Seed t.Examples (t.FeedbackPretraining + t.Epochs)
+        let reference = ReferenceTraining.run m p0 (uint64 c.Seed) c.Rows data.TrainX data.TrainY orders t.Epochs
+        let batches = (t.Examples + c.Rows - 1) / c.Rows
+        let updates = batches * (t.FeedbackPretraining + t.Epochs) * (t.FeedbackIterations + 1)
+        match reference.Caveat with
+        | Some why -> Error why
+        | None ->
+            // A compiled run that diverges where the reference does not disagrees with it.
+            try
+                let compiled = (Train.runFrom p0 ignore config m data).Parameters
+                agreeAfter (max (learningRate c.Optimiser) (learningRate t.FeedbackOptimiser)) updates p0 compiled reference
+            with TrainingException _ -> Ok false
+
+    /// trainingAgreesWithReference as a law: holds where the run agrees, or where float32 cannot follow it.
+    let trainedEqualsReference (rule: Rule) (t: Training) =
+        match trainingAgreesWithReference rule t with
+        | Ok agrees -> agrees
+        | Error _ -> true
 
     /// law rule case, for replaying a failure printed by Laws.property.
     let holdsAt (law: Rule -> Case -> bool) (rule: Rule) (c: Case) = law rule c

@@ -45,12 +45,21 @@ module Reference =
           C = s.C |> Map.map (fun _ v -> v.ToArray() |> Array.map float32)
           A = s.A |> Option.map flat |> Option.defaultValue [||] }
 
+    /// The smallest |a| at which this thread has evaluated a ReLU since Reset: how near a computation came to the kink,
+    /// where float32 and float64 may fall on different sides (and a comparison of the two stops meaning anything).
+    type ReluKink =
+        [<System.ThreadStatic; DefaultValue>]
+        static val mutable private closest: float
+        static member Reset() = ReluKink.closest <- infinity
+        static member Closest = ReluKink.closest
+        static member internal See(a: float) = if abs a < ReluKink.closest then ReluKink.closest <- abs a
+
     /// σ(a) element-wise; a softmax output keeps its logits (the softmax lives in the loss).
     let activate (a: Activation) (x: M) : M =
         match a with
         | Activation.Tanh -> x.Map(fun v -> tanh v)
         | Activation.Sigmoid -> x.Map(fun v -> 1.0 / (1.0 + exp -v))
-        | Activation.Relu -> x.Map(fun v -> max v 0.0)
+        | Activation.Relu -> x.Map(fun v -> ReluKink.See v; max v 0.0)
         | _ -> x
 
     /// σ'(a) written through h = σ(a).
@@ -78,6 +87,32 @@ module Reference =
     let oneHot (n: int) (y: int[]) : M = Matrix<float>.Build.Dense(y.Length, n, fun r j -> if j = y.[r] then 1.0 else 0.0)
 
     let private act (m: Model) l = Stack.activation m.Stack l
+
+    // The reference reads the rule's structure itself instead of through the Model helpers that Lower uses, so a slip
+    // in either reading shows as a disagreement between plan and reference.
+
+    /// T: the layer whose target is set first, the output L or the last hidden layer L-1.
+    let topLayer (m: Model) =
+        let L = m.Stack.Layers.Length
+        match m.Rule.Top.At with
+        | Output -> L
+        | LastHidden -> L - 1
+
+    /// The layers 1..localTop learn by the local loss: up to T for a gradient-step top target; a label or blend target
+    /// leaves the output layer L to learn by ∂ℓ/∂W_L, so up to L-1.
+    let localTop (m: Model) =
+        match m.Rule.Top.Target with
+        | GradientStep _ -> topLayer m
+        | Label | Blend _ -> m.Stack.Layers.Length - 1
+
+    /// The layers l with a feedback map g_l: 2..T when the propagation applies g (g_1 would target the input).
+    let feedbackLayers (m: Model) =
+        match m.Rule.Propagation with
+        | Propagate e when Expr.usesFeedback e -> [ 2 .. topLayer m ]
+        | _ -> []
+
+    /// Whether the g_l learn: a feedback loss and some g_l to train.
+    let trainsFeedback (m: Model) = m.Rule.Feedback <> NoFeedback && not (List.isEmpty (feedbackLayers m))
 
     /// The draws with the batch's side inputs: "label" is the one-hot label.
     let withSides (m: Model) (y: int[]) (d: Draws) : Draws =
@@ -137,13 +172,13 @@ module Reference =
         match space with
         | BelowSpace -> Model.targetWidth m (l - 1)
         | HereSpace -> Model.targetWidth m l
-        | OutSpace -> Model.targetWidth m (Model.topLayer m)
+        | OutSpace -> Model.targetWidth m (topLayer m)
         | SideSpace n -> Model.sideWidth m n
 
     /// Evaluates a target expression at layer l whose value lies in `space`, from target-space values hv and
     /// targets t (t.[T] the top target); noise comes from the forward step's draws.
     let rec eval (m: Model) (s: State) (d: Draws) (hv: M[]) (t: M[]) (l: int) (space: Space) (e: Expr) : M =
-        let T = Model.topLayer m
+        let T = topLayer m
         let go sp x = eval m s d hv t l sp x
         match e with
         | Below -> hv.[l - 1]
@@ -183,7 +218,7 @@ module Reference =
 
     /// Targets ĥ_{downTo} .. ĥ_{T-1} from the top target ĥ_T = top (entries outside are null).
     let propagateFrom (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (top: M) (downTo: int) : M[] =
-        let T = Model.topLayer m
+        let T = topLayer m
         let t: M[] = Array.zeroCreate (Model.depth m + 1)
         t.[T] <- top
         for l in T .. -1 .. downTo + 1 do t.[l - 1] <- propagateOne m s d h hv t l
@@ -219,14 +254,22 @@ module Reference =
         let t, _, l0 = targets m s d h y
         let _, _, deltaL = loss m h.[L] y
         let deltas =
-            [| for l in 1..L -> if l <= Model.localTop m then localDelta m (act m l) h.[l] t.[l] else deltaL |]
+            [| for l in 1..L -> if l <= localTop m then localDelta m (act m l) h.[l] t.[l] else deltaL |]
         deltas |> Array.mapi (fun i dl -> dl.Transpose() * h.[i]), deltas |> Array.map _.ColumnSums(), l0
 
-    /// ∂ℓ/∂W_l of every layer (back-propagation's gradients) at the model's forward parameters, whatever its rule.
-    let lossGradients (m: Model) (p: Parameters) (d: Draws) (x: M) (y: int[]) : M[] =
-        let bp = { m with Rule = Rules.bp }
-        let gW, _, _ = forwardGradients bp (ofParameters bp { p with V = Map.empty; C = Map.empty; A = [||] }) d x y
-        gW
+    /// ∂ℓ/∂W_l of every layer by back-propagation written out on its own, not through any rule's targets:
+    /// δ_L = ∂ℓ/∂a_L, δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'_l(h_l), ∂ℓ/∂W_l = δ_lᵀ h_{l-1}. The diagnostics' and the descent
+    /// law's measure of what back-propagation would do.
+    let lossGradients (m: Model) (p: Parameters) (x: M) (y: int[]) : M[] =
+        let s = ofParameters m p
+        let L = m.Stack.Layers.Length
+        let h = forward m s x
+        let _, _, deltaL = loss m h.[L] y
+        let deltas = Array.zeroCreate L
+        deltas.[L - 1] <- deltaL
+        for l in L - 1 .. -1 .. 1 do
+            deltas.[l - 1] <- (deltas.[l] * s.W.[l]).PointwiseMultiply(derivative (act m l) h.[l])
+        Array.init L (fun i -> deltas.[i].Transpose() * h.[i])
 
     /// ∂V_l, ∂c_l from g_l's applications (x_i, u_i = g_l(x_i)) and the loss's derivative G_i with respect to each u_i:
     /// Σ_i (G_i ⊙ τ'(u_i))ᵀ x_i and its column sums.
@@ -251,7 +294,7 @@ module Reference =
     /// g_l's feedback loss at layer l: its value, and g_l's applications (x_i, u_i = g_l(x_i)) with the loss's
     /// derivative with respect to each u_i.
     let feedbackLoss (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (l: int) : float * (M * M * M) list =
-        let T = Model.topLayer m
+        let T = topLayer m
         let rows = h.[0].RowCount
         let input = if Model.directFeedback m then T else l
         let noiseBelow sigma = draw d.Seed d.FeedbackStep (Streams.reconstruction l) rows (Model.targetWidth m (l - 1)) sigma
@@ -305,38 +348,6 @@ module Reference =
         let d = withSides m y d
         let h = forward m s x
         let hv = targetValues m s h
-        let grads = [ for l in Model.feedbackLayers m -> l, feedbackGradient m l (snd (feedbackLoss m s d h hv l)) ]
+        let grads = [ for l in feedbackLayers m -> l, feedbackGradient m l (snd (feedbackLoss m s d h hv l)) ]
         grads |> List.map (fun (l, (gv, _)) -> l, gv) |> Map.ofList,
         grads |> List.map (fun (l, (_, gc)) -> l, gc) |> Map.ofList
-
-    /// One optimiser update from fresh state (the first step), element by element in float64.
-    let firstStep (o: Optimiser) (p: float) (g: float) : float =
-        match o with
-        | CentredRmsProp lr ->
-            let a, sq = 0.05 * g, 0.05 * g * g
-            p - lr * g / sqrt (sq - a * a + 1e-3)
-        | RmsProp lr -> p - lr * g / (sqrt (0.1 * g * g) + 1e-8)
-        | Adam lr -> p - lr * g / (abs g + 1e-8)
-        | Sgd(lr, _) -> p - lr * g
-
-    let private updateM o (p: M) (g: M) = p.MapIndexed(fun i j v -> firstStep o v g.[i, j])
-    let private updateV o (p: Vector<float>) (g: Vector<float>) = p.MapIndexed(fun i v -> firstStep o v g.[i])
-
-    /// One training step of the parallel schedule from fresh optimiser state: forward and feedback gradients from the
-    /// same parameters, then both updates.
-    let step (m: Model) (p: Parameters) (x: float32[]) (y: int[]) (d: Draws) : Parameters =
-        let s = ofParameters m p
-        let X = matrix y.Length m.Stack.Input x
-        let gW, gB, _ = forwardGradients m s d X y
-        let s1 =
-            { s with
-                W = Array.map2 (updateM m.ForwardOptimiser) s.W gW
-                B = Array.map2 (updateV m.ForwardOptimiser) s.B gB }
-        let s2 =
-            if Model.trainsFeedback m then
-                let gV, gC = feedbackGradients m s d X y
-                { s1 with
-                    V = s.V |> Map.map (fun l v -> updateM m.FeedbackOptimiser v gV.[l])
-                    C = s.C |> Map.map (fun l c -> updateV m.FeedbackOptimiser c gC.[l]) }
-            else s1
-        toParameters s2

@@ -61,13 +61,18 @@ module Train =
         if d.Classes > outputs then
             fail "%s has %d classes but the output layer has %d units: end the stack with dense %d Softmax" d.Name d.Classes outputs d.Classes
 
-    /// Fisher–Yates shuffle of `order` in place from `rng`.
-    let private shuffle (rng: System.Random) (order: int[]) =
-        for i in order.Length - 1 .. -1 .. 1 do
-            let j = rng.Next(i + 1)
-            let v = order.[i]
-            order.[i] <- order.[j]
-            order.[j] <- v
+    /// The data order of `epochs` successive epochs over `count` examples: each a Fisher–Yates shuffle of the one
+    /// before (the first of 0..count-1), drawn from the seed alone. Feedback pre-training epochs come first.
+    let orders (seed: int) (count: int) (epochs: int) : int[] list =
+        let rng = System.Random(seed ^^^ 0x2545F491)
+        let order = Array.init count id
+        [ for _ in 1..epochs do
+              for i in order.Length - 1 .. -1 .. 1 do
+                  let j = rng.Next(i + 1)
+                  let v = order.[i]
+                  order.[i] <- order.[j]
+                  order.[j] <- v
+              yield Array.copy order ]
 
     /// Runs `phases`, in turn, on every batch of `count` examples in `order`.
     let private pass (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) (phases: Op[] list) =
@@ -119,16 +124,16 @@ module Train =
     /// Compiles the model (raising ModelException with every error if it has any).
     let compile (batch: int) (m: Model) : Compiled = Lower.compile batch (check m)
 
-    /// Trains the model from parameters drawn from the seed, calling onEpoch after each epoch.
-    let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
+    /// Trains the model from parameters p0, calling onEpoch after each epoch.
+    let runFrom (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
         let m = check m
         validate c m d
         let compiled = Lower.compile c.Batch m
-        compiled.Load(Parameters.init c.Seed m)
+        compiled.Load p0
         let trainCount = defaultArg c.LimitTrain d.TrainCount
-        let order = Array.init trainCount id
+        let pretraining = if Model.trainsFeedback m then m.FeedbackPretraining else 0
+        let pretrainingOrders, epochOrders = List.splitAt pretraining (orders c.Seed trainCount (pretraining + c.Epochs))
         let testOrder = Array.init d.TestCount id
-        let rng = System.Random(c.Seed ^^^ 0x2545F491)
         use ex = new Executor(compiled.Plan, uint64 c.Seed, c.Threads)
         let plan = compiled.Plan
         let ctx = ex.Context
@@ -136,13 +141,11 @@ module Train =
         let probe () =
             let rows = min Diagnostics.ProbeRows trainCount
             Diagnostics.measure m compiled.Parameters (Array.sub d.TrainX 0 (rows * d.Features)) (Array.sub d.TrainY 0 rows)
-        if Model.trainsFeedback m then
-            for _ in 1 .. m.FeedbackPretraining do
-                shuffle rng order
-                feedbackEpoch m ex d.TrainX d.TrainY order trainCount
+        for order in pretrainingOrders do
+            feedbackEpoch m ex d.TrainX d.TrainY order trainCount
         let epochs =
-            [ for n in 1 .. c.Epochs do
-                  shuffle rng order
+            [ for n, order in List.indexed epochOrders do
+                  let n = n + 1
                   let clock = Stopwatch.StartNew()
                   epoch m ex d.TrainX d.TrainY order trainCount
                   let seconds = clock.Elapsed.TotalSeconds
@@ -166,6 +169,10 @@ module Train =
           Data = d.Name
           Epochs = epochs
           Parameters = compiled.Parameters }
+
+    /// Trains the model from parameters drawn from the seed (Parameters.init), calling onEpoch after each epoch.
+    let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
+        runFrom (Parameters.init c.Seed (check m)) onEpoch c m d
 
     /// Trains without a per-epoch callback.
     let run (c: TrainConfig) (m: Model) (d: DataSet) : Run = runWith ignore c m d

@@ -1,0 +1,184 @@
+namespace TargetProp.Dsl
+
+open System.Collections.Generic
+open MathNet.Numerics.LinearAlgebra
+
+/// The float64 oracle of whole training runs: every optimiser's update with its state, written from its paper, and the
+/// schedules that order forward and feedback updates over epochs of batches, as the rules' documentation states them.
+/// It reads nothing of Lower, Train or the runtime's optimisers: the data order (one array of example indices per
+/// epoch) is its only input besides the model, the starting parameters and the data.
+module ReferenceTraining =
+    type private M = Matrix<float>
+
+    /// One parameter's optimiser memory: the state slots of each element (zero before the first update), the number of
+    /// updates so far, and which elements float32 rounding may have moved by a whole step (see Outcome.Unsteady).
+    type private Memory = { Slots: float[][]; mutable Updates: int; Unsteady: bool[] }
+
+    /// What a reference run ends with: the parameters; for each parameter (W1, b1, V2, c2, ...) the elements that Adam
+    /// or RMSprop stepped at some update from a gradient below 10⁻⁴ of that update's largest, whose step is then set by
+    /// the gradient's last digits (those optimisers divide by the gradient's own size: where the exact gradient cancels
+    /// to 0, say a feedback bias whose terms cancel, float32's residue of 10⁻⁹ still moves the element by lr); and a
+    /// caveat when float32 cannot follow the run at all: a diverging run (a parameter beyond 100, where rounding grows
+    /// with the weights), or a ReLU evaluated within 10⁻⁶ of its kink.
+    type Outcome =
+        { Parameters: Parameters
+          Unsteady: Map<string, bool[]>
+          Caveat: string option }
+
+    /// The change Δ that an optimiser adds to one element p at the parameter's t-th update (t ≥ 1), with gradient g and
+    /// the element's state slots s.
+    let private delta (o: Optimiser) (t: int) (s: float[]) (g: float) : float =
+        match o with
+        | CentredRmsProp lr ->
+            // Graves 2013, eq. 38–41, with Lee et al. 2015's constants: ρ = 0.95, momentum 0.9, 10⁻³ inside the root.
+            //   a ← ρa + (1−ρ)g;  n ← ρn + (1−ρ)g²;  Δ ← 0.9Δ − lr·g/√(n − a² + 10⁻³)
+            s.[0] <- 0.95 * s.[0] + 0.05 * g
+            s.[1] <- 0.95 * s.[1] + 0.05 * g * g
+            s.[2] <- 0.9 * s.[2] - lr * g / sqrt (s.[1] - s.[0] * s.[0] + 1e-3)
+            s.[2]
+        | RmsProp lr ->
+            // Tieleman & Hinton 2012: n ← 0.9n + 0.1g²;  Δ = −lr·g/(√n + 10⁻⁸)
+            s.[0] <- 0.9 * s.[0] + 0.1 * g * g
+            -lr * g / (sqrt s.[0] + 1e-8)
+        | Adam lr ->
+            // Kingma & Ba 2015, Algorithm 1: m ← 0.9m + 0.1g;  v ← 0.999v + 0.001g²;
+            //   Δ = −lr·(m/(1 − 0.9ᵗ)) / (√(v/(1 − 0.999ᵗ)) + 10⁻⁸)
+            s.[0] <- 0.9 * s.[0] + 0.1 * g
+            s.[1] <- 0.999 * s.[1] + 0.001 * g * g
+            -lr * (s.[0] / (1.0 - 0.9 ** float t)) / (sqrt (s.[1] / (1.0 - 0.999 ** float t)) + 1e-8)
+        | Sgd(lr, mu) ->
+            // Classical momentum (Polyak 1964; Sutskever et al. 2013): v ← μv − lr·g;  Δ = v
+            s.[0] <- mu * s.[0] - lr * g
+            s.[0]
+
+    /// A run in progress: the parameters, each parameter's optimiser memory, and the counts of forward and feedback
+    /// updates that key the step's noise.
+    type private Trainer(m: Model, start: Reference.State, seed: uint64) =
+        let memory = Dictionary<string, Memory>()
+        let mutable s = start
+        let mutable forwardSteps = 0L
+        let mutable feedbackSteps = 0L
+
+        /// Updates the values of parameter `name` (flat, row-major) by the optimiser o from the gradient g, the largest
+        /// gradient of the update being `scale`.
+        let update (o: Optimiser) (scale: float) (name: string) (p: float[]) (g: float[]) : float[] =
+            let mem =
+                match memory.TryGetValue name with
+                | true, mem -> mem
+                | _ ->
+                    let mem = { Slots = Array.init p.Length (fun _ -> Array.zeroCreate 3); Updates = 0; Unsteady = Array.zeroCreate p.Length }
+                    memory.[name] <- mem
+                    mem
+            mem.Updates <- mem.Updates + 1
+            match o with
+            | Adam _ | RmsProp _ ->
+                g |> Array.iteri (fun i gi -> if abs gi <= 1e-4 * scale then mem.Unsteady.[i] <- true)
+            | CentredRmsProp _ | Sgd _ -> ()
+            Array.init p.Length (fun i -> p.[i] + delta o mem.Updates mem.Slots.[i] g.[i])
+
+        let largest (ms: M seq) (vs: Vector<float> seq) =
+            Seq.append (ms |> Seq.map (fun g -> g.InfinityNorm())) (vs |> Seq.map (fun g -> g.InfinityNorm())) |> Seq.fold max 0.0
+
+        let updateMatrix o scale name (p: M) (g: M) =
+            Matrix<float>.Build.DenseOfRowMajor(p.RowCount, p.ColumnCount, update o scale name (p.ToRowMajorArray()) (g.ToRowMajorArray()))
+
+        let updateVector o scale name (p: Vector<float>) (g: Vector<float>) =
+            Vector<float>.Build.Dense(update o scale name (p.ToArray()) (g.ToArray()))
+
+        let draws () : Reference.Draws = { Seed = seed; ForwardStep = forwardSteps; FeedbackStep = feedbackSteps; Sides = Map.empty }
+
+        let forwardGradients (x, y) =
+            let gW, gB, _ = Reference.forwardGradients m s (draws ()) x y
+            gW, gB
+
+        let applyForward (gW: M[], gB: Vector<float>[]) =
+            let o = m.ForwardOptimiser
+            let scale = largest gW gB
+            s <-
+                { s with
+                    W = Array.mapi (fun i w -> updateMatrix o scale (sprintf "W%d" (i + 1)) w gW.[i]) s.W
+                    B = Array.mapi (fun i b -> updateVector o scale (sprintf "b%d" (i + 1)) b gB.[i]) s.B }
+
+        let applyFeedback (gV: Map<int, M>, gC: Map<int, Vector<float>>) =
+            let o = m.FeedbackOptimiser
+            let scale = largest (Map.values gV) (Map.values gC)
+            s <-
+                { s with
+                    V = s.V |> Map.map (fun l v -> updateMatrix o scale (sprintf "V%d" l) v gV.[l])
+                    C = s.C |> Map.map (fun l c -> updateVector o scale (sprintf "c%d" l) c gC.[l]) }
+
+        member _.Outcome =
+            let kink = Reference.ReluKink.Closest
+            let p = Reference.toParameters s
+            let largest =
+                Seq.concat [ Seq.concat p.W; Seq.concat p.B; Seq.concat (Map.values p.V); Seq.concat (Map.values p.C) ]
+                |> Seq.fold (fun a v -> if System.Single.IsFinite v then max a (abs v) else infinityf) 0.0f
+            { Parameters = p
+              Unsteady = memory |> Seq.map (fun kv -> kv.Key, kv.Value.Unsteady) |> Map.ofSeq
+              Caveat =
+                if kink <= 1e-6 then Some(sprintf "a ReLU was evaluated at a pre-activation of %g, within 1e-6 of its kink" kink)
+                elif largest > 100.0f then Some(sprintf "the run diverged: a parameter reached %g" largest)
+                else None }
+
+        /// A forward update: targets, then every W_l, b_l by its local loss (or ℓ above the local layers).
+        member _.Forward batch =
+            forwardSteps <- forwardSteps + 1L
+            applyForward (forwardGradients batch)
+
+        /// A feedback update: every trained g_l by its feedback loss.
+        member _.Feedback(x, y) =
+            feedbackSteps <- feedbackSteps + 1L
+            applyFeedback (Reference.feedbackGradients m s (draws ()) x y)
+
+        /// Both updates from one forward pass: every gradient is taken at the same parameters, then both sides move.
+        member _.Both(x, y) =
+            forwardSteps <- forwardSteps + 1L
+            feedbackSteps <- feedbackSteps + 1L
+            let forward = forwardGradients (x, y)
+            let feedback = Reference.feedbackGradients m s (draws ()) x y
+            applyForward forward
+            applyFeedback feedback
+
+    /// Trains the model from p0 on examples x [n × features] with labels y, `batch` examples at a time, for `epochs`
+    /// epochs, each visiting the examples in the next order of `orders` (the indices of the examples; a last partial
+    /// batch is kept). When the feedback maps learn, FeedbackPretraining epochs of feedback updates only come first
+    /// (each its FeedbackIterations passes over the data, each taking an order); then the epochs of the schedule:
+    ///   alternating   FeedbackIterations passes of feedback updates over every batch, then one pass of forward updates;
+    ///   parallel      per batch, both updates from one forward pass, then FeedbackIterations − 1 feedback updates;
+    ///   interleaved   per batch, FeedbackIterations feedback updates, then the forward update.
+    /// Without feedback training every epoch is one pass of forward updates. Noise is keyed by the seed and the count of
+    /// forward or feedback updates so far (the first being 1).
+    let run (m: Model) (p0: Parameters) (seed: uint64) (batch: int) (x: float32[]) (y: int[]) (orders: int[] list) (epochs: int) : Outcome =
+        let features = m.Stack.Input
+        Reference.ReluKink.Reset()
+        let trainer = Trainer(m, Reference.ofParameters m p0, seed)
+        let batches (order: int[]) =
+            [ for first in 0 .. batch .. order.Length - 1 ->
+                  let rows = order.[first .. min (first + batch) order.Length - 1]
+                  Matrix<float>.Build.Dense(rows.Length, features, fun r j -> float x.[rows.[r] * features + j]), rows |> Array.map (fun r -> y.[r]) ]
+        let k = m.FeedbackIterations
+        let trains = Reference.trainsFeedback m
+        let pretraining, rest = List.splitAt (if trains then m.FeedbackPretraining else 0) orders
+        for order in pretraining do
+            for _ in 1..k do
+                batches order |> List.iter trainer.Feedback
+        for order in List.take epochs rest do
+            let bs = batches order
+            if not trains then bs |> List.iter trainer.Forward
+            else
+                match m.Schedule with
+                | Alternating ->
+                    for _ in 1..k do
+                        bs |> List.iter trainer.Feedback
+                    bs |> List.iter trainer.Forward
+                | Parallel ->
+                    for b in bs do
+                        trainer.Both b
+                        for _ in 2..k do
+                            trainer.Feedback b
+                | Interleaved ->
+                    for b in bs do
+                        for _ in 1..k do
+                            trainer.Feedback b
+                        trainer.Forward b
+        trainer.Outcome

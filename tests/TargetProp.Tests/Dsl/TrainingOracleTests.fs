@@ -1,0 +1,32 @@
+/// Whole training runs of compiled plans against the float64 multi-step oracle (ReferenceTraining): every preset and
+/// generated rules, on each schedule, over three or more batches with distinct forward and feedback optimisers.
+module TargetProp.Tests.Dsl.TrainingOracleTests
+
+open Expecto
+open FsCheck
+open FsCheck.FSharp
+open TargetProp.Dsl
+open TargetProp.Tests.Dsl.Cases
+
+let private config n = { FsCheckConfig.defaultConfig with maxTest = n }
+
+/// The law over generated runs of the schedule; a failing run is labelled with the line that replays it.
+let private runs (schedule: Schedule) (rules: Gen<Rule>) (name: string) =
+    Prop.forAll (Arb.fromGen (Gen.zip rules (Laws.Generate.trainings schedule (small name)))) (fun (r, t) ->
+        match Check.run (Laws.trainingModel r t) with
+        | Error _ -> Prop.ofTestable true
+        | Ok _ ->
+            match Laws.trainingAgreesWithReference r t with
+            | Error _ -> false ==> true
+            | Ok agrees -> agrees |> Prop.label (sprintf "replay: Laws.trainedEqualsReference (%O) %s" r ((string t).ReplaceLineEndings(" "))))
+
+[<Tests>]
+let tests =
+    testList "Dsl.TrainingOracle" [
+        for schedule in [ Alternating; Parallel; Interleaved ] do
+            for r in Rules.all do
+                yield testPropertyWithConfig (config 25) (sprintf "%s, %O: a compiled training run ends where the reference's does" r.Name schedule)
+                      <| runs schedule (Gen.constant r) r.Name
+            yield testPropertyWithConfig (config 80) (sprintf "generated rules, %O: a compiled training run ends where the reference's does" schedule)
+                  <| runs schedule Laws.Generate.rules "drl"
+    ]

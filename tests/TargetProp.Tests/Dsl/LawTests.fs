@@ -45,10 +45,14 @@ let tests =
         caught "reconstruction catches fwDtp (its g_l never learns)" Laws.reconstruction Rules.fwDtp
         caught "descent catches bp with its top step reversed (η < 0, which Check refuses)" Laws.descent
             (Rules.bp |> Rule.withTop (Top.gradientStep -1.0))
-        test "descent holds on a measured fraction of networks for each preset, and on all of them for bp" {
-            let fractions = Rules.all |> List.map (fun r -> r.Name, Laws.fraction 60 Laws.descent r)
-            Expect.equal (List.head fractions) ("bp", 1.0) "bp always descends"
-            Expect.isTrue (fractions |> List.forall (fun (_, f) -> f >= 0.0 && f <= 1.0)) (sprintf "%A" fractions)
+        test "descent holds on all networks for bp, on most for the difference rules, and on few for a reversed step" {
+            // Measured on 60 networks (seed 17, 23): bp 1.00, dtp 0.95, ddtpLinear 0.88, drl 0.90, ldrl 0.90, fwDtp 0.95;
+            // the bounds leave a margin below those.
+            Expect.equal (Laws.fraction 60 Laws.descent Rules.bp) 1.0 "bp always descends (against an independent back-propagation)"
+            for r in [ Rules.dtp; Rules.ddtpLinear; Rules.drl; Rules.ldrl; Rules.fwDtp ] do
+                Expect.isGreaterThanOrEqual (Laws.fraction 60 Laws.descent r) 0.8 r.Name
+            let reversed = Rules.bp |> Rule.withTop (Top.gradientStep -1.0)
+            Expect.isLessThanOrEqual (Laws.fraction 60 Laws.descent reversed) 0.05 "bp with its step reversed ascends"
         }
         test "a failing law's label replays it" {
             let c = Gen.sampleWithSeed (Rnd(7UL, 11UL)) 10 60 (deep Rules.tp) |> Array.find (fun c -> not (Laws.fixedPoint Rules.tp c))

@@ -60,6 +60,39 @@ let tests =
             Expect.stringContains (File.ReadAllLines(Path.Combine(out, "metrics.csv")).[0]) ",angle_bp_1," "CSV header"
             Directory.Delete(out, true)
         }
+        test "tprop train's settings reach the run: --schedule, --seed, --threads, --batch, and --force replaces a run" {
+            let out name = Path.Combine(Path.GetTempPath(), sprintf "tprop-%s-%d" name (System.Random().Next()))
+            let train (dir: string) (extra: string list) =
+                let code, stdout, stderr =
+                    tprop ([ "train"; "--rule"; "dtp"; "--epochs"; "1"; "--limit-train"; "400"; "--batch"; "50"; "--schedule"; "parallel"; "--out"; dir ] @ extra)
+                Expect.equal code 0 (stdout + stderr)
+                stdout
+            // train_loss and test_error of each epoch.
+            let metrics (dir: string) =
+                File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"))
+                |> Array.map (fun line ->
+                    let o = JsonDocument.Parse(line).RootElement
+                    o.GetProperty("train_loss").GetDouble(), o.GetProperty("test_error").GetDouble())
+            let a, b, c = out "a", out "b", out "c"
+            let stdoutA = train a [ "--seed"; "3"; "--threads"; "2" ]
+            Expect.stringContains stdoutA "parallel schedule" "the schedule"
+            Expect.stringContains stdoutA "batch 50, seed 3, 2 thread(s)" "batch, seed and threads"
+            train b [ "--seed"; "3"; "--threads"; "1" ] |> ignore
+            Expect.equal (metrics b) (metrics a) "1 and 2 threads give the same numbers"
+            train c [ "--seed"; "4"; "--threads"; "1" ] |> ignore
+            Expect.notEqual (metrics c) (metrics a) "another seed gives other numbers"
+            train a [ "--seed"; "3"; "--epochs"; "2"; "--force" ] |> ignore
+            Expect.equal (metrics a).Length 2 "--force replaced the one-epoch run with a two-epoch one"
+            for dir in [ a; b; c ] do Directory.Delete(dir, true)
+        }
+        test "tprop rules lists every preset with its equations" {
+            let code, stdout, stderr = tprop [ "rules" ]
+            Expect.equal code 0 stderr
+            let lines = stdout.Split('\n')
+            for r in TargetProp.Dsl.Rules.all do
+                Expect.exists lines (fun l -> l.StartsWith(r.Name + " ") && l.Contains(string r.Propagation)) r.Name
+            Expect.stringContains stdout "ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l)" "dtp's propagation"
+        }
         test "tprop reports a user's mistake in one line, without a stack trace" {
             for args, expected in
                 [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"

@@ -1,18 +1,20 @@
 /// Whole training runs of compiled plans against the float64 multi-step oracle (ReferenceTraining): every preset and
-/// generated rules, on each schedule, over three or more batches with distinct forward and feedback optimisers.
+/// generated rules, on each schedule, over three or more batches with distinct forward and feedback optimisers, every
+/// hidden activation (ReLU included: a run that comes within 1e-6 of the kink is discarded, as is one that diverges or
+/// whose Adam/RMSprop steps rounding steered; about 1 in 10). Measured before these counts were set: 0 failures in
+/// about 40,000 runs at 150–300 per property.
 module TargetProp.Tests.Dsl.TrainingOracleTests
 
 open Expecto
 open FsCheck
 open FsCheck.FSharp
 open TargetProp.Dsl
-open TargetProp.Tests.Dsl.Cases
 
 let private config n = { FsCheckConfig.defaultConfig with maxTest = n }
 
 /// The law over generated runs of the schedule; a failing run is labelled with the line that replays it.
-let private runs (schedule: Schedule) (rules: Gen<Rule>) (name: string) =
-    Prop.forAll (Arb.fromGen (Gen.zip rules (Laws.Generate.trainings schedule (small name)))) (fun (r, t) ->
+let private runs (schedule: Schedule) (rules: Gen<Rule>) =
+    Prop.forAll (Arb.fromGen (Gen.zip rules (Laws.Generate.trainings schedule Laws.Generate.small))) (fun (r, t) ->
         match Check.run (Laws.trainingModel r t) with
         | Error _ -> Prop.ofTestable true
         | Ok _ ->
@@ -26,7 +28,7 @@ let tests =
         for schedule in [ Alternating; Parallel; Interleaved ] do
             for r in Rules.all do
                 yield testPropertyWithConfig (config 25) (sprintf "%s, %O: a compiled training run ends where the reference's does" r.Name schedule)
-                      <| runs schedule (Gen.constant r) r.Name
+                      <| runs schedule (Gen.constant r)
             yield testPropertyWithConfig (config 80) (sprintf "generated rules, %O: a compiled training run ends where the reference's does" schedule)
-                  <| runs schedule Laws.Generate.rules "drl"
+                  <| runs schedule Laws.Generate.rules
     ]

@@ -58,6 +58,14 @@ let tests =
                 let expected = Diagnostics.angle (t.[l] - hv.[l]) (gaussNewtonMoves m s h (t.[4] - hv.[4]) l)
                 Expect.floatClose { absolute = 0.05; relative = 1e-3 } (value (sprintf "angle_gn_%d" l) d) expected (sprintf "layer %d" l)
                 Expect.isGreaterThan expected 1.0 "sdtp's targets are not Gauss–Newton's, so the angle is not trivially 0"
+            // target_move_l = (1/B) Σ_b ‖ĥ_l,b − h_l,b‖ and recon_l = Σ ‖g_l(h_l) − h_{l-1}‖² / (B·n_{l-1}), element by element.
+            for l in 1..4 do
+                let move = [ for b in 0..4 -> sqrt (Seq.sum (seq { for j in 0 .. hv.[l].ColumnCount - 1 -> (t.[l].[b, j] - hv.[l].[b, j]) ** 2.0 })) ] |> List.average
+                Expect.floatClose Accuracy.high (value (sprintf "target_move_%d" l) d) move (sprintf "target move of layer %d" l)
+            for l in 2..4 do
+                let u = Reference.feedback m s l hv.[l]
+                let squares = seq { for b in 0..4 do for j in 0 .. u.ColumnCount - 1 -> (u.[b, j] - h.[l - 1].[b, j]) ** 2.0 }
+                Expect.floatClose Accuracy.high (value (sprintf "recon_%d" l) d) (Seq.sum squares / float (5 * u.ColumnCount)) (sprintf "reconstruction of g_%d" l)
         }
         test "for bp every layer's angle to bp is 0" {
             let m = Model.create (input 5 |> dense 6 Tanh |> dense 4 Sigmoid |> dense 3 Softmax) Rules.bp

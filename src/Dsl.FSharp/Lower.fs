@@ -3,50 +3,6 @@ namespace TargetProp.Dsl
 open System.Collections.Generic
 open TargetProp.Runtime
 
-/// A model compiled to a runtime Plan, with its parameter buffers by layer. The plan keeps weights transposed,
-/// Wᵀ [n_{l-1} × n_l] and Vᵀ [m × n_{l-1}], so forward products need no packing (see DenseOp); Parameters and Load
-/// translate to and from the [out × in] convention.
-type Compiled =
-    { Model: Model
-      Plan: Plan
-      W: MatrixBuffer[]
-      B: MatrixBuffer[]
-      V: Map<int, MatrixBuffer>
-      C: Map<int, MatrixBuffer>
-      /// Aᵀ, the fixed auxiliary output weights, if any.
-      A: MatrixBuffer option }
-
-    /// Copies the current parameters out of the plan, weights as [out × in].
-    member c.Parameters: Parameters =
-        let transposed (m: MatrixBuffer) = Array.init m.Data.Length (fun k -> m.Data.[(k % m.Rows) * m.Cols + k / m.Rows])
-        { W = c.W |> Array.map transposed
-          B = c.B |> Array.map (fun m -> Array.copy m.Data)
-          V = c.V |> Map.map (fun _ m -> transposed m)
-          C = c.C |> Map.map (fun _ m -> Array.copy m.Data)
-          A = c.A |> Option.map transposed |> Option.defaultValue [||] }
-
-    /// Copies parameters (weights as [out × in]) into the plan and resets the optimisers' state, so training starts
-    /// afresh from them; shapes must match the model's.
-    member c.Load(p: Parameters) =
-        let check (dst: MatrixBuffer) (src: float32[]) =
-            if src.Length <> dst.Data.Length then
-                raise (TrainingException(sprintf "parameter %s has %d values but the model needs %d (%d×%d)" dst.Name src.Length dst.Data.Length dst.Cols dst.Rows))
-        let put (dst: MatrixBuffer) (src: float32[]) =
-            check dst src
-            Array.blit src 0 dst.Data 0 src.Length
-        // dst is Wᵀ [in × out]; src is W [out × in].
-        let putTransposed (dst: MatrixBuffer) (src: float32[]) =
-            check dst src
-            for i in 0 .. dst.Rows - 1 do
-                for j in 0 .. dst.Cols - 1 do
-                    dst.Data.[i * dst.Cols + j] <- src.[j * dst.Rows + i]
-        Array.iter2 putTransposed c.W p.W
-        Array.iter2 put c.B p.B
-        c.V |> Map.iter (fun l m -> putTransposed m p.V.[l])
-        c.C |> Map.iter (fun l m -> put m p.C.[l])
-        c.A |> Option.iter (fun a -> putTransposed a p.A)
-        c.Plan.Reset()
-
 /// Lowering: a checked Model → buffers and op lists per phase.
 module Lower =
     let private runtimeOptimiser (o: Optimiser) : Optim.Optimiser =
@@ -77,25 +33,17 @@ module Lower =
         let twidth l = Model.targetWidth m l
         let act l = planActivation (Stack.activation s l)
         let tau l = planActivation (Model.feedbackActivation m l)
-        let buf name cols = MatrixBuffer(name, batch, cols)
-        let h = [| for l in 0..L -> buf (sprintf "h%d" l) (width l) |]
+        let buf = Layout.activation batch
+        let layout = Layout.create batch m
+        let h, value, targets = layout.H, layout.Value, layout.Target
+        let W, B, gW, gB = layout.W, layout.B, layout.GradW, layout.GradB
+        let V, C, gV, gC = layout.V, layout.C, layout.GradV, layout.GradC
+        let A, noBias = layout.A, layout.NoBias
         let k = m.Rule.Top.Auxiliary
         let probabilities = Model.usesProbabilities m
-        // Layer values in target space: the output's differs from h_L with probabilities or auxiliary features.
+        // The output's value in target space is its own buffer with probabilities or auxiliary features.
         let special = probabilities || k > 0
-        let hv = [| for l in 0..L -> if l = L && special then buf (sprintf "h̃%d" L) (twidth L) else h.[l] |]
-        let t = [| for l in 0..L -> buf (sprintf "ĥ%d" l) (twidth l) |]
-        let W = [| for l in 1..L -> MatrixBuffer(sprintf "W%dᵀ" l, width (l - 1), width l) |]
-        let B = [| for l in 1..L -> MatrixBuffer(sprintf "b%d" l, 1, width l) |]
-        let gW = W |> Array.map (fun w -> MatrixBuffer("∂" + w.Name, w.Rows, w.Cols))
-        let gB = B |> Array.map (fun b -> MatrixBuffer("∂" + b.Name, 1, b.Cols))
         let fb = Model.feedbackLayers m
-        let V = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "V%dᵀ" l, Model.feedbackInputWidth m l, width (l - 1))) |> Map.ofList
-        let C = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "c%d" l, 1, width (l - 1))) |> Map.ofList
-        let gV = V |> Map.map (fun _ v -> MatrixBuffer("∂" + v.Name, v.Rows, v.Cols))
-        let gC = C |> Map.map (fun _ c -> MatrixBuffer("∂" + c.Name, 1, c.Cols))
-        let A = if k > 0 then Some(MatrixBuffer("Aᵀ", width (L - 1), k)) else None
-        let noBias = MatrixBuffer("0", 1, max k 1)
         // Local squared losses: MeanSquared (1/B)Σ‖·‖² has δ = (2/B)(h − t)σ'; HalfSumSquared ½Σ‖·‖² has δ = (h − t)σ'.
         let lossScale, batchPower =
             match m.Rule.LocalLoss with
@@ -123,14 +71,14 @@ module Lower =
                     y, ops @ [ DenseOp(x, aT, noBias, Activation.Tanh, z); ConcatOp(main, z, y) ]
 
         // The output's value in target space from h_L and h_{L-1}, and the buffer with its main (non-auxiliary) part.
-        let mainValue = if probabilities && k > 0 then buf "p" (width L) elif probabilities then hv.[L] else h.[L]
+        let mainValue = if probabilities && k > 0 then buf "p" (width L) elif probabilities then value.[L] else h.[L]
         let z = buf "z" (max k 1)
         let valueOps =
             if not special then []
             else
                 (if probabilities then [ SoftmaxOp(h.[L], mainValue) :> Op ] else [])
                 @ (match A with
-                   | Some aT -> [ DenseOp(h.[L - 1], aT, noBias, Activation.Tanh, z) :> Op; ConcatOp(mainValue, z, hv.[L]) ]
+                   | Some aT -> [ DenseOp(h.[L - 1], aT, noBias, Activation.Tanh, z) :> Op; ConcatOp(mainValue, z, value.[L]) ]
                    | None -> [])
 
         // The loss at the output, ∂ℓ/∂h_L, and δ_L = ∂ℓ/∂a_L (ℓ the batch mean). For a softmax output h_L is the logits.
@@ -145,13 +93,13 @@ module Lower =
         // Step 2: the top target. Above the local layers, the output layer learns by its own gradient.
         let outputGradOps = [ WeightGradOp(deltaL, h.[L - 1], gW.[L - 1], gB.[L - 1]) :> Op ]
         let topOps =
-            let mainT = if k > 0 then buf "ĥmain" (width L) else t.[L]
-            let withAux ops = ops @ (if k > 0 then [ ConcatOp(mainT, z, t.[L]) :> Op ] else [])
+            let mainT = if k > 0 then buf "ĥmain" (width L) else targets.[L]
+            let withAux ops = ops @ (if k > 0 then [ ConcatOp(mainT, z, targets.[L]) :> Op ] else [])
             match m.Rule.Top.Target, m.Rule.Top.At with
             | GradientStep eta, Output -> withAux [ AddScaledOp(h.[L], -float32 eta, dldh, mainT) :> Op ]
             | GradientStep eta, LastHidden ->
                 let dh = buf (sprintf "∂ℓ/∂h%d" (L - 1)) (width (L - 1))
-                [ BackwardOp(deltaL, W.[L - 1], dh) :> Op; AddScaledOp(h.[L - 1], -float32 eta, dh, t.[L - 1]) ]
+                [ BackwardOp(deltaL, W.[L - 1], dh) :> Op; AddScaledOp(h.[L - 1], -float32 eta, dh, targets.[L - 1]) ]
             | Label, _ -> withAux [ OneHotOp(mainT) :> Op ]
             | Blend beta, _ ->
                 let y = buf "y" (width L)
@@ -166,7 +114,7 @@ module Lower =
 
         // Side inputs: "label", the one-hot label, is the one the data provide (the check refuses any other name).
         let expr = match m.Rule.Propagation with Propagate e -> e | Gradient -> Below
-        let sideBuf = Expr.sides expr |> List.map (fun n -> n, buf (sprintf "s_%s" n) (Model.sideWidth m n)) |> Map.ofList
+        let sideBuf = layout.Sides
         let sideOps = [ for KeyValue(_, b) in sideBuf -> OneHotOp(b) :> Op ]
 
         // A buffer's name for an expression at layer l: h1, ĥ2, g2(ĥ2), ...
@@ -188,10 +136,10 @@ module Lower =
         // its stage. Atoms that read no target are shared by every binding of the same cache.
         let rec lowerAt (cache: Dictionary<string, MatrixBuffer>) (bind: Binding) l space (e: Expr) : MatrixBuffer * (int * Op) list =
             match e with
-            | Below -> hv.[l - 1], []
-            | Here -> hv.[l], []
+            | Below -> value.[l - 1], []
+            | Here -> value.[l], []
             | Target -> bind.Target l, []
-            | Out -> hv.[T], []
+            | Out -> value.[T], []
             | OutTarget -> bind.OutTarget, []
             | Side n -> sideBuf.[n], []
             | _ ->
@@ -248,7 +196,7 @@ module Lower =
 
         // Step 3: targets from T down to layer 1. What reads no target runs first, every layer at once; what reads only
         // the top target (direct rules) runs next, every layer at once; the rest is the top-down chain.
-        let stepBinding = { Name = ""; Target = (fun l -> t.[l]); OutTarget = t.[T] }
+        let stepBinding = { Name = ""; Target = (fun l -> targets.[l]); OutTarget = targets.[T] }
         let early, afterTop, chainOps =
             let cache = Dictionary()
             let perLayer =
@@ -257,10 +205,10 @@ module Lower =
                       | Gradient ->
                           let e = buf (sprintf "e%d" l) (width l)
                           let back = buf (sprintf "eW%d" l) (width (l - 1))
-                          [ 2, DeltaOp(act l, 1.0f, 0, h.[l], t.[l], e) :> Op
+                          [ 2, DeltaOp(act l, 1.0f, 0, h.[l], targets.[l], e) :> Op
                             2, BackwardOp(e, W.[l - 1], back)
-                            2, AddScaledOp(h.[l - 1], -1.0f, back, t.[l - 1]) ]
-                      | Propagate e -> lowerInto cache stepBinding l BelowSpace e t.[l - 1] ]
+                            2, AddScaledOp(h.[l - 1], -1.0f, back, targets.[l - 1]) ]
+                      | Propagate e -> lowerInto cache stepBinding l BelowSpace e targets.[l - 1] ]
             let at st ops = ops |> List.filter (fst >> (=) st) |> List.map snd
             perLayer |> List.map (at 0), perLayer |> List.map (at 1), perLayer |> List.collect (at 2)
         let inParallel (groups: Op list list) =
@@ -279,7 +227,7 @@ module Lower =
         // computes its δ_l inside its group, on the core that then reads it; a cut layer's δ_l comes first, row-wise.
         let pieces l = max 1 ((width (l - 1) * width l + 32767) / 65536)
         let deltas = [| for l in 1..L -> buf (sprintf "δ%d" l) (width l) |]
-        let deltaOp l = DeltaOp(act l, lossScale, batchPower, h.[l], t.[l], deltas.[l - 1]) :> Op
+        let deltaOp l = DeltaOp(act l, lossScale, batchPower, h.[l], targets.[l], deltas.[l - 1]) :> Op
         let localGroups =
             [ for l in 1..localTop do
                   let inputs, outputs, n = width (l - 1), width l, pieces l
@@ -330,12 +278,12 @@ module Lower =
                       let probe sigma =
                           let vEta = buf (sprintf "(x%d+η)" l) (twidth input)
                           let xEta, xEtaOps = gInput vEta
-                          let x0, x0ops = gInput hv.[input]
+                          let x0, x0ops = gInput value.[input]
                           let uEta, gEta = g xEta "g(x+η)"
                           let u0, g0 = g x0 "g(x)"
                           let dEta = buf (n "Gη") (width (l - 1))
                           (x0, u0, xEta, uEta, dEta),
-                          [ NoiseOp(hv.[input], float32 sigma, Streams.feedbackInput l, false, vEta) :> Op ] @ xEtaOps @ x0ops
+                          [ NoiseOp(value.[input], float32 sigma, Streams.feedbackInput l, false, vEta) :> Op ] @ xEtaOps @ x0ops
                           @ [ gEta; g0; CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ]
                       // x carried from layer l-1 up to layer `upTo` in target space.
                       let upFrom (x: MatrixBuffer) upTo =

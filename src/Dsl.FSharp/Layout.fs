@@ -1,0 +1,72 @@
+namespace TargetProp.Dsl
+
+open TargetProp.Runtime
+
+/// Where a compiled model keeps its values: the buffers that a step's ops read and write, named as the equations name
+/// them (h1, ĥ2, W3ᵀ, ∂V2ᵀ, ...). Activations are [batch × units]; weights are kept transposed, Wᵀ [n_{l-1} × n_l] and
+/// Vᵀ [m × n_{l-1}], so forward products need no packing (see DenseOp). Buffers that only one part of a step needs
+/// (a DRL chain's targets, a loss's deltas) are made where that part is lowered.
+type Layout =
+    { /// Rows of every activation buffer: the largest batch the plan takes.
+      Batch: int
+      /// h_0 .. h_L: each layer's activation (for a softmax output, its logits).
+      H: MatrixBuffer[]
+      /// Each layer's value in target space: h_l, except the output's when a label or blend top target reads the
+      /// probabilities or auxiliary output features extend it (then a buffer of its own, h̃_L).
+      Value: MatrixBuffer[]
+      /// ĥ_0 .. ĥ_L, in target space (entries below the top's chain unused).
+      Target: MatrixBuffer[]
+      /// W_lᵀ and b_l for l = 1..L (index l-1), and their gradients.
+      W: MatrixBuffer[]
+      B: MatrixBuffer[]
+      GradW: MatrixBuffer[]
+      GradB: MatrixBuffer[]
+      /// V_lᵀ and c_l for each feedback layer l, and their gradients.
+      V: Map<int, MatrixBuffer>
+      C: Map<int, MatrixBuffer>
+      GradV: Map<int, MatrixBuffer>
+      GradC: Map<int, MatrixBuffer>
+      /// Aᵀ, the fixed auxiliary output weights, with auxiliary features.
+      A: MatrixBuffer option
+      /// A zero bias row, for the auxiliary features' tanh(x Aᵀ).
+      NoBias: MatrixBuffer
+      /// The side inputs the propagation reads, by name ("label": the one-hot label).
+      Sides: Map<string, MatrixBuffer> }
+
+module Layout =
+    /// A buffer of `batch` rows.
+    let activation (batch: int) (name: string) (cols: int) = MatrixBuffer(name, batch, cols)
+
+    /// The buffers of a model for batches of up to `batch` rows.
+    let create (batch: int) (m: Model) : Layout =
+        let L = Model.depth m
+        let width l = Stack.width m.Stack l
+        let buffer = activation batch
+        let h = [| for l in 0..L -> buffer (sprintf "h%d" l) (width l) |]
+        let k = m.Rule.Top.Auxiliary
+        let ownOutputValue = Model.usesProbabilities m || k > 0
+        let W = [| for l in 1..L -> MatrixBuffer(sprintf "W%dᵀ" l, width (l - 1), width l) |]
+        let B = [| for l in 1..L -> MatrixBuffer(sprintf "b%d" l, 1, width l) |]
+        let fb = Model.feedbackLayers m
+        let V = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "V%dᵀ" l, Model.feedbackInputWidth m l, width (l - 1))) |> Map.ofList
+        let C = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "c%d" l, 1, width (l - 1))) |> Map.ofList
+        let gradient (p: MatrixBuffer) = MatrixBuffer("∂" + p.Name, p.Rows, p.Cols)
+        let sides =
+            match m.Rule.Propagation with
+            | Propagate e -> Expr.sides e
+            | Gradient -> []
+        { Batch = batch
+          H = h
+          Value = [| for l in 0..L -> if l = L && ownOutputValue then buffer (sprintf "h̃%d" L) (Model.targetWidth m L) else h.[l] |]
+          Target = [| for l in 0..L -> buffer (sprintf "ĥ%d" l) (Model.targetWidth m l) |]
+          W = W
+          B = B
+          GradW = Array.map gradient W
+          GradB = Array.map gradient B
+          V = V
+          C = C
+          GradV = Map.map (fun _ v -> gradient v) V
+          GradC = Map.map (fun _ c -> gradient c) C
+          A = if k > 0 then Some(MatrixBuffer("Aᵀ", width (L - 1), k)) else None
+          NoBias = MatrixBuffer("0", 1, max k 1)
+          Sides = sides |> List.map (fun n -> n, buffer (sprintf "s_%s" n) (Model.sideWidth m n)) |> Map.ofList }

@@ -211,21 +211,16 @@ module Lower =
                       | Propagate e -> lowerInto cache stepBinding l BelowSpace e targets.[l - 1] ]
             let at st ops = ops |> List.filter (fst >> (=) st) |> List.map snd
             perLayer |> List.map (at 0), perLayer |> List.map (at 1), perLayer |> List.collect (at 2)
-        let inParallel (groups: Op list list) =
-            match groups |> List.filter (not << List.isEmpty) with
-            | [] -> []
-            | gs -> [ ParallelOp(gs |> List.map Array.ofList |> Array.ofList) :> Op ]
-        let propagateOps = inParallel early @ topOps @ inParallel afterTop @ chainOps
+        let propagateOps = Fusion.inParallel early @ topOps @ Fusion.inParallel afterTop @ chainOps
 
         // Step 4: local losses of layers 1..localTop, each layer's gradient and update one independent group (with the
         // output layer's own-gradient update when it learns by ℓ).
         let localTop = Model.localTop m
         let forwardOptim = runtimeOptimiser m.ForwardOptimiser
         let update l = [ OptimOp(W.[l - 1], gW.[l - 1], forwardOptim) :> Op; OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) ]
-        // A large layer's update is cut into pieces of ~64k weights (rows of Wᵀ, i.e. input units), so the groups
-        // balance over workers: Lee's 784×240 first layer is 3 pieces, each 240×240 layer one. A layer in one piece
-        // computes its δ_l inside its group, on the core that then reads it; a cut layer's δ_l comes first, row-wise.
-        let pieces l = max 1 ((width (l - 1) * width l + 32767) / 65536)
+        // A layer in one piece computes its δ_l inside its group, on the core that then reads it; a cut layer's δ_l
+        // comes first, row-wise.
+        let pieces l = Fusion.pieces (width (l - 1)) (width l)
         let deltas = [| for l in 1..L -> buf (sprintf "δ%d" l) (width l) |]
         let deltaOp l = DeltaOp(act l, lossScale, batchPower, h.[l], targets.[l], deltas.[l - 1]) :> Op
         let localGroups =
@@ -238,7 +233,7 @@ module Lower =
                           OptimOp(W.[l - 1], gW.[l - 1], forwardOptim, first * outputs, (last - first) * outputs) ]
                       @ (if piece = 0 then [ OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) :> Op ] else []) ]
             @ (if localTop < L then [ outputGradOps @ update L ] else [])
-        let localOps = [ for l in 1..localTop do if pieces l > 1 then deltaOp l ] @ inParallel localGroups
+        let localOps = [ for l in 1..localTop do if pieces l > 1 then deltaOp l ] @ Fusion.inParallel localGroups
 
         // Step 5: each trained g_l learns from its feedback loss, one independent group per layer. A loss is a sum of
         // terms through g_l's applications u_i = g_l(x_i); each contributes (s·G_i ⊙ τ'(u_i))ᵀ x_i to ∂V_l, G_i the
@@ -346,8 +341,8 @@ module Lower =
             let shared = groups |> List.collect (fun (s, _, _) -> s)
             // DRL's chains read the g_k of the layers above, so every gradient is taken before any g_k moves.
             match m.Rule.Feedback with
-            | Drl _ -> shared, inParallel (groups |> List.map (fun (_, g, _) -> g)) @ inParallel (groups |> List.map (fun (_, _, u) -> u))
-            | _ -> shared, inParallel (groups |> List.map (fun (_, g, u) -> g @ u))
+            | Drl _ -> shared, Fusion.inParallel (groups |> List.map (fun (_, g, _) -> g)) @ Fusion.inParallel (groups |> List.map (fun (_, _, u) -> u))
+            | _ -> shared, Fusion.inParallel (groups |> List.map (fun (_, g, u) -> g @ u))
         // What the feedback losses read of the forward pass: h_{l-1} only for reconstruction; layer values up to T for
         // the difference losses.
         let feedbackOps =
@@ -358,16 +353,6 @@ module Lower =
             | _ when not (Model.trainsFeedback m) -> []
             | Reconstruct _ | NoFeedback -> forward (List.max fb - 1)
             | Drl _ | Ldrl _ -> forward L @ valueOps
-
-        // Runs of consecutive row-wise ops become one chain: one hand-off to the workers per run instead of per op.
-        let chained (ops: Op list) : Op[] =
-            let flush (run: RowwiseOp list) = match run with [] -> [] | [ op ] -> [ op :> Op ] | _ -> [ RowwiseChainOp(List.rev run |> Array.ofList) :> Op ]
-            let rec go (run: RowwiseOp list) (acc: Op list) (rest: Op list) =
-                match rest with
-                | (:? RowwiseOp as r) :: tail -> go (r :: run) acc tail
-                | op :: tail -> go [] (op :: List.rev (flush run) @ acc) tail
-                | [] -> List.rev (List.rev (flush run) @ acc)
-            go [] [] ops |> Array.ofList
 
         // Targets read V before the feedback groups update it, and the feedback groups read W before the local groups
         // update it: the order below keeps every update computed from the parameters of the step's start.
@@ -384,8 +369,8 @@ module Lower =
                    for l in fb do
                        yield Parameter(V.[l].Name, V.[l], gV.[l])
                        yield Parameter(C.[l].Name, C.[l], gC.[l]) |],
-                chained (gather :: forward L @ [ ErrorCountOp(h.[L]) ]),
-                chained (stepStart @ gather :: forward L @ targetOps @ localOps),
-                chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> gather :: ops),
-                chained (stepStart @ gather :: forward L @ targetOps @ feedbackOps @ localOps))
+                Fusion.chained (gather :: forward L @ [ ErrorCountOp(h.[L]) ]),
+                Fusion.chained (stepStart @ gather :: forward L @ targetOps @ localOps),
+                Fusion.chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> gather :: ops),
+                Fusion.chained (stepStart @ gather :: forward L @ targetOps @ feedbackOps @ localOps))
         { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A }

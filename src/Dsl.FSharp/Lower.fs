@@ -1,6 +1,5 @@
 namespace TargetProp.Dsl
 
-open System.Collections.Generic
 open TargetProp.Runtime
 
 /// Lowering: a checked Model → buffers and op lists per phase.
@@ -12,18 +11,6 @@ module Lower =
         | Adam lr -> Optim.Adam(float32 lr)
         | Sgd(lr, mu) -> Optim.SgdMomentum(float32 lr, float32 mu)
 
-    /// σ as the plan applies it: a softmax output keeps its logits as the layer's value.
-    let private planActivation (a: Activation) = if a = Activation.Softmax then Activation.Linear else a
-
-    /// When an expression's ops can run: before the top target, after it (direct rules), or in the top-down chain.
-    let private stage (e: Expr) = if Expr.usesTarget e then 2 elif Expr.usesOutTarget e then 1 else 0
-
-    /// What `target` and `outTarget` read: the step's targets, or a DRL chain's.
-    type private Binding =
-        { Name: string
-          Target: int -> MatrixBuffer
-          OutTarget: MatrixBuffer }
-
     /// Lowers a model (already checked) for batches of up to `batch` rows.
     let compile (batch: int) (m: Model) : Compiled =
         let s = m.Stack
@@ -31,8 +18,8 @@ module Lower =
         let T = Model.topLayer m
         let width l = Stack.width s l
         let twidth l = Model.targetWidth m l
-        let act l = planActivation (Stack.activation s l)
-        let tau l = planActivation (Model.feedbackActivation m l)
+        let act l = ExprLowering.planActivation (Stack.activation s l)
+        let tau l = ExprLowering.planActivation (Model.feedbackActivation m l)
         let buf = Layout.activation batch
         let layout = Layout.create batch m
         let h, value, targets = layout.H, layout.Value, layout.Target
@@ -52,23 +39,7 @@ module Lower =
 
         let forward upTo = [ for l in 1..upTo -> DenseOp(h.[l - 1], W.[l - 1], B.[l - 1], act l, h.[l]) :> Op ]
 
-        // f_l(x) into layer l's target space: at the output, the probabilities and the auxiliary features tanh(x Aᵀ).
-        let forwardInto l (x: MatrixBuffer) (name: string) : MatrixBuffer * Op list =
-            if l < L || not special then
-                let y = buf name (width l)
-                y, [ DenseOp(x, W.[l - 1], B.[l - 1], act l, y) ]
-            else
-                let a = buf (name + "ₐ") (width L)
-                let dense = DenseOp(x, W.[L - 1], B.[L - 1], act L, a) :> Op
-                match A with
-                | None ->
-                    let y = buf name (twidth L)
-                    y, [ dense; SoftmaxOp(a, y) ]
-                | Some aT ->
-                    let main, ops = if probabilities then (let p = buf (name + "ₚ") (width L) in p, [ dense; SoftmaxOp(a, p) :> Op ]) else a, [ dense ]
-                    let z = buf (name + "z") k
-                    let y = buf name (twidth L)
-                    y, ops @ [ DenseOp(x, aT, noBias, Activation.Tanh, z); ConcatOp(main, z, y) ]
+        let forwardInto = ExprLowering.forwardInto m layout
 
         // The output's value in target space from h_L and h_{L-1}, and the buffer with its main (non-auxiliary) part.
         let mainValue = if probabilities && k > 0 then buf "p" (width L) elif probabilities then value.[L] else h.[L]
@@ -105,92 +76,10 @@ module Lower =
                 let y = buf "y" (width L)
                 withAux [ OneHotOp(y) :> Op; CombineOp([| float32 (1.0 - beta); float32 beta |], [| mainValue; y |], mainT) ]
 
-        let spaceWidth l space =
-            match space with
-            | BelowSpace -> twidth (l - 1)
-            | HereSpace -> twidth l
-            | OutSpace -> twidth T
-            | SideSpace n -> Model.sideWidth m n
-
         // Side inputs: "label", the one-hot label, is the one the data provide (the check refuses any other name).
         let expr = match m.Rule.Propagation with Propagate e -> e | Gradient -> Below
         let sideBuf = layout.Sides
         let sideOps = [ for KeyValue(_, b) in sideBuf -> OneHotOp(b) :> Op ]
-
-        // A buffer's name for an expression at layer l: h1, ĥ2, g2(ĥ2), ...
-        let rec label l (e: Expr) =
-            match e with
-            | Below -> sprintf "h%d" (l - 1)
-            | Here -> sprintf "h%d" l
-            | Target -> sprintf "ĥ%d" l
-            | Out -> sprintf "h%d" T
-            | OutTarget -> sprintf "ĥ%d" T
-            | G x -> sprintf "g%d(%s)" l (label l x)
-            | F x -> sprintf "f%d(%s)" l (label l x)
-            | _ -> sprintf "[%O]%d" e l
-
-        // The space of g's argument (a ++ b lowers each part in its own space).
-        let argSpace (x: Expr) = Expr.space x |> Result.defaultValue HereSpace
-
-        // An expression at layer l in `space`, lowered with memoised atoms: its buffer and its ops, each tagged with
-        // its stage. Atoms that read no target are shared by every binding of the same cache.
-        let rec lowerAt (cache: Dictionary<string, MatrixBuffer>) (bind: Binding) l space (e: Expr) : MatrixBuffer * (int * Op) list =
-            match e with
-            | Below -> value.[l - 1], []
-            | Here -> value.[l], []
-            | Target -> bind.Target l, []
-            | Out -> value.[T], []
-            | OutTarget -> bind.OutTarget, []
-            | Side n -> sideBuf.[n], []
-            | _ ->
-                let st = stage e
-                let key = sprintf "%d|%A|%O|%s" l space e (if st = 0 then "" else bind.Name)
-                match cache.TryGetValue key with
-                | true, b -> b, []
-                | _ ->
-                    let name = label l e + (if st = 0 then "" else bind.Name)
-                    let y, ops =
-                        match e with
-                        | Noise sigma ->
-                            let y = buf name (spaceWidth l space)
-                            y, [ st, NoiseOp(null, float32 sigma, Streams.propagation l space, true, y) :> Op ]
-                        | G x ->
-                            let y = buf name (width (l - 1))
-                            y, applyG cache bind l x y
-                        | F x ->
-                            let xb, xops = lowerAt cache bind l BelowSpace x
-                            let y, fops = forwardInto l xb name
-                            y, xops @ (fops |> List.map (fun op -> st, op))
-                        | Product(a, b) ->
-                            let ab, aops = lowerAt cache bind l space a
-                            let bb, bops = lowerAt cache bind l space b
-                            let y = buf name (spaceWidth l space)
-                            y, aops @ bops @ [ st, ProductOp(ab, bb, y) :> Op ]
-                        | Concat(a, b) ->
-                            let ab, aops = lowerAt cache bind l (argSpace a) a
-                            let bb, bops = lowerAt cache bind l (argSpace b) b
-                            let y = buf name (ab.Cols + bb.Cols)
-                            y, aops @ bops @ [ st, ConcatOp(ab, bb, y) :> Op ]
-                        | _ ->
-                            let y = buf name (spaceWidth l space)
-                            y, lowerInto cache bind l space e y
-                    cache.[key] <- y
-                    y, ops
-
-        // g_l(x) written into dst, after the ops that compute x.
-        and applyG cache bind l (x: Expr) (dst: MatrixBuffer) : (int * Op) list =
-            let xb, xops = lowerAt cache bind l (argSpace x) x
-            xops @ [ stage (G x), DenseOp(xb, V.[l], C.[l], tau l, dst) :> Op ]
-
-        // An expression written into dst: a lone g application writes there directly, anything else is combined.
-        and lowerInto cache bind l space (e: Expr) (dst: MatrixBuffer) : (int * Op) list =
-            match Expr.linearTerms e with
-            | [ (1.0, G x) ] -> applyG cache bind l x dst
-            | terms ->
-                let terms = if List.isEmpty terms then [ (0.0, Below) ] else terms
-                let parts = terms |> List.map (fun (_, a) -> lowerAt cache bind l space a)
-                List.collect snd parts
-                @ [ stage e, CombineOp(terms |> List.map (fst >> float32) |> Array.ofList, parts |> List.map fst |> Array.ofList, dst) :> Op ]
 
         let usesPropagationNoise = Expr.usesNoise expr
 
@@ -198,19 +87,19 @@ module Lower =
         // the top target (direct rules) runs next, every layer at once; the rest is the top-down chain.
         let stepBinding = { Name = ""; Target = (fun l -> targets.[l]); OutTarget = targets.[T] }
         let early, afterTop, chainOps =
-            let cache = Dictionary()
+            let sc = ExprLowering.scope m layout
             let perLayer =
                 [ for l in T .. -1 .. 2 ->
                       match m.Rule.Propagation with
                       | Gradient ->
                           let e = buf (sprintf "e%d" l) (width l)
                           let back = buf (sprintf "eW%d" l) (width (l - 1))
-                          [ 2, DeltaOp(act l, 1.0f, 0, h.[l], targets.[l], e) :> Op
-                            2, BackwardOp(e, W.[l - 1], back)
-                            2, AddScaledOp(h.[l - 1], -1.0f, back, targets.[l - 1]) ]
-                      | Propagate e -> lowerInto cache stepBinding l BelowSpace e targets.[l - 1] ]
-            let at st ops = ops |> List.filter (fst >> (=) st) |> List.map snd
-            perLayer |> List.map (at 0), perLayer |> List.map (at 1), perLayer |> List.collect (at 2)
+                          [ InChain, DeltaOp(act l, 1.0f, 0, h.[l], targets.[l], e) :> Op
+                            InChain, BackwardOp(e, W.[l - 1], back)
+                            InChain, AddScaledOp(h.[l - 1], -1.0f, back, targets.[l - 1]) ]
+                      | Propagate e -> ExprLowering.lowerInto sc stepBinding l BelowSpace e targets.[l - 1] ]
+            let at stage ops = ops |> List.filter (fst >> (=) stage) |> List.map snd
+            perLayer |> List.map (at BeforeTop), perLayer |> List.map (at AfterTop), perLayer |> List.collect (at InChain)
         let propagateOps = Fusion.inParallel early @ topOps @ Fusion.inParallel afterTop @ chainOps
 
         // Step 4: local losses of layers 1..localTop, each layer's gradient and update one independent group (with the
@@ -240,7 +129,7 @@ module Lower =
         // loss's derivative with respect to u_i and s its batch reduction.
         let feedbackShared, feedbackGroups =
             let o = runtimeOptimiser m.FeedbackOptimiser
-            let cache = Dictionary()
+            let sc = ExprLowering.scope m layout
             let direct = Model.directFeedback m
             let groups =
                 [ for l in (if Model.trainsFeedback m then fb else []) ->
@@ -311,19 +200,19 @@ module Lower =
                           | Drl(sigma, lambda) ->
                               let _, noisy, perturb = perturbBelow sigma
                               let top, up = upFrom noisy T
-                              let te = [| for j in 0..L -> if j = T then top else buf (sprintf "ĥε%d_%d" l j) (twidth j) |]
-                              let bind = { Name = sprintf "ε%d" l; Target = (fun j -> te.[j]); OutTarget = top }
-                              let chain = [ for j in T .. -1 .. l + 1 -> lowerInto cache bind j BelowSpace expr te.[j - 1] ] |> List.concat
+                              let chainTargets = [| for j in 0..L -> if j = T then top else buf (sprintf "ĥε%d_%d" l j) (twidth j) |]
+                              let bind = { Name = sprintf "ε%d" l; Target = (fun j -> chainTargets.[j]); OutTarget = top }
+                              let chain = [ for j in T .. -1 .. l + 1 -> ExprLowering.lowerInto sc bind j BelowSpace expr chainTargets.[j - 1] ] |> List.concat
                               // e = ĥ^ε_{l-1} − (h_{l-1} + ε), and each g_l application of the propagation at layer l.
                               let terms = Expr.linearTerms expr
-                              let atoms = terms |> List.map (fun (_, a) -> lowerAt cache bind l BelowSpace a)
+                              let atoms = terms |> List.map (fun (_, a) -> ExprLowering.lowerAt sc bind l BelowSpace a)
                               let e = buf (n "e") (width (l - 1))
                               let combine = CombineOp((terms |> List.map (fst >> float32)) @ [ -1.0f ] |> Array.ofList, (atoms |> List.map fst) @ [ noisy ] |> Array.ofList, e) :> Op
                               let uses =
                                   [ for (c, a), (u, _) in List.zip terms atoms do
                                         match a with
                                         | G x ->
-                                            let xb, _ = lowerAt cache bind l (argSpace x) x
+                                            let xb, _ = ExprLowering.lowerAt sc bind l (ExprLowering.argumentSpace x) x
                                             yield xb, u, e, float32 c
                                         | _ -> () ]
                               let lowered = chain @ (atoms |> List.collect snd)
@@ -333,9 +222,9 @@ module Lower =
                                   else
                                       let (x0, u0, xEta, uEta, dEta), probeOps = probe sigma
                                       probeOps, [ xEta, uEta, dEta, float32 lambda; x0, u0, dEta, -float32 lambda ]
-                              lowered |> List.filter (fst >> (=) 0) |> List.map snd,
+                              lowered |> List.filter (fst >> (=) BeforeTop) |> List.map snd,
                               perturb @ up
-                              @ (lowered |> List.filter (fst >> (<>) 0) |> List.map snd)
+                              @ (lowered |> List.filter (fst >> (<>) BeforeTop) |> List.map snd)
                               @ [ combine ] @ regulariser @ contribute (uses @ regUses)
                       shared, ops, [ OptimOp(V.[l], gV.[l], o) :> Op; OptimOp(C.[l], gC.[l], o) ] ]
             let shared = groups |> List.collect (fun (s, _, _) -> s)

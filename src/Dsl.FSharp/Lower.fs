@@ -17,9 +17,7 @@ module Lower =
         let L = Stack.depth s
         let T = Model.topLayer m
         let width l = Stack.width s l
-        let twidth l = Model.targetWidth m l
         let act l = ExprLowering.planActivation (Stack.activation s l)
-        let tau l = ExprLowering.planActivation (Model.feedbackActivation m l)
         let buf = Layout.activation batch
         let layout = Layout.create batch m
         let h, value, targets = layout.H, layout.Value, layout.Target
@@ -31,15 +29,9 @@ module Lower =
         // The output's value in target space is its own buffer with probabilities or auxiliary features.
         let special = probabilities || k > 0
         let fb = Model.feedbackLayers m
-        // Local squared losses: MeanSquared (1/B)Σ‖·‖² has δ = (2/B)(h − t)σ'; HalfSumSquared ½Σ‖·‖² has δ = (h − t)σ'.
-        let lossScale, batchPower =
-            match m.Rule.LocalLoss with
-            | MeanSquared -> 2.0f, 1
-            | HalfSumSquared -> 1.0f, 0
+        let lossScale, batchPower = FeedbackLosses.reduction m
 
         let forward upTo = [ for l in 1..upTo -> DenseOp(h.[l - 1], W.[l - 1], B.[l - 1], act l, h.[l]) :> Op ]
-
-        let forwardInto = ExprLowering.forwardInto m layout
 
         // The output's value in target space from h_L and h_{L-1}, and the buffer with its main (non-auxiliary) part.
         let mainValue = if probabilities && k > 0 then buf "p" (width L) elif probabilities then value.[L] else h.[L]
@@ -78,8 +70,7 @@ module Lower =
 
         // Side inputs: "label", the one-hot label, is the one the data provide (the check refuses any other name).
         let expr = match m.Rule.Propagation with Propagate e -> e | Gradient -> Below
-        let sideBuf = layout.Sides
-        let sideOps = [ for KeyValue(_, b) in sideBuf -> OneHotOp(b) :> Op ]
+        let sideOps = [ for KeyValue(_, b) in layout.Sides -> OneHotOp(b) :> Op ]
 
         let usesPropagationNoise = Expr.usesNoise expr
 
@@ -124,114 +115,18 @@ module Lower =
             @ (if localTop < L then [ outputGradOps @ update L ] else [])
         let localOps = [ for l in 1..localTop do if pieces l > 1 then deltaOp l ] @ Fusion.inParallel localGroups
 
-        // Step 5: each trained g_l learns from its feedback loss, one independent group per layer. A loss is a sum of
-        // terms through g_l's applications u_i = g_l(x_i); each contributes (s·G_i ⊙ τ'(u_i))ᵀ x_i to ∂V_l, G_i the
-        // loss's derivative with respect to u_i and s its batch reduction.
+        // Step 5: each trained g_l learns from its feedback loss (FeedbackLosses), one independent group per layer.
         let feedbackShared, feedbackGroups =
             let o = runtimeOptimiser m.FeedbackOptimiser
             let sc = ExprLowering.scope m layout
-            let direct = Model.directFeedback m
             let groups =
                 [ for l in (if Model.trainsFeedback m then fb else []) ->
-                      let input = if direct then T else l
-                      let n name = sprintf "%s%d" name l
-                      // g_l's input from a value of layer l (or the top): the value and the side inputs, in the domain's order.
-                      let gInput (v: MatrixBuffer) : MatrixBuffer * Op list =
-                          match Model.feedbackDomain m |> List.map (function SideSpace s -> sideBuf.[s] | _ -> v) with
-                          | [ only ] -> only, []
-                          | first :: rest ->
-                              rest |> List.fold (fun (a: MatrixBuffer, ops) b ->
-                                  let y = buf (sprintf "[%s,%s]" a.Name b.Name) (a.Cols + b.Cols)
-                                  y, ops @ [ ConcatOp(a, b, y) :> Op ]) (first, [])
-                          | [] -> v, []
-                      let g (x: MatrixBuffer) name = let u = buf (n name) (width (l - 1)) in u, DenseOp(x, V.[l], C.[l], tau l, u) :> Op
-                      let contribute (terms: (MatrixBuffer * MatrixBuffer * MatrixBuffer * float32) list) =
-                          terms
-                          |> List.mapi (fun i (x, u, gu, c) ->
-                              let d = buf (sprintf "δg%d_%d" l i) (width (l - 1))
-                              [ MultiplyDerivativeOp(tau l, u, gu, d, c * lossScale, batchPower) :> Op
-                                WeightGradOp(d, x, gV.[l], gC.[l], (i > 0)) ])
-                          |> List.concat
-                      // ε ~ N(0, σ²) on h_{l-1}, and h_{l-1} + ε.
-                      let perturbBelow sigma =
-                          let eps = buf (n "ε") (width (l - 1))
-                          let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
-                          eps, noisy, [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps) :> Op; AddScaledOp(h.[l - 1], 1.0f, eps, noisy) ]
-                      // g_l at its clean input x_0 and at x_0 + η, η ~ N(0, σ²) on g_l's value input, with Gη = g_l(x_0+η) − g_l(x_0):
-                      // the second draw of DRL's regulariser and of L-DRL.
-                      let probe sigma =
-                          let vEta = buf (sprintf "(x%d+η)" l) (twidth input)
-                          let xEta, xEtaOps = gInput vEta
-                          let x0, x0ops = gInput value.[input]
-                          let uEta, gEta = g xEta "g(x+η)"
-                          let u0, g0 = g x0 "g(x)"
-                          let dEta = buf (n "Gη") (width (l - 1))
-                          (x0, u0, xEta, uEta, dEta),
-                          [ NoiseOp(value.[input], float32 sigma, Streams.feedbackInput l, false, vEta) :> Op ] @ xEtaOps @ x0ops
-                          @ [ gEta; g0; CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ]
-                      // x carried from layer l-1 up to layer `upTo` in target space.
-                      let upFrom (x: MatrixBuffer) upTo =
-                          List.fold (fun (v, ops) j -> let y, jops = forwardInto j v (sprintf "f%d(%s)" j v.Name) in y, ops @ jops) (x, []) [ l..upTo ]
-                      let shared, ops =
-                          match m.Rule.Feedback with
-                          | NoFeedback -> [], []
-                          | Reconstruct(sigma, target) ->
-                              let noisy = buf (sprintf "(h%d+ε)" (l - 1)) (width (l - 1))
-                              let xf, upf = upFrom noisy input
-                              let x, xops = gInput xf
-                              let up = upf @ xops
-                              let u, gop = g x "g(f)"
-                              let d = buf (n "δg") (width (l - 1))
-                              [], [ NoiseOp(h.[l - 1], float32 sigma, Streams.reconstruction l, false, noisy) :> Op ] @ up
-                                  @ [ gop
-                                      DeltaOp(tau l, lossScale, batchPower, u, (match target with NoisyInput -> noisy | CleanInput -> h.[l - 1]), d)
-                                      WeightGradOp(d, x, gV.[l], gC.[l]) ]
-                          | Ldrl sigma ->
-                              // L-DRL reads layer l (the check refuses direct feedback), so g_l's clean input is h_l.
-                              let eps, noisy, perturb = perturbBelow sigma
-                              let x1f, upf = upFrom noisy l
-                              let x1, x1ops = gInput x1f
-                              let u1, g1 = g x1 "g(f)"
-                              let (x0, u0, xEta, uEta, dEta), probeOps = probe sigma
-                              let d0 = buf (n "G0_") (width (l - 1))
-                              [], perturb @ upf @ x1ops @ [ g1 ] @ probeOps
-                                  @ [ CombineOp([| 1.0f; -1.0f; 1.0f |], [| eps; uEta; u0 |], d0) ]
-                                  @ contribute [ x1, u1, eps, -1.0f; x0, u0, d0, 1.0f; xEta, uEta, dEta, 1.0f ]
-                          | Drl(sigma, lambda) ->
-                              let _, noisy, perturb = perturbBelow sigma
-                              let top, up = upFrom noisy T
-                              let chainTargets = [| for j in 0..L -> if j = T then top else buf (sprintf "ĥε%d_%d" l j) (twidth j) |]
-                              let bind = { Name = sprintf "ε%d" l; Target = (fun j -> chainTargets.[j]); OutTarget = top }
-                              let chain = [ for j in T .. -1 .. l + 1 -> ExprLowering.lowerInto sc bind j BelowSpace expr chainTargets.[j - 1] ] |> List.concat
-                              // e = ĥ^ε_{l-1} − (h_{l-1} + ε), and each g_l application of the propagation at layer l.
-                              let terms = Expr.linearTerms expr
-                              let atoms = terms |> List.map (fun (_, a) -> ExprLowering.lowerAt sc bind l BelowSpace a)
-                              let e = buf (n "e") (width (l - 1))
-                              let combine = CombineOp((terms |> List.map (fst >> float32)) @ [ -1.0f ] |> Array.ofList, (atoms |> List.map fst) @ [ noisy ] |> Array.ofList, e) :> Op
-                              let uses =
-                                  [ for (c, a), (u, _) in List.zip terms atoms do
-                                        match a with
-                                        | G x ->
-                                            let xb, _ = ExprLowering.lowerAt sc bind l (ExprLowering.argumentSpace x) x
-                                            yield xb, u, e, float32 c
-                                        | _ -> () ]
-                              let lowered = chain @ (atoms |> List.collect snd)
-                              // λ‖g_l(x_0+η) − g_l(x_0)‖²
-                              let regulariser, regUses =
-                                  if lambda = 0.0 then [], []
-                                  else
-                                      let (x0, u0, xEta, uEta, dEta), probeOps = probe sigma
-                                      probeOps, [ xEta, uEta, dEta, float32 lambda; x0, u0, dEta, -float32 lambda ]
-                              lowered |> List.filter (fst >> (=) BeforeTop) |> List.map snd,
-                              perturb @ up
-                              @ (lowered |> List.filter (fst >> (<>) BeforeTop) |> List.map snd)
-                              @ [ combine ] @ regulariser @ contribute (uses @ regUses)
-                      shared, ops, [ OptimOp(V.[l], gV.[l], o) :> Op; OptimOp(C.[l], gC.[l], o) ] ]
-            let shared = groups |> List.collect (fun (s, _, _) -> s)
+                      FeedbackLosses.lower sc l, [ OptimOp(V.[l], gV.[l], o) :> Op; OptimOp(C.[l], gC.[l], o) ] ]
+            let shared = groups |> List.collect (fun (loss, _) -> loss.Shared)
             // DRL's chains read the g_k of the layers above, so every gradient is taken before any g_k moves.
             match m.Rule.Feedback with
-            | Drl _ -> shared, Fusion.inParallel (groups |> List.map (fun (_, g, _) -> g)) @ Fusion.inParallel (groups |> List.map (fun (_, _, u) -> u))
-            | _ -> shared, Fusion.inParallel (groups |> List.map (fun (_, g, u) -> g @ u))
+            | Drl _ -> shared, Fusion.inParallel (groups |> List.map (fun (loss, _) -> loss.Gradient)) @ Fusion.inParallel (groups |> List.map snd)
+            | _ -> shared, Fusion.inParallel (groups |> List.map (fun (loss, update) -> loss.Gradient @ update))
         // What the feedback losses read of the forward pass: h_{l-1} only for reconstruction; layer values up to T for
         // the difference losses.
         let feedbackOps =

@@ -18,7 +18,10 @@ type Case =
       /// Moves a gradient-step top target to the output (otherwise it stays where the rule puts it).
       TopAtOutput: bool
       Optimiser: Optimiser }
-    override c.ToString() = sprintf "%A" c
+    /// The case as the F# record expression that builds it, on one line.
+    override c.ToString() =
+        sprintf "{ Seed = %d; Input = %d; Widths = %A; Hidden = %O; Output = %O; Rows = %d; Spare = %d; TopAtOutput = %b; Optimiser = %A }"
+            c.Seed c.Input c.Widths c.Hidden c.Output c.Rows c.Spare c.TopAtOutput c.Optimiser
 
 /// A short training run for the multi-step oracle (Laws.trainedEqualsReference): a case, whose optimiser trains the
 /// forward weights and whose Rows are the batch size, and how the run is scheduled.
@@ -31,11 +34,14 @@ type Training =
       /// Training examples: three or more batches, the last one partial when Examples is not a multiple of Rows.
       Examples: int
       Epochs: int }
-    override t.ToString() = sprintf "%A" t
+    /// The run as the F# record expression that builds it, on one line.
+    override t.ToString() =
+        sprintf "{ Case = %O; FeedbackOptimiser = %A; Schedule = %A; FeedbackIterations = %d; FeedbackPretraining = %d; Examples = %d; Epochs = %d }"
+            t.Case t.FeedbackOptimiser t.Schedule t.FeedbackIterations t.FeedbackPretraining t.Examples t.Epochs
 
 /// Laws any target rule can be checked against, as FsCheck properties (DESIGN.md §4). Each law is a function
-/// Rule → Case → bool, checked on generated cases by Laws.property; a failing case prints a line that replays it
-/// (Laws.holdsAt law rule case). Laws run on the float64 reference, except compiledEqualsReference.
+/// Rule → Case → bool, checked on generated cases by Laws.property; a failing case prints the call that replays it
+/// (Laws.fixedPoint rule { Seed = ...; ... }). Laws run on the float64 reference, except compiledEqualsReference.
 module Laws =
     /// Generators: shape first (2–4 layers of 1–9 units), then bounded values from the case's seed.
     module Generate =
@@ -361,14 +367,11 @@ module Laws =
         | Ok agrees -> agrees
         | Error _ -> true
 
-    /// law rule case, for replaying a failure printed by Laws.property.
-    let holdsAt (law: Rule -> Case -> bool) (rule: Rule) (c: Case) = law rule c
-
     /// The law as an FsCheck property over cases; a failing case is labelled with the line that replays it.
     let propertyOn (cases: Gen<Case>) (name: string) (law: Rule -> Case -> bool) (rule: Rule) : Property =
         Prop.forAll (Arb.fromGen cases) (fun c ->
             law rule c
-            |> Prop.label (sprintf "replay: Laws.holdsAt Laws.%s <the rule %s> %s" name rule.Name ((string c).ReplaceLineEndings(" "))))
+            |> Prop.label (sprintf "replay: Laws.%s rule %O, where rule is %O" name c rule))
 
     /// The law over Generate.small cases.
     let property (name: string) (law: Rule -> Case -> bool) (rule: Rule) : Property = propertyOn Generate.small name law rule

@@ -146,13 +146,7 @@ module Lower =
         let targetOps = lossOps @ valueOps @ sideOps @ propagateOps
         let plan =
             Plan(
-                batch, h.[0], h.[L],
-                [| for l in 0 .. L - 1 do
-                       yield Parameter(W.[l].Name, W.[l], gW.[l])
-                       yield Parameter(B.[l].Name, B.[l], gB.[l])
-                   for l in fb do
-                       yield Parameter(V.[l].Name, V.[l], gV.[l])
-                       yield Parameter(C.[l].Name, C.[l], gC.[l]) |],
+                batch, h.[0],
                 Fusion.chained (gather :: forward L @ [ ErrorCountOp(h.[L]) ]),
                 Fusion.chained (stepStart @ gather :: forward L @ targetOps @ localOps),
                 Fusion.chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> gather :: ops),

@@ -1,9 +1,4 @@
-using TargetProp.Runtime.Optim;
-
 namespace TargetProp.Runtime;
-
-/// <summary>A parameter of the plan with its gradient buffer: W_l, b_l (forward) or V_l, c_l (feedback).</summary>
-public sealed record Parameter(string Name, MatrixBuffer Value, MatrixBuffer Gradient);
 
 /// <summary>A compiled model: preallocated buffers and one op list per phase. Built by the F# Lower module; run by
 /// <see cref="Executor"/>. Phases:
@@ -12,15 +7,12 @@ public sealed record Parameter(string Name, MatrixBuffer Value, MatrixBuffer Gra
 /// the "parallel" schedule).</summary>
 public sealed class Plan
 {
-    public Plan(int batch, MatrixBuffer input, MatrixBuffer output, IReadOnlyList<Parameter> parameters,
-        Op[] predict, Op[] forwardUpdate, Op[] feedbackUpdate, Op[] bothUpdate)
+    public Plan(int batch, MatrixBuffer input, Op[] predict, Op[] forwardUpdate, Op[] feedbackUpdate, Op[] bothUpdate)
     {
-        if (input.Rows != batch || output.Rows != batch)
-            throw new ArgumentException($"plan input {input} and output {output} must have {batch} rows (the batch size).");
+        if (input.Rows != batch)
+            throw new ArgumentException($"plan input {input} must have {batch} rows (the batch size).");
         Batch = batch;
         Input = input;
-        Output = output;
-        Parameters = parameters;
         Predict = predict;
         ForwardUpdate = forwardUpdate;
         FeedbackUpdate = feedbackUpdate;
@@ -30,9 +22,6 @@ public sealed class Plan
     public int Batch { get; }
     /// <summary>h_0: the batch of examples, [Batch × features].</summary>
     public MatrixBuffer Input { get; }
-    /// <summary>The output layer's value (logits for a softmax layer).</summary>
-    public MatrixBuffer Output { get; }
-    public IReadOnlyList<Parameter> Parameters { get; }
     public Op[] Predict { get; }
     public Op[] ForwardUpdate { get; }
     public Op[] FeedbackUpdate { get; }

@@ -54,8 +54,15 @@ let tests =
             let reversed = Rules.bp |> Rule.withTop (Top.gradientStep -1.0)
             Expect.isLessThanOrEqual (Laws.fraction 60 Laws.descent reversed) 0.05 "bp with its step reversed ascends"
         }
-        test "a failing law's label replays it" {
+        test "a failing case prints as the F# that builds it, so the printed call replays it" {
             let c = Gen.sampleWithSeed (Rnd(7UL, 11UL)) 10 60 (deep Rules.tp) |> Array.find (fun c -> not (Laws.fixedPoint Rules.tp c))
-            Expect.isFalse (Laws.holdsAt Laws.fixedPoint Rules.tp c) "the printed case fails again"
+            // The printed form of a case, written here as code: the compiler checks that it is F#.
+            let written =
+                { Seed = 5; Input = 3; Widths = [ 4; 2 ]; Hidden = Tanh; Output = Softmax; Rows = 2; Spare = 0; TopAtOutput = true
+                  Optimiser = Sgd(0.1, 0.0) }
+            Expect.equal (string written)
+                "{ Seed = 5; Input = 3; Widths = [4; 2]; Hidden = Tanh; Output = Softmax; Rows = 2; Spare = 0; TopAtOutput = true; Optimiser = Sgd (0.1, 0.0) }"
+                "a case prints as its record expression"
+            Expect.isFalse (Laws.fixedPoint Rules.tp c) (sprintf "Laws.fixedPoint Rules.tp %O fails again" c)
         }
     ]

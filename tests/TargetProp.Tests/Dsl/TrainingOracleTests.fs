@@ -20,7 +20,7 @@ let private runs (schedule: Schedule) (rules: Gen<Rule>) =
         | Ok _ ->
             match Laws.trainingAgreesWithReference r t with
             | Error _ -> false ==> true
-            | Ok agrees -> agrees |> Prop.label (sprintf "replay: Laws.trainedEqualsReference (%O) %s" r ((string t).ReplaceLineEndings(" "))))
+            | Ok agrees -> agrees |> Prop.label (sprintf "replay: Laws.trainedEqualsReference rule %O, where rule is %O" t r))
 
 [<Tests>]
 let tests =

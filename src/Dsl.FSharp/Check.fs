@@ -2,6 +2,14 @@ namespace TargetProp.Dsl
 
 open TargetProp.Runtime
 
+/// A model that has passed the check: the only kind Lower compiles. Only Check.run makes one, so nothing is compiled
+/// unchecked and nothing is checked twice.
+[<Sealed>]
+type CheckedModel internal (model: Model) =
+    /// The model as written.
+    member _.Model = model
+    override _.ToString() = string model
+
 /// The model check: every problem at once, each naming where it is, what is wrong and how to fix it.
 module Check =
     let private err where problem fix = { Where = where; Problem = problem; Fix = fix }
@@ -127,8 +135,8 @@ module Check =
         @ optimiser "forward optimiser" m.ForwardOptimiser
         @ (if Model.trainsFeedback m then optimiser "feedback optimiser" m.FeedbackOptimiser else [])
 
-    /// The model, or every error in it.
-    let run (m: Model) : Result<Model, ModelError list> =
+    /// The checked model, or every error in it.
+    let run (m: Model) : Result<CheckedModel, ModelError list> =
         match model m with
-        | [] -> Ok m
+        | [] -> Ok(CheckedModel m)
         | errors -> Error errors

@@ -11,8 +11,9 @@ module Lower =
         | Adam lr -> Optim.Adam(float32 lr)
         | Sgd(lr, mu) -> Optim.SgdMomentum(float32 lr, float32 mu)
 
-    /// Lowers a model (already checked) for batches of up to `batch` rows.
-    let compile (batch: int) (m: Model) : Compiled =
+    /// Lowers a checked model for batches of up to `batch` rows.
+    let compile (batch: int) (checkedModel: CheckedModel) : Compiled =
+        let m = checkedModel.Model
         let s = m.Stack
         let L = Stack.depth s
         let T = Model.topLayer m

@@ -46,7 +46,8 @@ module Train =
     let private fail fmt = Printf.kprintf (fun s -> raise (TrainingException s)) fmt
 
     /// Refuses settings and data that cannot train the model, with a message saying what to change.
-    let validate (c: TrainConfig) (m: Model) (d: DataSet) =
+    let validate (c: TrainConfig) (checkedModel: CheckedModel) (d: DataSet) =
+        let m = checkedModel.Model
         if c.Epochs < 1 then fail "epochs = %d: train for at least 1 epoch" c.Epochs
         if c.Batch < 1 then fail "batch = %d: use a batch of at least 1 example" c.Batch
         if c.Threads < 1 then fail "threads = %d: use at least 1 thread" c.Threads
@@ -95,8 +96,8 @@ module Train =
             | Parallel -> [ plan.BothUpdate :: List.replicate (k - 1) plan.FeedbackUpdate ]
             | Interleaved -> [ List.replicate k plan.FeedbackUpdate @ [ plan.ForwardUpdate ] ]
 
-    /// The model, or a ModelException listing every error in it.
-    let check (m: Model) : Model =
+    /// The checked model, or a ModelException listing every error in it.
+    let check (m: Model) : CheckedModel =
         match Check.run m with
         | Ok m -> m
         | Error errors -> raise (ModelException errors)
@@ -126,9 +127,10 @@ module Train =
 
     /// Trains the model from parameters p0, calling onEpoch after each epoch.
     let runFrom (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
-        let m = check m
-        validate c m d
-        let compiled = Lower.compile c.Batch m
+        let checkedModel = check m
+        validate c checkedModel d
+        let compiled = Lower.compile c.Batch checkedModel
+        let m = checkedModel.Model
         compiled.Load p0
         let trainCount = defaultArg c.LimitTrain d.TrainCount
         let pretraining = if Model.trainsFeedback m then m.FeedbackPretraining else 0
@@ -172,7 +174,7 @@ module Train =
 
     /// Trains the model from parameters drawn from the seed (Parameters.init), calling onEpoch after each epoch.
     let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
-        runFrom (Parameters.init c.Seed (check m)) onEpoch c m d
+        runFrom (Parameters.init c.Seed (check m).Model) onEpoch c m d
 
     /// Trains without a per-epoch callback.
     let run (c: TrainConfig) (m: Model) (d: DataSet) : Run = runWith ignore c m d

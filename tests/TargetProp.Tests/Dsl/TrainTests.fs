@@ -14,7 +14,7 @@ let private data =
 /// The message of the TrainingException that validate raises.
 let private refusal (c: TrainConfig) (m: Model) (d: DataSet) =
     try
-        Train.validate c m d
+        Train.validate c (Train.check m) d
         failtestf "validate accepted %A" c
     with TrainingException message -> message
 
@@ -23,7 +23,7 @@ let tests =
     testList "Dsl.Train" [
         test "validate accepts sound settings and refuses each bad one with what to change" {
             let ok = { Train.defaults with Epochs = 1; Batch = 4; LimitTrain = Some 10 }
-            Train.validate ok model data
+            Train.validate ok (Train.check model) data
             for c, expected in
                 [ { ok with Epochs = 0 }, "epochs = 0: train for at least 1 epoch"
                   { ok with Batch = 0 }, "batch = 0: use a batch of at least 1 example"

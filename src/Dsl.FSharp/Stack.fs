@@ -8,12 +8,12 @@ type Layer =
       Activation: Activation }
 
 /// A feed-forward stack: the input width and the layers in order, bottom (layer 1) to top (layer L).
-/// Prints as the expression that builds it: input 784 >> dense 240 tanh ×7 >> dense 10 softmax.
+/// Prints as the F# that builds it: input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax.
 type Stack =
     { Input: int
       Layers: Layer list }
     override s.ToString() =
-        let name (l: Layer) = sprintf "dense %d %s" l.Units (l.Activation.ToString().ToLowerInvariant())
+        let dense (l: Layer) = sprintf "dense %d %O" l.Units l.Activation
         let runs =
             s.Layers
             |> List.fold (fun acc l ->
@@ -21,8 +21,8 @@ type Stack =
                 | (m, k) :: rest when m = l -> (m, k + 1) :: rest
                 | _ -> (l, 1) :: acc) []
             |> List.rev
-            |> List.map (fun (l, k) -> if k = 1 then name l else sprintf "%s ×%d" (name l) k)
-        String.concat " >> " (sprintf "input %d" s.Input :: runs)
+            |> List.map (fun (l, k) -> if k = 1 then dense l else sprintf "repeat %d (%s)" k (dense l))
+        String.concat " |> " (sprintf "input %d" s.Input :: runs)
 
 /// Building stacks: every layer is a function Stack -> Stack, so blocks compose with >> and |>.
 [<AutoOpen>]

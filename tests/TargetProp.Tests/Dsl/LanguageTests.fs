@@ -9,8 +9,12 @@ let private lee = input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax
 [<Tests>]
 let tests =
     testList "Dsl.Language" [
-        test "a stack prints as the expression that builds it" {
-            Expect.equal (string lee) "input 784 >> dense 240 tanh ×7 >> dense 10 softmax" "Lee et al.'s network"
+        test "a stack prints as the F# that builds it" {
+            Expect.equal (string lee) "input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax" "Lee et al.'s network"
+            // The printed forms, written here as code: the compiler checks that they are F#, and they build the same stack.
+            Expect.equal (input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax) lee "it builds the same stack"
+            let mixed = input 3 |> dense 4 Relu |> dense 4 Sigmoid |> repeat 2 (dense 5 Linear) |> dense 2 Tanh
+            Expect.equal (string mixed) "input 3 |> dense 4 Relu |> dense 4 Sigmoid |> repeat 2 (dense 5 Linear) |> dense 2 Tanh" "runs of one layer"
         }
         test "composition with >> and |> agree and repeat unrolls" {
             let block = dense 5 Tanh >> dense 3 Relu

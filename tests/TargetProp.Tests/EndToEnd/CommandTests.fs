@@ -124,7 +124,7 @@ let tests =
         test "examples/quickstart.fsx runs and prints the model before training" {
             let code, stdout, stderr = dotnet [ "fsi"; "examples/quickstart.fsx" ]
             Expect.equal code 0 (stdout + stderr)
-            Expect.stringContains stdout "input 784 >> dense 240 tanh ×3 >> dense 10 softmax" "the model, printed"
+            Expect.stringContains stdout "input 784 |> repeat 3 (dense 240 Tanh) |> dense 10 Softmax" "the model, printed"
             Expect.stringContains stdout "test error after 3 epochs" "trained"
         }
     ]

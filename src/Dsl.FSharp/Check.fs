@@ -1,6 +1,5 @@
 namespace TargetProp.Dsl
 
-open TargetProp.Runtime
 
 /// A model that has passed the check: the only kind Lower compiles. Only Check.run makes one, so nothing is compiled
 /// unchecked and nothing is checked twice.
@@ -35,7 +34,7 @@ module Check =
               let layer = s.Layers.[l - 1]
               if layer.Units <= 0 then
                   yield err (Stack.layerName s l) (sprintf "the layer has %d units" layer.Units) "give every layer a positive number of units"
-              if layer.Activation = Activation.Softmax && l < L then
+              if layer.Activation = Softmax && l < L then
                   yield err (Stack.layerName s l) "softmax is only supported on the output layer (it is part of the cross-entropy loss)"
                       "use tanh, sigmoid, relu or linear for hidden layers" ]
 

@@ -36,8 +36,14 @@ type ExprScope =
 /// Lowering of target expressions (Expr) to ops over a Layout: every atom (g x, f x, x .* y, noise, ...) becomes one
 /// buffer computed once, and a sum of scaled atoms one fused combination.
 module ExprLowering =
-    /// σ as the plan applies it: a softmax output keeps its logits as the layer's value (the softmax lives in the loss).
-    let planActivation (a: Activation) = if a = Activation.Softmax then Activation.Linear else a
+    /// The runtime kernel that applies a unit, the one place the language's units meet the runtime's: a softmax output
+    /// keeps its logits as the layer's value (the softmax lives in the loss).
+    let kernel (u: Nonlinearity) : Activation =
+        match u with
+        | Linear | Softmax -> Activation.Linear
+        | Tanh -> Activation.Tanh
+        | Sigmoid -> Activation.Sigmoid
+        | Relu -> Activation.Relu
 
     /// When the expression's ops can run.
     let stage (e: Expr) = if Expr.usesTarget e then InChain elif Expr.usesOutTarget e then AfterTop else BeforeTop
@@ -51,7 +57,7 @@ module ExprLowering =
         let L = Model.depth m
         let buffer = Layout.activation layout.Batch
         let width = Stack.width m.Stack
-        let act l = planActivation (Stack.activation m.Stack l)
+        let act l = kernel (Stack.activation m.Stack l)
         let dense l (y: MatrixBuffer) = DenseOp(x, layout.W.[l - 1], layout.B.[l - 1], act l, y) :> Op
         if l < L || not (Model.usesProbabilities m || m.Rule.Top.Auxiliary > 0) then
             let y = buffer name (width l)
@@ -145,7 +151,7 @@ module ExprLowering =
     /// g_l(x) = τ(x V_lᵀ + c_l) written into dst, after the ops that compute x.
     and applyG (sc: ExprScope) (bind: Binding) (l: int) (x: Expr) (dst: MatrixBuffer) : (Stage * Op) list =
         let xb, xops = lowerAt sc bind l (argumentSpace x) x
-        let tau = planActivation (Model.feedbackActivation sc.Model l)
+        let tau = kernel (Model.feedbackActivation sc.Model l)
         xops @ [ stage (G x), DenseOp(xb, sc.Layout.V.[l], sc.Layout.C.[l], tau, dst) :> Op ]
 
     /// The expression written into dst: a lone g application writes there directly; anything else is Σ_i c_i·atom_i

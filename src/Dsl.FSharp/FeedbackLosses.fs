@@ -25,7 +25,7 @@ module FeedbackLosses =
         let m, layout = sc.Model, sc.Layout
         let buffer = Layout.activation layout.Batch
         let below = Stack.width m.Stack (l - 1)
-        let tau = ExprLowering.planActivation (Model.feedbackActivation m l)
+        let tau = ExprLowering.kernel (Model.feedbackActivation m l)
         let scale, batchPower = reduction m
         let named name = sprintf "%s%d" name l
 

@@ -10,8 +10,8 @@ type Case =
     { Seed: int
       Input: int
       Widths: int list
-      Hidden: Activation
-      Output: Activation
+      Hidden: Nonlinearity
+      Output: Nonlinearity
       Rows: int
       /// Spare rows in the compiled plan beyond this batch (a partial last batch).
       Spare: int
@@ -46,14 +46,14 @@ module Laws =
     /// Generators: shape first (2–4 layers of 1–9 units), then bounded values from the case's seed.
     module Generate =
         /// Cases with hidden layers from `activations` and batches of minRows..maxRows rows.
-        let cases (activations: Activation list) (minRows: int, maxRows: int) : Gen<Case> =
+        let cases (activations: Nonlinearity list) (minRows: int, maxRows: int) : Gen<Case> =
             gen {
                 let! seed = Gen.choose (0, 1_000_000)
                 let! input = Gen.choose (1, 9)
                 let! depth = Gen.choose (2, 4)
                 let! widths = Gen.listOfLength depth (Gen.choose (1, 9))
                 let! hidden = Gen.elements activations
-                let! output = Gen.elements [ Activation.Softmax; Activation.Softmax; Activation.Tanh; Activation.Sigmoid; Activation.Linear ]
+                let! output = Gen.elements [ Softmax; Softmax; Tanh; Sigmoid; Linear ]
                 let! rows = Gen.choose (minRows, maxRows)
                 let! spare = Gen.elements [ 0; 0; 3 ]
                 let! atOutput = Gen.elements [ true; false ]
@@ -64,10 +64,10 @@ module Laws =
             }
 
         /// Every hidden activation, batches of 1–7 rows.
-        let small = cases [ Activation.Tanh; Activation.Sigmoid; Activation.Relu; Activation.Linear ] (1, 7)
+        let small = cases [ Tanh; Sigmoid; Relu; Linear ] (1, 7)
 
         /// Smooth hidden activations only (no ReLU kinks), batches of 1–7 rows.
-        let smooth = cases [ Activation.Tanh; Activation.Sigmoid; Activation.Linear ] (1, 7)
+        let smooth = cases [ Tanh; Sigmoid; Linear ] (1, 7)
 
         /// Rules composed from parts: a top target (a gradient step of size η at the output or at L-1, the label, a
         /// blend of weight β), a propagation (a·below + b·g target − c·g here, inversion, difference, direct, difference
@@ -220,9 +220,9 @@ module Laws =
     /// c_l = −W_l⁻¹b_l), the rule's targets equal those of inversion ĥ_{l-1} = g_l(ĥ_l) (tp) from the same top target.
     let linearInverse (rule: Rule) (c: Case) =
         let n = max 2 c.Input
-        let c = { c with Input = n; Widths = List.replicate c.Widths.Length n; Hidden = Activation.Linear; Output = Activation.Linear }
+        let c = { c with Input = n; Widths = List.replicate c.Widths.Length n; Hidden = Linear; Output = Linear }
         let m0 = model rule c
-        let m = { m0 with Rule = { m0.Rule with FeedbackActivation = Some Activation.Linear; Top = { m0.Rule.Top with Auxiliary = 0 } } }
+        let m = { m0 with Rule = { m0.Rule with FeedbackActivation = Some Linear; Top = { m0.Rule.Top with Auxiliary = 0 } } }
         let s0 = Reference.ofParameters m (Parameters.init c.Seed m)
         let s = { s0 with V = s0.V |> Map.map (fun l _ -> s0.W.[l - 1].Inverse()); C = s0.C |> Map.map (fun l _ -> -(s0.W.[l - 1].Inverse() * s0.B.[l - 1])) }
         let x, y = batch c

@@ -51,7 +51,7 @@ module Model =
 
     /// Whether the output is a softmax layer trained with cross-entropy (otherwise: squared error to the one-hot label).
     let usesCrossEntropy (m: Model) =
-        depth m > 0 && Stack.activation m.Stack (depth m) = TargetProp.Runtime.Activation.Softmax
+        depth m > 0 && Stack.activation m.Stack (depth m) = Softmax
 
     /// Whether the output layer's value in target space is the probability p = softmax(a_L) (a label or blend top on
     /// a softmax output) rather than the layer's plain value (logits for softmax).

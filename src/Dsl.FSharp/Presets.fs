@@ -52,7 +52,7 @@ module Rules =
     /// the difference reconstruction loss ‖Q_l(f_{L←l-1}(h_{l-1}+ε) − h_L) − ε‖² + λ‖Q_l η‖².
     let ddtpLinear : Rule =
         Rule.create "ddtpLinear" (Top.gradientStep 0.327736332653) Propagate.direct (Feedback.drl 0.1 0.01)
-        |> Rule.withFeedbackActivation TargetProp.Runtime.Activation.Linear
+        |> Rule.withFeedbackActivation Linear
 
     /// DTP trained by the difference reconstruction loss (Meulemans et al. 2020, DRL): difference propagation from
     /// ĥ_L = h_L − η ∂ℓ/∂h_L, and g_l trained on ‖ĥ^ε_{l-1} − (h_{l-1}+ε)‖² + λ‖g_l(h_l+η) − g_l(h_l)‖², where

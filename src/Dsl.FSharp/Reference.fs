@@ -55,23 +55,23 @@ module Reference =
         static member internal See(a: float) = if abs a < ReluKink.closest then ReluKink.closest <- abs a
 
     /// σ(a) element-wise; a softmax output keeps its logits (the softmax lives in the loss).
-    let activate (a: Activation) (x: M) : M =
-        match a with
-        | Activation.Tanh -> x.Map(fun v -> tanh v)
-        | Activation.Sigmoid -> x.Map(fun v -> 1.0 / (1.0 + exp -v))
-        | Activation.Relu -> x.Map(fun v -> ReluKink.See v; max v 0.0)
-        | _ -> x
+    let activate (u: Nonlinearity) (x: M) : M =
+        match u with
+        | Tanh -> x.Map(fun v -> tanh v)
+        | Sigmoid -> x.Map(fun v -> 1.0 / (1.0 + exp -v))
+        | Relu -> x.Map(fun v -> ReluKink.See v; max v 0.0)
+        | Linear | Softmax -> x
 
     /// σ'(a) written through h = σ(a).
-    let derivative (a: Activation) (h: M) : M =
-        match a with
-        | Activation.Tanh -> h.Map(fun v -> 1.0 - v * v)
-        | Activation.Sigmoid -> h.Map(fun v -> v * (1.0 - v))
-        | Activation.Relu -> h.Map(fun v -> if v > 0.0 then 1.0 else 0.0)
-        | _ -> h.Map(fun _ -> 1.0)
+    let derivative (u: Nonlinearity) (h: M) : M =
+        match u with
+        | Tanh -> h.Map(fun v -> 1.0 - v * v)
+        | Sigmoid -> h.Map(fun v -> v * (1.0 - v))
+        | Relu -> h.Map(fun v -> if v > 0.0 then 1.0 else 0.0)
+        | Linear | Softmax -> h.Map(fun _ -> 1.0)
 
     /// σ(X Wᵀ + 1 bᵀ)
-    let dense (a: Activation) (w: M) (b: Vector<float>) (x: M) : M =
+    let dense (a: Nonlinearity) (w: M) (b: Vector<float>) (x: M) : M =
         let z = x * w.Transpose()
         activate a (z + Matrix<float>.Build.Dense(x.RowCount, b.Count, fun _ j -> b.[j]))
 
@@ -134,7 +134,7 @@ module Reference =
         else
             let v = if Model.usesProbabilities m then softmaxRows a else a
             match s.A with
-            | Some a -> v.Append(activate Activation.Tanh (x * a.Transpose()))
+            | Some a -> v.Append(activate Tanh (x * a.Transpose()))
             | None -> v
 
     /// The forward maps f_{to}(… f_{from}(x)): x of layer from-1 carried up to layer `upTo`'s target space.
@@ -197,7 +197,7 @@ module Reference =
         | Scale(k, x) -> k * go space x
 
     /// The gradient of a squared loss c·Σ‖u − v‖² with respect to u's pre-activation, for the rule's reduction.
-    let private localDelta (m: Model) (a: Activation) (u: M) (v: M) =
+    let private localDelta (m: Model) (a: Nonlinearity) (u: M) (v: M) =
         let scale =
             match m.Rule.LocalLoss with
             | MeanSquared -> 2.0 / float u.RowCount

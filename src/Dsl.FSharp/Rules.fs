@@ -133,7 +133,7 @@ type Rule =
       Feedback: Feedback
       /// τ in g_l(v) = τ(V_l v + c_l): None for layer l-1's own activation (g_l then lands in h_{l-1}'s range), or a
       /// fixed one (Linear for Meulemans et al.'s DDTP-linear).
-      FeedbackActivation: TargetProp.Runtime.Activation option
+      FeedbackActivation: Nonlinearity option
       Defaults: RuleDefaults }
     override r.ToString() =
         let tau = match r.FeedbackActivation with None -> "" | Some a -> sprintf " (g_l %s)" (a.ToString().ToLowerInvariant())
@@ -203,7 +203,7 @@ module Rule =
     let withPropagation (p: Expr) (r: Rule) = { r with Propagation = Propagate p }
     let withFeedback (f: Feedback) (r: Rule) = { r with Feedback = f }
     let withLocalLoss (l: LocalLoss) (r: Rule) = { r with LocalLoss = l }
-    let withFeedbackActivation (a: TargetProp.Runtime.Activation) (r: Rule) = { r with FeedbackActivation = Some a }
+    let withFeedbackActivation (a: Nonlinearity) (r: Rule) = { r with FeedbackActivation = Some a }
 
     /// Every g_l of the propagation also reads the side input (g x becomes g (x ++ side name)): targets conditioned
     /// on it, e.g. on the label.

@@ -1,11 +1,9 @@
 namespace TargetProp.Dsl
 
-open TargetProp.Runtime
-
 /// One layer l of the stack: h_l = σ_l(W_l h_{l-1} + b_l) with Units = dim h_l.
 type Layer =
     { Units: int
-      Activation: Activation }
+      Activation: Nonlinearity }
 
 /// A feed-forward stack: the input width and the layers in order, bottom (layer 1) to top (layer L).
 /// Prints as the F# that builds it: input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax.
@@ -31,18 +29,13 @@ module StackBuilders =
     let input (n: int) : Stack = { Input = n; Layers = [] }
 
     /// Adds a fully connected layer h = σ(W h_below + b) with n units on top of the stack.
-    let dense (n: int) (activation: Activation) (s: Stack) : Stack =
+    let dense (n: int) (activation: Nonlinearity) (s: Stack) : Stack =
         { s with Layers = s.Layers @ [ { Units = n; Activation = activation } ] }
 
     /// Applies a block n times: repeat 7 (dense 240 Tanh) adds seven tanh layers.
     let repeat (n: int) (block: Stack -> Stack) (s: Stack) : Stack =
         Seq.fold (fun acc _ -> block acc) s (seq { 1..n })
 
-    let Linear = Activation.Linear
-    let Tanh = Activation.Tanh
-    let Sigmoid = Activation.Sigmoid
-    let Relu = Activation.Relu
-    let Softmax = Activation.Softmax
 
 module Stack =
     /// Number of layers L (the input is layer 0, not counted).

@@ -38,6 +38,12 @@ internal static partial class ThrowHelper
     private static void BadShape(int rows, int cols, string name) =>
         throw new ArgumentOutOfRangeException(name, $"{name}: shape {rows}×{cols} has a negative size.");
 
+    /// <summary>A kernel was asked for an activation it has no body for (a value outside the enum, or one added to
+    /// the enum without a kernel): refused rather than treated as linear.</summary>
+    [DoesNotReturn]
+    internal static void UnknownActivation(Activation activation, string kernel) =>
+        throw new ArgumentOutOfRangeException(nameof(activation), activation, $"{kernel} has no body for the activation {activation}.");
+
     [DoesNotReturn]
     private static void LabelOutOfRange(int label, int classes, int row) =>
         throw new ArgumentOutOfRangeException("labels", $"label {label} in row {row} is outside 0..{classes - 1}: the output layer has {classes} units; check that the data's classes match the model's output width.");

@@ -22,7 +22,8 @@ public static class Activations
                 BiasActivate<LinearOp>(rows, cols, bias, z);
                 TensorPrimitives.Sigmoid(z[..(rows * cols)], z);
                 break;
-            default: BiasActivate<LinearOp>(rows, cols, bias, z); break;
+            case Activation.Linear or Activation.Softmax: BiasActivate<LinearOp>(rows, cols, bias, z); break;
+            default: ThrowHelper.UnknownActivation(activation, nameof(BiasActivate)); break;
         }
     }
 
@@ -116,7 +117,8 @@ public static class Activations
             case Activation.Tanh: ScaledDelta<TanhOp>(scale, h, t, destination); break;
             case Activation.Sigmoid: ScaledDelta<SigmoidDerivative>(scale, h, t, destination); break;
             case Activation.Relu: ScaledDelta<ReluOp>(scale, h, t, destination); break;
-            default: ScaledDelta<LinearOp>(scale, h, t, destination); break;
+            case Activation.Linear or Activation.Softmax: ScaledDelta<LinearOp>(scale, h, t, destination); break;
+            default: ThrowHelper.UnknownActivation(activation, nameof(ScaledDelta)); break;
         }
     }
 
@@ -152,7 +154,8 @@ public static class Activations
             case Activation.Tanh: MultiplyDerivative<TanhOp>(h, x, destination, scale); break;
             case Activation.Sigmoid: MultiplyDerivative<SigmoidDerivative>(h, x, destination, scale); break;
             case Activation.Relu: MultiplyDerivative<ReluOp>(h, x, destination, scale); break;
-            default: MultiplyDerivative<LinearOp>(h, x, destination, scale); break;
+            case Activation.Linear or Activation.Softmax: MultiplyDerivative<LinearOp>(h, x, destination, scale); break;
+            default: ThrowHelper.UnknownActivation(activation, nameof(MultiplyDerivative)); break;
         }
     }
 

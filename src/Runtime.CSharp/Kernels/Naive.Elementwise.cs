@@ -8,7 +8,8 @@ public static partial class Naive
         Activation.Tanh => 1 - h * h,
         Activation.Sigmoid => h * (1 - h),
         Activation.Relu => h > 0 ? 1 : 0,
-        _ => 1,
+        Activation.Linear or Activation.Softmax => 1,
+        _ => throw new ArgumentOutOfRangeException(nameof(a), a, $"no derivative for the activation {a}."),
     };
 
     private static double Activate(Activation a, double z) => a switch
@@ -16,7 +17,8 @@ public static partial class Naive
         Activation.Tanh => Math.Tanh(z),
         Activation.Sigmoid => 1 / (1 + Math.Exp(-z)),
         Activation.Relu => Math.Max(z, 0),
-        _ => z,
+        Activation.Linear or Activation.Softmax => z,
+        _ => throw new ArgumentOutOfRangeException(nameof(a), a, $"no body for the activation {a}."),
     };
 
     /// <summary>z[r, j] ← σ(z[r, j] + b[j]).</summary>

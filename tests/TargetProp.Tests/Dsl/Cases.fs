@@ -8,7 +8,7 @@ open TargetProp.Dsl
 /// DRL and L-DRL differentiate through g_l at clean activations: with ReLU layers a dead row gives h = tanh(0), which
 /// float32 evaluates to −6e-8, and g_l's ReLU then sits on its kink in the plan but not in the reference.
 let activationsFor (rule: string) =
-    [ Activation.Tanh; Activation.Sigmoid; Activation.Linear ] @ (if rule = "drl" || rule = "ldrl" then [] else [ Activation.Relu ])
+    [ Tanh; Sigmoid; Linear ] @ (if rule = "drl" || rule = "ldrl" then [] else [ Relu ])
 
 /// A preset by name.
 let rule (name: string) =

@@ -79,7 +79,7 @@ let tests =
             // Linear layers of equal width with V_l = W_l⁻¹ and c_l = −W_l⁻¹b_l: the difference targets are
             // h_l + J_l⁻¹(ĥ_T − h_T), exactly the Gauss–Newton move of a square invertible Jacobian.
             let net = input 4 |> dense 4 Linear |> dense 4 Linear |> dense 4 Linear |> dense 4 Linear
-            let m = Model.create net (Rules.dtp |> Rule.withFeedbackActivation Activation.Linear)
+            let m = Model.create net (Rules.dtp |> Rule.withFeedbackActivation Linear)
             let p0 = Parameters.init 6 m
             let s = Reference.ofParameters m p0
             let inverse l = s.W.[l - 1].Inverse()

@@ -52,7 +52,7 @@ let tests =
         for r in rulesWithFeedback do
             yield testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 15 }
                 (sprintf "%s (%O): ∂/∂V_l, ∂/∂c_l of the feedback loss equal central differences of the loss" r.Name r.Feedback)
-                (Laws.propertyOn (deep r |> Gen.filter (fun c -> c.Hidden <> Activation.Relu)) "feedback gradient" gradientsMatchDifferences r)
+                (Laws.propertyOn (deep r |> Gen.filter (fun c -> c.Hidden <> Relu)) "feedback gradient" gradientsMatchDifferences r)
         yield test "the local loss's scale, by hand: (1/B)Σ‖h − ĥ‖² with B = 3 gives ∂W = (2η/B²) Σ_b (h_b − y_b) x_bᵀ" {
             // One linear layer of 2 units on 1 input, W = [0.5; −0.25], b = 0, squared error to the one-hot label,
             // top target ĥ = h − η ∂ℓ/∂h with η = 0.5 and ℓ = (1/2B)Σ‖h − y‖², so h − ĥ = η(h − y)/B.

@@ -113,4 +113,14 @@ let tests =
                 try call (); "" with :? System.ArgumentOutOfRangeException as e -> e.Message
             Expect.stringContains message "label 5 in row 1 is outside 0..2" "message"
         }
+        test "an activation a kernel has no body for is refused, not treated as linear" {
+            let unknown = enum<Activation> 99
+            let z, h = Array.zeroCreate<float32> 4, Array.zeroCreate<float32> 4
+            let refused (what: string) (f: unit -> unit) =
+                let message = try f (); "" with :? System.ArgumentOutOfRangeException as e -> e.Message
+                Expect.stringContains message (what + " has no body for the activation 99") what
+            refused "BiasActivate" (fun () -> Activations.BiasActivate(unknown, 1, 4, System.ReadOnlySpan(Array.zeroCreate<float32> 4), System.Span z))
+            refused "ScaledDelta" (fun () -> Activations.ScaledDelta(unknown, 1.0f, System.ReadOnlySpan h, System.ReadOnlySpan h, System.Span z))
+            refused "MultiplyDerivative" (fun () -> Activations.MultiplyDerivative(unknown, System.ReadOnlySpan h, System.ReadOnlySpan h, System.Span z))
+        }
     ]

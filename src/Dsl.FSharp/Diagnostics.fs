@@ -34,7 +34,7 @@ module Diagnostics =
         @ [ for l in 1..T -> sprintf "target_move_%d" l ]
 
     /// ∂hv_k/∂h_{k-1} for one example b: diag(σ') W_k, at the output with the softmax Jacobian and the auxiliary rows.
-    let private layerJacobian (m: Model) (s: Reference.State) (h: M[]) (hv: M[]) (k: int) (b: int) : M =
+    let private layerJacobian (m: Model) (s: Reference.State) (h: M[]) (values: M[]) (k: int) (b: int) : M =
         let L = Model.depth m
         let diag (v: Vector<float>) = Matrix<float>.Build.DenseOfDiagonalVector v
         let act = Stack.activation m.Stack k
@@ -44,17 +44,17 @@ module Diagnostics =
             let n = Stack.width m.Stack L
             let main =
                 if Model.usesProbabilities m then
-                    let p = hv.[L].Row(b).SubVector(0, n)
+                    let p = values.[L].Row(b).SubVector(0, n)
                     (diag p - p.OuterProduct p) * s.W.[L - 1]
                 else plain
             match s.A with
             | Some a ->
-                let z = hv.[L].Row(b).SubVector(n, a.RowCount)
+                let z = values.[L].Row(b).SubVector(n, a.RowCount)
                 main.Stack(diag (z.Map(fun v -> 1.0 - v * v)) * a)
             | None -> main
 
     /// Gauss–Newton target moves of layers 1..T-1 for the first `rows` examples: row b of entry l is J_l⁺ e_b.
-    let private gaussNewton (m: Model) (s: Reference.State) (h: M[]) (hv: M[]) (e: M) (rows: int) : Map<int, M> =
+    let private gaussNewton (m: Model) (s: Reference.State) (h: M[]) (values: M[]) (e: M) (rows: int) : Map<int, M> =
         let T = Model.topLayer m
         let moves = [ for l in 1 .. T - 1 -> l, Matrix<float>.Build.Dense(rows, Stack.width m.Stack l) ] |> Map.ofList
         for b in 0 .. rows - 1 do
@@ -62,7 +62,7 @@ module Diagnostics =
             // J_{k-1} = J_k · ∂hv_k/∂h_{k-1}, from J_T = I down.
             let mutable j = Matrix<float>.Build.DenseIdentity(e.ColumnCount)
             for k in T .. -1 .. 2 do
-                j <- j * layerJacobian m s h hv k b
+                j <- j * layerJacobian m s h values k b
                 let jjt = j * j.Transpose()
                 let damping = 1e-6 * (jjt.Diagonal().Sum() / float jjt.RowCount) + 1e-300
                 let y = (jjt + damping * Matrix<float>.Build.DenseIdentity(jjt.RowCount)).Solve(eb)
@@ -78,16 +78,16 @@ module Diagnostics =
         let L = Model.depth m
         let T = Model.topLayer m
         let h = Reference.forward m s X
-        let t, hv, _ = Reference.targets m s d h y
+        let t, values, _ = Reference.targets m s d h y
         let gW, _, _ = Reference.forwardGradients m s d X y
         let bpW = Reference.lossGradients m p X y
         let gnRows = min rows GaussNewtonRows
         let firstRows (a: M) = a.SubMatrix(0, gnRows, 0, a.ColumnCount)
-        let gn = gaussNewton m s h hv (firstRows (t.[T] - hv.[T])) gnRows
+        let gn = gaussNewton m s h values (firstRows (t.[T] - values.[T])) gnRows
         let direct = Model.directFeedback m
         [ for l in 1..L -> sprintf "angle_bp_%d" l, angle gW.[l - 1] bpW.[l - 1] ]
-        @ [ for l in 1 .. T - 1 -> sprintf "angle_gn_%d" l, angle (firstRows (t.[l] - hv.[l])) gn.[l] ]
+        @ [ for l in 1 .. T - 1 -> sprintf "angle_gn_%d" l, angle (firstRows (t.[l] - values.[l])) gn.[l] ]
         @ [ for l in Model.feedbackLayers m ->
-                let r = Reference.feedback m s l (Reference.feedbackInput m d hv.[if direct then T else l]) - h.[l - 1]
+                let r = Reference.feedback m s l (Reference.feedbackInput m d values.[if direct then T else l]) - h.[l - 1]
                 sprintf "recon_%d" l, (r.PointwiseMultiply r).Enumerate() |> Seq.sum |> fun v -> v / float (r.RowCount * r.ColumnCount) ]
-        @ [ for l in 1..T -> sprintf "target_move_%d" l, (t.[l] - hv.[l]).RowNorms(2.0).Sum() / float rows ]
+        @ [ for l in 1..T -> sprintf "target_move_%d" l, (t.[l] - values.[l]).RowNorms(2.0).Sum() / float rows ]

@@ -112,8 +112,8 @@ module ExprLowering =
         | OutTarget -> bind.OutTarget, []
         | Side n -> layout.Sides.[n], []
         | _ ->
-            let st = stage e
-            let bound = if st = BeforeTop then "" else bind.Name
+            let atomStage = stage e
+            let bound = if atomStage = BeforeTop then "" else bind.Name
             let atom = { Layer = l; Space = space; Expr = e; Binding = bound }
             match sc.Atoms.TryGetValue atom with
             | true, y -> y, []
@@ -124,24 +124,24 @@ module ExprLowering =
                     match e with
                     | Noise sigma ->
                         let y = buffer (spaceWidth sc.Model l space)
-                        y, [ st, NoiseOp(null, float32 sigma, Streams.propagation l space, true, y) :> Op ]
+                        y, [ atomStage, NoiseOp(null, float32 sigma, Streams.propagation l space, true, y) :> Op ]
                     | G x ->
                         let y = buffer (Stack.width sc.Model.Stack (l - 1))
                         y, applyG sc bind l x y
                     | F x ->
                         let xb, xops = lowerAt sc bind l BelowSpace x
                         let y, fops = forwardInto sc.Model layout l xb name
-                        y, xops @ (fops |> List.map (fun op -> st, op))
+                        y, xops @ (fops |> List.map (fun op -> atomStage, op))
                     | Product(a, b) ->
                         let ab, aops = lowerAt sc bind l space a
                         let bb, bops = lowerAt sc bind l space b
                         let y = buffer (spaceWidth sc.Model l space)
-                        y, aops @ bops @ [ st, ProductOp(ab, bb, y) :> Op ]
+                        y, aops @ bops @ [ atomStage, ProductOp(ab, bb, y) :> Op ]
                     | Concat(a, b) ->
                         let ab, aops = lowerAt sc bind l (argumentSpace a) a
                         let bb, bops = lowerAt sc bind l (argumentSpace b) b
                         let y = buffer (ab.Cols + bb.Cols)
-                        y, aops @ bops @ [ st, ConcatOp(ab, bb, y) :> Op ]
+                        y, aops @ bops @ [ atomStage, ConcatOp(ab, bb, y) :> Op ]
                     | _ ->
                         let y = buffer (spaceWidth sc.Model l space)
                         y, lowerInto sc bind l space e y

@@ -159,7 +159,7 @@ module Laws =
           X: Matrix<float>
           Y: int[]
           H: Matrix<float>[]
-          Hv: Matrix<float>[]
+          Values: Matrix<float>[]
           D: Reference.Draws }
 
     let private setup (rule: Rule) (c: Case) =
@@ -169,7 +169,7 @@ module Laws =
         let x, y = batch c
         let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
         let h = Reference.forward m s X
-        { M = m; P = p; S = s; X = X; Y = y; H = h; Hv = Reference.targetValues m s h; D = Reference.withSides m y (draws c) }
+        { M = m; P = p; S = s; X = X; Y = y; H = h; Values = Reference.targetValues m s h; D = Reference.withSides m y (draws c) }
 
     let private maxAbs (a: Matrix<float>) = if a.RowCount = 0 then 0.0 else a.Enumerate() |> Seq.map abs |> Seq.max
 
@@ -178,14 +178,14 @@ module Laws =
     let fixedPoint (rule: Rule) (c: Case) =
         let u = setup rule c
         let T = Model.topLayer u.M
-        let t = Reference.propagateFrom u.M u.S u.D u.H u.Hv u.Hv.[T] 1
-        [ 1..T ] |> List.forall (fun l -> maxAbs (t.[l] - u.Hv.[l]) <= 1e-12)
+        let t = Reference.propagateFrom u.M u.S u.D u.H u.Values u.Values.[T] 1
+        [ 1..T ] |> List.forall (fun l -> maxAbs (t.[l] - u.Values.[l]) <= 1e-12)
 
     /// Difference correction (Lee et al. 2015): at any layer, ĥ_l = h_l gives ĥ_{l-1} = h_{l-1}, whatever g_l is.
     let differenceCorrection (rule: Rule) (c: Case) =
         let u = setup rule c
         [ 2 .. Model.topLayer u.M ]
-        |> List.forall (fun l -> maxAbs (Reference.propagateOne u.M u.S u.D u.H u.Hv (Array.copy u.Hv) l - u.H.[l - 1]) <= 1e-12)
+        |> List.forall (fun l -> maxAbs (Reference.propagateOne u.M u.S u.D u.H u.Values (Array.copy u.Values) l - u.H.[l - 1]) <= 1e-12)
 
     /// bp equivalence: the rule's local weight gradients equal ∂ℓ/∂W_l, by central finite differences (one-sided at
     /// a ReLU kink, where ℓ has no derivative).
@@ -228,12 +228,12 @@ module Laws =
         let x, y = batch c
         let X = Matrix<float>.Build.Dense(c.Rows, n, fun i j -> float x.[i * n + j])
         let h = Reference.forward m s X
-        let hv = Reference.targetValues m s h
-        let top, _ = Reference.topTarget m s h hv y
+        let values = Reference.targetValues m s h
+        let top, _ = Reference.topTarget m s h values y
         let inverted = { m with Rule = { m.Rule with Propagation = Propagate.invert } }
         let d = Reference.withSides m y (draws c)
-        let t = Reference.propagateFrom m s d h hv top 1
-        let tInv = Reference.propagateFrom inverted s d h hv top 1
+        let t = Reference.propagateFrom m s d h values top 1
+        let tInv = Reference.propagateFrom inverted s d h values top 1
         [ 1 .. Model.topLayer m ] |> List.forall (fun l -> maxAbs (t.[l] - tInv.[l]) <= 1e-8 * (1.0 + maxAbs tInv.[l]))
 
     /// Reconstruction: at each trained layer, a small gradient step on V_l and c_l alone lowers g_l's feedback loss
@@ -249,7 +249,7 @@ module Laws =
             Model.feedbackLayers u.M
             |> List.forall (fun l ->
                 let norm = sqrt (gV.[l].FrobeniusNorm() ** 2.0 + gC.[l].L2Norm() ** 2.0)
-                let lossOf s = fst (Reference.feedbackLoss u.M s d u.H u.Hv l)
+                let lossOf s = fst (Reference.feedbackLoss u.M s d u.H u.Values l)
                 let before = lossOf u.S
                 let lowers length =
                     let step = length / norm

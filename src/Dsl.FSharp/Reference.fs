@@ -175,18 +175,18 @@ module Reference =
         | OutSpace -> Model.targetWidth m (topLayer m)
         | SideSpace n -> Model.sideWidth m n
 
-    /// Evaluates a target expression at layer l whose value lies in `space`, from target-space values hv and
+    /// Evaluates a target expression at layer l whose value lies in `space`, from the layers' values in target space and
     /// targets t (t.[T] the top target); noise comes from the forward step's draws.
-    let rec eval (m: Model) (s: State) (d: Draws) (hv: M[]) (t: M[]) (l: int) (space: Space) (e: Expr) : M =
+    let rec eval (m: Model) (s: State) (d: Draws) (values: M[]) (t: M[]) (l: int) (space: Space) (e: Expr) : M =
         let T = topLayer m
-        let go sp x = eval m s d hv t l sp x
+        let go sp x = eval m s d values t l sp x
         match e with
-        | Below -> hv.[l - 1]
-        | Here -> hv.[l]
+        | Below -> values.[l - 1]
+        | Here -> values.[l]
         | Target -> t.[l]
-        | Out -> hv.[T]
+        | Out -> values.[T]
         | OutTarget -> t.[T]
-        | Noise sigma -> draw d.Seed d.ForwardStep (Streams.propagation l space) hv.[0].RowCount (spaceWidth m l space) sigma
+        | Noise sigma -> draw d.Seed d.ForwardStep (Streams.propagation l space) values.[0].RowCount (spaceWidth m l space) sigma
         | Side n -> d.Sides.[n]
         | Concat(a, b) -> (go (Expr.space a |> Result.defaultValue HereSpace) a).Append(go (Expr.space b |> Result.defaultValue HereSpace) b)
         | G x -> feedback m s l (go (Expr.space x |> Result.defaultValue HereSpace) x)
@@ -210,28 +210,28 @@ module Reference =
         | MeanSquared -> (2.0 / float e.RowCount) * e
         | HalfSumSquared -> e
 
-    /// Step 3 at one layer: ĥ_{l-1} from the values hv and targets t.
-    let propagateOne (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (t: M[]) (l: int) : M =
+    /// Step 3 at one layer: ĥ_{l-1} from the values values and targets t.
+    let propagateOne (m: Model) (s: State) (d: Draws) (h: M[]) (values: M[]) (t: M[]) (l: int) : M =
         match m.Rule.Propagation with
-        | Gradient -> h.[l - 1] - (hv.[l] - t.[l]).PointwiseMultiply(derivative (act m l) h.[l]) * s.W.[l - 1]
-        | Propagate e -> eval m s d hv t l BelowSpace e
+        | Gradient -> h.[l - 1] - (values.[l] - t.[l]).PointwiseMultiply(derivative (act m l) h.[l]) * s.W.[l - 1]
+        | Propagate e -> eval m s d values t l BelowSpace e
 
     /// Targets ĥ_{downTo} .. ĥ_{T-1} from the top target ĥ_T = top (entries outside are null).
-    let propagateFrom (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (top: M) (downTo: int) : M[] =
+    let propagateFrom (m: Model) (s: State) (d: Draws) (h: M[]) (values: M[]) (top: M) (downTo: int) : M[] =
         let T = topLayer m
         let t: M[] = Array.zeroCreate (Model.depth m + 1)
         t.[T] <- top
-        for l in T .. -1 .. downTo + 1 do t.[l - 1] <- propagateOne m s d h hv t l
+        for l in T .. -1 .. downTo + 1 do t.[l - 1] <- propagateOne m s d h values t l
         t
 
     /// The top target ĥ_T in target space, and ℓ.
-    let topTarget (m: Model) (s: State) (h: M[]) (hv: M[]) (y: int[]) : M * float =
+    let topTarget (m: Model) (s: State) (h: M[]) (values: M[]) (y: int[]) : M * float =
         let L = Model.depth m
         let l0, dldh, deltaL = loss m h.[L] y
         let n = Stack.width m.Stack L
         // The auxiliary features keep their value as their target.
-        let withAux (main: M) = if m.Rule.Top.Auxiliary > 0 then main.Append(hv.[L].SubMatrix(0, h.[L].RowCount, n, m.Rule.Top.Auxiliary)) else main
-        let mainL = hv.[L].SubMatrix(0, h.[L].RowCount, 0, n)
+        let withAux (main: M) = if m.Rule.Top.Auxiliary > 0 then main.Append(values.[L].SubMatrix(0, h.[L].RowCount, n, m.Rule.Top.Auxiliary)) else main
+        let mainL = values.[L].SubMatrix(0, h.[L].RowCount, 0, n)
         let target =
             match m.Rule.Top.Target, m.Rule.Top.At with
             | GradientStep eta, Output -> withAux (h.[L] - eta * dldh)
@@ -243,9 +243,9 @@ module Reference =
     /// Targets ĥ_1 .. ĥ_T (index l; unused entries null), the target-space values, and ℓ.
     let targets (m: Model) (s: State) (d: Draws) (h: M[]) (y: int[]) : M[] * M[] * float =
         let d = withSides m y d
-        let hv = targetValues m s h
-        let top, l0 = topTarget m s h hv y
-        propagateFrom m s d h hv top 1, hv, l0
+        let values = targetValues m s h
+        let top, l0 = topTarget m s h values y
+        propagateFrom m s d h values top 1, values, l0
 
     /// ∂/∂W_l, ∂/∂b_l of every layer's loss (local losses for 1..localTop; ℓ itself for the layers above), and ℓ.
     let forwardGradients (m: Model) (s: State) (d: Draws) (x: M) (y: int[]) : M[] * Vector<float>[] * float =
@@ -293,7 +293,7 @@ module Reference =
 
     /// g_l's feedback loss at layer l: its value, and g_l's applications (x_i, u_i = g_l(x_i)) with the loss's
     /// derivative with respect to each u_i.
-    let feedbackLoss (m: Model) (s: State) (d: Draws) (h: M[]) (hv: M[]) (l: int) : float * (M * M * M) list =
+    let feedbackLoss (m: Model) (s: State) (d: Draws) (h: M[]) (values: M[]) (l: int) : float * (M * M * M) list =
         let T = topLayer m
         let rows = h.[0].RowCount
         let input = if Model.directFeedback m then T else l
@@ -303,8 +303,8 @@ module Reference =
         // g_l at its clean input x0 and at x0 + η, η ~ N(0, σ²) on the value part: the second draw of DRL's
         // regulariser and of L-DRL.
         let probe sigma =
-            let x0 = gInput hv.[input]
-            let xEta = gInput (hv.[input] + draw d.Seed d.FeedbackStep (Streams.feedbackInput l) rows (Model.targetWidth m input) sigma)
+            let x0 = gInput values.[input]
+            let xEta = gInput (values.[input] + draw d.Seed d.FeedbackStep (Streams.feedbackInput l) rows (Model.targetWidth m input) sigma)
             x0, gl x0, xEta, gl xEta
         match m.Rule.Feedback with
         | NoFeedback -> 0.0, []
@@ -317,14 +317,14 @@ module Reference =
         | Drl(sigma, lambda) ->
             let eps = noiseBelow sigma
             let topEps = forwardFrom m s l T (h.[l - 1] + eps)
-            let t = propagateFrom m s d h hv topEps l
-            let e = propagateOne m s d h hv t l - h.[l - 1] - eps
+            let t = propagateFrom m s d h values topEps l
+            let e = propagateOne m s d h values t l - h.[l - 1] - eps
             let expr = match m.Rule.Propagation with Propagate x -> x | Gradient -> Below
             let reconstruction =
                 [ for c, atom in Expr.linearTerms expr do
                       match atom with
                       | G x ->
-                          let xv = eval m s d hv t l (Expr.space x |> Result.defaultValue HereSpace) x
+                          let xv = eval m s d values t l (Expr.space x |> Result.defaultValue HereSpace) x
                           yield xv, gl xv, lossGradient m (c * e)
                       | _ -> () ]
             // λ‖g_l(x + η) − g_l(x)‖² at g_l's clean input x: keeps g_l's Jacobian from growing without bound.
@@ -347,7 +347,7 @@ module Reference =
     let feedbackGradients (m: Model) (s: State) (d: Draws) (x: M) (y: int[]) : Map<int, M> * Map<int, Vector<float>> =
         let d = withSides m y d
         let h = forward m s x
-        let hv = targetValues m s h
-        let grads = [ for l in feedbackLayers m -> l, feedbackGradient m l (snd (feedbackLoss m s d h hv l)) ]
+        let values = targetValues m s h
+        let grads = [ for l in feedbackLayers m -> l, feedbackGradient m l (snd (feedbackLoss m s d h values l)) ]
         grads |> List.map (fun (l, (gv, _)) -> l, gv) |> Map.ofList,
         grads |> List.map (fun (l, (_, gc)) -> l, gc) |> Map.ofList

@@ -53,17 +53,17 @@ let tests =
             let X = Matrix<float>.Build.Dense(5, 4, fun i j -> float x.[i * 4 + j])
             let draws = Reference.withSides m y { Seed = 0UL; ForwardStep = 0L; FeedbackStep = 0L; Sides = Map.empty }
             let h = Reference.forward m s X
-            let t, hv, _ = Reference.targets m s draws h y
+            let t, values, _ = Reference.targets m s draws h y
             for l in 1..3 do
-                let expected = Diagnostics.angle (t.[l] - hv.[l]) (gaussNewtonMoves m s h (t.[4] - hv.[4]) l)
+                let expected = Diagnostics.angle (t.[l] - values.[l]) (gaussNewtonMoves m s h (t.[4] - values.[4]) l)
                 Expect.floatClose { absolute = 0.05; relative = 1e-3 } (value (sprintf "angle_gn_%d" l) d) expected (sprintf "layer %d" l)
                 Expect.isGreaterThan expected 1.0 "sdtp's targets are not Gauss–Newton's, so the angle is not trivially 0"
             // target_move_l = (1/B) Σ_b ‖ĥ_l,b − h_l,b‖ and recon_l = Σ ‖g_l(h_l) − h_{l-1}‖² / (B·n_{l-1}), element by element.
             for l in 1..4 do
-                let move = [ for b in 0..4 -> sqrt (Seq.sum (seq { for j in 0 .. hv.[l].ColumnCount - 1 -> (t.[l].[b, j] - hv.[l].[b, j]) ** 2.0 })) ] |> List.average
+                let move = [ for b in 0..4 -> sqrt (Seq.sum (seq { for j in 0 .. values.[l].ColumnCount - 1 -> (t.[l].[b, j] - values.[l].[b, j]) ** 2.0 })) ] |> List.average
                 Expect.floatClose Accuracy.high (value (sprintf "target_move_%d" l) d) move (sprintf "target move of layer %d" l)
             for l in 2..4 do
-                let u = Reference.feedback m s l hv.[l]
+                let u = Reference.feedback m s l values.[l]
                 let squares = seq { for b in 0..4 do for j in 0 .. u.ColumnCount - 1 -> (u.[b, j] - h.[l - 1].[b, j]) ** 2.0 }
                 Expect.floatClose Accuracy.high (value (sprintf "recon_%d" l) d) (Seq.sum squares / float (5 * u.ColumnCount)) (sprintf "reconstruction of g_%d" l)
         }

@@ -22,12 +22,12 @@ let private gradientsMatchDifferences (r: Rule) (c: Case) =
     let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
     let d = Reference.withSides m y (Laws.draws c)
     let h = Reference.forward m s X
-    let hv = Reference.targetValues m s h
+    let values = Reference.targetValues m s h
     let gV, gC = Reference.feedbackGradients m s (Laws.draws c) X y
     let close (numeric: float) (analytic: float) = abs (numeric - analytic) <= 1e-7 + 1e-5 * abs analytic
     Reference.feedbackLayers m
     |> List.forall (fun l ->
-        let lossAt (s': Reference.State) = fst (Reference.feedbackLoss m s' d h hv l)
+        let lossAt (s': Reference.State) = fst (Reference.feedbackLoss m s' d h values l)
         let central (bump: float -> Reference.State) = (lossAt (bump 1e-6) - lossAt (bump -1e-6)) / 2e-6
         let v, b = s.V.[l], s.C.[l]
         let weights =

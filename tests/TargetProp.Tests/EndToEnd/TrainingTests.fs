@@ -32,8 +32,8 @@ let private feedbackEffect (m: Model) (d: DataSet) (p: Parameters) =
     let feedbackLoss (p: Parameters) =
         let s = Reference.ofParameters m p
         let h = Reference.forward m s X
-        let hv = Reference.targetValues m s h
-        Reference.feedbackLayers m |> List.sumBy (fun l -> fst (Reference.feedbackLoss m s (Reference.withSides m y draws) h hv l))
+        let values = Reference.targetValues m s h
+        Reference.feedbackLayers m |> List.sumBy (fun l -> fst (Reference.feedbackLoss m s (Reference.withSides m y draws) h values l))
     let p0 = Parameters.init Train.defaults.Seed m
     let gW, _, _ = Reference.forwardGradients m (Reference.ofParameters m p) draws X y
     let bpW = Reference.lossGradients m p X y

@@ -79,8 +79,8 @@ let tests =
                 // Pieces of 3 and 254: each element falls on the other path (tail vs vector) than in the whole.
                 let pieces = Array.copy p0
                 for (start, len) in [ (0, 3); (3, n - 3) ] do
-                    let st = Array.zeroCreate (o.StateSlots * len)
-                    o.Step(Span(pieces, start, len), ReadOnlySpan(g, start, len), Span st, 1L)
+                    let state = Array.zeroCreate (o.StateSlots * len)
+                    o.Step(Span(pieces, start, len), ReadOnlySpan(g, start, len), Span state, 1L)
                 Expect.sequenceEqual pieces whole $"{o}"
         }
 

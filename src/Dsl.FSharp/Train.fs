@@ -4,28 +4,22 @@ open System.Diagnostics
 open TargetProp.Runtime
 open TargetProp.Runtime.Data
 
-/// How a run is driven. The same Seed and Threads give the same numbers.
 type TrainConfig =
     { Epochs: int
       Batch: int
       Seed: int
       Threads: int
-      /// Use only the first n training examples (None: all).
       LimitTrain: int option
-      /// Measure the per-layer diagnostics (Diagnostics.names) after every epoch.
       Diagnostics: bool }
 
-/// What one epoch measured. Errors are fractions in [0, 1]; Seconds is the epoch's training wall time (evaluation excluded).
 type EpochMetrics =
     { Epoch: int
       TrainLoss: float
       TrainError: float
       TestError: float
       Seconds: float
-      /// Diagnostics.names with their values, when the run measures them.
       Diagnostics: (string * float) list }
 
-/// A finished run: the per-epoch metrics and the trained parameters.
 type Run =
     { Model: Model
       Config: TrainConfig
@@ -34,7 +28,6 @@ type Run =
       Parameters: Parameters }
 
 module Train =
-    /// Lee et al.'s batch of 100, one thread, seed 1, 10 epochs.
     let defaults =
         { Epochs = 10
           Batch = 100
@@ -45,7 +38,6 @@ module Train =
 
     let private fail fmt = Printf.kprintf (fun s -> raise (TrainingException s)) fmt
 
-    /// Refuses settings and data that cannot train the model, with a message saying what to change.
     let validate (c: TrainConfig) (checkedModel: CheckedModel) (d: DataSet) =
         let m = checkedModel.Model
         if c.Epochs < 1 then fail "epochs = %d: train for at least 1 epoch" c.Epochs
@@ -62,8 +54,6 @@ module Train =
         if d.Classes > outputs then
             fail "%s has %d classes but the output layer has %d units: end the stack with dense %d Softmax" d.Name d.Classes outputs d.Classes
 
-    /// The data order of `epochs` successive epochs over `count` examples: each a Fisher–Yates shuffle of the one
-    /// before (the first of 0..count-1), drawn from the seed alone. Feedback pre-training epochs come first.
     let orders (seed: int) (count: int) (epochs: int) : int[] list =
         let rng = System.Random(seed ^^^ 0x2545F491)
         let order = Array.init count id
@@ -85,8 +75,6 @@ module Train =
             for phase in phases do ex.Run phase
             start <- start + rows
 
-    /// An epoch as passes over the data, each pass running its phases on every batch in turn: the schedule with its
-    /// feedback iterations. The last pass holds the forward updates.
     let passes (m: Model) (plan: Plan) : Op[] list list =
         let k = m.FeedbackIterations
         if not (Model.trainsFeedback m) then [ [ plan.ForwardUpdate ] ]
@@ -96,25 +84,20 @@ module Train =
             | Parallel -> [ plan.BothUpdate :: List.replicate (k - 1) plan.FeedbackUpdate ]
             | Interleaved -> [ List.replicate k plan.FeedbackUpdate @ [ plan.ForwardUpdate ] ]
 
-    /// The checked model, or a ModelException listing every error in it.
     let check (m: Model) : CheckedModel =
         match Check.run m with
         | Ok m -> m
         | Error errors -> raise (ModelException errors)
 
-    /// One epoch of updates over the first `count` examples in `order`, by the model's schedule. The tally in the
-    /// executor's context then holds the loss and errors of the forward updates.
     let epoch (m: Model) (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) =
         let all = passes m ex.Plan
         for i, phases in List.indexed all do
             if i = all.Length - 1 then ex.Context.ResetTally()
             pass ex x y order count phases
 
-    /// One epoch of feedback-only updates (pre-training of the g_l before any forward update).
     let feedbackEpoch (m: Model) (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) =
         for _ in 1 .. m.FeedbackIterations do pass ex x y order count [ ex.Plan.FeedbackUpdate ]
 
-    /// GEMM floating-point operations of one epoch over `count` examples.
     let epochFlops (m: Model) (plan: Plan) (count: int) =
         let batches = count / plan.Batch
         let rest = count % plan.Batch
@@ -122,10 +105,8 @@ module Train =
         |> List.concat
         |> List.sumBy (fun ph -> int64 batches * Plan.GemmFlops(ph, plan.Batch) + (if rest > 0 then Plan.GemmFlops(ph, rest) else 0L))
 
-    /// Compiles the model (raising ModelException with every error if it has any).
     let compile (batch: int) (m: Model) : Compiled = Lower.compile batch (check m)
 
-    /// Trains the model from parameters p0, calling onEpoch after each epoch.
     let runFrom (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
         let checkedModel = check m
         validate c checkedModel d
@@ -172,9 +153,7 @@ module Train =
           Epochs = epochs
           Parameters = compiled.Parameters }
 
-    /// Trains the model from parameters drawn from the seed (Parameters.init), calling onEpoch after each epoch.
     let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
         runFrom (Parameters.init c.Seed (check m).Model) onEpoch c m d
 
-    /// Trains without a per-epoch callback.
     let run (c: TrainConfig) (m: Model) (d: DataSet) : Run = runWith ignore c m d

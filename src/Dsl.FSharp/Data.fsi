@@ -1,0 +1,18 @@
+namespace TargetProp.Dsl
+
+open TargetProp.Runtime.Data
+
+/// Data sets by name, for scripts: looked up as DESIGN.md §3 says (an explicit folder, TARGETPROP_DATA, ./data, the
+/// user's cache folder); a set that is not found is reported with where to put its files.
+module Data =
+    /// "digits" (bundled), "mnist", "fashion-mnist", or a folder holding the four IDX files.
+    val load: nameOrFolder: string -> DataSet
+
+    /// The bundled set: the first 6,000 training and 1,000 test MNIST digits; works offline.
+    val digits: unit -> DataSet
+
+    /// MNIST (60,000 training and 10,000 test digits).
+    val mnist: unit -> DataSet
+
+    /// Fashion-MNIST (60,000 training and 10,000 test images of clothing, 10 classes).
+    val fashionMnist: unit -> DataSet

@@ -1,0 +1,22 @@
+namespace TargetProp.Dsl
+
+/// Run logs: one JSON object per epoch (JSON Lines) and a CSV beside it.
+module Report =
+    /// One epoch as a JSON object with stable field names (epoch, train_loss, train_error, test_error, seconds, rule,
+    /// data, seed, threads, batch), the diagnostics (if any) after them.
+    val jsonLine: rule: string -> data: string -> c: TrainConfig -> e: EpochMetrics -> string
+
+    /// One epoch as a progress line: "epoch   2/10  train loss 0.4120  train error  11.60 %  test error  10.20 %  1.27 s".
+    val epochLine: epochs: int -> e: EpochMetrics -> string
+
+    /// The CSV header, with the diagnostics' names when the run measures them.
+    val csvHeader: diagnostics: string list -> string
+
+    /// One epoch as a CSV row under csvHeader, numbers in round-trip form.
+    val csvLine: e: EpochMetrics -> string
+
+    /// Appends a line to a log, creating it if needed; a line is written whole and flushed before returning.
+    val append: path: string -> line: string -> unit
+
+    /// Writes text to path through a temporary file and a rename, so an existing file is never left half-written.
+    val writeAtomic: path: string -> text: string -> unit

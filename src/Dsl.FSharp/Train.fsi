@@ -1,0 +1,75 @@
+namespace TargetProp.Dsl
+
+open TargetProp.Runtime
+open TargetProp.Runtime.Data
+
+/// How a run is driven. The same Seed and Threads give the same numbers.
+type TrainConfig =
+    { Epochs: int
+      Batch: int
+      Seed: int
+      Threads: int
+      /// Use only the first n training examples (None: all).
+      LimitTrain: int option
+      /// Measure the per-layer diagnostics (Diagnostics.names) after every epoch.
+      Diagnostics: bool }
+
+/// What one epoch measured. Errors are fractions in [0, 1]; Seconds is the epoch's training wall time (evaluation excluded).
+type EpochMetrics =
+    { Epoch: int
+      TrainLoss: float
+      TrainError: float
+      TestError: float
+      Seconds: float
+      /// Diagnostics.names with their values, when the run measures them.
+      Diagnostics: (string * float) list }
+
+/// A finished run: the per-epoch metrics and the trained parameters.
+type Run =
+    { Model: Model
+      Config: TrainConfig
+      Data: string
+      Epochs: EpochMetrics list
+      Parameters: Parameters }
+
+/// The training loop: the schedule's passes over shuffled batches, metrics per epoch, and the checks of the settings.
+module Train =
+    /// Lee et al.'s batch of 100, one thread, seed 1, 10 epochs.
+    val defaults: TrainConfig
+
+    /// Refuses settings and data that cannot train the model (a TrainingException saying what to change).
+    val validate: c: TrainConfig -> checkedModel: CheckedModel -> d: DataSet -> unit
+
+    /// The data order of `epochs` successive epochs over `count` examples: each a Fisher–Yates shuffle of the one
+    /// before (the first of 0..count-1), drawn from the seed alone. Feedback pre-training epochs come first.
+    val orders: seed: int -> count: int -> epochs: int -> int[] list
+
+    /// An epoch as passes over the data, each pass running its phases on every batch in turn: the schedule with its
+    /// feedback iterations. The last pass holds the forward updates.
+    val passes: m: Model -> plan: Plan -> Op[] list list
+
+    /// The checked model, or a ModelException listing every error in it.
+    val check: m: Model -> CheckedModel
+
+    /// One epoch of updates over the first `count` examples in `order`, by the model's schedule. The tally in the
+    /// executor's context then holds the loss and errors of the forward updates.
+    val epoch: m: Model -> ex: Executor -> x: float32[] -> y: int[] -> order: int[] -> count: int -> unit
+
+    /// One epoch of feedback-only updates (pre-training of the g_l before any forward update).
+    val feedbackEpoch: m: Model -> ex: Executor -> x: float32[] -> y: int[] -> order: int[] -> count: int -> unit
+
+    /// GEMM floating-point operations of one epoch over `count` examples.
+    val epochFlops: m: Model -> plan: Plan -> count: int -> int64
+
+    /// Compiles the model (raising ModelException with every error if it has any).
+    val compile: batch: int -> m: Model -> Compiled
+
+    /// Trains the model from parameters p0, calling onEpoch after each epoch. A diverging run stops with a
+    /// TrainingException that says what to change.
+    val runFrom: p0: Parameters -> onEpoch: (EpochMetrics -> unit) -> c: TrainConfig -> m: Model -> d: DataSet -> Run
+
+    /// Trains the model from parameters drawn from the seed (Parameters.init), calling onEpoch after each epoch.
+    val runWith: onEpoch: (EpochMetrics -> unit) -> c: TrainConfig -> m: Model -> d: DataSet -> Run
+
+    /// Trains without a per-epoch callback.
+    val run: c: TrainConfig -> m: Model -> d: DataSet -> Run

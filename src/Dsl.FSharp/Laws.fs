@@ -5,7 +5,6 @@ open FsCheck.FSharp
 open MathNet.Numerics.LinearAlgebra
 open TargetProp.Runtime
 
-/// A small model's shape and one batch for it, drawn from a seed: what a law is checked on.
 type Case =
     { Seed: int
       Input: int
@@ -13,39 +12,27 @@ type Case =
       Hidden: Nonlinearity
       Output: Nonlinearity
       Rows: int
-      /// Spare rows in the compiled plan beyond this batch (a partial last batch).
       Spare: int
-      /// Moves a gradient-step top target to the output (otherwise it stays where the rule puts it).
       TopAtOutput: bool
       Optimiser: Optimiser }
-    /// The case as the F# record expression that builds it, on one line.
     override c.ToString() =
         sprintf "{ Seed = %d; Input = %d; Widths = %A; Hidden = %O; Output = %O; Rows = %d; Spare = %d; TopAtOutput = %b; Optimiser = %A }"
             c.Seed c.Input c.Widths c.Hidden c.Output c.Rows c.Spare c.TopAtOutput c.Optimiser
 
-/// A short training run for the multi-step oracle (Laws.trainedEqualsReference): a case, whose optimiser trains the
-/// forward weights and whose Rows are the batch size, and how the run is scheduled.
 type Training =
     { Case: Case
       FeedbackOptimiser: Optimiser
       Schedule: Schedule
       FeedbackIterations: int
       FeedbackPretraining: int
-      /// Training examples: three or more batches, the last one partial when Examples is not a multiple of Rows.
       Examples: int
       Epochs: int }
-    /// The run as the F# record expression that builds it, on one line.
     override t.ToString() =
         sprintf "{ Case = %O; FeedbackOptimiser = %A; Schedule = %A; FeedbackIterations = %d; FeedbackPretraining = %d; Examples = %d; Epochs = %d }"
             t.Case t.FeedbackOptimiser t.Schedule t.FeedbackIterations t.FeedbackPretraining t.Examples t.Epochs
 
-/// Laws any target rule can be checked against, as FsCheck properties (DESIGN.md §4). Each law is a function
-/// Rule → Case → bool, checked on generated cases by Laws.property; a failing case prints the call that replays it
-/// (Laws.fixedPoint rule { Seed = ...; ... }). Laws run on the float64 reference, except compiledEqualsReference.
 module Laws =
-    /// Generators: shape first (2–4 layers of 1–9 units), then bounded values from the case's seed.
     module Generate =
-        /// Cases with hidden layers from `activations` and batches of minRows..maxRows rows.
         let cases (activations: Nonlinearity list) (minRows: int, maxRows: int) : Gen<Case> =
             gen {
                 let! seed = Gen.choose (0, 1_000_000)
@@ -63,17 +50,10 @@ module Laws =
                       Spare = spare; TopAtOutput = atOutput; Optimiser = opt }
             }
 
-        /// Every hidden activation, batches of 1–7 rows.
         let small = cases [ Tanh; Sigmoid; Relu; Linear ] (1, 7)
 
-        /// Smooth hidden activations only (no ReLU kinks), batches of 1–7 rows.
         let smooth = cases [ Tanh; Sigmoid; Linear ] (1, 7)
 
-        /// Rules composed from parts: a top target (a gradient step of size η at the output or at L-1, the label, a
-        /// blend of weight β), a propagation (a·below + b·g target − c·g here, inversion, difference, direct, difference
-        /// with a noise term, difference gated element-wise by g here) and a feedback training (reconstruction,
-        /// denoising, DRL, L-DRL, none), a third of them with every g conditioned on the label. Some compositions are
-        /// invalid on some stacks; the model check says which (Check.run).
         let rules : Gen<Rule> =
             gen {
                 let! eta = Gen.elements [ 0.1; 0.3; 1.0 ]
@@ -97,11 +77,8 @@ module Laws =
                 return if conditioned then Rule.conditionedOn "label" rule else rule
             }
 
-        /// The optimisers a run is drawn with: SGD with and without momentum, centred RMSprop, RMSprop and Adam.
         let optimisers = [ Sgd(0.1, 0.0); Sgd(0.05, 0.9); CentredRmsProp 0.01; RmsProp 0.003; Adam 0.003 ]
 
-        /// Training runs on the schedule: distinct forward and feedback optimisers, 1–3 feedback iterations, at times
-        /// a pre-training epoch, 3–4 batches with at times a partial one, 1–2 epochs.
         let trainings (schedule: Schedule) (cases: Gen<Case>) : Gen<Training> =
             gen {
                 let! c = cases
@@ -122,13 +99,10 @@ module Laws =
                       Epochs = epochs }
             }
 
-    /// The case's stack: its hidden widths, then an output of at least 2 units.
     let stack (c: Case) =
         let hidden = c.Widths |> List.take (c.Widths.Length - 1)
         hidden |> List.fold (fun s w -> dense w c.Hidden s) (input c.Input) |> dense (max 2 (List.last c.Widths)) c.Output
 
-    /// The rule on the case's stack, trained by the case's optimiser with the parallel schedule, one feedback
-    /// iteration and no pre-training (one step updates both sides from the same forward pass). Auxiliary output features shrink to 3 on these small stacks.
     let model (rule: Rule) (c: Case) : Model =
         let top =
             match rule.Top.Target with
@@ -142,14 +116,12 @@ module Laws =
         |> Model.feedbackIterations 1
         |> Model.feedbackPretraining 0
 
-    /// The batch: inputs in [0, 1) and labels below the output width.
     let batch (c: Case) : float32[] * int[] =
         let rng = System.Random(c.Seed + 1)
         let x = Array.init (c.Rows * c.Input) (fun _ -> float32 (rng.NextDouble()))
         let classes = max 2 (List.last c.Widths)
         x, Array.init c.Rows (fun _ -> rng.Next classes)
 
-    /// The noise keys of a plan's first step.
     let draws (c: Case) : Reference.Draws = { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L; Sides = Map.empty }
 
     type private Setup =
@@ -173,22 +145,17 @@ module Laws =
 
     let private maxAbs (a: Matrix<float>) = if a.RowCount = 0 then 0.0 else a.Enumerate() |> Seq.map abs |> Seq.max
 
-    /// Fixed point: a top target equal to the top value gives every target equal to its value, and no layer below
-    /// the top moves (its local gradient is 0).
     let fixedPoint (rule: Rule) (c: Case) =
         let u = setup rule c
         let T = Model.topLayer u.M
         let t = Reference.propagateFrom u.M u.S u.D u.H u.Values u.Values.[T] 1
         [ 1..T ] |> List.forall (fun l -> maxAbs (t.[l] - u.Values.[l]) <= 1e-12)
 
-    /// Difference correction (Lee et al. 2015): at any layer, ĥ_l = h_l gives ĥ_{l-1} = h_{l-1}, whatever g_l is.
     let differenceCorrection (rule: Rule) (c: Case) =
         let u = setup rule c
         [ 2 .. Model.topLayer u.M ]
         |> List.forall (fun l -> maxAbs (Reference.propagateOne u.M u.S u.D u.H u.Values (Array.copy u.Values) l - u.H.[l - 1]) <= 1e-12)
 
-    /// bp equivalence: the rule's local weight gradients equal ∂ℓ/∂W_l, by central finite differences (one-sided at
-    /// a ReLU kink, where ℓ has no derivative).
     let bpEquivalence (rule: Rule) (c: Case) =
         let u = setup rule c
         let m, s = u.M, u.S
@@ -216,8 +183,6 @@ module Laws =
                       yield agrees bump gB.[k].[i] ])
         Seq.concat weights |> Seq.forall id && Seq.concat biases |> Seq.forall id
 
-    /// Linear inverse (layer-wise rules): on linear layers of equal width whose g_l is the exact inverse f_l⁻¹ (V_l = W_l⁻¹,
-    /// c_l = −W_l⁻¹b_l), the rule's targets equal those of inversion ĥ_{l-1} = g_l(ĥ_l) (tp) from the same top target.
     let linearInverse (rule: Rule) (c: Case) =
         let n = max 2 c.Input
         let c = { c with Input = n; Widths = List.replicate c.Widths.Length n; Hidden = Linear; Output = Linear }
@@ -236,10 +201,6 @@ module Laws =
         let tInv = Reference.propagateFrom inverted s d h values top 1
         [ 1 .. Model.topLayer m ] |> List.forall (fun l -> maxAbs (t.[l] - tInv.[l]) <= 1e-8 * (1.0 + maxAbs tInv.[l]))
 
-    /// Reconstruction: at each trained layer, a small gradient step on V_l and c_l alone lowers g_l's feedback loss
-    /// (with the same noise draw): some step of length 10⁻⁴ … 10⁻¹² along −∇ does, unless ∇ is 0. Fails when the
-    /// model has feedback maps that do not learn. For smooth activations: at a ReLU kink the (sub)gradient need not
-    /// point downhill.
     let reconstruction (rule: Rule) (c: Case) =
         let u = setup rule c
         let d = u.D
@@ -256,8 +217,6 @@ module Laws =
                     lossOf { u.S with V = u.S.V.Add(l, u.S.V.[l] - step * gV.[l]); C = u.S.C.Add(l, u.S.C.[l] - step * gC.[l]) } < before
                 norm < 1e-12 || List.exists (fun k -> lowers (10.0 ** -(4.0 + float k))) [ 0..8 ]))
 
-    /// Descent: the rule's forward update has a positive inner product with −∇ℓ: Σ_l ⟨∂L_l/∂W_l, ∂ℓ/∂W_l⟩ > 0 (or ∇ℓ = 0). For a
-    /// small top step this holds for bp; for other rules it holds on a fraction of networks (Laws.fraction).
     let descent (rule: Rule) (c: Case) =
         let u = setup rule c
         let gW, _, _ = Reference.forwardGradients u.M u.S (draws c) u.X u.Y
@@ -265,7 +224,6 @@ module Laws =
         let inner = Array.map2 (fun (a: Matrix<float>) b -> a.PointwiseMultiply(b).Enumerate() |> Seq.sum) gW bpW |> Array.sum
         inner > 0.0 || (bpW |> Array.forall (fun g -> g.FrobeniusNorm() = 0.0))
 
-    /// One compiled step of the parallel schedule on `threads` threads: the initial parameters and the updated ones.
     let compiledStep (threads: int) (rule: Rule) (c: Case) : Parameters * Parameters =
         let m = model rule c
         let p0 = Parameters.init c.Seed m
@@ -309,8 +267,6 @@ module Laws =
         match o with
         | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr -> lr
 
-    /// Compiled plan equals reference: one compiled step of the parallel schedule changes every parameter as the
-    /// float64 reference does, within float32 accuracy.
     let compiledEqualsReference (rule: Rule) (c: Case) =
         let m = model rule c
         let p0, pc = compiledStep 1 rule c
@@ -318,7 +274,6 @@ module Laws =
         let pr = ReferenceTraining.run m p0 (uint64 c.Seed) (c.Rows + c.Spare) x y [ Array.init c.Rows id ] 1
         agreeAfter (learningRate c.Optimiser) 1 p0 pc pr = Ok true
 
-    /// The model of a training run: the rule on the case's stack with the run's optimisers and schedule.
     let trainingModel (rule: Rule) (t: Training) : Model =
         model rule t.Case
         |> Model.feedbackOptimiser t.FeedbackOptimiser
@@ -326,8 +281,6 @@ module Laws =
         |> Model.feedbackIterations t.FeedbackIterations
         |> Model.feedbackPretraining t.FeedbackPretraining
 
-    /// A training run's data (inputs in [0, 1), labels below the output width; two test examples) and its starting
-    /// parameters: Parameters.init with every bias drawn from ±0.2, so that biases matter from the first step.
     let trainingSetup (rule: Rule) (t: Training) : Model * TargetProp.Runtime.Data.DataSet * Parameters =
         let m = trainingModel rule t
         let c = t.Case
@@ -340,10 +293,6 @@ module Laws =
         let p0 = Parameters.init c.Seed m
         m, data, { p0 with B = Array.map bias p0.B; C = Map.map (fun _ -> bias) p0.C }
 
-    /// Multi-step oracle: a whole training run of the compiled plan, driven by Train (pre-training, epochs, schedule,
-    /// feedback iterations, data order), ends with the parameters the float64 reference reaches from the same start
-    /// and data order, within float32 accuracy accumulated over the run's updates. Error with the reference's caveat
-    /// when float32 cannot follow the run (ReferenceTraining.Outcome.Caveat).
     let trainingAgreesWithReference (rule: Rule) (t: Training) : Result<bool, string> =
         let m, data, p0 = trainingSetup rule t
         let c = t.Case
@@ -361,23 +310,18 @@ module Laws =
                 agreeAfter (max (learningRate c.Optimiser) (learningRate t.FeedbackOptimiser)) updates p0 compiled reference
             with TrainingException _ -> Ok false
 
-    /// trainingAgreesWithReference as a law: holds where the run agrees, or where float32 cannot follow it.
     let trainedEqualsReference (rule: Rule) (t: Training) =
         match trainingAgreesWithReference rule t with
         | Ok agrees -> agrees
         | Error _ -> true
 
-    /// The law as an FsCheck property over cases; a failing case is labelled with the line that replays it.
     let propertyOn (cases: Gen<Case>) (name: string) (law: Rule -> Case -> bool) (rule: Rule) : Property =
         Prop.forAll (Arb.fromGen cases) (fun c ->
             law rule c
             |> Prop.label (sprintf "replay: Laws.%s rule %O, where rule is %O" name c rule))
 
-    /// The law over Generate.small cases.
     let property (name: string) (law: Rule -> Case -> bool) (rule: Rule) : Property = propertyOn Generate.small name law rule
 
-    /// The fraction of n generated cases (from a fixed seed) on which the law holds: for laws that hold only for
-    /// some networks, such as descent for rules other than bp.
     let fraction (n: int) (law: Rule -> Case -> bool) (rule: Rule) : float =
         let cases = Gen.sampleWithSeed (Rnd(17UL, 23UL)) 10 n Generate.small
         float (cases |> Array.filter (law rule) |> Array.length) / float n

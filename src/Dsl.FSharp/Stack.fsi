@@ -1,0 +1,39 @@
+namespace TargetProp.Dsl
+
+/// One layer l of the stack: h_l = σ_l(W_l h_{l-1} + b_l) with Units = dim h_l.
+type Layer =
+    { Units: int
+      Activation: Nonlinearity }
+
+/// A feed-forward stack: the input width and the layers in order, bottom (layer 1) to top (layer L).
+/// Prints as the F# that builds it: input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax.
+type Stack =
+    { Input: int
+      Layers: Layer list }
+    override ToString: unit -> string
+
+/// Building stacks: every layer is a function Stack -> Stack, so blocks compose with >> and |>.
+[<AutoOpen>]
+module StackBuilders =
+    /// The input layer h_0 = x with n features.
+    val input: n: int -> Stack
+
+    /// Adds a fully connected layer h = σ(W h_below + b) with n units on top of the stack.
+    val dense: n: int -> activation: Nonlinearity -> s: Stack -> Stack
+
+    /// Applies a block n times: repeat 7 (dense 240 Tanh) adds seven tanh layers.
+    val repeat: n: int -> block: (Stack -> Stack) -> s: Stack -> Stack
+
+/// What a stack's layers are.
+module Stack =
+    /// Number of layers L (the input is layer 0, not counted).
+    val depth: s: Stack -> int
+
+    /// Width of layer l, with l = 0 the input.
+    val width: s: Stack -> l: int -> int
+
+    /// The activation of layer l ≥ 1.
+    val activation: s: Stack -> l: int -> Nonlinearity
+
+    /// A layer's display name: "layer l (dense n act)".
+    val layerName: s: Stack -> l: int -> string

@@ -1,28 +1,17 @@
 namespace TargetProp.Dsl
 
-/// Where the first target is set.
 type TopAt =
-    /// ĥ_L at the output layer (for a softmax output trained toward a gradient step, on the logits a_L).
     | Output
-    /// ĥ_{L-1} at the last hidden layer; the output layer then learns by its own gradient ∂ℓ/∂W_L (Lee et al. 2015).
     | LastHidden
 
-/// What the first target is.
 type TopTarget =
-    /// ĥ = h − η ∂ℓ/∂h, ℓ the batch-mean loss.
     | GradientStep of eta: float
-    /// ĥ_L = y, the one-hot label (for a softmax output, in probability space: the layer's value is then p = softmax(a_L)).
-    /// No gradient; the output layer learns by its own gradient (Bartunov et al. 2018).
     | Label
-    /// ĥ_L = h_L + β(y − h_L): a step of size β toward the label (in probability space for a softmax output).
     | Blend of beta: float
 
-/// Step 2 of a training step: the top target, where it is set, and any auxiliary output features.
 type Top =
     { Target: TopTarget
       At: TopAt
-      /// k > 0 appends k fixed random features z = tanh(A h_{L-1}) to the output layer's value, with target z
-      /// (Bartunov et al. 2018's auxiliary output, AO-SDTP): g_L then sees [h_L, z] and can carry more of h_{L-1}.
       Auxiliary: int }
     override t.ToString() =
         let at = match t.At with Output -> "L" | LastHidden -> "{L-1}"
@@ -32,38 +21,22 @@ type Top =
         | Label -> sprintf "ĥ_L = y%s" aux
         | Blend beta -> sprintf "ĥ_L = h_L + %g(y − h_L)%s" beta aux
 
-/// Step 3: how targets move down from layer l to layer l-1.
 type Propagation =
-    /// ĥ_{l-1} = h_{l-1} − (σ'_l ⊙ (h_l − ĥ_l)) W_l: exact derivatives, so ĥ_{l-1} = h_{l-1} − η ∂ℓ/∂h_{l-1} (back-propagation).
     | Gradient
-    /// ĥ_{l-1} = the expression, evaluated with layer l's g_l.
     | Propagate of Expr
     override p.ToString() =
         match p with
         | Gradient -> "ĥ_{l-1} = h_{l-1} − η ∂ℓ/∂h_{l-1}"
         | Propagate e -> Expr.equation e
 
-/// What a reconstruction loss pulls g_l(f_l(h_{l-1}+ε)) toward.
 type ReconstructionTarget =
-    /// h_{l-1} + ε, the corrupted input itself (Lee et al. 2015's script: "noise-preserving").
     | NoisyInput
-    /// h_{l-1}, the clean input (a denoising auto-encoder, Bengio 2014; Bartunov et al. 2018).
     | CleanInput
 
-/// Step 5: how each feedback map g_l(v) = τ_{l-1}(V_l v + c_l) learns. ε ~ N(0, σ²) on h_{l-1}.
 type Feedback =
-    /// g_l is not trained: fixed at its initial value (fixed random feedback weights when the propagation uses g,
-    /// Shibuya et al. 2023), or unused.
     | NoFeedback
-    /// ‖g_l(f_l(h_{l-1}+ε)) − r‖², r = h_{l-1}+ε or h_{l-1}: reconstruction (for a direct g_l, f_l is the whole
-    /// forward path from layer l-1 to the top).
     | Reconstruct of sigma: float * target: ReconstructionTarget
-    /// Difference reconstruction loss (Meulemans et al. 2020): ‖ĥ^ε_{l-1} − (h_{l-1}+ε)‖² + λ‖g_l(h_l + η) − g_l(h_l)‖²/σ²·σ²
-    /// where ĥ^ε_{l-1} is the rule's own propagation down to layer l-1 from the top target f_{T←l-1}(h_{l-1}+ε)
-    /// (only g_l learns from it).
     | Drl of sigma: float * lambda: float
-    /// Local difference reconstruction loss (Ernoult et al. 2022):
-    /// −2εᵀ(g_l(f_l(h_{l-1}+ε)) − g_l(h_l)) + ‖g_l(h_l + η) − g_l(h_l)‖², η ~ N(0, σ²) on h_l.
     | Ldrl of sigma: float
     override f.ToString() =
         match f with
@@ -73,24 +46,18 @@ type Feedback =
         | Drl(s, lambda) -> sprintf "DRL ‖ĥ^ε_{l-1} − (h_{l-1}+ε)‖² + %g‖g_l(h_l+η) − g_l(h_l)‖², ε, η ~ N(0, %g²)" lambda s
         | Ldrl s -> sprintf "L-DRL −2εᵀ(g_l(f_l(h_{l-1}+ε)) − g_l(h_l)) + ‖g_l(h_l+η) − g_l(h_l)‖², ε, η ~ N(0, %g²)" s
 
-/// How a squared local loss (step 4, and the reconstruction loss of step 5) is reduced over the batch.
 type LocalLoss =
-    /// L_l = (1/B) Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²: Lee et al.'s script (squared errors summed over units, averaged over the batch).
     | MeanSquared
-    /// L_l = ½ Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²: with ĥ_l = h_l − η ∂ℓ/∂h_l its gradient is exactly η ∂ℓ/∂W_l.
     | HalfSumSquared
     override l.ToString() =
         match l with
         | MeanSquared -> "(1/B) Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²"
         | HalfSumSquared -> "½ Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²"
 
-/// An optimiser and its hyper-parameters, as a value (lowered to a runtime Optimiser).
 type Optimiser =
-    /// Centred RMSprop with momentum (Graves 2013; Lee et al. 2015): decay 0.95, momentum 0.9, ε = 1e-3 inside the root.
     | CentredRmsProp of lr: float
     | RmsProp of lr: float
     | Adam of lr: float
-    /// SGD with momentum μ (0 for plain SGD).
     | Sgd of lr: float * momentum: float
     override o.ToString() =
         match o with
@@ -99,13 +66,9 @@ type Optimiser =
         | Adam lr -> sprintf "adam %g" lr
         | Sgd(lr, m) -> sprintf "sgd %g (momentum %g)" lr m
 
-/// The order of forward and feedback updates.
 type Schedule =
-    /// Each epoch: passes of feedback updates over all batches, then one pass of forward updates (Lee et al.'s default).
     | Alternating
-    /// Each batch: one forward pass, then both updates from it (extra feedback iterations follow on the same batch).
     | Parallel
-    /// Each batch: the feedback updates, then the forward update (Ernoult et al. 2022).
     | Interleaved
     override s.ToString() =
         match s with
@@ -113,26 +76,19 @@ type Schedule =
         | Parallel -> "parallel"
         | Interleaved -> "interleaved"
 
-/// The settings a rule's paper ran it with; Model.create starts from them.
 type RuleDefaults =
     { ForwardOptimiser: Optimiser
       FeedbackOptimiser: Optimiser
       Schedule: Schedule
-      /// Feedback updates per forward update (per batch, or per epoch pass for the alternating schedule).
       FeedbackIterations: int
-      /// Epochs of feedback-only training before the first forward update.
       FeedbackPretraining: int }
 
-/// A target rule: the choices of steps 2 (Top), 3 (Propagation), 4 (LocalLoss) and 5 (Feedback), plus its
-/// paper's settings. Prints as its equations.
 type Rule =
     { Name: string
       Top: Top
       Propagation: Propagation
       LocalLoss: LocalLoss
       Feedback: Feedback
-      /// τ in g_l(v) = τ(V_l v + c_l): None for layer l-1's own activation (g_l then lands in h_{l-1}'s range), or a
-      /// fixed one (Linear for Meulemans et al.'s DDTP-linear).
       FeedbackActivation: Nonlinearity option
       Defaults: RuleDefaults }
     override r.ToString() =
@@ -142,45 +98,28 @@ type Rule =
         sprintf "rule %s: %O; %O; local loss %O; feedback %s%s" r.Name r.Top r.Propagation r.LocalLoss feedback tau
 
 module Top =
-    /// ĥ_L = h_L − η ∂ℓ/∂h_L at the output layer.
     let gradientStep (eta: float) : Top = { Target = GradientStep eta; At = Output; Auxiliary = 0 }
-    /// ĥ_L = y: the label itself, no gradient (Bartunov et al. 2018).
     let label : Top = { Target = Label; At = Output; Auxiliary = 0 }
-    /// ĥ_L = h_L + β(y − h_L): a step toward the label.
     let blend (beta: float) : Top = { Target = Blend beta; At = Output; Auxiliary = 0 }
-    /// Moves the top target to the last hidden layer; the output layer learns by its own gradient.
     let atLastHidden (t: Top) : Top = { t with At = LastHidden }
-    /// Appends k fixed random auxiliary features to the output layer's value (AO-SDTP).
     let withAuxiliary (k: int) (t: Top) : Top = { t with Auxiliary = k }
 
 module Propagate =
-    /// Propagation by an expression, e.g. Propagate.by (below + g target - g here).
     let by (e: Expr) : Propagation = Propagate e
-    /// Exact-derivative propagation (back-propagation written as targets).
     let gradient : Propagation = Gradient
-    /// ĥ_{l-1} = g_l(ĥ_l): g as an approximate inverse (Bengio 2014).
     let invert : Propagation = Propagate(g target)
-    /// ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l) (Lee et al. 2015).
     let difference : Propagation = Propagate(below + g target - g here)
-    /// ĥ_{l-1} = h_{l-1} + g_l(ĥ_L) − g_l(h_L): direct feedback from the top (Meulemans et al. 2020).
     let direct : Propagation = Propagate(below + g outTarget - g out)
 
 module Feedback =
-    /// Reconstruction of the corrupted input: ‖g_l(f_l(h_{l-1}+ε)) − (h_{l-1}+ε)‖² (Lee et al. 2015).
     let reconstruct (sigma: float) : Feedback = Reconstruct(sigma, NoisyInput)
-    /// Denoising reconstruction of the clean input: ‖g_l(f_l(h_{l-1}+ε)) − h_{l-1}‖² (Bengio 2014).
     let denoise (sigma: float) : Feedback = Reconstruct(sigma, CleanInput)
-    /// Difference reconstruction loss with noise σ and regularisation λ (Meulemans et al. 2020).
     let drl (sigma: float) (lambda: float) : Feedback = Drl(sigma, lambda)
-    /// Local difference reconstruction loss with noise σ (Ernoult et al. 2022).
     let ldrl (sigma: float) : Feedback = Ldrl sigma
-    /// No feedback training: g_l keeps its initial (random) weights.
     let fixedRandom : Feedback = NoFeedback
-    /// No feedback training.
     let none : Feedback = NoFeedback
 
 module Rule =
-    /// Lee et al. 2015's MNIST settings: centred RMSprop, forward lr 0.0148893, feedback lr 0.00501149, alternating.
     let leeDefaults =
         { ForwardOptimiser = CentredRmsProp 0.0148893490317
           FeedbackOptimiser = CentredRmsProp 0.00501149118237
@@ -188,7 +127,6 @@ module Rule =
           FeedbackIterations = 1
           FeedbackPretraining = 0 }
 
-    /// A rule from its parts, with Lee et al.'s local loss and settings as defaults.
     let create (name: string) (top: Top) (propagation: Propagation) (feedback: Feedback) : Rule =
         { Name = name
           Top = top
@@ -205,8 +143,6 @@ module Rule =
     let withLocalLoss (l: LocalLoss) (r: Rule) = { r with LocalLoss = l }
     let withFeedbackActivation (a: Nonlinearity) (r: Rule) = { r with FeedbackActivation = Some a }
 
-    /// Every g_l of the propagation also reads the side input (g x becomes g (x ++ side name)): targets conditioned
-    /// on it, e.g. on the label.
     let conditionedOn (name: string) (r: Rule) =
         match r.Propagation with
         | Propagate e -> { r with Name = r.Name + "|" + name; Propagation = Propagate(Expr.conditionOn name e) }

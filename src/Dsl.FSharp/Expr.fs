@@ -47,6 +47,12 @@ type Expr =
     override e.ToString() = Expr.Render(e, false)
 
     static member internal Render(e: Expr, equation: bool) =
+        // A number as the equation shows it (0.5, 1), or as an F# float literal (0.5, 1.0, 1e-05) in code.
+        let number (k: float) =
+            if equation then sprintf "%g" k
+            else
+                let r = k.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+                if r |> Seq.exists (fun c -> c = '.' || c = 'E' || c = 'e' || c = 'N' || c = 'I') then r else r + ".0"
         let rec go prec e =
             let paren p s = if prec > p then "(" + s + ")" else s
             let call name x = if equation then sprintf "%s_l(%s)" name (go 0 x) else name + " " + go 4 x
@@ -56,14 +62,14 @@ type Expr =
             | Target -> if equation then "ĥ_l" else "target"
             | Out -> if equation then "h_L" else "out"
             | OutTarget -> if equation then "ĥ_L" else "outTarget"
-            | Noise s -> if equation then sprintf "%gε" s else paren 3 (sprintf "noise %g" s)
+            | Noise s -> if equation then sprintf "%gε" s else paren 3 (sprintf "noise %s" (number s))
             | Side n -> if equation then sprintf "s_%s" n else paren 3 (sprintf "side \"%s\"" n)
             | Concat(a, b) -> if equation then sprintf "[%s, %s]" (go 0 a) (go 0 b) else paren 1 (go 1 a + " ++ " + go 2 b)
             | G x -> call "g" x
             | F x -> call "f" x
             | Add(a, b) -> paren 1 (go 1 a + " + " + go 1 b)
             | Subtract(a, b) -> paren 1 (go 1 a + (if equation then " − " else " - ") + go 2 b)
-            | Scale(k, x) -> paren 2 (sprintf "%g%s%s" k (if equation then "·" else " * ") (go 3 x))
+            | Scale(k, x) -> paren 2 (sprintf "%s%s%s" (number k) (if equation then "·" else " * ") (go 3 x))
             | Product(a, b) -> paren 2 (go 2 a + (if equation then " ⊙ " else " .* ") + go 3 b)
         go 0 e
 

@@ -30,6 +30,10 @@ let tests =
                 Expect.equal (string e) "below + g target - g here" "the code"
             | Gradient -> failtest "dtp propagates by an expression"
             Expect.equal (string (0.5 * (g target - g here))) "0.5 * (g target - g here)" "scalar product"
+            // Whole numbers print as F# float literals, so the printed code compiles; the equation keeps them short.
+            Expect.equal (string (1.0 * g here + noise 2.0)) "1.0 * g here + noise 2.0" "float literals"
+            Expect.equal (1.0 * g here + noise 2.0) (1.0 * g here + noise 2.0) "the printed code builds the same expression"
+            Expect.equal (Expr.equation (1.0 * g here)) "ĥ_{l-1} = 1·g_l(h_l)" "the equation"
         }
         test "the check returns every error at once, each with where, what and a fix" {
             let bad = input 0 |> dense 5 Softmax |> dense 0 Tanh

@@ -59,7 +59,7 @@ module ExprLowering =
         let width = Stack.width m.Stack
         let act l = kernel (Stack.activation m.Stack l)
         let dense l (y: MatrixBuffer) = DenseOp(x, layout.W.[l - 1], layout.B.[l - 1], act l, y) :> Op
-        if l < L || not (Model.usesProbabilities m || m.Rule.Top.Auxiliary > 0) then
+        if l < L || not (Layout.ownOutputValue layout) then
             let y = buffer name (width l)
             y, [ dense l y ]
         else

@@ -34,6 +34,9 @@ type Layout =
       Sides: Map<string, MatrixBuffer> }
 
 module Layout =
+    /// Whether the output's value in target space is a buffer of its own (probabilities or auxiliary features), not h_L.
+    let ownOutputValue (layout: Layout) = not (obj.ReferenceEquals(layout.Value.[layout.Value.Length - 1], layout.H.[layout.H.Length - 1]))
+
     /// A buffer of `batch` rows.
     let activation (batch: int) (name: string) (cols: int) = MatrixBuffer(name, batch, cols)
 

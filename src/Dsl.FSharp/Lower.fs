@@ -27,8 +27,6 @@ module Lower =
         let A, noBias = layout.A, layout.NoBias
         let k = m.Rule.Top.Auxiliary
         let probabilities = Model.usesProbabilities m
-        // The output's value in target space is its own buffer with probabilities or auxiliary features.
-        let special = probabilities || k > 0
         let fb = Model.feedbackLayers m
         let lossScale, batchPower = FeedbackLosses.reduction m
 
@@ -38,7 +36,7 @@ module Lower =
         let mainValue = if probabilities && k > 0 then buf "p" (width L) elif probabilities then value.[L] else h.[L]
         let z = buf "z" (max k 1)
         let valueOps =
-            if not special then []
+            if not (Layout.ownOutputValue layout) then []
             else
                 (if probabilities then [ SoftmaxOp(h.[L], mainValue) :> Op ] else [])
                 @ (match A with

@@ -107,8 +107,8 @@ module Train =
 
     let compile (batch: int) (m: Model) : Compiled = Lower.compile batch (check m)
 
-    let runFrom (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
-        let checkedModel = check m
+    // A run of a model already checked, from parameters p0 (p0 may be drawn from the checked model first).
+    let private trainChecked (checkedModel: CheckedModel) (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (d: DataSet) : Run =
         validate c checkedModel d
         let compiled = Lower.compile c.Batch checkedModel
         let m = checkedModel.Model
@@ -153,7 +153,11 @@ module Train =
           Epochs = epochs
           Parameters = compiled.Parameters }
 
+    let runFrom (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
+        trainChecked (check m) p0 onEpoch c d
+
     let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
-        runFrom (Parameters.init c.Seed (check m).Model) onEpoch c m d
+        let checkedModel = check m
+        trainChecked checkedModel (Parameters.init c.Seed checkedModel.Model) onEpoch c d
 
     let run (c: TrainConfig) (m: Model) (d: DataSet) : Run = runWith ignore c m d

@@ -74,11 +74,11 @@ module Diagnostics =
         let rows = y.Length
         let s = Reference.ofParameters m p
         let X = Matrix<float>.Build.Dense(rows, m.Stack.Input, fun i j -> float x.[i * m.Stack.Input + j])
-        let d = Reference.withSides m y { Seed = 0UL; ForwardStep = 0L; FeedbackStep = 0L; Sides = Map.empty }
+        let d = Reference.withSides m y Reference.noDraws
         let L = Model.depth m
         let T = Model.topLayer m
-        let h = Reference.forward m s X
-        let t, values, _ = Reference.targets m s d h y
+        let h, passed = Reference.forwardPass m s d Evaluation X
+        let t, values, _ = Reference.targets m s d h passed y
         let gW, _, _ = Reference.forwardGradients m s d X y
         let bpW = Reference.lossGradients m p X y
         let gnRows = min rows GaussNewtonRows

@@ -27,46 +27,71 @@ type Atom =
       Expr: Expr
       Binding: string }
 
-/// One lowering's scope: the model, its buffers, and the atoms lowered so far with the buffer each was written to.
+/// One lowering's scope: the model, its buffers, the atoms lowered so far with the buffer each was written to, and
+/// g's inputs read through the rule's feedback input unit (u(x), by the atom x).
 type ExprScope =
     { Model: Model
       Layout: Layout
-      Atoms: Dictionary<Atom, MatrixBuffer> }
+      Atoms: Dictionary<Atom, MatrixBuffer>
+      GInputs: Dictionary<Atom, MatrixBuffer> }
 
 /// Lowering of target expressions (Expr) to ops over a Layout: every atom (g x, f x, x .* y, noise, ...) becomes one
 /// buffer computed once, and a sum of scaled atoms one fused combination.
 module ExprLowering =
-    /// The runtime kernel that applies a unit, the one place the language's units meet the runtime's: a softmax output
-    /// keeps its logits as the layer's value (the softmax lives in the loss).
+    /// The runtime kernel that computes a unit's value in target space, the one place the language's units meet the
+    /// runtime's: a softmax output keeps its logits as the layer's value (the softmax lives in the loss), and a discrete
+    /// or stochastic unit computes its relaxation ρ (then its emission, below).
     let kernel (u: Nonlinearity) : Activation =
         match u with
         | Linear | Softmax -> Activation.Linear
-        | Tanh -> Activation.Tanh
-        | Sigmoid -> Activation.Sigmoid
+        | Tanh | Sign -> Activation.Tanh
+        | Sigmoid | Step | Bernoulli -> Activation.Sigmoid
         | Relu -> Activation.Relu
+        | HardTanh -> Activation.HardTanh
+
+    /// The runtime kernel that computes a discrete or stochastic unit's emission from its relaxed value.
+    let emission (u: Nonlinearity) : Emission option =
+        match u with
+        | Sign -> Some Emission.Sign
+        | Step -> Some Emission.Step
+        | Bernoulli -> Some Emission.Bernoulli
+        | Linear | Tanh | Sigmoid | Relu | Softmax | HardTanh -> None
+
+    /// y = σ_l(r) from layer l's relaxed value r in a pass (Bernoulli draws keyed by the pass and sample).
+    let emit (m: Model) (l: int) (pass: Pass) (sample: int) (r: MatrixBuffer) (y: MatrixBuffer) : Op =
+        match emission (Stack.activation m.Stack l) with
+        | Some e -> EmitOp(e, r, y, Streams.emission l pass, Streams.key pass sample)
+        | None -> invalidArg "l" (sprintf "layer %d's unit emits nothing" l)
 
     /// When the expression's ops can run.
     let stage (e: Expr) = if Expr.usesTarget e then InChain elif Expr.usesOutTarget e then AfterTop else BeforeTop
 
     /// A scope with no atoms lowered yet.
-    let scope (m: Model) (layout: Layout) : ExprScope = { Model = m; Layout = layout; Atoms = Dictionary(HashIdentity.Structural) }
+    let scope (m: Model) (layout: Layout) : ExprScope =
+        { Model = m; Layout = layout; Atoms = Dictionary(HashIdentity.Structural); GInputs = Dictionary(HashIdentity.Structural) }
 
-    /// f_l(x) into layer l's target space, into a new buffer named `name`: at the output, the probabilities (label or
-    /// blend top) and the auxiliary features tanh(x Aᵀ) beside them.
-    let forwardInto (m: Model) (layout: Layout) (l: int) (x: MatrixBuffer) (name: string) : MatrixBuffer * Op list =
+    /// f_l(x) into layer l's target space, into a new buffer named `name`, x being a value of layer l-1 in target space:
+    /// f_l(x) = ρ_l(W_l σ_{l-1}(x) + b_l), through layer l-1's emission when it emits (drawn in `pass`); at the output,
+    /// the probabilities (label or blend top) and the auxiliary features tanh(x Aᵀ) beside them.
+    let forwardInto (m: Model) (layout: Layout) (pass: Pass) (l: int) (x: MatrixBuffer) (name: string) : MatrixBuffer * Op list =
         let L = Model.depth m
         let buffer = Layout.activation layout.Batch
         let width = Stack.width m.Stack
         let act l = kernel (Stack.activation m.Stack l)
-        let dense l (y: MatrixBuffer) = DenseOp(x, layout.W.[l - 1], layout.B.[l - 1], act l, y) :> Op
+        let emitted, emitOps =
+            if Model.emitsInTraining m (l - 1) then
+                let e = buffer (sprintf "%O(%s)" (Stack.activation m.Stack (l - 1)) x.Name) x.Cols
+                e, [ emit m (l - 1) pass 0 x e ]
+            else x, []
+        let dense l (y: MatrixBuffer) = DenseOp(emitted, layout.W.[l - 1], layout.B.[l - 1], act l, y) :> Op
         if l < L || not (Layout.ownOutputValue layout) then
             let y = buffer name (width l)
-            y, [ dense l y ]
+            y, emitOps @ [ dense l y ]
         else
             let a = buffer (name + "ₐ") (width L)
             let y = buffer name (Model.targetWidth m L)
             match layout.A with
-            | None -> y, [ dense L a; SoftmaxOp(a, y) ]
+            | None -> y, emitOps @ [ dense L a; SoftmaxOp(a, y) ]
             | Some aT ->
                 let main, ops =
                     if Model.usesProbabilities m then
@@ -74,7 +99,7 @@ module ExprLowering =
                         p, [ dense L a; SoftmaxOp(a, p) ]
                     else a, [ dense L a ]
                 let z = buffer (name + "z") m.Rule.Top.Auxiliary
-                y, ops @ [ DenseOp(x, aT, layout.NoBias, Activation.Tanh, z); ConcatOp(main, z, y) ]
+                y, emitOps @ ops @ [ DenseOp(emitted, aT, layout.NoBias, Activation.Tanh, z); ConcatOp(main, z, y) ]
 
     /// Width of a space at layer l.
     let private spaceWidth (m: Model) (l: int) (space: Space) =
@@ -130,7 +155,7 @@ module ExprLowering =
                         y, applyG sc bind l x y
                     | F x ->
                         let xb, xops = lowerAt sc bind l BelowSpace x
-                        let y, fops = forwardInto sc.Model layout l xb name
+                        let y, fops = forwardInto sc.Model layout PropagationMap l xb name
                         y, xops @ (fops |> List.map (fun op -> atomStage, op))
                     | Product(a, b) ->
                         let ab, aops = lowerAt sc bind l space a
@@ -148,9 +173,25 @@ module ExprLowering =
                 sc.Atoms.[atom] <- y
                 y, ops
 
-    /// g_l(x) = τ(x V_lᵀ + c_l) written into dst, after the ops that compute x.
-    and applyG (sc: ExprScope) (bind: Binding) (l: int) (x: Expr) (dst: MatrixBuffer) : (Stage * Op) list =
+    /// What g_l reads of x: u(x) for the rule's feedback input unit u, x itself when u is Linear; with the ops that
+    /// compute it the first time.
+    and gInput (sc: ExprScope) (bind: Binding) (l: int) (x: Expr) : MatrixBuffer * (Stage * Op) list =
         let xb, xops = lowerAt sc bind l (argumentSpace x) x
+        match emission sc.Model.Rule.FeedbackInput with
+        | None -> xb, xops
+        | Some e ->
+            let bound = if stage x = BeforeTop then "" else bind.Name
+            let atom = { Layer = l; Space = argumentSpace x; Expr = x; Binding = bound }
+            match sc.GInputs.TryGetValue atom with
+            | true, u -> u, xops
+            | _ ->
+                let u = Layout.activation sc.Layout.Batch (sprintf "%O(%s)" sc.Model.Rule.FeedbackInput xb.Name) xb.Cols
+                sc.GInputs.[atom] <- u
+                u, xops @ [ stage x, EmitOp(e, xb, u, 0, DrawKey.ForwardStep) :> Op ]
+
+    /// g_l(x) = τ(u(x) V_lᵀ + c_l) written into dst, after the ops that compute x.
+    and applyG (sc: ExprScope) (bind: Binding) (l: int) (x: Expr) (dst: MatrixBuffer) : (Stage * Op) list =
+        let xb, xops = gInput sc bind l x
         let tau = kernel (Model.feedbackActivation sc.Model l)
         xops @ [ stage (G x), DenseOp(xb, sc.Layout.V.[l], sc.Layout.C.[l], tau, dst) :> Op ]
 

@@ -27,20 +27,28 @@ module FeedbackLosses =
         let below = Stack.width m.Stack (l - 1)
         let tau = ExprLowering.kernel (Model.feedbackActivation m l)
         let scale, batchPower = reduction m
+        let decay = float32 m.FeedbackNoiseDecay
         let named name = sprintf "%s%d" name l
 
         /// The layer whose value g_l reads: l, or the top T for direct feedback.
         member _.Input = if Model.directFeedback m then Model.topLayer m else l
 
-        /// g_l's input from a value v of layer Input: v and the side inputs, side by side in the domain's order.
+        /// g_l's input from a value v of layer Input: v and the side inputs, side by side in the domain's order, read
+        /// through the rule's feedback input unit u.
         member _.GInput(v: MatrixBuffer) : MatrixBuffer * Op list =
-            match Model.feedbackDomain m |> List.map (function SideSpace s -> layout.Sides.[s] | _ -> v) with
-            | [ only ] -> only, []
-            | first :: rest ->
-                rest |> List.fold (fun (a: MatrixBuffer, ops) b ->
-                    let y = buffer (sprintf "[%s,%s]" a.Name b.Name) (a.Cols + b.Cols)
-                    y, ops @ [ ConcatOp(a, b, y) :> Op ]) (first, [])
-            | [] -> v, []
+            let x, ops =
+                match Model.feedbackDomain m |> List.map (function SideSpace s -> layout.Sides.[s] | _ -> v) with
+                | [ only ] -> only, []
+                | first :: rest ->
+                    rest |> List.fold (fun (a: MatrixBuffer, ops) b ->
+                        let y = buffer (sprintf "[%s,%s]" a.Name b.Name) (a.Cols + b.Cols)
+                        y, ops @ [ ConcatOp(a, b, y) :> Op ]) (first, [])
+                | [] -> v, []
+            match ExprLowering.emission m.Rule.FeedbackInput with
+            | None -> x, ops
+            | Some e ->
+                let u = buffer (sprintf "%O(%s)" m.Rule.FeedbackInput x.Name) x.Cols
+                u, ops @ [ EmitOp(e, x, u, 0, DrawKey.FeedbackStep) :> Op ]
 
         /// u = g_l(x) = τ(x V_lᵀ + c_l) into a new buffer.
         member _.G(x: MatrixBuffer, name: string) =
@@ -65,12 +73,12 @@ module FeedbackLosses =
         member _.PerturbBelow(sigma: float) =
             let eps = buffer (named "ε") below
             let noisy = buffer (sprintf "(h%d+ε)" (l - 1)) below
-            eps, noisy, [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps) :> Op; AddScaledOp(layout.H.[l - 1], 1.0f, eps, noisy) ]
+            eps, noisy, [ NoiseOp(null, float32 sigma, Streams.reconstruction l, false, eps, decay) :> Op; AddScaledOp(layout.Value.[l - 1], 1.0f, eps, noisy) ]
 
         /// h_{l-1} + ε in one pass, when ε itself is not needed.
         member _.NoisyBelow(sigma: float) =
             let noisy = buffer (sprintf "(h%d+ε)" (l - 1)) below
-            noisy, NoiseOp(layout.H.[l - 1], float32 sigma, Streams.reconstruction l, false, noisy) :> Op
+            noisy, NoiseOp(layout.Value.[l - 1], float32 sigma, Streams.reconstruction l, false, noisy, decay) :> Op
 
         /// g_l at its clean input x_0 and at x_0 + η, η ~ N(0, σ²) on g_l's value input, with Gη = g_l(x_0+η) − g_l(x_0):
         /// the second draw of DRL's regulariser and of L-DRL.
@@ -83,13 +91,13 @@ module FeedbackLosses =
             let u0, g0 = site.G(x0, "g(x)")
             let dEta = buffer (named "Gη") below
             (x0, u0, xEta, uEta, dEta),
-            [ NoiseOp(layout.Value.[input], float32 sigma, Streams.feedbackInput l, false, vEta) :> Op ] @ xEtaOps @ x0ops
+            [ NoiseOp(layout.Value.[input], float32 sigma, Streams.feedbackInput l, false, vEta, decay) :> Op ] @ xEtaOps @ x0ops
             @ [ gEta; g0; CombineOp([| 1.0f; -1.0f |], [| uEta; u0 |], dEta) ]
 
         /// x of layer l-1 carried up to layer `upTo`'s target space: f_upTo(… f_l(x)).
         member _.UpFrom(x: MatrixBuffer, upTo: int) =
             List.fold (fun (v: MatrixBuffer, ops) j ->
-                let y, jops = ExprLowering.forwardInto m layout j v (sprintf "f%d(%s)" j v.Name)
+                let y, jops = ExprLowering.forwardInto m layout FeedbackMap j v (sprintf "f%d(%s)" j v.Name)
                 y, ops @ jops) (x, []) [ l..upTo ]
 
     /// Reconstruction (Lee et al. 2015; denoising, Bengio 2014): ‖g_l(f_l(h_{l-1}+ε)) − r‖², r = h_{l-1}+ε or h_{l-1}
@@ -99,7 +107,7 @@ module FeedbackLosses =
         let xf, upf = site.UpFrom(noisy, site.Input)
         let x, xops = site.GInput xf
         let u, gop = site.G(x, "g(f)")
-        let r = match target with NoisyInput -> noisy | CleanInput -> layout.H.[l - 1]
+        let r = match target with NoisyInput -> noisy | CleanInput -> layout.Value.[l - 1]
         { Shared = []; Gradient = [ noise ] @ upf @ xops @ [ gop ] @ site.Squared(x, u, r) }
 
     /// Local difference reconstruction loss (Ernoult et al. 2022), with u_1 = g_l(f_l(h_{l-1}+ε)), u_0 = g_l(h_l) and
@@ -140,7 +148,7 @@ module FeedbackLosses =
             [ for (c, a), (u, _) in List.zip terms atoms do
                   match a with
                   | G x ->
-                      let xb, _ = ExprLowering.lowerAt sc bind l (ExprLowering.argumentSpace x) x
+                      let xb, _ = ExprLowering.gInput sc bind l x
                       yield xb, u, e, float32 c
                   | _ -> () ]
         let lowered = chain @ (atoms |> List.collect snd)

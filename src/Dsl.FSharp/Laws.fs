@@ -122,7 +122,7 @@ module Laws =
         let classes = max 2 (List.last c.Widths)
         x, Array.init c.Rows (fun _ -> rng.Next classes)
 
-    let draws (c: Case) : Reference.Draws = { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L; Sides = Map.empty }
+    let draws (c: Case) : Reference.Draws = { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L; Epoch = 1; Sides = Map.empty }
 
     type private Setup =
         { M: Model
@@ -140,8 +140,9 @@ module Laws =
         let s = Reference.ofParameters m p
         let x, y = batch c
         let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
-        let h = Reference.forward m s X
-        { M = m; P = p; S = s; X = X; Y = y; H = h; Values = Reference.targetValues m s h; D = Reference.withSides m y (draws c) }
+        let d = Reference.withSides m y (draws c)
+        let h, passed = Reference.forwardPass m s d ForwardPass X
+        { M = m; P = p; S = s; X = X; Y = y; H = h; Values = Reference.targetValues m s h passed; D = d }
 
     let private maxAbs (a: Matrix<float>) = if a.RowCount = 0 then 0.0 else a.Enumerate() |> Seq.map abs |> Seq.max
 
@@ -192,8 +193,8 @@ module Laws =
         let s = { s0 with V = s0.V |> Map.map (fun l _ -> s0.W.[l - 1].Inverse()); C = s0.C |> Map.map (fun l _ -> -(s0.W.[l - 1].Inverse() * s0.B.[l - 1])) }
         let x, y = batch c
         let X = Matrix<float>.Build.Dense(c.Rows, n, fun i j -> float x.[i * n + j])
-        let h = Reference.forward m s X
-        let values = Reference.targetValues m s h
+        let h, passed = Reference.forwardPass m s Reference.noDraws Evaluation X
+        let values = Reference.targetValues m s h passed
         let top, _ = Reference.topTarget m s h values y
         let inverted = { m with Rule = { m.Rule with Propagation = Propagate.invert } }
         let d = Reference.withSides m y (draws c)
@@ -206,7 +207,7 @@ module Laws =
         let d = u.D
         List.isEmpty (Model.feedbackLayers u.M)
         || Model.trainsFeedback u.M
-        && (let gV, gC = Reference.feedbackGradients u.M u.S d u.X u.Y
+        && (let gV, gC = Reference.feedbackGradients u.M u.S d ForwardPass u.X u.Y
             Model.feedbackLayers u.M
             |> List.forall (fun l ->
                 let norm = sqrt (gV.[l].FrobeniusNorm() ** 2.0 + gC.[l].L2Norm() ** 2.0)

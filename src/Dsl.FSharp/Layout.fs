@@ -9,10 +9,13 @@ open TargetProp.Runtime
 type Layout =
     { /// Rows of every activation buffer: the largest batch the plan takes.
       Batch: int
-      /// h_0 .. h_L: each layer's activation (for a softmax output, its logits).
+      /// h_0 .. h_L: what each layer passes up, the input of the layer above (for a softmax output, its logits). For a
+      /// layer whose discrete or stochastic unit emits in training, its emission σ(a_l), a buffer of its own
+      /// ("sign(h1)"); otherwise the layer's value.
       H: MatrixBuffer[]
-      /// Each layer's value in target space: h_l, except the output's when a label or blend top target reads the
-      /// probabilities or auxiliary output features extend it (then a buffer of its own, h̃_L).
+      /// Each layer's value in target space: its relaxed value r_l = ρ(a_l) (h_l itself for a smooth unit), except the
+      /// output's when a label or blend top target reads the probabilities or auxiliary output features extend it
+      /// (then a buffer of its own, h̃_L).
       Value: MatrixBuffer[]
       /// ĥ_0 .. ĥ_L, in target space (entries below the top's chain unused).
       Target: MatrixBuffer[]
@@ -37,6 +40,9 @@ module Layout =
     /// Whether the output's value in target space is a buffer of its own (probabilities or auxiliary features), not h_L.
     let ownOutputValue (layout: Layout) = not (obj.ReferenceEquals(layout.Value.[layout.Value.Length - 1], layout.H.[layout.H.Length - 1]))
 
+    /// The buffer a layer's forward map writes its relaxed value into: Value, except at the output (H, the logits).
+    let relaxed (layout: Layout) (l: int) = if l = layout.H.Length - 1 then layout.H.[l] else layout.Value.[l]
+
     /// A buffer of `batch` rows.
     let activation (batch: int) (name: string) (cols: int) = MatrixBuffer(name, batch, cols)
 
@@ -45,7 +51,9 @@ module Layout =
         let L = Model.depth m
         let width l = Stack.width m.Stack l
         let buffer = activation batch
-        let h = [| for l in 0..L -> buffer (sprintf "h%d" l) (width l) |]
+        let r = [| for l in 0..L -> buffer (sprintf "h%d" l) (width l) |]
+        let emission l = (Stack.activation m.Stack l).ToString().ToLowerInvariant()
+        let h = [| for l in 0..L -> if Model.emitsInTraining m l then buffer (sprintf "%s(h%d)" (emission l) l) (width l) else r.[l] |]
         let k = m.Rule.Top.Auxiliary
         let ownOutputValue = Model.usesProbabilities m || k > 0
         let W = [| for l in 1..L -> MatrixBuffer(sprintf "W%dᵀ" l, width (l - 1), width l) |]
@@ -60,7 +68,7 @@ module Layout =
             | Gradient -> []
         { Batch = batch
           H = h
-          Value = [| for l in 0..L -> if l = L && ownOutputValue then buffer (sprintf "h̃%d" L) (Model.targetWidth m L) else h.[l] |]
+          Value = [| for l in 0..L -> if l = L && ownOutputValue then buffer (sprintf "h̃%d" L) (Model.targetWidth m L) else r.[l] |]
           Target = [| for l in 0..L -> buffer (sprintf "ĥ%d" l) (Model.targetWidth m l) |]
           W = W
           B = B

@@ -30,7 +30,18 @@ module Lower =
         let fb = Model.feedbackLayers m
         let lossScale, batchPower = FeedbackLosses.reduction m
 
-        let forward upTo = [ for l in 1..upTo -> DenseOp(h.[l - 1], W.[l - 1], B.[l - 1], act l, h.[l]) :> Op ]
+        // The forward pass: r_l = ρ_l(W_l h_{l-1} + b_l), and h_l = σ_l(r_l) where layer l emits in training.
+        let forward (pass: Pass) upTo =
+            [ for l in 1..upTo do
+                  let r = Layout.relaxed layout l
+                  yield DenseOp(h.[l - 1], W.[l - 1], B.[l - 1], act l, r) :> Op
+                  if Model.emitsInTraining m l then yield ExprLowering.emit m l pass 0 r h.[l] ]
+        // x + ε, ε ~ N(0, σ²) on the input in a training pass.
+        let inputNoise (pass: Pass) =
+            if m.InputNoise > 0.0 then [ NoiseOp(h.[0], float32 m.InputNoise, Streams.input pass, (pass = ForwardPass), h.[0]) :> Op ] else []
+        // What reaches layer l-1 of a derivative through layer l-1's emission: all of it (a smooth unit, or the
+        // straight-through estimator), or nothing (NoGradient). The check refuses what would need one otherwise.
+        let through l = if Model.emitsInTraining m l && m.ThroughDiscrete = NoGradient then 0.0f else 1.0f
 
         // The output's value in target space from h_L and h_{L-1}, and the buffer with its main (non-auxiliary) part.
         let mainValue = if probabilities && k > 0 then buf "p" (width L) elif probabilities then value.[L] else h.[L]
@@ -61,7 +72,7 @@ module Lower =
             | GradientStep eta, Output -> withAux [ AddScaledOp(h.[L], -float32 eta, dldh, mainT) :> Op ]
             | GradientStep eta, LastHidden ->
                 let dh = buf (sprintf "∂ℓ/∂h%d" (L - 1)) (width (L - 1))
-                [ BackwardOp(deltaL, W.[L - 1], dh) :> Op; AddScaledOp(h.[L - 1], -float32 eta, dh, targets.[L - 1]) ]
+                [ BackwardOp(deltaL, W.[L - 1], dh) :> Op; AddScaledOp(value.[L - 1], -float32 eta * through (L - 1), dh, targets.[L - 1]) ]
             | Label, _ -> withAux [ OneHotOp(mainT) :> Op ]
             | Blend beta, _ ->
                 let y = buf "y" (width L)
@@ -84,9 +95,9 @@ module Lower =
                       | Gradient ->
                           let e = buf (sprintf "e%d" l) (width l)
                           let back = buf (sprintf "eW%d" l) (width (l - 1))
-                          [ InChain, DeltaOp(act l, 1.0f, 0, h.[l], targets.[l], e) :> Op
+                          [ InChain, DeltaOp(act l, 1.0f, 0, Layout.relaxed layout l, targets.[l], e) :> Op
                             InChain, BackwardOp(e, W.[l - 1], back)
-                            InChain, AddScaledOp(h.[l - 1], -1.0f, back, targets.[l - 1]) ]
+                            InChain, AddScaledOp(value.[l - 1], -through (l - 1), back, targets.[l - 1]) ]
                       | Propagate e -> ExprLowering.lowerInto sc stepBinding l BelowSpace e targets.[l - 1] ]
             let at stage ops = ops |> List.filter (fst >> (=) stage) |> List.map snd
             perLayer |> List.map (at BeforeTop), perLayer |> List.map (at AfterTop), perLayer |> List.collect (at InChain)
@@ -101,7 +112,7 @@ module Lower =
         // comes first, row-wise.
         let pieces l = Fusion.pieces (width (l - 1)) (width l)
         let deltas = [| for l in 1..L -> buf (sprintf "δ%d" l) (width l) |]
-        let deltaOp l = DeltaOp(act l, lossScale, batchPower, h.[l], targets.[l], deltas.[l - 1]) :> Op
+        let deltaOp l = DeltaOp(act l, lossScale, batchPower, Layout.relaxed layout l, targets.[l], deltas.[l - 1]) :> Op
         let localGroups =
             [ for l in 1..localTop do
                   let inputs, outputs, n = width (l - 1), width l, pieces l
@@ -130,24 +141,28 @@ module Lower =
         // the difference losses.
         let feedbackOps =
             if not (Model.trainsFeedback m) then []
-            else [ NextStepOp(false) :> Op ] @ sideOps @ feedbackShared @ feedbackGroups
+            else sideOps @ feedbackShared @ feedbackGroups
         let feedbackForward =
             match m.Rule.Feedback with
             | _ when not (Model.trainsFeedback m) -> []
-            | Reconstruct _ | NoFeedback -> forward (List.max fb - 1)
-            | Drl _ | Ldrl _ -> forward L @ valueOps
+            | Reconstruct _ | NoFeedback -> forward FeedbackPass (List.max fb - 1)
+            | Drl _ | Ldrl _ -> forward FeedbackPass L @ valueOps
 
         // Targets read V before the feedback groups update it, and the feedback groups read W before the local groups
         // update it: the order below keeps every update computed from the parameters of the step's start.
-        let stepStart = if usesPropagationNoise then [ NextStepOp(true) :> Op ] else []
+        // A step's counters advance first: the forward one when a forward pass draws (propagation noise, input noise,
+        // Bernoulli units), the feedback one in every feedback update.
+        let draws = usesPropagationNoise || m.InputNoise > 0.0 || List.exists (fun l -> Model.emitsInTraining m l && (Stack.activation s l).Stochastic) [ 1 .. L - 1 ]
+        let stepStart = if draws then [ NextStepOp(true) :> Op ] else []
+        let feedbackStart = if Model.trainsFeedback m then [ NextStepOp(false) :> Op ] else []
         // Every phase (with any ops) starts by copying the batch's inputs in, each worker its own rows (GatherOp).
         let gather = GatherOp(h.[0]) :> Op
         let targetOps = lossOps @ valueOps @ sideOps @ propagateOps
         let plan =
             Plan(
                 batch, h.[0],
-                Fusion.chained (gather :: forward L @ [ ErrorCountOp(h.[L]) ]),
-                Fusion.chained (stepStart @ gather :: forward L @ targetOps @ localOps),
-                Fusion.chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> gather :: ops),
-                Fusion.chained (stepStart @ gather :: forward L @ targetOps @ feedbackOps @ localOps))
+                Fusion.chained (gather :: Evaluate.ops m layout),
+                Fusion.chained (stepStart @ gather :: inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ localOps),
+                Fusion.chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> feedbackStart @ gather :: inputNoise FeedbackPass @ ops),
+                Fusion.chained (stepStart @ feedbackStart @ gather :: inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ feedbackOps @ localOps))
         { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A }

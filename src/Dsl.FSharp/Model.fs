@@ -1,5 +1,11 @@
 namespace TargetProp.Dsl
 
+type ThroughDiscrete =
+    | Refuse
+    | StraightThrough
+    | NoGradient
+    | ContinuousTraining
+
 type Model =
     { Stack: Stack
       Rule: Rule
@@ -7,7 +13,11 @@ type Model =
       FeedbackOptimiser: Optimiser
       Schedule: Schedule
       FeedbackIterations: int
-      FeedbackPretraining: int }
+      FeedbackPretraining: int
+      ThroughDiscrete: ThroughDiscrete
+      InputNoise: float
+      FeedbackNoiseDecay: float
+      Samples: int }
     override m.ToString() =
         sprintf "%O\n%O\nforward %O, feedback %O, %O schedule, %d feedback iteration(s), %d pre-training epoch(s)"
             m.Stack m.Rule m.ForwardOptimiser m.FeedbackOptimiser m.Schedule m.FeedbackIterations m.FeedbackPretraining
@@ -20,15 +30,28 @@ module Model =
           FeedbackOptimiser = rule.Defaults.FeedbackOptimiser
           Schedule = rule.Defaults.Schedule
           FeedbackIterations = rule.Defaults.FeedbackIterations
-          FeedbackPretraining = rule.Defaults.FeedbackPretraining }
+          FeedbackPretraining = rule.Defaults.FeedbackPretraining
+          ThroughDiscrete = Refuse
+          InputNoise = 0.0
+          FeedbackNoiseDecay = 0.0
+          Samples = 100 }
 
     let forwardOptimiser (o: Optimiser) (m: Model) = { m with ForwardOptimiser = o }
     let feedbackOptimiser (o: Optimiser) (m: Model) = { m with FeedbackOptimiser = o }
     let schedule (s: Schedule) (m: Model) = { m with Schedule = s }
     let feedbackIterations (k: int) (m: Model) = { m with FeedbackIterations = k }
     let feedbackPretraining (epochs: int) (m: Model) = { m with FeedbackPretraining = epochs }
+    let throughDiscrete (t: ThroughDiscrete) (m: Model) = { m with ThroughDiscrete = t }
+    let inputNoise (sigma: float) (m: Model) = { m with InputNoise = sigma }
+    let feedbackNoiseDecay (tau: float) (m: Model) = { m with FeedbackNoiseDecay = tau }
+    let samples (n: int) (m: Model) = { m with Samples = n }
 
     let depth (m: Model) = Stack.depth m.Stack
+
+    let emitsInTraining (m: Model) (l: int) =
+        l > 0 && l < depth m && (Stack.activation m.Stack l).Discrete && m.ThroughDiscrete <> ContinuousTraining
+
+    let stochastic (m: Model) = m.Stack.Layers |> List.exists (fun layer -> layer.Activation.Stochastic)
 
     let topLayer (m: Model) =
         match m.Rule.Top.At with
@@ -81,4 +104,4 @@ module Model =
         m.Rule.Feedback <> NoFeedback && not (List.isEmpty (feedbackLayers m))
 
     let feedbackActivation (m: Model) (l: int) =
-        m.Rule.FeedbackActivation |> Option.defaultValue (Stack.activation m.Stack (l - 1))
+        m.Rule.FeedbackActivation |> Option.defaultValue (Stack.activation m.Stack (l - 1)).Relaxation

@@ -1,5 +1,19 @@
 namespace TargetProp.Dsl
 
+/// What stands in for a derivative through a discrete or stochastic unit (sign, step, Bernoulli), which has none.
+type ThroughDiscrete =
+    /// Nothing: the check refuses a rule that would need one, naming the layer, the unit and the rules that work.
+    | Refuse
+    /// The straight-through estimator: the derivative of the unit's smooth relaxation ρ (Bengio et al. 2013; the
+    /// baseline of Lee et al. 2015's stochastic network, and their stochastic top target ĥ = h − η̂ ∂ℓ/∂(sample)).
+    | StraightThrough
+    /// Zero: credit stops at the unit, so the layers below it do not learn by it (Lee et al.'s "bp through sign",
+    /// where W_1 gets no gradient).
+    | NoGradient
+    /// Train the continuous net, every unit replaced by its relaxation, and evaluate it with the units in place
+    /// (Lee et al.'s second baseline for the discrete network).
+    | ContinuousTraining
+
 /// A stack, a rule and the settings that train it. Prints as the stack and the rule's equations.
 type Model =
     { Stack: Stack
@@ -10,7 +24,15 @@ type Model =
       /// Feedback updates per forward update.
       FeedbackIterations: int
       /// Epochs of feedback-only training before the first forward update.
-      FeedbackPretraining: int }
+      FeedbackPretraining: int
+      /// What stands in for the derivative of a discrete or stochastic unit (default Refuse).
+      ThroughDiscrete: ThroughDiscrete
+      /// σ of Gaussian noise added to the input x in training (Lee et al.'s stochastic network: 0.3); 0 for none.
+      InputNoise: float
+      /// τ of the feedback noise's decay σ_e = σ / (1 + e/τ) in epoch e (Lee et al.: 50 and 100); 0 keeps σ.
+      FeedbackNoiseDecay: float
+      /// Samples whose class probabilities are averaged to evaluate a stack with stochastic units (default 100).
+      Samples: int }
     override ToString: unit -> string
 
 /// Making a model, and what the rest of the library reads of its structure.
@@ -32,6 +54,25 @@ module Model =
 
     /// The model with that many epochs of feedback-only training first.
     val feedbackPretraining: epochs: int -> m: Model -> Model
+
+    /// The model with another stand-in for derivatives through discrete or stochastic units.
+    val throughDiscrete: t: ThroughDiscrete -> m: Model -> Model
+
+    /// The model with Gaussian noise of that σ on the input in training.
+    val inputNoise: sigma: float -> m: Model -> Model
+
+    /// The model with the feedback noise decaying as σ / (1 + e/τ) over epochs e.
+    val feedbackNoiseDecay: tau: float -> m: Model -> Model
+
+    /// The model evaluated by averaging the class probabilities of that many samples (stochastic units only).
+    val samples: n: int -> m: Model -> Model
+
+    /// Whether layer l (0 < l < L) emits something other than its relaxed value to the layer above in training: a
+    /// discrete or stochastic unit, unless the model trains the continuous net.
+    val emitsInTraining: m: Model -> l: int -> bool
+
+    /// Whether any layer's unit draws random values.
+    val stochastic: m: Model -> bool
 
     /// L: the number of layers.
     val depth: m: Model -> int

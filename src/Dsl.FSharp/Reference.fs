@@ -18,13 +18,18 @@ module Reference =
           /// The fixed auxiliary output weights A [k × n_{L-1}], if any.
           A: M option }
 
-    /// What a step reads besides parameters and the batch: the seed and step counters that key its noise (see
-    /// Streams), and its side inputs by name (filled from the labels by withSides).
+    /// What a step reads besides parameters and the batch: the seed and step counters that key its draws (see
+    /// Streams), the epoch that a decaying feedback noise follows (0 in pre-training), and its side inputs by name
+    /// (filled from the labels by withSides).
     type Draws =
         { Seed: uint64
           ForwardStep: int64
           FeedbackStep: int64
+          Epoch: int
           Sides: Map<string, Matrix<float>> }
+
+    /// No draws: seed 0, step 0, epoch 0, no side inputs (for a forward pass with no noise).
+    let noDraws: Draws = { Seed = 0UL; ForwardStep = 0L; FeedbackStep = 0L; Epoch = 0; Sides = Map.empty }
 
     let private matrix (rows: int) (cols: int) (a: float32[]) = Matrix<float>.Build.Dense(rows, cols, fun i j -> float a.[i * cols + j])
     let private flat (m: M) = Array.init (m.RowCount * m.ColumnCount) (fun k -> float32 m.[k / m.ColumnCount, k % m.ColumnCount])
@@ -45,30 +50,50 @@ module Reference =
           C = s.C |> Map.map (fun _ v -> v.ToArray() |> Array.map float32)
           A = s.A |> Option.map flat |> Option.defaultValue [||] }
 
-    /// The smallest |a| at which this thread has evaluated a ReLU since Reset: how near a computation came to the kink,
-    /// where float32 and float64 may fall on different sides (and a comparison of the two stops meaning anything).
-    type ReluKink =
+    /// The smallest distance to a kink or threshold this thread has evaluated since Reset: a ReLU's or hardTanh's kink,
+    /// a sign's or step's threshold, a Bernoulli draw's uniform. Near one, float32 and float64 may fall on different
+    /// sides (and a comparison of the two stops meaning anything).
+    type Kink =
         [<System.ThreadStatic; DefaultValue>]
         static val mutable private closest: float
-        static member Reset() = ReluKink.closest <- infinity
-        static member Closest = ReluKink.closest
-        static member internal See(a: float) = if abs a < ReluKink.closest then ReluKink.closest <- abs a
+        static member Reset() = Kink.closest <- infinity
+        static member Closest = Kink.closest
+        static member internal See(a: float) = if abs a < Kink.closest then Kink.closest <- abs a
 
-    /// σ(a) element-wise; a softmax output keeps its logits (the softmax lives in the loss).
-    let activate (u: Nonlinearity) (x: M) : M =
+    /// The unit's value in target space, element-wise: σ(a) for a smooth unit, its relaxation ρ(a) for a discrete or
+    /// stochastic one; a softmax output keeps its logits (the softmax lives in the loss).
+    let rec activate (u: Nonlinearity) (x: M) : M =
         match u with
         | Tanh -> x.Map(fun v -> tanh v)
         | Sigmoid -> x.Map(fun v -> 1.0 / (1.0 + exp -v))
-        | Relu -> x.Map(fun v -> ReluKink.See v; max v 0.0)
+        | Relu -> x.Map(fun v -> Kink.See v; max v 0.0)
+        | HardTanh -> x.Map(fun v -> Kink.See(abs v - 1.0); min (max v -1.0) 1.0)
         | Linear | Softmax -> x
+        | Sign | Step | Bernoulli -> activate u.Relaxation x
 
-    /// σ'(a) written through h = σ(a).
-    let derivative (u: Nonlinearity) (h: M) : M =
+    /// σ'(a) written through the value h = σ(a) (ρ' for a discrete or stochastic unit: the straight-through stand-in).
+    let rec derivative (u: Nonlinearity) (h: M) : M =
         match u with
         | Tanh -> h.Map(fun v -> 1.0 - v * v)
         | Sigmoid -> h.Map(fun v -> v * (1.0 - v))
         | Relu -> h.Map(fun v -> if v > 0.0 then 1.0 else 0.0)
+        | HardTanh -> h.Map(fun v -> if abs v < 1.0 then 1.0 else 0.0)
         | Linear | Softmax -> h.Map(fun _ -> 1.0)
+        | Sign | Step | Bernoulli -> derivative u.Relaxation h
+
+    /// A discrete or stochastic unit's emission from its relaxed value r, straight from its definition: sign(r) = ±1
+    /// at r > 0, step(r) = [r > ½], Bernoulli(r) = [U < r] with U the counter-based uniform (seed, step, stream) of
+    /// element (row, j) at row·cols + j; any other unit passes r on.
+    let emission (u: Nonlinearity) (seed: uint64) (step: int64) (stream: int) (r: M) : M =
+        match u with
+        | Sign -> r.Map(fun v -> Kink.See v; if v > 0.0 then 1.0 else -1.0)
+        | Step -> r.Map(fun v -> Kink.See(v - 0.5); if v > 0.5 then 1.0 else 0.0)
+        | Bernoulli ->
+            r.MapIndexed(fun i j v ->
+                let u = float (Noise.UniformAt(seed, step, stream, int64 (i * r.ColumnCount + j)))
+                Kink.See(v - u)
+                if u < v then 1.0 else 0.0)
+        | Linear | Tanh | Sigmoid | Relu | Softmax | HardTanh -> r
 
     /// σ(X Wᵀ + 1 bᵀ)
     let dense (a: Nonlinearity) (w: M) (b: Vector<float>) (x: M) : M =
@@ -118,36 +143,71 @@ module Reference =
     let withSides (m: Model) (y: int[]) (d: Draws) : Draws =
         { d with Sides = Model.sideInputs m |> List.map (fun (n, w) -> n, oneHot w y) |> Map.ofList }
 
-    /// h_0 .. h_L.
-    let forward (m: Model) (s: State) (x: M) : M[] =
-        let L = Model.depth m
-        let h = Array.zeroCreate (L + 1)
-        h.[0] <- x
-        for l in 1..L do h.[l] <- dense (act m l) s.W.[l - 1] s.B.[l - 1] h.[l - 1]
-        h
+    /// σ·z, z the standard normals of a stream, [rows × cols].
+    let draw (seed: uint64) (step: int64) (stream: int) (rows: int) (cols: int) (sigma: float) : M =
+        Matrix<float>.Build.Dense(rows, cols, fun r j -> sigma * Noise.StandardNormalAt(seed, step, stream, int64 (r * cols + j)))
 
-    /// f_l(x) in layer l's target space: at the output, the probabilities for a label or blend top, followed by the
-    /// auxiliary features tanh(x Aᵀ).
-    let forwardMap (m: Model) (s: State) (l: int) (x: M) : M =
-        let a = dense (act m l) s.W.[l - 1] s.B.[l - 1] x
-        if l < Model.depth m then a
-        else
-            let v = if Model.usesProbabilities m then softmaxRows a else a
-            match s.A with
-            | Some a -> v.Append(activate Tanh (x * a.Transpose()))
-            | None -> v
+    /// The step counter that keys a pass's draws (evaluation: sample 0).
+    let private stepOf (d: Draws) (pass: Pass) =
+        match pass with
+        | ForwardPass | PropagationMap -> d.ForwardStep
+        | FeedbackPass | FeedbackMap -> d.FeedbackStep
+        | Evaluation -> 0L
+
+    /// Whether layer l passes up an emission in a pass: a discrete or stochastic hidden unit always in evaluation, and
+    /// in training unless the net trains continuously.
+    let private emits (m: Model) (pass: Pass) (l: int) =
+        l > 0 && l < m.Stack.Layers.Length && (act m l).Discrete && (pass = Evaluation || m.ThroughDiscrete <> ContinuousTraining)
+
+    /// What layer l passes up in a pass, from its relaxed value r.
+    let up (m: Model) (d: Draws) (pass: Pass) (l: int) (r: M) : M =
+        if emits m pass l then emission (act m l) d.Seed (stepOf d pass) (Streams.emission l pass) r else r
+
+    /// The relaxed values r_0 .. r_L of a pass (r_0 the input, with the model's input noise in a training pass) and what
+    /// each layer passes up: r_l = ρ_l(W_l up_{l-1} + b_l).
+    let forwardPass (m: Model) (s: State) (d: Draws) (pass: Pass) (x: M) : M[] * M[] =
+        let L = Model.depth m
+        let r = Array.zeroCreate (L + 1)
+        let u = Array.zeroCreate (L + 1)
+        let noisy = (pass = ForwardPass || pass = FeedbackPass) && m.InputNoise > 0.0
+        r.[0] <- if noisy then x + draw d.Seed (stepOf d pass) (Streams.input pass) x.RowCount x.ColumnCount m.InputNoise else x
+        u.[0] <- r.[0]
+        for l in 1..L do
+            r.[l] <- dense (act m l) s.W.[l - 1] s.B.[l - 1] u.[l - 1]
+            u.[l] <- up m d pass l r.[l]
+        r, u
+
+    /// The relaxed values r_0 .. r_L of an evaluation pass with no noise (sample 0 of any Bernoulli units).
+    let forward (m: Model) (s: State) (x: M) : M[] = fst (forwardPass m s noDraws Evaluation x)
+
+    /// The output's value in target space from its logits a_L and what layer L-1 passes up: the probabilities for a
+    /// label or blend top, followed by the auxiliary features tanh(up_{L-1} Aᵀ).
+    let private outputValue (m: Model) (s: State) (a: M) (below: M) : M =
+        let v = if Model.usesProbabilities m then softmaxRows a else a
+        match s.A with
+        | Some aT -> v.Append(activate Tanh (below * aT.Transpose()))
+        | None -> v
+
+    /// f_l(x) in layer l's target space for x in layer l-1's, through layer l-1's emission (drawn in `pass`).
+    let forwardMap (m: Model) (s: State) (d: Draws) (pass: Pass) (l: int) (x: M) : M =
+        let below = up m d pass (l - 1) x
+        let a = dense (act m l) s.W.[l - 1] s.B.[l - 1] below
+        if l < Model.depth m then a else outputValue m s a below
 
     /// The forward maps f_{to}(… f_{from}(x)): x of layer from-1 carried up to layer `upTo`'s target space.
-    let forwardFrom (m: Model) (s: State) (from: int) (upTo: int) (x: M) : M =
-        Seq.fold (fun v l -> forwardMap m s l v) x (seq { from..upTo })
+    let forwardFrom (m: Model) (s: State) (d: Draws) (pass: Pass) (from: int) (upTo: int) (x: M) : M =
+        Seq.fold (fun v l -> forwardMap m s d pass l v) x (seq { from..upTo })
 
-    /// Each layer's value in target space: h_l, except the output's (probabilities, auxiliary features).
-    let targetValues (m: Model) (s: State) (h: M[]) : M[] =
+    /// Each layer's value in target space: r_l, except the output's (probabilities, auxiliary features).
+    let targetValues (m: Model) (s: State) (r: M[]) (passed: M[]) : M[] =
         let L = Model.depth m
-        Array.init (L + 1) (fun l -> if l = L && L >= 1 then forwardMap m s L h.[L - 1] else h.[l])
+        Array.init (L + 1) (fun l -> if l = L && L >= 1 then outputValue m s r.[L] passed.[L - 1] else r.[l])
 
-    /// g_l(v) = τ(v V_lᵀ + c_l), τ layer l-1's activation unless the rule fixes it.
-    let feedback (m: Model) (s: State) (l: int) (v: M) = dense (Model.feedbackActivation m l) s.V.[l] s.C.[l] v
+    /// What g_l reads of its input v: u(v) for the rule's feedback input unit u (sign(v), [v > ½]), v for Linear.
+    let readG (m: Model) (v: M) : M = emission m.Rule.FeedbackInput 0UL 0L 0 v
+
+    /// g_l(v) = τ(u(v) V_lᵀ + c_l), τ layer l-1's unit (its relaxation) unless the rule fixes it.
+    let feedback (m: Model) (s: State) (l: int) (v: M) = dense (Model.feedbackActivation m l) s.V.[l] s.C.[l] (readG m v)
 
     /// The batch-mean loss ℓ at the output, ∂ℓ/∂h_L and δ_L = ∂ℓ/∂a_L.
     let loss (m: Model) (hL: M) (y: int[]) : float * M * M =
@@ -162,10 +222,6 @@ module Reference =
             let l = 0.5 * Seq.sum ((diff.PointwiseMultiply diff).Enumerate()) / B
             let dh = diff / B
             l, dh, dh.PointwiseMultiply(derivative (act m (Model.depth m)) hL)
-
-    /// σ·z, z the standard normals of a stream, [rows × cols].
-    let draw (seed: uint64) (step: int64) (stream: int) (rows: int) (cols: int) (sigma: float) : M =
-        Matrix<float>.Build.Dense(rows, cols, fun r j -> sigma * Noise.StandardNormalAt(seed, step, stream, int64 (r * cols + j)))
 
     /// Width of a space at layer l.
     let private spaceWidth (m: Model) (l: int) (space: Space) =
@@ -190,7 +246,7 @@ module Reference =
         | Side n -> d.Sides.[n]
         | Concat(a, b) -> (go (Expr.space a |> Result.defaultValue HereSpace) a).Append(go (Expr.space b |> Result.defaultValue HereSpace) b)
         | G x -> feedback m s l (go (Expr.space x |> Result.defaultValue HereSpace) x)
-        | F x -> forwardMap m s l (go BelowSpace x)
+        | F x -> forwardMap m s d PropagationMap l (go BelowSpace x)
         | Add(a, b) -> go space a + go space b
         | Subtract(a, b) -> go space a - go space b
         | Product(a, b) -> (go space a).PointwiseMultiply(go space b)
@@ -210,10 +266,14 @@ module Reference =
         | MeanSquared -> (2.0 / float e.RowCount) * e
         | HalfSumSquared -> e
 
-    /// Step 3 at one layer: ĥ_{l-1} from the values values and targets t.
+    /// What reaches layer l of a derivative taken at what it passes up: all of it, unless the layer emits in training
+    /// and the model says NoGradient (the check refuses the rest).
+    let through (m: Model) (l: int) = if emits m ForwardPass l && m.ThroughDiscrete = NoGradient then 0.0 else 1.0
+
+    /// Step 3 at one layer: ĥ_{l-1} from the relaxed values h, the target-space values and targets t.
     let propagateOne (m: Model) (s: State) (d: Draws) (h: M[]) (values: M[]) (t: M[]) (l: int) : M =
         match m.Rule.Propagation with
-        | Gradient -> h.[l - 1] - (values.[l] - t.[l]).PointwiseMultiply(derivative (act m l) h.[l]) * s.W.[l - 1]
+        | Gradient -> h.[l - 1] - through m (l - 1) * ((values.[l] - t.[l]).PointwiseMultiply(derivative (act m l) h.[l]) * s.W.[l - 1])
         | Propagate e -> eval m s d values t l BelowSpace e
 
     /// Targets ĥ_{downTo} .. ĥ_{T-1} from the top target ĥ_T = top (entries outside are null).
@@ -235,46 +295,48 @@ module Reference =
         let target =
             match m.Rule.Top.Target, m.Rule.Top.At with
             | GradientStep eta, Output -> withAux (h.[L] - eta * dldh)
-            | GradientStep eta, LastHidden -> h.[L - 1] - eta * (deltaL * s.W.[L - 1])
+            | GradientStep eta, LastHidden -> h.[L - 1] - eta * through m (L - 1) * (deltaL * s.W.[L - 1])
             | Label, _ -> withAux (oneHot n y)
             | Blend beta, _ -> withAux (mainL + beta * (oneHot n y - mainL))
         target, l0
 
-    /// Targets ĥ_1 .. ĥ_T (index l; unused entries null), the target-space values, and ℓ.
-    let targets (m: Model) (s: State) (d: Draws) (h: M[]) (y: int[]) : M[] * M[] * float =
+    /// Targets ĥ_1 .. ĥ_T (index l; unused entries null), the target-space values, and ℓ, from a forward pass's
+    /// relaxed values h and what each layer passed up.
+    let targets (m: Model) (s: State) (d: Draws) (h: M[]) (passed: M[]) (y: int[]) : M[] * M[] * float =
         let d = withSides m y d
-        let values = targetValues m s h
+        let values = targetValues m s h passed
         let top, l0 = topTarget m s h values y
         propagateFrom m s d h values top 1, values, l0
 
     /// ∂/∂W_l, ∂/∂b_l of every layer's loss (local losses for 1..localTop; ℓ itself for the layers above), and ℓ.
     let forwardGradients (m: Model) (s: State) (d: Draws) (x: M) (y: int[]) : M[] * Vector<float>[] * float =
         let L = Model.depth m
-        let h = forward m s x
-        let t, _, l0 = targets m s d h y
+        let h, passed = forwardPass m s d ForwardPass x
+        let t, _, l0 = targets m s d h passed y
         let _, _, deltaL = loss m h.[L] y
         let deltas =
             [| for l in 1..L -> if l <= localTop m then localDelta m (act m l) h.[l] t.[l] else deltaL |]
-        deltas |> Array.mapi (fun i dl -> dl.Transpose() * h.[i]), deltas |> Array.map _.ColumnSums(), l0
+        deltas |> Array.mapi (fun i dl -> dl.Transpose() * passed.[i]), deltas |> Array.map _.ColumnSums(), l0
 
     /// ∂ℓ/∂W_l of every layer by back-propagation written out on its own, not through any rule's targets:
-    /// δ_L = ∂ℓ/∂a_L, δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'_l(h_l), ∂ℓ/∂W_l = δ_lᵀ h_{l-1}. The diagnostics' and the descent
-    /// law's measure of what back-propagation would do.
+    /// δ_L = ∂ℓ/∂a_L, δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'_l(h_l), ∂ℓ/∂W_l = δ_lᵀ h_{l-1}, through the noiseless evaluation
+    /// pass (a discrete unit's σ' being its relaxation's, the straight-through estimator). The diagnostics' and the
+    /// descent law's measure of what back-propagation would do.
     let lossGradients (m: Model) (p: Parameters) (x: M) (y: int[]) : M[] =
         let s = ofParameters m p
         let L = m.Stack.Layers.Length
-        let h = forward m s x
+        let h, passed = forwardPass m s noDraws Evaluation x
         let _, _, deltaL = loss m h.[L] y
         let deltas = Array.zeroCreate L
         deltas.[L - 1] <- deltaL
         for l in L - 1 .. -1 .. 1 do
             deltas.[l - 1] <- (deltas.[l] * s.W.[l]).PointwiseMultiply(derivative (act m l) h.[l])
-        Array.init L (fun i -> deltas.[i].Transpose() * h.[i])
+        Array.init L (fun i -> deltas.[i].Transpose() * passed.[i])
 
     /// ∂V_l, ∂c_l from g_l's applications (x_i, u_i = g_l(x_i)) and the loss's derivative G_i with respect to each u_i:
-    /// Σ_i (G_i ⊙ τ'(u_i))ᵀ x_i and its column sums.
+    /// Σ_i (G_i ⊙ τ'(u_i))ᵀ u(x_i) and its column sums, u the rule's feedback input unit.
     let private feedbackGradient (m: Model) (l: int) (uses: (M * M * M) list) : M * Vector<float> =
-        let deltas = uses |> List.map (fun (x, u, gu) -> x, gu.PointwiseMultiply(derivative (Model.feedbackActivation m l) u))
+        let deltas = uses |> List.map (fun (x, u, gu) -> readG m x, gu.PointwiseMultiply(derivative (Model.feedbackActivation m l) u))
         deltas |> List.map (fun (x, dl) -> dl.Transpose() * x) |> List.reduce (+),
         deltas |> List.map (fun (_, dl) -> dl.ColumnSums()) |> List.reduce (+)
 
@@ -297,26 +359,28 @@ module Reference =
         let T = topLayer m
         let rows = h.[0].RowCount
         let input = if Model.directFeedback m then T else l
-        let noiseBelow sigma = draw d.Seed d.FeedbackStep (Streams.reconstruction l) rows (Model.targetWidth m (l - 1)) sigma
+        // σ_e = σ / (1 + e/τ) in epoch e when the feedback noise decays, computed as the plan does (float32).
+        let decayed (sigma: float) = float (NoiseOp.Sigma(float32 sigma, float32 m.FeedbackNoiseDecay, d.Epoch))
+        let noiseBelow sigma = draw d.Seed d.FeedbackStep (Streams.reconstruction l) rows (Model.targetWidth m (l - 1)) (decayed sigma)
         let gInput = feedbackInput m d
         let gl = feedback m s l
         // g_l at its clean input x0 and at x0 + η, η ~ N(0, σ²) on the value part: the second draw of DRL's
         // regulariser and of L-DRL.
         let probe sigma =
             let x0 = gInput values.[input]
-            let xEta = gInput (values.[input] + draw d.Seed d.FeedbackStep (Streams.feedbackInput l) rows (Model.targetWidth m input) sigma)
+            let xEta = gInput (values.[input] + draw d.Seed d.FeedbackStep (Streams.feedbackInput l) rows (Model.targetWidth m input) (decayed sigma))
             x0, gl x0, xEta, gl xEta
         match m.Rule.Feedback with
         | NoFeedback -> 0.0, []
         | Reconstruct(sigma, target) ->
             let noisy = h.[l - 1] + noiseBelow sigma
-            let x = gInput (forwardFrom m s l input noisy)
+            let x = gInput (forwardFrom m s d FeedbackMap l input noisy)
             let u = gl x
             let e = u - (match target with NoisyInput -> noisy | CleanInput -> h.[l - 1])
             lossValue m e, [ x, u, lossGradient m e ]
         | Drl(sigma, lambda) ->
             let eps = noiseBelow sigma
-            let topEps = forwardFrom m s l T (h.[l - 1] + eps)
+            let topEps = forwardFrom m s d FeedbackMap l T (h.[l - 1] + eps)
             let t = propagateFrom m s d h values topEps l
             let e = propagateOne m s d h values t l - h.[l - 1] - eps
             let expr = match m.Rule.Propagation with Propagate x -> x | Gradient -> Below
@@ -334,7 +398,7 @@ module Reference =
             reconstruction @ (if lambda > 0.0 then [ xEta, uEta, r; x0, u0, -r ] else [])
         | Ldrl sigma ->
             let eps = noiseBelow sigma
-            let x1 = gInput (forwardMap m s l (h.[l - 1] + eps))
+            let x1 = gInput (forwardMap m s d FeedbackMap l (h.[l - 1] + eps))
             let u1 = gl x1
             let x0, u0, xEta, uEta = probe sigma   // L-DRL reads layer l: input = l
             // −2εᵀ(u1 − u0) = ‖u1 − u0 − ε‖² − ‖u1 − u0‖² − ‖ε‖², reduced like the squared losses.
@@ -343,11 +407,12 @@ module Reference =
               x0, u0, lossGradient m (eps - (uEta - u0))
               xEta, uEta, lossGradient m (uEta - u0) ]
 
-    /// ∂/∂V_l, ∂/∂c_l of each trained g_l's feedback loss, with the draws of feedback step d.FeedbackStep.
-    let feedbackGradients (m: Model) (s: State) (d: Draws) (x: M) (y: int[]) : Map<int, M> * Map<int, Vector<float>> =
+    /// ∂/∂V_l, ∂/∂c_l of each trained g_l's feedback loss, with the draws of feedback step d.FeedbackStep, on the
+    /// forward pass of a feedback update (FeedbackPass) or of a parallel update's shared one (ForwardPass).
+    let feedbackGradients (m: Model) (s: State) (d: Draws) (pass: Pass) (x: M) (y: int[]) : Map<int, M> * Map<int, Vector<float>> =
         let d = withSides m y d
-        let h = forward m s x
-        let values = targetValues m s h
+        let h, passed = forwardPass m s d pass x
+        let values = targetValues m s h passed
         let grads = [ for l in feedbackLayers m -> l, feedbackGradient m l (snd (feedbackLoss m s d h values l)) ]
         grads |> List.map (fun (l, (gv, _)) -> l, gv) |> Map.ofList,
         grads |> List.map (fun (l, (_, gc)) -> l, gc) |> Map.ofList

@@ -19,7 +19,7 @@ module ReferenceTraining =
     /// the gradient's last digits (those optimisers divide by the gradient's own size: where the exact gradient cancels
     /// to 0, say a feedback bias whose terms cancel, float32's residue of 10⁻⁹ still moves the element by lr); and a
     /// caveat when float32 cannot follow the run at all: a diverging run (a parameter beyond 100, where rounding grows
-    /// with the weights), or a ReLU evaluated within 10⁻⁶ of its kink.
+    /// with the weights), or a unit evaluated within 10⁻⁶ of a kink or threshold (ReLU, hardTanh, sign, step, a Bernoulli draw).
     type Outcome =
         { Parameters: Parameters
           Unsteady: Map<string, bool[]>
@@ -58,6 +58,7 @@ module ReferenceTraining =
         let mutable s = start
         let mutable forwardSteps = 0L
         let mutable feedbackSteps = 0L
+        let mutable epoch = 0
 
         /// Updates the values of parameter `name` (flat, row-major) by the optimiser o from the gradient g, the largest
         /// gradient of the update being `scale`.
@@ -85,7 +86,7 @@ module ReferenceTraining =
         let updateVector o scale name (p: Vector<float>) (g: Vector<float>) =
             Vector<float>.Build.Dense(update o scale name (p.ToArray()) (g.ToArray()))
 
-        let draws () : Reference.Draws = { Seed = seed; ForwardStep = forwardSteps; FeedbackStep = feedbackSteps; Sides = Map.empty }
+        let draws () : Reference.Draws = { Seed = seed; ForwardStep = forwardSteps; FeedbackStep = feedbackSteps; Epoch = epoch; Sides = Map.empty }
 
         let forwardGradients (x, y) =
             let gW, gB, _ = Reference.forwardGradients m s (draws ()) x y
@@ -107,8 +108,11 @@ module ReferenceTraining =
                     V = s.V |> Map.map (fun l v -> updateMatrix o scale (sprintf "V%d" l) v gV.[l])
                     C = s.C |> Map.map (fun l c -> updateVector o scale (sprintf "c%d" l) c gC.[l]) }
 
+        /// The epoch that a decaying feedback noise follows (0 in pre-training, then 1, 2, ...).
+        member _.Epoch with set e = epoch <- e
+
         member _.Outcome =
-            let kink = Reference.ReluKink.Closest
+            let kink = Reference.Kink.Closest
             let p = Reference.toParameters s
             let largest =
                 Seq.concat [ Seq.concat p.W; Seq.concat p.B; Seq.concat (Map.values p.V); Seq.concat (Map.values p.C) ]
@@ -116,7 +120,7 @@ module ReferenceTraining =
             { Parameters = p
               Unsteady = memory |> Seq.map (fun kv -> kv.Key, kv.Value.Unsteady) |> Map.ofSeq
               Caveat =
-                if kink <= 1e-6 then Some(sprintf "a ReLU was evaluated at a pre-activation of %g, within 1e-6 of its kink" kink)
+                if kink <= 1e-6 then Some(sprintf "a unit was evaluated within %g of its kink or threshold (a ReLU's or hardTanh's kink, a sign's, step's or Bernoulli draw's threshold)" kink)
                 elif largest > 100.0f then Some(sprintf "the run diverged: a parameter reached %g" largest)
                 else None }
 
@@ -128,14 +132,14 @@ module ReferenceTraining =
         /// A feedback update: every trained g_l by its feedback loss.
         member _.Feedback(x, y) =
             feedbackSteps <- feedbackSteps + 1L
-            applyFeedback (Reference.feedbackGradients m s (draws ()) x y)
+            applyFeedback (Reference.feedbackGradients m s (draws ()) FeedbackPass x y)
 
         /// Both updates from one forward pass: every gradient is taken at the same parameters, then both sides move.
         member _.Both(x, y) =
             forwardSteps <- forwardSteps + 1L
             feedbackSteps <- feedbackSteps + 1L
             let forward = forwardGradients (x, y)
-            let feedback = Reference.feedbackGradients m s (draws ()) x y
+            let feedback = Reference.feedbackGradients m s (draws ()) ForwardPass x y
             applyForward forward
             applyFeedback feedback
 
@@ -150,7 +154,7 @@ module ReferenceTraining =
     /// forward or feedback updates so far (the first being 1).
     let run (m: Model) (p0: Parameters) (seed: uint64) (batch: int) (x: float32[]) (y: int[]) (orders: int[] list) (epochs: int) : Outcome =
         let features = m.Stack.Input
-        Reference.ReluKink.Reset()
+        Reference.Kink.Reset()
         let trainer = Trainer(m, Reference.ofParameters m p0, seed)
         let batches (order: int[]) =
             [ for first in 0 .. batch .. order.Length - 1 ->
@@ -162,7 +166,8 @@ module ReferenceTraining =
         for order in pretraining do
             for _ in 1..k do
                 batches order |> List.iter trainer.Feedback
-        for order in List.take epochs rest do
+        for e, order in List.indexed (List.take epochs rest) do
+            trainer.Epoch <- e + 1
             let bs = batches order
             if not trains then bs |> List.iter trainer.Forward
             else

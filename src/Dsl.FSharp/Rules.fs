@@ -90,9 +90,11 @@ type Rule =
       LocalLoss: LocalLoss
       Feedback: Feedback
       FeedbackActivation: Nonlinearity option
+      FeedbackInput: Nonlinearity
       Defaults: RuleDefaults }
     override r.ToString() =
         let tau = match r.FeedbackActivation with None -> "" | Some a -> sprintf " (g_l %s)" (a.ToString().ToLowerInvariant())
+        let tau = if r.FeedbackInput = Linear then tau else tau + sprintf " (g_l reads %s(v))" (r.FeedbackInput.ToString().ToLowerInvariant())
         let usesG = match r.Propagation with Propagate e -> Expr.usesFeedback e | Gradient -> false
         let feedback = if usesG then string r.Feedback else "none (no g_l)"
         sprintf "rule %s: %O; %O; local loss %O; feedback %s%s" r.Name r.Top r.Propagation r.LocalLoss feedback tau
@@ -134,6 +136,7 @@ module Rule =
           LocalLoss = MeanSquared
           Feedback = feedback
           FeedbackActivation = None
+          FeedbackInput = Linear
           Defaults = leeDefaults }
 
     let withName (name: string) (r: Rule) = { r with Name = name }
@@ -142,6 +145,7 @@ module Rule =
     let withFeedback (f: Feedback) (r: Rule) = { r with Feedback = f }
     let withLocalLoss (l: LocalLoss) (r: Rule) = { r with LocalLoss = l }
     let withFeedbackActivation (a: Nonlinearity) (r: Rule) = { r with FeedbackActivation = Some a }
+    let withFeedbackInput (u: Nonlinearity) (r: Rule) = { r with FeedbackInput = u }
 
     let conditionedOn (name: string) (r: Rule) =
         match r.Propagation with

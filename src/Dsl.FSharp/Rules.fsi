@@ -107,6 +107,9 @@ type Rule =
       /// τ in g_l(v) = τ(V_l v + c_l): None for layer l-1's own activation (g_l then lands in h_{l-1}'s range), or a
       /// fixed one (Linear for Meulemans et al.'s DDTP-linear).
       FeedbackActivation: Nonlinearity option
+      /// u in g_l(v) = τ(V_l u(v) + c_l): the unit g_l reads its input through, Linear (none) by default, Sign for
+      /// Lee et al.'s discrete network (g_2(h_2) = tanh(V_2 sign(h_2) + c_2)). Linear, Sign or Step.
+      FeedbackInput: Nonlinearity
       Defaults: RuleDefaults }
     override ToString: unit -> string
 
@@ -189,6 +192,9 @@ module Rule =
 
     /// The rule with a fixed τ for every g_l (Linear for DDTP-linear).
     val withFeedbackActivation: a: Nonlinearity -> r: Rule -> Rule
+
+    /// The rule with every g_l reading its input through a unit: g_l(v) = τ(V_l u(v) + c_l) (Sign or Step).
+    val withFeedbackInput: u: Nonlinearity -> r: Rule -> Rule
 
     /// Every g_l of the propagation also reads the side input (g x becomes g (x ++ side name)): targets conditioned
     /// on it, e.g. on the label.

@@ -124,12 +124,14 @@ module Train =
         let probe () =
             let rows = min Diagnostics.ProbeRows trainCount
             Diagnostics.measure m compiled.Parameters (Array.sub d.TrainX 0 (rows * d.Features)) (Array.sub d.TrainY 0 rows)
+        ctx.Epoch <- 0
         for order in pretrainingOrders do
             feedbackEpoch m ex d.TrainX d.TrainY order trainCount
         let epochs =
             [ for n, order in List.indexed epochOrders do
                   let n = n + 1
                   let clock = Stopwatch.StartNew()
+                  ctx.Epoch <- n
                   epoch m ex d.TrainX d.TrainY order trainCount
                   let seconds = clock.Elapsed.TotalSeconds
                   let loss = ctx.LossSum / float ctx.Examples

@@ -44,6 +44,15 @@ internal static partial class ThrowHelper
     internal static void UnknownActivation(Activation activation, string kernel) =>
         throw new ArgumentOutOfRangeException(nameof(activation), activation, $"{kernel} has no body for the activation {activation}.");
 
+    /// <summary>An emission kernel was asked for a value outside the enum.</summary>
+    [DoesNotReturn]
+    internal static void UnknownEmission(Emission emission, string kernel) =>
+        throw new ArgumentOutOfRangeException(nameof(emission), emission, $"{kernel} has no body for the emission {emission}.");
+
+    [DoesNotReturn]
+    internal static void Aliased(string name, string why) =>
+        throw new ArgumentException($"{name} overlaps its input: {why}; pass a separate buffer.", name);
+
     [DoesNotReturn]
     private static void LabelOutOfRange(int label, int classes, int row) =>
         throw new ArgumentOutOfRangeException("labels", $"label {label} in row {row} is outside 0..{classes - 1}: the output layer has {classes} units; check that the data's classes match the model's output width.");

@@ -18,6 +18,7 @@ public static class Activations
         {
             case Activation.Tanh: BiasActivate<TanhOp>(rows, cols, bias, z); break;
             case Activation.Relu: BiasActivate<ReluOp>(rows, cols, bias, z); break;
+            case Activation.HardTanh: BiasActivate<HardTanhOp>(rows, cols, bias, z); break;
             case Activation.Sigmoid:
                 BiasActivate<LinearOp>(rows, cols, bias, z);
                 TensorPrimitives.Sigmoid(z[..(rows * cols)], z);
@@ -75,6 +76,13 @@ public static class Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => T.Positive(h);
     }
 
+    /// hardTanh(a) = min(max(a, −1), 1); hardTanh' = [|h| &lt; 1] (0 at the kinks ±1, like relu's at 0).
+    private readonly struct HardTanhOp : IActivationOp
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Apply<T>(T x) where T : struct, ILanes<T> => T.Min(T.Max(x, T.Of(-1f)), T.Of(1f));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => T.Positive(T.Of(1f) - h * h);
+    }
+
     /// linear' = 1.
     private readonly struct LinearOp : IActivationOp
     {
@@ -116,6 +124,7 @@ public static class Activations
         {
             case Activation.Tanh: ScaledDelta<TanhOp>(scale, h, t, destination); break;
             case Activation.Sigmoid: ScaledDelta<SigmoidDerivative>(scale, h, t, destination); break;
+            case Activation.HardTanh: ScaledDelta<HardTanhOp>(scale, h, t, destination); break;
             case Activation.Relu: ScaledDelta<ReluOp>(scale, h, t, destination); break;
             case Activation.Linear or Activation.Softmax: ScaledDelta<LinearOp>(scale, h, t, destination); break;
             default: ThrowHelper.UnknownActivation(activation, nameof(ScaledDelta)); break;
@@ -153,6 +162,7 @@ public static class Activations
         {
             case Activation.Tanh: MultiplyDerivative<TanhOp>(h, x, destination, scale); break;
             case Activation.Sigmoid: MultiplyDerivative<SigmoidDerivative>(h, x, destination, scale); break;
+            case Activation.HardTanh: MultiplyDerivative<HardTanhOp>(h, x, destination, scale); break;
             case Activation.Relu: MultiplyDerivative<ReluOp>(h, x, destination, scale); break;
             case Activation.Linear or Activation.Softmax: MultiplyDerivative<LinearOp>(h, x, destination, scale); break;
             default: ThrowHelper.UnknownActivation(activation, nameof(MultiplyDerivative)); break;

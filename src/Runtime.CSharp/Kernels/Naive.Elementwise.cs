@@ -8,6 +8,7 @@ public static partial class Naive
         Activation.Tanh => 1 - h * h,
         Activation.Sigmoid => h * (1 - h),
         Activation.Relu => h > 0 ? 1 : 0,
+        Activation.HardTanh => Math.Abs(h) < 1 ? 1 : 0,
         Activation.Linear or Activation.Softmax => 1,
         _ => throw new ArgumentOutOfRangeException(nameof(a), a, $"no derivative for the activation {a}."),
     };
@@ -17,6 +18,7 @@ public static partial class Naive
         Activation.Tanh => Math.Tanh(z),
         Activation.Sigmoid => 1 / (1 + Math.Exp(-z)),
         Activation.Relu => Math.Max(z, 0),
+        Activation.HardTanh => Math.Clamp(z, -1, 1),
         Activation.Linear or Activation.Softmax => z,
         _ => throw new ArgumentOutOfRangeException(nameof(a), a, $"no body for the activation {a}."),
     };
@@ -39,6 +41,20 @@ public static partial class Naive
     public static void MultiplyDerivative(Activation a, ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> d)
     {
         for (int i = 0; i < h.Length; i++) d[i] = (float)(x[i] * Derivative(a, h[i]));
+    }
+
+    /// <summary>d = e(r) from the definitions: sign(r) = ±1 at r &gt; 0, step(r) = [r &gt; ½], Bernoulli(r) = [U_i &lt; r] with
+    /// U_i = Noise.UniformAt(seed, step, stream, offset + i).</summary>
+    public static void Emit(Emission e, ReadOnlySpan<float> r, Span<float> d, ulong seed, long step, int stream, long offset)
+    {
+        for (int i = 0; i < r.Length; i++)
+            d[i] = e switch
+            {
+                Emission.Sign => r[i] > 0 ? 1 : -1,
+                Emission.Step => r[i] > 0.5 ? 1 : 0,
+                Emission.Bernoulli => Noise.UniformAt(seed, step, stream, offset + i) < r[i] ? 1 : 0,
+                _ => throw new ArgumentOutOfRangeException(nameof(e), e, $"no body for the emission {e}."),
+            };
     }
 
     /// <summary>d = c0·x0 + c1·x1 + c2·x2.</summary>

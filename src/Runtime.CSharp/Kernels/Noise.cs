@@ -65,6 +65,54 @@ public static class Noise
         return (q < 8 ? cos : sin).GetElement(q & 7);
     }
 
+    /// destination[i] = U(seed, step, stream, offset + i): uniforms in (0, 1), word i mod 4 of Philox block ⌊i / 4⌋ read
+    /// as u(w) (see above). The Bernoulli units' draws; a piece of a longer draw starts at offset.
+    public static void Uniform(ulong seed, long step, int stream, long offset, Span<float> destination)
+    {
+        Check(offset, destination.Length, 0f);
+        var key = new Key(seed, step, stream);
+        long end = offset + destination.Length;
+        Span<float> pass = stackalloc float[UniformPass];
+        for (long first = offset - offset % UniformPass; first < end; first += UniformPass)
+        {
+            UniformsOf(key, (ulong)first / UniformPass, pass);
+            long from = Math.Max(first, offset), to = Math.Min(first + UniformPass, end);
+            pass[(int)(from - first)..(int)(to - first)].CopyTo(destination[(int)(from - offset)..]);
+        }
+    }
+
+    /// U(seed, step, stream, index): the scalar definition of <see cref="Uniform"/>, and the tests' oracle.
+    public static float UniformAt(ulong seed, long step, int stream, long index)
+    {
+        if ((ulong)index >= IndexLimit)
+            NoiseErrors.Index(index);
+        Span<float> pass = stackalloc float[UniformPass];
+        UniformsOf(new Key(seed, step, stream), (ulong)index / UniformPass, pass);
+        return pass[(int)(index % UniformPass)];
+    }
+
+    /// Uniforms per Philox call: four words from each of eight blocks.
+    private const int UniformPass = 32;
+
+    /// The 32 uniforms of blocks 8p .. 8p+7, element 4j + w being word w of block 8p + j.
+    private static void UniformsOf(in Key key, ulong p, Span<float> destination)
+    {
+        ulong b = 8 * p;
+        var (w0, w1, w2, w3) = Philox4x32_10(Vector512.Create(b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7),
+            Vector512.Create((ulong)(uint)key.Layer), Vector512.Create((ulong)key.Step & 0xFFFF_FFFF), Vector512.Create((ulong)key.Step >> 32),
+            (uint)key.Seed, (uint)(key.Seed >> 32));
+        for (int j = 0; j < 8; j++)
+        {
+            destination[4 * j] = UniformOf(w0.GetElement(j));
+            destination[4 * j + 1] = UniformOf(w1.GetElement(j));
+            destination[4 * j + 2] = UniformOf(w2.GetElement(j));
+            destination[4 * j + 3] = UniformOf(w3.GetElement(j));
+        }
+    }
+
+    /// u(w) = (⌊w / 2⁹⌋ + ½)·2⁻²³ for one 32-bit word, the same bits as the vector Uniform below.
+    private static float UniformOf(ulong w) => (((uint)w >> 9) + 0.5f) * (1f / (1 << 23));
+
     private static void Check(long offset, int length, float sigma)
     {
         if (offset < 0 || offset + length > IndexLimit)

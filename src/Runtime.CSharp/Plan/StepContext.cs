@@ -27,6 +27,7 @@ public sealed class StepContext
         Rows = from.Rows;
         FeedbackStep = from.FeedbackStep;
         ForwardStep = from.ForwardStep;
+        Epoch = from.Epoch;
     }
 
     /// <summary>Rows of the current batch (≤ the plan's batch size).</summary>
@@ -41,6 +42,8 @@ public sealed class StepContext
     public long FeedbackStep { get; set; }
     /// <summary>Counts forward updates; with the stream it keys the noise of a propagation's noise terms.</summary>
     public long ForwardStep { get; set; }
+    /// <summary>The training epoch, from 1 (0 while the feedback weights pre-train): what a decaying noise σ follows.</summary>
+    public int Epoch { get; set; }
     public WorkerPool? Pool { get; }
     /// <summary>Summed loss and misclassified rows since the last <see cref="ResetTally"/>.</summary>
     public double LossSum { get; set; }

@@ -20,7 +20,7 @@ let private gaussNewtonMoves (m: Model) (s: Reference.State) (h: Matrix<float>[]
     Matrix<float>.Build.DenseOfRowVectors(
         [ for b in 0 .. rows - 1 ->
               let hb = h.[l].SubMatrix(b, 1, 0, h.[l].ColumnCount)
-              let at (i: int) (d: float) = (Reference.forwardFrom m s (l + 1) T (hb.MapIndexed(fun _ j v -> if j = i then v + d else v))).Row 0
+              let at (i: int) (d: float) = (Reference.forwardFrom m s Reference.noDraws Evaluation (l + 1) T (hb.MapIndexed(fun _ j v -> if j = i then v + d else v))).Row 0
               let J = Matrix<float>.Build.DenseOfColumnVectors([ for i in 0 .. hb.ColumnCount - 1 -> (at i 1e-6 - at i -1e-6) / 2e-6 ])
               // J⁺ by its SVD, singular values below 1e-7 of the largest taken as 0: the softmax's Jacobian has an exact
               // null direction, which differences leave at ~1e-10 and a plain inverse would blow up.
@@ -51,9 +51,9 @@ let tests =
             let d = Diagnostics.measure m p x y
             let s = Reference.ofParameters m p
             let X = Matrix<float>.Build.Dense(5, 4, fun i j -> float x.[i * 4 + j])
-            let draws = Reference.withSides m y { Seed = 0UL; ForwardStep = 0L; FeedbackStep = 0L; Sides = Map.empty }
-            let h = Reference.forward m s X
-            let t, values, _ = Reference.targets m s draws h y
+            let draws = Reference.withSides m y { Seed = 0UL; ForwardStep = 0L; FeedbackStep = 0L; Epoch = 0; Sides = Map.empty }
+            let h, passed = Reference.forwardPass m s Reference.noDraws Evaluation X
+            let t, values, _ = Reference.targets m s draws h passed y
             for l in 1..3 do
                 let expected = Diagnostics.angle (t.[l] - values.[l]) (gaussNewtonMoves m s h (t.[4] - values.[4]) l)
                 Expect.floatClose { absolute = 0.05; relative = 1e-3 } (value (sprintf "angle_gn_%d" l) d) expected (sprintf "layer %d" l)

@@ -15,7 +15,7 @@ let private x = [| 0.2f; -0.5f; 0.9f; 0.7f; 0.1f; -0.3f |]
 let private y = [| 2; 0 |]
 let private X = Matrix<float>.Build.Dense(2, 3, fun i j -> float x.[i * 3 + j])
 let private Y = Matrix<float>.Build.Dense(2, 3, fun r j -> if j = y.[r] then 1.0 else 0.0)
-let private draws: Reference.Draws = { Seed = 5UL; ForwardStep = 1L; FeedbackStep = 1L; Sides = Map.empty }
+let private draws: Reference.Draws = { Seed = 5UL; ForwardStep = 1L; FeedbackStep = 1L; Epoch = 1; Sides = Map.empty }
 
 let private tanhM (m: M) = m.Map(fun v -> tanh v)
 let private rowsPlus (m: M) (b: Vector<float>) = m + Matrix<float>.Build.Dense(m.RowCount, b.Count, fun _ j -> b.[j])
@@ -52,8 +52,8 @@ let private close = within 1e-10
 let private closeNumeric = within 1e-7
 
 let private targetsOf (m: Model) (s: Reference.State) =
-    let h = Reference.forward m s X
-    let t, _, _ = Reference.targets m s draws h y
+    let h, passed = Reference.forwardPass m s Reference.noDraws Evaluation X
+    let t, _, _ = Reference.targets m s draws h passed y
     t
 
 /// The gradient step on the logits, η·∂ℓ/∂a_3 with ℓ the batch-mean cross-entropy.
@@ -75,7 +75,7 @@ let private layer1Update (m: Model) (s: Reference.State) (h1: M) (t1: M) =
     close "∂W1 from the local loss" expected gW.[0]
 
 let private feedbackGradient (m: Model) (s: Reference.State) l =
-    let gV, _ = Reference.feedbackGradients m s draws X y
+    let gV, _ = Reference.feedbackGradients m s draws FeedbackPass X y
     gV.[l]
 
 [<Tests>]

@@ -21,9 +21,9 @@ let private gradientsMatchDifferences (r: Rule) (c: Case) =
     let x, y = Laws.batch c
     let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
     let d = Reference.withSides m y (Laws.draws c)
-    let h = Reference.forward m s X
-    let values = Reference.targetValues m s h
-    let gV, gC = Reference.feedbackGradients m s (Laws.draws c) X y
+    let h, passed = Reference.forwardPass m s Reference.noDraws Evaluation X
+    let values = Reference.targetValues m s h passed
+    let gV, gC = Reference.feedbackGradients m s (Laws.draws c) FeedbackPass X y
     let close (numeric: float) (analytic: float) = abs (numeric - analytic) <= 1e-7 + 1e-5 * abs analytic
     Reference.feedbackLayers m
     |> List.forall (fun l ->
@@ -65,7 +65,7 @@ let tests =
             let x, y = [| 1.0f; 2.0f; 3.0f |], [| 0; 1; 0 |]
             let expected = [| 1.0 / 3.0; -5.5 / 9.0 |]
             let X = Matrix<float>.Build.Dense(3, 1, fun i _ -> float x.[i])
-            let gW, _, _ = Reference.forwardGradients m (Reference.ofParameters m p) { Seed = 1UL; ForwardStep = 1L; FeedbackStep = 1L; Sides = Map.empty } X y
+            let gW, _, _ = Reference.forwardGradients m (Reference.ofParameters m p) { Seed = 1UL; ForwardStep = 1L; FeedbackStep = 1L; Epoch = 1; Sides = Map.empty } X y
             Expect.floatClose Accuracy.high gW.[0].[0, 0] expected.[0] "reference ∂W[0]"
             Expect.floatClose Accuracy.high gW.[0].[1, 0] expected.[1] "reference ∂W[1]"
             // The compiled plan, one SGD step of lr 1: W ← W − ∂W.

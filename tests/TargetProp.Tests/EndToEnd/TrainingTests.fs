@@ -28,11 +28,11 @@ let private feedbackEffect (m: Model) (d: DataSet) (p: Parameters) =
     let rows = 100
     let X = Matrix<float>.Build.Dense(rows, d.Features, fun i j -> float d.TrainX.[i * d.Features + j])
     let y = d.TrainY.[.. rows - 1]
-    let draws: Reference.Draws = { Seed = 9UL; ForwardStep = 1L; FeedbackStep = 1L; Sides = Map.empty }
+    let draws: Reference.Draws = { Seed = 9UL; ForwardStep = 1L; FeedbackStep = 1L; Epoch = 1; Sides = Map.empty }
     let feedbackLoss (p: Parameters) =
         let s = Reference.ofParameters m p
-        let h = Reference.forward m s X
-        let values = Reference.targetValues m s h
+        let h, passed = Reference.forwardPass m s Reference.noDraws Evaluation X
+        let values = Reference.targetValues m s h passed
         Reference.feedbackLayers m |> List.sumBy (fun l -> fst (Reference.feedbackLoss m s (Reference.withSides m y draws) h values l))
     let p0 = Parameters.init Train.defaults.Seed m
     let gW, _, _ = Reference.forwardGradients m (Reference.ofParameters m p) draws X y

@@ -73,19 +73,25 @@ public sealed class DeltaOp(Activation activation, float scale, int batchPower, 
         $"{delta.Name} = {scale}{(batchPower == 1 ? "/B" : "")}·({h.Name} − {t.Name}) ⊙ σ'({h.Name})";
 }
 
-/// <summary>y = x + ε (or y = ε without x), ε ~ N(0, σ²) from the counter-based generator keyed by (seed, step, stream),
-/// the step being the feedback or the forward step counter.</summary>
-public sealed class NoiseOp(MatrixBuffer? x, float sigma, int stream, bool forwardStep, MatrixBuffer y) : Op
+/// <summary>y = x + ε (or y = ε without x), ε ~ N(0, σ_e²) from the counter-based generator keyed by (seed, step, stream),
+/// the step being the feedback or the forward step counter. σ_e = σ / (1 + e/τ) in epoch e when the noise decays with
+/// time constant τ (Lee et al.'s inverse noise), σ itself when τ is 0.</summary>
+public sealed class NoiseOp(MatrixBuffer? x, float sigma, int stream, bool forwardStep, MatrixBuffer y, float decay = 0) : Op
 {
+    /// <summary>σ_e in epoch e, in float32 as the op applies it.</summary>
+    public static float Sigma(float sigma, float decay, int epoch) => decay > 0 ? sigma / (1f + epoch / decay) : sigma;
+
     public override void Run(StepContext context)
     {
         int rows = context.Rows;
         long step = forwardStep ? context.ForwardStep : context.FeedbackStep;
-        if (x is null) Noise.Gaussian(context.Seed, step, stream, sigma, y.Top(rows));
-        else Noise.AddGaussian(context.Seed, step, stream, sigma, x.Top(rows), y.Top(rows));
+        float s = Sigma(sigma, decay, context.Epoch);
+        if (x is null) Noise.Gaussian(context.Seed, step, stream, s, y.Top(rows));
+        else Noise.AddGaussian(context.Seed, step, stream, s, x.Top(rows), y.Top(rows));
     }
 
-    public override string ToString() => $"{y.Name} = {(x is null ? "" : x.Name + " + ")}N(0, {sigma}²) [stream {stream}]";
+    public override string ToString() =>
+        $"{y.Name} = {(x is null ? "" : x.Name + " + ")}N(0, {(decay > 0 ? $"({sigma}/(1 + e/{decay}))" : sigma.ToString())}²) [stream {stream}]";
 }
 
 /// <summary>Advances the feedback (or forward) step counter that keys the noise; runs once at the start of an update.</summary>

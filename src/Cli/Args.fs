@@ -8,8 +8,16 @@ type ScheduleArg =
     | Parallel
     | Interleaved
 
+type ThroughArg =
+    | Straight_Through
+    | No_Gradient
+    | Continuous
+
 type TrainArgs =
     | Rule of name: string
+    | Net of name: string
+    | Straight_Through
+    | Through of ThroughArg
     | Data of name_or_folder: string
     | Epochs of n: int
     | Seed of s: int
@@ -24,6 +32,9 @@ type TrainArgs =
         member a.Usage =
             match a with
             | Rule _ -> "target rule: bp, tp, dtp, sdtp, aoSdtp, ddtpLinear, drl, ldrl or fwDtp (default dtp); `tprop rules` prints their equations."
+            | Net _ -> "named network with its paper's settings for the rule: lee2015, lee2015-discrete or lee2015-stochastic; `tprop nets` prints their equations (default: Lee et al.'s 784-240×7-10 sized to the data)."
+            | Straight_Through -> "where a rule needs a derivative through a discrete or stochastic unit, use its relaxation's (the straight-through estimator); same as --through straight-through."
+            | Through _ -> "what stands in for a derivative through a discrete or stochastic unit: straight-through, no-gradient (credit stops there) or continuous (train the continuous net, evaluate with the units). Default: refuse such a rule."
             | Data _ -> "data set: digits (bundled, the default), mnist, fashion-mnist, or a folder with the four IDX files."
             | Epochs _ -> "epochs to train (default 10)."
             | Seed _ -> "seed for initialisation, shuffling and noise (default 1)."
@@ -82,10 +93,16 @@ type RulesArgs =
     interface IArgParserTemplate with
         member _.Usage = ""
 
+type NetsArgs =
+    | [<Hidden>] Unused
+    interface IArgParserTemplate with
+        member _.Usage = ""
+
 [<RequireSubcommand>]
 type TpropArgs =
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Rules of ParseResults<RulesArgs>
+    | [<CliPrefix(CliPrefix.None)>] Nets of ParseResults<NetsArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     interface IArgParserTemplate with
         member a.Usage =
@@ -93,3 +110,4 @@ type TpropArgs =
             | Train _ -> "train a model with a target rule and log each epoch."
             | Bench _ -> "measure speed: a GEMM shape, or a training epoch."
             | Rules _ -> "list the preset rules with their equations."
+            | Nets _ -> "list the named networks with their equations and sources."

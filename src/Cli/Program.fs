@@ -13,6 +13,13 @@ let private listRules () =
         printfn "%s  %O" (r.Name.PadRight width) r
     0
 
+let private listNets () =
+    for n in Nets.all do
+        printfn "%s  %O" n.Name n.Stack
+        printfn "    %s" (Stack.equation n.Stack)
+        printfn "    from %s" n.Source
+    0
+
 let private fail (message: string) =
     eprintfn "tprop: %s" message
     2
@@ -25,6 +32,7 @@ let main argv =
         match args.GetSubCommand() with
         | Train a -> TrainCommand.run a
         | Rules _ -> listRules ()
+        | Nets _ -> listNets ()
         | Bench b ->
             match b.GetSubCommand() with
             | Gemm g -> BenchCommand.gemm g

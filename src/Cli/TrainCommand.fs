@@ -35,8 +35,21 @@ let run (args: ParseResults<TrainArgs>) =
             Diagnostics = args.Contains TrainArgs.Diagnostics }
     let data = DataSets.Load dataName
     if dataName = "digits" then printfn "%s" mnistHint
+    let through =
+        match args.TryGetResult TrainArgs.Through with
+        | Some ThroughArg.Straight_Through -> StraightThrough
+        | Some ThroughArg.No_Gradient -> NoGradient
+        | Some ThroughArg.Continuous -> ContinuousTraining
+        | None when args.Contains TrainArgs.Straight_Through -> StraightThrough
+        | None -> Refuse
     let model =
-        let m = Model.create (network data.Features data.Classes) rule
+        let m =
+            match args.TryGetResult TrainArgs.Net with
+            | Some name ->
+                match Nets.tryFind name with
+                | Ok net -> net.Configure rule through
+                | Error message -> raise (TrainingException message)
+            | None -> Model.create (network data.Features data.Classes) rule |> Model.throughDiscrete through
         match args.TryGetResult TrainArgs.Schedule with
         | Some ScheduleArg.Alternating -> Model.schedule Schedule.Alternating m
         | Some ScheduleArg.Parallel -> Model.schedule Schedule.Parallel m

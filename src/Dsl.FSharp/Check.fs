@@ -13,6 +13,8 @@ type CheckedModel internal (model: Model) =
 module Check =
     let private err where problem fix = { Where = where; Problem = problem; Fix = fix }
 
+    let private unitName (u: Nonlinearity) = u.ToString().ToLowerInvariant()
+
     let private finitePositive (where: string) (what: string) (x: float) =
         if System.Double.IsFinite x && x > 0.0 then []
         else [ err where (sprintf "%s is %g" what x) (sprintf "use a finite %s greater than 0" what) ]
@@ -36,11 +38,59 @@ module Check =
                   yield err (Stack.layerName s l) (sprintf "the layer has %d units" layer.Units) "give every layer a positive number of units"
               if layer.Activation = Softmax && l < L then
                   yield err (Stack.layerName s l) "softmax is only supported on the output layer (it is part of the cross-entropy loss)"
-                      "use tanh, sigmoid, relu or linear for hidden layers" ]
+                      "use tanh, sigmoid, relu or linear for hidden layers"
+              if l = L && not layer.Activation.Differentiable then
+                  yield err (Stack.layerName s l)
+                      (sprintf "the output layer learns from the loss ℓ through σ_L', and %s has no derivative" (unitName layer.Activation))
+                      "end the stack with a differentiable unit (dense 10 Softmax, Linear, Tanh or Sigmoid); discrete and stochastic units belong on hidden layers" ]
 
     let private nonNegative (where: string) (what: string) (x: float) =
         if System.Double.IsFinite x && x >= 0.0 then []
         else [ err where (sprintf "%s is %g" what x) (sprintf "use a finite %s ≥ 0" what) ]
+
+    // The rules a stack with discrete units can train with as it is: those whose targets pass through g, not ∂ℓ/∂h.
+    let private targetRules () =
+        Rules.all |> List.filter (fun r -> r.Propagation <> Gradient) |> List.map _.Name |> String.concat ", "
+
+    let private standIns =
+        "or keep the rule and say what stands in for the missing derivative: Model.throughDiscrete StraightThrough (tprop --straight-through), NoGradient (--through no-gradient), or ContinuousTraining (train the continuous net, evaluate with the units; --through continuous)"
+
+    /// What needs a derivative through a discrete or stochastic unit, refused while the model says Refuse: back-propagated
+    /// targets through a hidden layer that emits, and a gradient-step top target at the last hidden layer when that
+    /// layer emits (∂ℓ/∂h_{L-1} is taken at its emission, and setting it on the relaxed value assumes dσ/dρ = 1).
+    let private discrete (m: Model) =
+        let s = m.Stack
+        let L = Stack.depth s
+        let emits l = Model.emitsInTraining m l && m.ThroughDiscrete = Refuse
+        let name l = unitName (Stack.activation s l)
+        [ if L >= 2 then
+              match m.Rule.Propagation with
+              | Gradient ->
+                  for l in 1 .. Model.topLayer m - 1 do
+                      if emits l then
+                          yield err (Stack.layerName s (l + 1))
+                              (sprintf "rule %s back-propagates ∂ℓ/∂h_%d through this layer's input %s(h_%d), the %s unit of layer %d, and %s has no derivative"
+                                  m.Rule.Name l (name l) l (name l) l (name l))
+                              (sprintf "use a rule whose targets pass through g (%s), %s" (targetRules ()) standIns)
+              | Propagate _ -> ()
+              match m.Rule.Top.Target, m.Rule.Top.At with
+              | GradientStep _, LastHidden when emits (L - 1) ->
+                  yield err (sprintf "rule %s, top target at %s" m.Rule.Name (Stack.layerName s (L - 1)))
+                      (sprintf "ĥ_%d = h_%d − η ∂ℓ/∂h_%d takes the gradient at the layer's emission %s(h_%d) and sets it on h_%d, a step through the %s unit, which has no derivative"
+                          (L - 1) (L - 1) (L - 1) (name (L - 1)) (L - 1) (L - 1) (name (L - 1)))
+                      (sprintf "set the top target at the output (Top.gradientStep η, or Top.label), %s (Lee et al.'s stochastic network takes this straight-through step)" standIns)
+              | _ -> () ]
+
+    let private settings (m: Model) =
+        [ yield! nonNegative "input noise" "σ" m.InputNoise
+          yield! nonNegative "feedback noise decay" "τ" m.FeedbackNoiseDecay
+          if m.Samples < 1 then
+              yield err "evaluation" (sprintf "%d samples per evaluation" m.Samples) "average over 1 or more samples (Lee et al.: 100)"
+          match m.Rule.FeedbackInput with
+          | Linear | Sign | Step -> ()
+          | u ->
+              yield err (sprintf "rule %s, feedback input" m.Rule.Name) (sprintf "g_l reads its input through %s" (unitName u))
+                  "use Sign or Step (g_l(v) = τ(V_l sign(v) + c_l)), or Linear to read v itself" ]
 
     let private top (m: Model) (where: string) =
         let t = m.Rule.Top
@@ -130,6 +180,8 @@ module Check =
     let model (m: Model) : ModelError list =
         stack m.Stack
         @ rule m
+        @ discrete m
+        @ settings m
         @ schedule m
         @ optimiser "forward optimiser" m.ForwardOptimiser
         @ (if Model.trainsFeedback m then optimiser "feedback optimiser" m.FeedbackOptimiser else [])

@@ -18,12 +18,14 @@ module Evaluate =
             [| for l in 0..L ->
                    if emits l && not (Model.emitsInTraining m l) then buffer (sprintf "%s(h%d)" ((unit l).ToString().ToLowerInvariant()) l) (Stack.width s l)
                    else layout.H.[l] |]
-        let forward sample =
-            [ for l in 1..L do
-                  let r = Layout.relaxed layout l
-                  yield DenseOp(up.[l - 1], layout.W.[l - 1], layout.B.[l - 1], ExprLowering.kernel (unit l), r) :> Op
-                  if emits l then yield ExprLowering.emit m l Evaluation sample r up.[l] ]
-        if not (Model.stochastic m) then forward 0 @ [ ErrorCountOp(layout.H.[L]) ]
+        let dense l = DenseOp(up.[l - 1], layout.W.[l - 1], layout.B.[l - 1], ExprLowering.kernel (unit l), Layout.relaxed layout l) :> Op
+        let emit sample l = ExprLowering.emit m l Evaluation sample (Layout.relaxed layout l) up.[l]
+        // Layers first .. L of a pass, layer `first`'s value already computed.
+        let from first sample =
+            [ for l in first..L do
+                  if l > first then yield dense l
+                  if emits l then yield emit sample l ]
+        if not (Model.stochastic m) then dense 1 :: from 1 0 @ [ ErrorCountOp(layout.H.[L]) ]
         else
             // Σ_k p_k over the samples (its arg-max is the mean's): p_k = softmax(a_L) for a softmax output, h_L otherwise.
             let width = Stack.width s L
@@ -33,8 +35,13 @@ module Evaluate =
                     let p = buffer "p" width
                     p, [ SoftmaxOp(layout.H.[L], p) :> Op ]
                 else layout.H.[L], []
-            [ for k in 0 .. m.Samples - 1 do
-                  yield! forward k
+            // Below the first stochastic layer every sample is the same: computed once.
+            let first = [ 1..L ] |> List.find (fun l -> (unit l).Stochastic)
+            [ for l in 1..first do
+                  yield dense l
+                  if l < first && emits l then yield emit 0 l ]
+            @ [ for k in 0 .. m.Samples - 1 do
+                  yield! from first k
                   yield! probabilities
                   yield
                       if k = 0 then CombineOp([| 1.0f |], [| p |], sum) :> Op

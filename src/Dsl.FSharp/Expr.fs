@@ -48,11 +48,7 @@ type Expr =
 
     static member internal Render(e: Expr, equation: bool) =
         // A number as the equation shows it (0.5, 1), or as an F# float literal (0.5, 1.0, 1e-05) in code.
-        let number (k: float) =
-            if equation then sprintf "%g" k
-            else
-                let r = k.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
-                if r |> Seq.exists (fun c -> c = '.' || c = 'E' || c = 'e' || c = 'N' || c = 'I') then r else r + ".0"
+        let number (k: float) = if equation then sprintf "%g" k else Code.float k
         let rec go prec e =
             let paren p s = if prec > p then "(" + s + ")" else s
             let call name x = if equation then sprintf "%s_l(%s)" name (go 0 x) else name + " " + go 4 x

@@ -14,10 +14,11 @@ type Case =
       Rows: int
       Spare: int
       TopAtOutput: bool
-      Optimiser: Optimiser }
+      Optimiser: Optimiser
+      Through: ThroughDiscrete }
     override c.ToString() =
-        sprintf "{ Seed = %d; Input = %d; Widths = %A; Hidden = %O; Output = %O; Rows = %d; Spare = %d; TopAtOutput = %b; Optimiser = %A }"
-            c.Seed c.Input c.Widths c.Hidden c.Output c.Rows c.Spare c.TopAtOutput c.Optimiser
+        sprintf "{ Seed = %d; Input = %d; Widths = %A; Hidden = %O; Output = %O; Rows = %d; Spare = %d; TopAtOutput = %b; Optimiser = %A; Through = %A }"
+            c.Seed c.Input c.Widths c.Hidden c.Output c.Rows c.Spare c.TopAtOutput c.Optimiser c.Through
 
 type Training =
     { Case: Case
@@ -26,10 +27,12 @@ type Training =
       FeedbackIterations: int
       FeedbackPretraining: int
       Examples: int
-      Epochs: int }
+      Epochs: int
+      InputNoise: float
+      NoiseDecay: float }
     override t.ToString() =
-        sprintf "{ Case = %O; FeedbackOptimiser = %A; Schedule = %A; FeedbackIterations = %d; FeedbackPretraining = %d; Examples = %d; Epochs = %d }"
-            t.Case t.FeedbackOptimiser t.Schedule t.FeedbackIterations t.FeedbackPretraining t.Examples t.Epochs
+        sprintf "{ Case = %O; FeedbackOptimiser = %A; Schedule = %A; FeedbackIterations = %d; FeedbackPretraining = %d; Examples = %d; Epochs = %d; InputNoise = %s; NoiseDecay = %s }"
+            t.Case t.FeedbackOptimiser t.Schedule t.FeedbackIterations t.FeedbackPretraining t.Examples t.Epochs (Code.float t.InputNoise) (Code.float t.NoiseDecay)
 
 module Laws =
     module Generate =
@@ -47,12 +50,19 @@ module Laws =
                 let! opt = Gen.elements [ Sgd(0.1, 0.0); CentredRmsProp 0.01 ]
                 return
                     { Seed = seed; Input = input; Widths = widths; Hidden = hidden; Output = output; Rows = rows
-                      Spare = spare; TopAtOutput = atOutput; Optimiser = opt }
+                      Spare = spare; TopAtOutput = atOutput; Optimiser = opt; Through = Refuse }
             }
 
         let small = cases [ Tanh; Sigmoid; Relu; Linear ] (1, 7)
 
         let smooth = cases [ Tanh; Sigmoid; Linear ] (1, 7)
+
+        let discrete =
+            gen {
+                let! c = cases [ Sign; Step; Bernoulli; HardTanh ] (1, 7)
+                let! through = Gen.elements [ StraightThrough; NoGradient; ContinuousTraining ]
+                return { c with Through = through }
+            }
 
         let rules : Gen<Rule> =
             gen {
@@ -73,7 +83,8 @@ module Laws =
                 let! feedback =
                     Gen.elements [ Feedback.reconstruct 0.1; Feedback.denoise 0.1; Feedback.drl 0.1 0.01; Feedback.ldrl 0.1; Feedback.none ]
                 let! conditioned = Gen.elements [ false; false; true ]
-                let rule = Rule.create "generated" top propagation feedback
+                let! reads = Gen.elements [ Linear; Linear; Linear; Sign ]
+                let rule = Rule.create "generated" top propagation feedback |> Rule.withFeedbackInput reads
                 return if conditioned then Rule.conditionedOn "label" rule else rule
             }
 
@@ -89,6 +100,8 @@ module Laws =
                 let! batches = Gen.choose (3, 4)
                 let! partial = Gen.choose (0, c.Rows - 1)
                 let! epochs = Gen.choose (1, 2)
+                let! inputNoise = Gen.elements [ 0.0; 0.0; 0.1 ]
+                let! decay = Gen.elements [ 0.0; 0.0; 2.0 ]
                 return
                     { Case = { c with Optimiser = forward; Spare = 0 }
                       FeedbackOptimiser = feedback
@@ -96,7 +109,9 @@ module Laws =
                       FeedbackIterations = iterations
                       FeedbackPretraining = pretraining
                       Examples = batches * c.Rows + partial
-                      Epochs = epochs }
+                      Epochs = epochs
+                      InputNoise = inputNoise
+                      NoiseDecay = decay }
             }
 
     let stack (c: Case) =
@@ -115,6 +130,7 @@ module Laws =
         |> Model.schedule Parallel
         |> Model.feedbackIterations 1
         |> Model.feedbackPretraining 0
+        |> Model.throughDiscrete c.Through
 
     let batch (c: Case) : float32[] * int[] =
         let rng = System.Random(c.Seed + 1)
@@ -281,6 +297,8 @@ module Laws =
         |> Model.schedule t.Schedule
         |> Model.feedbackIterations t.FeedbackIterations
         |> Model.feedbackPretraining t.FeedbackPretraining
+        |> Model.inputNoise t.InputNoise
+        |> Model.feedbackNoiseDecay t.NoiseDecay
 
     let trainingSetup (rule: Rule) (t: Training) : Model * TargetProp.Runtime.Data.DataSet * Parameters =
         let m = trainingModel rule t

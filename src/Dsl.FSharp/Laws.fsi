@@ -14,7 +14,9 @@ type Case =
       Spare: int
       /// Moves a gradient-step top target to the output (otherwise it stays where the rule puts it).
       TopAtOutput: bool
-      Optimiser: Optimiser }
+      Optimiser: Optimiser
+      /// What stands in for derivatives through discrete or stochastic hidden units.
+      Through: ThroughDiscrete }
     /// The case as the F# record expression that builds it, on one line.
     override ToString: unit -> string
 
@@ -28,7 +30,11 @@ type Training =
       FeedbackPretraining: int
       /// Training examples: three or more batches, the last one partial when Examples is not a multiple of Rows.
       Examples: int
-      Epochs: int }
+      Epochs: int
+      /// σ of the input noise in training (0: none).
+      InputNoise: float
+      /// τ of the feedback noise's decay over epochs (0: none).
+      NoiseDecay: float }
     /// The run as the F# record expression that builds it, on one line.
     override ToString: unit -> string
 
@@ -47,10 +53,15 @@ module Laws =
         /// Smooth hidden activations only (no ReLU kinks), batches of 1–7 rows.
         val smooth: Gen<Case>
 
+        /// Discrete, stochastic and piecewise-linear hidden units (sign, step, Bernoulli, hardTanh), batches of 1–7
+        /// rows, each with a stand-in for their derivatives (straight-through, none, or continuous training).
+        val discrete: Gen<Case>
+
         /// Rules composed from parts: a top target (a gradient step of size η at the output or at L-1, the label, a
         /// blend of weight β), a propagation (a·below + b·g target − c·g here, inversion, difference, direct, difference
         /// with a noise term, difference gated element-wise by g here) and a feedback training (reconstruction,
-        /// denoising, DRL, L-DRL, none), a third of them with every g conditioned on the label. Some compositions are
+        /// denoising, DRL, L-DRL, none), a third of them with every g conditioned on the label and a quarter with g
+        /// reading its input through sign. Some compositions are
         /// invalid on some stacks; the model check says which (Check.run).
         val rules: Gen<Rule>
 
@@ -58,7 +69,8 @@ module Laws =
         val optimisers: Optimiser list
 
         /// Training runs on the schedule: distinct forward and feedback optimisers, 1–3 feedback iterations, at times
-        /// a pre-training epoch, 3–4 batches with at times a partial one, 1–2 epochs.
+        /// a pre-training epoch, 3–4 batches with at times a partial one, 1–2 epochs, at times input noise and a decaying
+        /// feedback noise.
         val trainings: schedule: Schedule -> cases: Gen<Case> -> Gen<Training>
 
     /// The case's stack: its hidden widths, then an output of at least 2 units.

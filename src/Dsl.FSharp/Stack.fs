@@ -42,3 +42,13 @@ module Stack =
         else
             let x = s.Layers.[l - 1]
             sprintf "layer %d (dense %d %s)" l x.Units (x.Activation.ToString().ToLowerInvariant())
+
+    let equation (s: Stack) =
+        let L = depth s
+        let name (u: Nonlinearity) = u.ToString().ToLowerInvariant()
+        let passed l = if l = 0 then "x" elif (activation s l).Discrete then sprintf "%s(h%d)" (name (activation s l)) l else sprintf "h%d" l
+        [ for l in 1..L ->
+              let u = activation s l
+              let value = if l = L && u = Softmax then "p" else sprintf "h%d" l
+              sprintf "%s = %s(W%d %s + b%d)" value (name u.Relaxation) l (passed (l - 1)) l ]
+        |> String.concat "; "

@@ -37,3 +37,7 @@ module Stack =
 
     /// A layer's display name: "layer l (dense n act)".
     val layerName: s: Stack -> l: int -> string
+
+    /// The forward maps as equations, a discrete unit's layer holding its relaxation and passing up its emission:
+    /// "h1 = tanh(W1 x + b1); h2 = tanh(W2 sign(h1) + b2); p = softmax(W3 h2 + b3)".
+    val equation: s: Stack -> string

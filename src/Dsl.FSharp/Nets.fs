@@ -1,0 +1,68 @@
+namespace TargetProp.Dsl
+
+type Net =
+    { Name: string
+      Source: string
+      Stack: Stack
+      Configure: Rule -> ThroughDiscrete -> Model }
+
+module Nets =
+    // Lee et al.'s optimiser is their RMSprop with momentum (centred RMSprop here) for both sides.
+    let private rates (forward: float) (feedback: float) (m: Model) =
+        m |> Model.forwardOptimiser (CentredRmsProp forward) |> Model.feedbackOptimiser (CentredRmsProp feedback)
+
+    let private withEta (eta: float) (m: Model) =
+        { m with Rule = { m.Rule with Top = { m.Rule.Top with Target = GradientStep eta } } }
+
+    let private plain (stack: Stack) (rule: Rule) (through: ThroughDiscrete) = Model.create stack rule |> Model.throughDiscrete through
+
+    let lee2015 =
+        let stack = input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax
+        { Name = "lee2015"
+          Source = "Lee, Zhang, Fischer & Bengio 2015, Difference Target Propagation, §3.1 (conti_dtp.py)"
+          Stack = stack
+          Configure = plain stack }
+
+    let lee2015Discrete =
+        let stack = input 784 |> dense 500 Sign |> dense 500 Tanh |> dense 10 Softmax
+        { Name = "lee2015-discrete"
+          Source = "Lee et al. 2015, §3.2 (disc_dtp.py, disc_bp1.py, disc_bp2.py)"
+          Stack = stack
+          Configure =
+            fun rule through ->
+                let m = plain stack rule through
+                match rule.Name, through with
+                | "dtp", _ ->
+                    { m with Rule = m.Rule |> Rule.withFeedback (Feedback.reconstruct 0.5) |> Rule.withFeedbackInput Sign }
+                    |> withEta 27.965482616
+                    |> rates 0.000660055346131 0.000432831736994
+                    |> Model.feedbackNoiseDecay 50.0
+                | "bp", ContinuousTraining -> rates 0.00324964515659 0.00324964515659 m
+                | "bp", _ -> rates 0.00254964515659 0.00254964515659 m
+                | _ -> m }
+
+    let lee2015Stochastic =
+        let stack = input 784 |> dense 200 Bernoulli |> dense 200 Bernoulli |> dense 10 Softmax
+        { Name = "lee2015-stochastic"
+          Source = "Lee et al. 2015, §3.3 (sto_dtp.py, sto_bp_ge.py)"
+          Stack = stack
+          Configure =
+            fun rule through ->
+                let m = plain stack rule through |> Model.inputNoise 0.3 |> Model.samples 100
+                match rule.Name with
+                | "dtp" ->
+                    { m with
+                        Rule = m.Rule |> Rule.withFeedback (Feedback.reconstruct 0.5) |> Rule.withFeedbackActivation Tanh
+                        ThroughDiscrete = (if through = Refuse then StraightThrough else through) }
+                    |> withEta 58.4385169576
+                    |> rates 0.00308740019447 0.00000271629261947
+                    |> Model.feedbackNoiseDecay 100.0
+                | "bp" -> rates 0.00458495466364 0.00458495466364 m
+                | _ -> m }
+
+    let all = [ lee2015; lee2015Discrete; lee2015Stochastic ]
+
+    let tryFind (name: string) =
+        match all |> List.tryFind (fun n -> n.Name = name) with
+        | Some n -> Ok n
+        | None -> Error(sprintf "no network named '%s'; the named networks are: %s (tprop nets prints them)" name (all |> List.map _.Name |> String.concat ", "))

@@ -19,9 +19,49 @@ let private accepted (m: Model) = Expect.isOk (Check.run m) (string m)
 
 let private withRule (r: Rule) = Model.create net r
 
+/// Lee et al.'s discrete network at a small size: layer 2 reads sign(h1).
+let private signNet = input 4 |> dense 5 Sign |> dense 5 Tanh |> dense 3 Softmax
+
 [<Tests>]
 let tests =
     testList "Dsl.Check" [
+        test "bp through a sign unit is refused at the layer that reads it, naming the unit and the rules that work" {
+            refused (Model.create signNet Rules.bp) "layer 2 (dense 5 tanh)" "sign(h_1), the sign unit of layer 1" "dtp"
+            refused (Model.create signNet Rules.bp) "layer 2" "sign has no derivative" "--straight-through"
+            for through in [ StraightThrough; NoGradient; ContinuousTraining ] do
+                accepted (Model.create signNet Rules.bp |> Model.throughDiscrete through)
+            accepted (Model.create signNet Rules.dtp |> Model.throughDiscrete Refuse)
+        }
+        test "bp through a Bernoulli or step unit is refused the same way, at each layer that reads one" {
+            let net = input 4 |> dense 5 Bernoulli |> dense 5 Step |> dense 5 Tanh |> dense 3 Softmax
+            refused (Model.create net Rules.bp) "layer 2 (dense 5 step)" "the bernoulli unit of layer 1" "dtp"
+            refused (Model.create net Rules.bp) "layer 3 (dense 5 tanh)" "the step unit of layer 2" "dtp"
+        }
+        test "a gradient-step top target at a last hidden layer that emits is refused unless straight-through" {
+            let net = input 4 |> dense 5 Tanh |> dense 5 Bernoulli |> dense 3 Softmax
+            refused (Model.create net Rules.dtp) "top target at layer 2 (dense 5 bernoulli)" "a step through the bernoulli unit" "Model.throughDiscrete StraightThrough"
+            accepted (Model.create net Rules.dtp |> Model.throughDiscrete StraightThrough)
+            accepted (Model.create net (Rules.dtp |> Rule.withTop (Top.gradientStep 0.3)))
+        }
+        test "the output layer's unit must have a derivative: the loss differentiates it" {
+            for u in [ Sign; Step; Bernoulli ] do
+                let name = u.ToString().ToLowerInvariant()
+                refused (Model.create (input 4 |> dense 5 Tanh |> dense 3 u) Rules.dtp) (sprintf "layer 2 (dense 3 %s)" name)
+                    (sprintf "%s has no derivative" name) "end the stack with a differentiable unit"
+            accepted (Model.create (input 4 |> dense 5 Tanh |> dense 3 HardTanh) Rules.dtp)
+        }
+        test "g reads its input through Sign or Step only" {
+            refused (withRule (Rules.dtp |> Rule.withFeedbackInput Tanh)) "rule dtp, feedback input" "through tanh" "use Sign or Step"
+            refused (withRule (Rules.dtp |> Rule.withFeedbackInput Bernoulli)) "feedback input" "through bernoulli" "use Sign or Step"
+            for u in [ Sign; Step; Linear ] do
+                accepted (withRule (Rules.dtp |> Rule.withFeedbackInput u))
+        }
+        test "input noise and the noise decay are finite and ≥ 0; evaluation averages over at least one sample" {
+            refused (withRule Rules.dtp |> Model.inputNoise -0.1) "input noise" "σ is -0.1" "≥ 0"
+            refused (withRule Rules.dtp |> Model.feedbackNoiseDecay nan) "feedback noise decay" "τ is" "≥ 0"
+            refused (withRule Rules.dtp |> Model.samples 0) "evaluation" "0 samples" "1 or more"
+            accepted (withRule Rules.dtp |> Model.inputNoise 0.0 |> Model.feedbackNoiseDecay 0.0 |> Model.samples 1)
+        }
         test "a gradient step η must be finite and above 0" {
             for eta in [ 0.0; -0.5; nan ] do
                 refused (withRule (Rules.dtp |> Rule.withTop (Top.gradientStep eta))) "rule dtp, top target" "step η is" "greater than 0"

@@ -21,7 +21,8 @@ let private gradientsMatchDifferences (r: Rule) (c: Case) =
     let x, y = Laws.batch c
     let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
     let d = Reference.withSides m y (Laws.draws c)
-    let h, passed = Reference.forwardPass m s Reference.noDraws Evaluation X
+    // The forward pass the feedback gradients take (the same draws, for Bernoulli units and input noise).
+    let h, passed = Reference.forwardPass m s d FeedbackPass X
     let values = Reference.targetValues m s h passed
     let gV, gC = Reference.feedbackGradients m s (Laws.draws c) FeedbackPass X y
     let close (numeric: float) (analytic: float) = abs (numeric - analytic) <= 1e-7 + 1e-5 * abs analytic
@@ -39,6 +40,37 @@ let private gradientsMatchDifferences (r: Rule) (c: Case) =
                 (seq { 0 .. b.Count - 1 })
         weights && biases)
 
+/// ∂/∂W_l and ∂/∂b_l of each layer's local loss κΣ‖ρ_l(W_l u_{l-1} + b_l) − ĥ_l‖² on a stack with discrete or
+/// stochastic units (u_{l-1} what layer l-1 passes up: its sign, step or Bernoulli draw, held fixed with the targets):
+/// the reference's gradients and central differences (step 1e-6) agree within 1e-7 + 1e-5·|analytic|.
+let private localGradientsMatchDifferences (r: Rule) (c: Case) =
+    let m = Laws.model r c
+    let p = Parameters.init c.Seed m
+    let s = Reference.ofParameters m p
+    let x, y = Laws.batch c
+    let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
+    let d = Laws.draws c
+    let h, passed = Reference.forwardPass m s d ForwardPass X
+    let t, _, _ = Reference.targets m s d h passed y
+    let gW, gB, _ = Reference.forwardGradients m s d X y
+    let kappa = match m.Rule.LocalLoss with MeanSquared -> 1.0 / float c.Rows | HalfSumSquared -> 0.5
+    let close (numeric: float) (analytic: float) = abs (numeric - analytic) <= 1e-7 + 1e-5 * abs analytic
+    [ 1 .. Reference.localTop m ]
+    |> List.forall (fun l ->
+        let u = Stack.activation m.Stack l
+        let lossAt (w: Matrix<float>) (b: Vector<float>) =
+            let e = Reference.dense u w b passed.[l - 1] - t.[l]
+            kappa * Seq.sum ((e.PointwiseMultiply e).Enumerate())
+        let w, b = s.W.[l - 1], s.B.[l - 1]
+        let central f = (f 1e-6 - f -1e-6) / 2e-6
+        Seq.forall (fun (i, j) -> close (central (fun e -> lossAt (w.MapIndexed(fun a k v -> if a = i && k = j then v + e else v)) b)) gW.[l - 1].[i, j])
+            (seq { for i in 0 .. w.RowCount - 1 do for j in 0 .. w.ColumnCount - 1 -> i, j })
+        && Seq.forall (fun i -> close (central (fun e -> lossAt w (b.MapIndexed(fun k v -> if k = i then v + e else v)))) gB.[l - 1].[i])
+            (seq { 0 .. b.Count - 1 }))
+
+/// Discrete and stochastic hidden units without hardTanh's kinks, where the losses have derivatives.
+let private discreteSmooth = Laws.Generate.discrete |> Gen.filter (fun c -> c.Hidden <> HardTanh)
+
 /// The rules whose feedback losses are checked: every preset that trains g, and g conditioned on the label.
 let private rulesWithFeedback =
     (Rules.all |> List.filter (fun r -> r.Feedback <> NoFeedback))
@@ -53,6 +85,14 @@ let tests =
             yield testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 15 }
                 (sprintf "%s (%O): ∂/∂V_l, ∂/∂c_l of the feedback loss equal central differences of the loss" r.Name r.Feedback)
                 (Laws.propertyOn (deep r |> Gen.filter (fun c -> c.Hidden <> Relu)) "feedback gradient" gradientsMatchDifferences r)
+        for r in [ Rules.dtp; Rules.ddtpLinear; Rules.dtp |> Rule.withFeedbackInput Sign; Rules.drl |> Rule.withFeedbackInput Step; Rules.ldrl ] do
+            yield testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 15 }
+                (sprintf "%s (g reads %O), sign/step/Bernoulli units: ∂/∂V_l, ∂/∂c_l of the feedback loss equal central differences" r.Name r.FeedbackInput)
+                (Laws.propertyOn discreteSmooth "feedback gradient" gradientsMatchDifferences r)
+        for r in [ Rules.dtp; Rules.bp; Rules.sdtp ] do
+            yield testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 15 }
+                (sprintf "%s, sign/step/Bernoulli units: ∂/∂W_l, ∂/∂b_l of the local losses equal central differences" r.Name)
+                (Laws.propertyOn discreteSmooth "local gradient" localGradientsMatchDifferences r)
         yield test "the local loss's scale, by hand: (1/B)Σ‖h − ĥ‖² with B = 3 gives ∂W = (2η/B²) Σ_b (h_b − y_b) x_bᵀ" {
             // One linear layer of 2 units on 1 input, W = [0.5; −0.25], b = 0, squared error to the one-hot label,
             // top target ĥ = h − η ∂ℓ/∂h with η = 0.5 and ℓ = (1/2B)Σ‖h − y‖², so h − ĥ = η(h − y)/B.

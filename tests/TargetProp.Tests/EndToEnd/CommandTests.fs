@@ -93,9 +93,33 @@ let tests =
                 Expect.exists lines (fun l -> l.StartsWith(r.Name + " ") && l.Contains(string r.Propagation)) r.Name
             Expect.stringContains stdout "ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l)" "dtp's propagation"
         }
+        test "tprop nets lists every named network with its equations" {
+            let code, stdout, stderr = tprop [ "nets" ]
+            Expect.equal code 0 stderr
+            for n in TargetProp.Dsl.Nets.all do
+                Expect.stringContains stdout (n.Name + "  " + string n.Stack) n.Name
+            Expect.stringContains stdout "h2 = tanh(W2 sign(h1) + b2)" "the discrete network's equation"
+            Expect.stringContains stdout "p = softmax(W3 bernoulli(h2) + b3)" "the stochastic network's equation"
+        }
+        test "bp on Lee et al.'s discrete network is refused naming layer 2, the sign unit and the rules that work; --straight-through trains" {
+            let code, _, stderr = tprop [ "train"; "--rule"; "bp"; "--net"; "lee2015-discrete"; "--epochs"; "1"; "--out"; Path.GetTempPath() + "tprop-never" ]
+            Expect.equal code 2 stderr
+            for text in [ "layer 2 (dense 500 tanh)"; "sign(h_1), the sign unit of layer 1"; "dtp, sdtp"; "--straight-through" ] do
+                Expect.stringContains stderr text "the refusal"
+            Expect.isFalse (stderr.Contains "   at ") "no stack trace"
+            for args in [ [ "--rule"; "bp"; "--net"; "lee2015-discrete"; "--straight-through" ]
+                          [ "--rule"; "dtp"; "--net"; "lee2015-discrete" ]
+                          [ "--rule"; "dtp"; "--net"; "lee2015-stochastic" ] ] do
+                let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-%d" (System.Random().Next()))
+                let code, stdout, stderr = tprop ([ "train"; "--epochs"; "1"; "--limit-train"; "300"; "--out"; out ] @ args)
+                Expect.equal code 0 (sprintf "%A: %s%s" args stdout stderr)
+                Expect.equal (File.ReadAllLines(Path.Combine(out, "metrics.jsonl")).Length) 1 (sprintf "%A: one epoch logged" args)
+                Directory.Delete(out, true)
+        }
         test "tprop reports a user's mistake in one line, without a stack trace" {
             for args, expected in
                 [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"
+                  [ "train"; "--net"; "lee"; "--out"; Path.GetTempPath() + "tprop-never" ], "no network named 'lee'; the named networks are: lee2015, lee2015-discrete"
                   [ "train"; "--data"; "/nonexistent/folder" ], "/nonexistent/folder"
                   [ "train"; "--epochs"; "0"; "--out"; Path.GetTempPath() + "tprop-never" ], "epochs = 0"
                   [ "train"; "--epochs"; "1"; "--limit-train"; "100"; "--out"; Path.Combine(root, "README.md") ], "README.md" ] do

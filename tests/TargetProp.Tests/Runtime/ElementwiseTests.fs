@@ -5,7 +5,7 @@ open Expecto
 open TargetProp.Runtime
 open TargetProp.Tests.TestData
 
-let private activations = [ Activation.Linear; Activation.Tanh; Activation.Sigmoid; Activation.Relu ]
+let private activations = [ Activation.Linear; Activation.Tanh; Activation.Sigmoid; Activation.Relu; Activation.HardTanh ]
 
 let private shapes = [ for r in [ 1; 3 ] do for c in edgeSizes -> r, c ]
 

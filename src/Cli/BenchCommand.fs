@@ -66,11 +66,11 @@ let epoch (args: ParseResults<EpochArgs>) =
     let order = Array.init data.TrainCount id
     // Warm-up: a tenth of an epoch compiles every kernel to its final tier; then the run starts afresh.
     compiled.Load(Parameters.init seed model)
-    Train.epoch model ex data.TrainX data.TrainY order (data.TrainCount / 10)
+    Train.epoch model ex data order (data.TrainCount / 10)
     compiled.Load(Parameters.init seed model)
     let allocated = GC.GetTotalAllocatedBytes true
     let clock = Stopwatch.StartNew()
-    Train.epoch model ex data.TrainX data.TrainY order data.TrainCount
+    Train.epoch model ex data order data.TrainCount
     let seconds = clock.Elapsed.TotalSeconds
     let bytes = GC.GetTotalAllocatedBytes true - allocated
     let batches = (data.TrainCount + config.Batch - 1) / config.Batch

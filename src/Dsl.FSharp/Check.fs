@@ -81,6 +81,29 @@ module Check =
                       (sprintf "set the top target at the output (Top.gradientStep η, or Top.label), %s (Lee et al.'s stochastic network takes this straight-through step)" standIns)
               | _ -> () ]
 
+    /// Side inputs: each declared once with a positive width ("label" as wide as the output, if declared at all), and
+    /// each one a forward map reads declared, and not the label (which a forward map would then see at test time).
+    let private sides (m: Model) =
+        let s = m.Stack
+        let L = Stack.depth s
+        let declared = s.Sides |> List.map (fun (n, w) -> sprintf "sideInput \"%s\" %d" n w) |> String.concat ", "
+        [ for name, width in s.Sides do
+              if width <= 0 then
+                  yield err (sprintf "side input '%s'" name) (sprintf "it is declared with width %d" width) "declare it with a positive width, e.g. sideInput \"context\" 32"
+              if name = "label" && L > 0 && width <> Stack.width s L then
+                  yield err "side input 'label'" (sprintf "it is declared with width %d, but the one-hot label is as wide as the output (%d)" width (Stack.width s L))
+                      (sprintf "declare sideInput \"label\" %d, or drop the declaration: the label is built in" (Stack.width s L))
+          for name in s.Sides |> List.countBy fst |> List.filter (snd >> (<) 1) |> List.map fst do
+              yield err (sprintf "side input '%s'" name) "it is declared more than once" "declare each side input once"
+          for l in 1..L do
+              for name in s.Layers.[l - 1].Reads do
+                  if name = "label" then
+                      yield err (Stack.layerName s l) "its forward map reads the label, which it would then also read at test time"
+                          "condition the targets on the label instead (a g that reads side \"label\", e.g. Rule.conditionedOn \"label\"), or read another side input"
+                  elif not (List.exists (fst >> (=) name) s.Sides) then
+                      yield err (Stack.layerName s l) (sprintf "it reads the side input '%s', which the stack does not declare (it declares: %s)" name (if declared = "" then "none" else declared))
+                          (sprintf "declare it after the input: input %d |> sideInput \"%s\" WIDTH |> ..., or drop reads \"%s\"" s.Input name name) ]
+
     let private settings (m: Model) =
         [ yield! nonNegative "input noise" "σ" m.InputNoise
           yield! nonNegative "feedback noise decay" "τ" m.FeedbackNoiseDecay
@@ -181,6 +204,7 @@ module Check =
         stack m.Stack
         @ rule m
         @ discrete m
+        @ sides m
         @ settings m
         @ schedule m
         @ optimiser "forward optimiser" m.ForwardOptimiser

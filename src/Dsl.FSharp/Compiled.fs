@@ -13,7 +13,9 @@ type Compiled =
       V: Map<int, MatrixBuffer>
       C: Map<int, MatrixBuffer>
       /// Aᵀ, the fixed auxiliary output weights, if any.
-      A: MatrixBuffer option }
+      A: MatrixBuffer option
+      /// U_lᵀ for each layer that reads side inputs.
+      U: Map<int, MatrixBuffer> }
 
     /// Copies the current parameters out of the plan, weights as [out × in].
     member c.Parameters: Parameters =
@@ -22,7 +24,8 @@ type Compiled =
           B = c.B |> Array.map (fun m -> Array.copy m.Data)
           V = c.V |> Map.map (fun _ m -> transposed m)
           C = c.C |> Map.map (fun _ m -> Array.copy m.Data)
-          A = c.A |> Option.map transposed |> Option.defaultValue [||] }
+          A = c.A |> Option.map transposed |> Option.defaultValue [||]
+          U = c.U |> Map.map (fun _ m -> transposed m) }
 
     /// Copies parameters (weights as [out × in]) into the plan and resets the optimisers' state, so training starts
     /// afresh from them; shapes must match the model's.
@@ -44,4 +47,5 @@ type Compiled =
         c.V |> Map.iter (fun l m -> putTransposed m p.V.[l])
         c.C |> Map.iter (fun l m -> put m p.C.[l])
         c.A |> Option.iter (fun a -> putTransposed a p.A)
+        c.U |> Map.iter (fun l m -> putTransposed m p.U.[l])
         c.Plan.Reset()

@@ -7,3 +7,18 @@ module Data =
     let digits () = load DataSets.Bundled
     let mnist () = load "mnist"
     let fashionMnist () = load "fashion-mnist"
+
+    let withSide (name: string) (width: int) (train: float32[]) (test: float32[]) (d: DataSet) = d.WithSide(name, width, train, test)
+
+    let withSideFromIdx (name: string) (trainFile: string) (testFile: string) (d: DataSet) =
+        let read (file: string) (count: int) =
+            let a = Idx.Read file
+            let values = a.Data |> Array.map (fun b -> float32 b / 255.0f)
+            if a.Dimensions.[0] <> count then
+                raise (DataFormatException(file, sprintf "the side input '%s' has %d examples here, but %s has %d in this split" name a.Dimensions.[0] d.Name count))
+            values, values.Length / count
+        let train, width = read trainFile d.TrainCount
+        let test, testWidth = read testFile d.TestCount
+        if testWidth <> width then
+            raise (DataFormatException(testFile, sprintf "the side input '%s' has %d values per example here but %d in %s" name testWidth width trainFile))
+        d.WithSide(name, width, train, test)

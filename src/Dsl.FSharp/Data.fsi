@@ -16,3 +16,12 @@ module Data =
 
     /// Fashion-MNIST (60,000 training and 10,000 test images of clothing, 10 classes).
     val fashionMnist: unit -> DataSet
+
+    /// The data set with a side input attached, `width` values per example for the training and the test split
+    /// ([count × width] row-major): what a stack's sideInput name width reads (a second view of the input, a noisy
+    /// label, a class embedding).
+    val withSide: name: string -> width: int -> train: float32[] -> test: float32[] -> d: DataSet -> DataSet
+
+    /// A side input's values read from IDX files of unsigned bytes (scaled to [0, 1], like pixels), one for each split:
+    /// [count × ...] with count the split's examples; the width is the product of the other dimensions.
+    val withSideFromIdx: name: string -> trainFile: string -> testFile: string -> d: DataSet -> DataSet

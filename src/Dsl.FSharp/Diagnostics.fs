@@ -70,22 +70,28 @@ module Diagnostics =
         moves
 
     /// Every metric of `names m`, on the probe batch x [rows × features], labels y.
-    let measure (m: Model) (p: Parameters) (x: float32[]) (y: int[]) : (string * float) list =
+    let measure (m: Model) (p: Parameters) (sides: Map<string, float32[]>) (x: float32[]) (y: int[]) : (string * float) list =
         let rows = y.Length
         let s = Reference.ofParameters m p
-        let X = Matrix<float>.Build.Dense(rows, m.Stack.Input, fun i j -> float x.[i * m.Stack.Input + j])
-        let d = Reference.withSides m y Reference.noDraws
+        let matrix (a: float32[]) = Matrix<float>.Build.Dense(rows, a.Length / rows, fun i j -> float a.[i * (a.Length / rows) + j])
+        let X = matrix x
+        let d = Reference.withSides m y { Reference.noDraws with Sides = sides |> Map.map (fun _ a -> matrix a) }
         let L = Model.depth m
         let T = Model.topLayer m
         let h, passed = Reference.forwardPass m s d Evaluation X
         let t, values, _ = Reference.targets m s d h passed y
-        let gW, _, _ = Reference.forwardGradients m s d X y
-        let bpW = Reference.lossGradients m p X y
+        let g = Reference.forwardGradients m s d X y
+        let bp = Reference.lossGradients m p d X y
+        // A layer's update and bp's as one vector: W_l's gradient beside U_l's, when the layer reads side inputs.
+        let beside (gradients: Reference.Gradients) l =
+            match gradients.U.TryFind l with
+            | Some u -> gradients.W.[l - 1].Append u
+            | None -> gradients.W.[l - 1]
         let gnRows = min rows GaussNewtonRows
         let firstRows (a: M) = a.SubMatrix(0, gnRows, 0, a.ColumnCount)
         let gn = gaussNewton m s h values (firstRows (t.[T] - values.[T])) gnRows
         let direct = Model.directFeedback m
-        [ for l in 1..L -> sprintf "angle_bp_%d" l, angle gW.[l - 1] bpW.[l - 1] ]
+        [ for l in 1..L -> sprintf "angle_bp_%d" l, angle (beside g l) (beside bp l) ]
         @ [ for l in 1 .. T - 1 -> sprintf "angle_gn_%d" l, angle (firstRows (t.[l] - values.[l])) gn.[l] ]
         @ [ for l in Model.feedbackLayers m ->
                 let r = Reference.feedback m s l (Reference.feedbackInput m d values.[if direct then T else l]) - h.[l - 1]

@@ -83,7 +83,7 @@ module ExprLowering =
                 let e = buffer (sprintf "%O(%s)" (Stack.activation m.Stack (l - 1)) x.Name) x.Cols
                 e, [ emit m (l - 1) pass 0 x e ]
             else x, []
-        let dense l (y: MatrixBuffer) = DenseOp(emitted, layout.W.[l - 1], layout.B.[l - 1], act l, y) :> Op
+        let dense l (y: MatrixBuffer) = Layout.dense layout l emitted (act l) y
         if l < L || not (Layout.ownOutputValue layout) then
             let y = buffer name (width l)
             y, emitOps @ [ dense l y ]

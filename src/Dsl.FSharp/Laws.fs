@@ -15,10 +15,11 @@ type Case =
       Spare: int
       TopAtOutput: bool
       Optimiser: Optimiser
-      Through: ThroughDiscrete }
+      Through: ThroughDiscrete
+      Context: int }
     override c.ToString() =
-        sprintf "{ Seed = %d; Input = %d; Widths = %A; Hidden = %O; Output = %O; Rows = %d; Spare = %d; TopAtOutput = %b; Optimiser = %A; Through = %A }"
-            c.Seed c.Input c.Widths c.Hidden c.Output c.Rows c.Spare c.TopAtOutput c.Optimiser c.Through
+        sprintf "{ Seed = %d; Input = %d; Widths = %A; Hidden = %O; Output = %O; Rows = %d; Spare = %d; TopAtOutput = %b; Optimiser = %A; Through = %A; Context = %d }"
+            c.Seed c.Input c.Widths c.Hidden c.Output c.Rows c.Spare c.TopAtOutput c.Optimiser c.Through c.Context
 
 type Training =
     { Case: Case
@@ -48,9 +49,10 @@ module Laws =
                 let! spare = Gen.elements [ 0; 0; 3 ]
                 let! atOutput = Gen.elements [ true; false ]
                 let! opt = Gen.elements [ Sgd(0.1, 0.0); CentredRmsProp 0.01 ]
+                let! context = Gen.elements [ 0; 0; 3 ]
                 return
                     { Seed = seed; Input = input; Widths = widths; Hidden = hidden; Output = output; Rows = rows
-                      Spare = spare; TopAtOutput = atOutput; Optimiser = opt; Through = Refuse }
+                      Spare = spare; TopAtOutput = atOutput; Optimiser = opt; Through = Refuse; Context = context }
             }
 
         let small = cases [ Tanh; Sigmoid; Relu; Linear ] (1, 7)
@@ -116,7 +118,13 @@ module Laws =
 
     let stack (c: Case) =
         let hidden = c.Widths |> List.take (c.Widths.Length - 1)
-        hidden |> List.fold (fun s w -> dense w c.Hidden s) (input c.Input) |> dense (max 2 (List.last c.Widths)) c.Output
+        let reading s = if c.Context > 0 then reads "context" s else s
+        let start = if c.Context > 0 then input c.Input |> sideInput "context" c.Context else input c.Input
+        hidden
+        |> List.mapi (fun i w -> i, w)
+        |> List.fold (fun s (i, w) -> dense w c.Hidden s |> (if i = 0 then reading else id)) start
+        |> dense (max 2 (List.last c.Widths)) c.Output
+        |> reading
 
     let model (rule: Rule) (c: Case) : Model =
         let top =
@@ -138,7 +146,16 @@ module Laws =
         let classes = max 2 (List.last c.Widths)
         x, Array.init c.Rows (fun _ -> rng.Next classes)
 
-    let draws (c: Case) : Reference.Draws = { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L; Epoch = 1; Sides = Map.empty }
+    let context (c: Case) : float32[] =
+        let rng = System.Random(c.Seed + 3)
+        Array.init (c.Rows * c.Context) (fun _ -> float32 (2.0 * rng.NextDouble() - 1.0))
+
+    let private contextSides (c: Case) (values: float32[]) =
+        if c.Context = 0 then Map.empty else Map [ "context", values ]
+
+    let draws (c: Case) : Reference.Draws =
+        { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L; Epoch = 1
+          Sides = contextSides c (context c) |> Map.map (fun _ a -> Matrix<float>.Build.Dense(c.Rows, c.Context, fun i j -> float a.[i * c.Context + j])) }
 
     type private Setup =
         { M: Model
@@ -176,9 +193,10 @@ module Laws =
     let bpEquivalence (rule: Rule) (c: Case) =
         let u = setup rule c
         let m, s = u.M, u.S
-        let gW, gB, _ = Reference.forwardGradients m s (draws c) u.X u.Y
+        let g = Reference.forwardGradients m s u.D u.X u.Y
+        let gW, gB = g.W, g.B
         let lossAt (s': Reference.State) =
-            let l, _, _ = Reference.loss m (Reference.forward m s' u.X).[Model.depth m] u.Y
+            let l, _, _ = Reference.loss m (fst (Reference.forwardPass m s' u.D Evaluation u.X)).[Model.depth m] u.Y
             l
         let eps = 1e-6
         let agrees (bump: float -> Reference.State) (analytic: float) =
@@ -202,7 +220,7 @@ module Laws =
 
     let linearInverse (rule: Rule) (c: Case) =
         let n = max 2 c.Input
-        let c = { c with Input = n; Widths = List.replicate c.Widths.Length n; Hidden = Linear; Output = Linear }
+        let c = { c with Input = n; Widths = List.replicate c.Widths.Length n; Hidden = Linear; Output = Linear; Context = 0 }
         let m0 = model rule c
         let m = { m0 with Rule = { m0.Rule with FeedbackActivation = Some Linear; Top = { m0.Rule.Top with Auxiliary = 0 } } }
         let s0 = Reference.ofParameters m (Parameters.init c.Seed m)
@@ -236,8 +254,8 @@ module Laws =
 
     let descent (rule: Rule) (c: Case) =
         let u = setup rule c
-        let gW, _, _ = Reference.forwardGradients u.M u.S (draws c) u.X u.Y
-        let bpW = Reference.lossGradients u.M u.P u.X u.Y
+        let gW = (Reference.forwardGradients u.M u.S u.D u.X u.Y).W
+        let bpW = (Reference.lossGradients u.M u.P u.D u.X u.Y).W
         let inner = Array.map2 (fun (a: Matrix<float>) b -> a.PointwiseMultiply(b).Enumerate() |> Seq.sum) gW bpW |> Array.sum
         inner > 0.0 || (bpW |> Array.forall (fun g -> g.FrobeniusNorm() = 0.0))
 
@@ -248,7 +266,7 @@ module Laws =
         compiled.Load p0
         let x, y = batch c
         use ex = new Executor(compiled.Plan, uint64 c.Seed, threads)
-        ex.LoadBatch(x, y, System.ReadOnlySpan(Array.init c.Rows id), 0, c.Rows)
+        ex.LoadBatch(x, y, System.ReadOnlySpan(Array.init c.Rows id), 0, c.Rows, System.Collections.Generic.Dictionary(contextSides c (context c)))
         ex.Run(if Model.trainsFeedback m then compiled.Plan.BothUpdate else compiled.Plan.ForwardUpdate)
         p0, compiled.Parameters
 
@@ -288,7 +306,7 @@ module Laws =
         let m = model rule c
         let p0, pc = compiledStep 1 rule c
         let x, y = batch c
-        let pr = ReferenceTraining.run m p0 (uint64 c.Seed) (c.Rows + c.Spare) x y [ Array.init c.Rows id ] 1
+        let pr = ReferenceTraining.run m p0 (uint64 c.Seed) (c.Rows + c.Spare) x y (contextSides c (context c)) [ Array.init c.Rows id ] 1
         agreeAfter (learningRate c.Optimiser) 1 p0 pc pr = Ok true
 
     let trainingModel (rule: Rule) (t: Training) : Model =
@@ -308,6 +326,11 @@ module Laws =
         let classes = Stack.width m.Stack (Model.depth m)
         let y = Array.init t.Examples (fun _ -> rng.Next classes)
         let data = TargetProp.Runtime.Data.DataSet("generated", "Laws", c.Input, classes, x, y, x.[.. 2 * c.Input - 1], y.[..1])
+        let data =
+            if c.Context = 0 then data
+            else
+                let values = Array.init ((t.Examples + 2) * c.Context) (fun _ -> float32 (2.0 * rng.NextDouble() - 1.0))
+                data.WithSide("context", c.Context, values.[.. t.Examples * c.Context - 1], values.[t.Examples * c.Context ..])
         let bias (b: float32[]) = b |> Array.map (fun _ -> float32 (0.4 * rng.NextDouble() - 0.2))
         let p0 = Parameters.init c.Seed m
         m, data, { p0 with B = Array.map bias p0.B; C = Map.map (fun _ -> bias) p0.C }
@@ -317,7 +340,8 @@ module Laws =
         let c = t.Case
         let config = { Train.defaults with Epochs = t.Epochs; Batch = c.Rows; Seed = c.Seed; Threads = 1 }
         let orders = Train.orders c.Seed t.Examples (t.FeedbackPretraining + t.Epochs)
-        let reference = ReferenceTraining.run m p0 (uint64 c.Seed) c.Rows data.TrainX data.TrainY orders t.Epochs
+        let sides = data.Sides |> Seq.map (fun kv -> kv.Key, kv.Value.Train) |> Map.ofSeq
+        let reference = ReferenceTraining.run m p0 (uint64 c.Seed) c.Rows data.TrainX data.TrainY sides orders t.Epochs
         let batches = (t.Examples + c.Rows - 1) / c.Rows
         let updates = batches * (t.FeedbackPretraining + t.Epochs) * (t.FeedbackIterations + 1)
         match reference.Caveat with

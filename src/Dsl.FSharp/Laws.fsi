@@ -16,7 +16,9 @@ type Case =
       TopAtOutput: bool
       Optimiser: Optimiser
       /// What stands in for derivatives through discrete or stochastic hidden units.
-      Through: ThroughDiscrete }
+      Through: ThroughDiscrete
+      /// Width of a declared side input "context" that layer 1 and the output layer read (0: none).
+      Context: int }
     /// The case as the F# record expression that builds it, on one line.
     override ToString: unit -> string
 
@@ -85,6 +87,9 @@ module Laws =
 
     /// The noise keys of a plan's first step.
     val draws: c: Case -> Reference.Draws
+
+    /// The case's "context" side input values [Rows × Context] (empty without one), drawn from its seed.
+    val context: c: Case -> float32[]
 
     /// Fixed point: a top target equal to the top value gives every target equal to its value, and no layer below
     /// the top moves (its local gradient is 0).

@@ -33,8 +33,15 @@ type Layout =
       A: MatrixBuffer option
       /// A zero bias row, for the auxiliary features' tanh(x Aᵀ).
       NoBias: MatrixBuffer
-      /// The side inputs the propagation reads, by name ("label": the one-hot label).
-      Sides: Map<string, MatrixBuffer> }
+      /// The side inputs something reads, by name ("label": the one-hot label).
+      Sides: Map<string, MatrixBuffer>
+      /// U_lᵀ [dim s × n_l] for each layer l that reads side inputs s, and its gradient.
+      U: Map<int, MatrixBuffer>
+      GradU: Map<int, MatrixBuffer>
+      /// s for each layer that reads side inputs: the one it reads, or those it reads side by side.
+      LayerSide: Map<int, MatrixBuffer>
+      /// The ops that put a layer's side inputs side by side (after the side inputs are filled in).
+      SideConcats: Op list }
 
 module Layout =
     /// Whether the output's value in target space is a buffer of its own (probabilities or auxiliary features), not h_L.
@@ -42,6 +49,12 @@ module Layout =
 
     /// The buffer a layer's forward map writes its relaxed value into: Value, except at the output (H, the logits).
     let relaxed (layout: Layout) (l: int) = if l = layout.H.Length - 1 then layout.H.[l] else layout.Value.[l]
+
+    /// f_l(x) = σ(x W_lᵀ + s U_lᵀ + b_l) into y as one op, with the side inputs layer l reads, if any.
+    let dense (layout: Layout) (l: int) (x: MatrixBuffer) (act: Activation) (y: MatrixBuffer) : Op =
+        match layout.U.TryFind l with
+        | Some ut -> DenseOp(x, layout.W.[l - 1], layout.B.[l - 1], act, y, layout.LayerSide.[l], ut)
+        | None -> DenseOp(x, layout.W.[l - 1], layout.B.[l - 1], act, y)
 
     /// A buffer of `batch` rows.
     let activation (batch: int) (name: string) (cols: int) = MatrixBuffer(name, batch, cols)
@@ -62,10 +75,20 @@ module Layout =
         let V = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "V%dᵀ" l, Model.feedbackInputWidth m l, width (l - 1))) |> Map.ofList
         let C = fb |> List.map (fun l -> l, MatrixBuffer(sprintf "c%d" l, 1, width (l - 1))) |> Map.ofList
         let gradient (p: MatrixBuffer) = MatrixBuffer("∂" + p.Name, p.Rows, p.Cols)
-        let sides =
-            match m.Rule.Propagation with
-            | Propagate e -> Expr.sides e
-            | Gradient -> []
+        let sides = Model.usedSides m |> List.map (fun n -> n, buffer (sprintf "s_%s" n) (Model.sideWidth m n)) |> Map.ofList
+        let readers = [ 1..L ] |> List.filter (fun l -> not (List.isEmpty (Model.layerSides m l)))
+        let U = readers |> List.map (fun l -> l, MatrixBuffer(sprintf "U%dᵀ" l, Model.layerSideWidth m l, width l)) |> Map.ofList
+        // Each reading layer's s: its one side input, or its side inputs concatenated left to right.
+        let layerSide =
+            readers
+            |> List.map (fun l ->
+                match Model.layerSides m l |> List.map (fun n -> sides.[n]) with
+                | [ only ] -> l, (only, [])
+                | first :: rest ->
+                    l, rest |> List.fold (fun (a: MatrixBuffer, ops) b ->
+                        let y = buffer (sprintf "[%s,%s]" a.Name b.Name) (a.Cols + b.Cols)
+                        y, ops @ [ ConcatOp(a, b, y) :> Op ]) (first, [])
+                | [] -> invalidArg "m" "a reading layer reads no side input")
         { Batch = batch
           H = h
           Value = [| for l in 0..L -> if l = L && ownOutputValue then buffer (sprintf "h̃%d" L) (Model.targetWidth m L) else r.[l] |]
@@ -80,4 +103,8 @@ module Layout =
           GradC = Map.map (fun _ c -> gradient c) C
           A = if k > 0 then Some(MatrixBuffer("Aᵀ", width (L - 1), k)) else None
           NoBias = MatrixBuffer("0", 1, max k 1)
-          Sides = sides |> List.map (fun n -> n, buffer (sprintf "s_%s" n) (Model.sideWidth m n)) |> Map.ofList }
+          Sides = sides
+          U = U
+          GradU = Map.map (fun _ u -> gradient u) U
+          LayerSide = layerSide |> List.map (fun (l, (s, _)) -> l, s) |> Map.ofList
+          SideConcats = layerSide |> List.collect (fun (_, (_, ops)) -> ops) }

@@ -34,7 +34,7 @@ module Lower =
         let forward (pass: Pass) upTo =
             [ for l in 1..upTo do
                   let r = Layout.relaxed layout l
-                  yield DenseOp(h.[l - 1], W.[l - 1], B.[l - 1], act l, r) :> Op
+                  yield Layout.dense layout l h.[l - 1] (act l) r
                   if Model.emitsInTraining m l then yield ExprLowering.emit m l pass 0 r h.[l] ]
         // x + ε, ε ~ N(0, σ²) on the input in a training pass.
         let inputNoise (pass: Pass) =
@@ -78,9 +78,15 @@ module Lower =
                 let y = buf "y" (width L)
                 withAux [ OneHotOp(y) :> Op; CombineOp([| float32 (1.0 - beta); float32 beta |], [| mainValue; y |], mainT) ]
 
-        // Side inputs: "label", the one-hot label, is the one the data provide (the check refuses any other name).
+        // Side inputs, filled in after the batch's inputs: "label", the one-hot label, and the declared ones the data
+        // supply; then each reading layer's side inputs side by side. Evaluation fills only what forward maps read.
         let expr = match m.Rule.Propagation with Propagate e -> e | Gradient -> Below
-        let sideOps = [ for KeyValue(_, b) in layout.Sides -> OneHotOp(b) :> Op ]
+        let fill (names: string list) =
+            [ for KeyValue(n, b) in layout.Sides do
+                  if List.contains n names then yield (if n = "label" then OneHotOp(b) :> Op else GatherSideOp(n, b)) ]
+            @ layout.SideConcats
+        let sideOps = fill (Model.usedSides m)
+        let evaluationSideOps = fill ([ 1..L ] |> List.collect (Model.layerSides m))
 
         let usesPropagationNoise = Expr.usesNoise expr
 
@@ -107,7 +113,12 @@ module Lower =
         // output layer's own-gradient update when it learns by ℓ).
         let localTop = Model.localTop m
         let forwardOptim = runtimeOptimiser m.ForwardOptimiser
-        let update l = [ OptimOp(W.[l - 1], gW.[l - 1], forwardOptim) :> Op; OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) ]
+        // ∂U_l = δ_lᵀ s and its update, for a layer that reads side inputs s.
+        let sideUpdate (delta: MatrixBuffer) l =
+            match layout.U.TryFind l with
+            | Some u -> [ WeightGradOp(delta, layout.LayerSide.[l], layout.GradU.[l], null) :> Op; OptimOp(u, layout.GradU.[l], forwardOptim) ]
+            | None -> []
+        let update l = [ OptimOp(W.[l - 1], gW.[l - 1], forwardOptim) :> Op; OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) ] @ sideUpdate deltaL l
         // A layer in one piece computes its δ_l inside its group, on the core that then reads it; a cut layer's δ_l
         // comes first, row-wise.
         let pieces l = Fusion.pieces (width (l - 1)) (width l)
@@ -121,7 +132,7 @@ module Lower =
                       (if n = 1 then [ deltaOp l ] else [])
                       @ [ WeightGradOp(deltas.[l - 1], h.[l - 1], gW.[l - 1], (if piece = 0 then gB.[l - 1] else null), first, last - first) :> Op
                           OptimOp(W.[l - 1], gW.[l - 1], forwardOptim, first * outputs, (last - first) * outputs) ]
-                      @ (if piece = 0 then [ OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) :> Op ] else []) ]
+                      @ (if piece = 0 then OptimOp(B.[l - 1], gB.[l - 1], forwardOptim) :> Op :: sideUpdate deltas.[l - 1] l else []) ]
             @ (if localTop < L then [ outputGradOps @ update L ] else [])
         let localOps = [ for l in 1..localTop do if pieces l > 1 then deltaOp l ] @ Fusion.inParallel localGroups
 
@@ -141,7 +152,7 @@ module Lower =
         // the difference losses.
         let feedbackOps =
             if not (Model.trainsFeedback m) then []
-            else sideOps @ feedbackShared @ feedbackGroups
+            else feedbackShared @ feedbackGroups
         let feedbackForward =
             match m.Rule.Feedback with
             | _ when not (Model.trainsFeedback m) -> []
@@ -157,12 +168,12 @@ module Lower =
         let feedbackStart = if Model.trainsFeedback m then [ NextStepOp(false) :> Op ] else []
         // Every phase (with any ops) starts by copying the batch's inputs in, each worker its own rows (GatherOp).
         let gather = GatherOp(h.[0]) :> Op
-        let targetOps = lossOps @ valueOps @ sideOps @ propagateOps
+        let targetOps = lossOps @ valueOps @ propagateOps
         let plan =
             Plan(
                 batch, h.[0],
-                Fusion.chained (gather :: Evaluate.ops m layout),
-                Fusion.chained (stepStart @ gather :: inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ localOps),
-                Fusion.chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> feedbackStart @ gather :: inputNoise FeedbackPass @ ops),
-                Fusion.chained (stepStart @ feedbackStart @ gather :: inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ feedbackOps @ localOps))
-        { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A }
+                Fusion.chained (gather :: evaluationSideOps @ Evaluate.ops m layout),
+                Fusion.chained (stepStart @ gather :: sideOps @ inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ localOps),
+                Fusion.chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> feedbackStart @ gather :: sideOps @ inputNoise FeedbackPass @ ops),
+                Fusion.chained (stepStart @ feedbackStart @ gather :: sideOps @ inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ feedbackOps @ localOps))
+        { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A; U = layout.U }

@@ -83,10 +83,19 @@ module Model =
 
     let directFeedback (m: Model) = List.contains OutSpace (feedbackDomain m)
 
-    let sideInputs (m: Model) : (string * int) list = [ "label", Stack.width m.Stack (depth m) ]
+    let sideInputs (m: Model) : (string * int) list =
+        ("label", Stack.width m.Stack (depth m)) :: (m.Stack.Sides |> List.filter (fst >> (<>) "label"))
+
+    let layerSides (m: Model) (l: int) = m.Stack.Layers.[l - 1].Reads
+
+    let usedSides (m: Model) =
+        let inExpr = match m.Rule.Propagation with Propagate e -> Expr.sides e | Gradient -> []
+        inExpr @ (m.Stack.Layers |> List.collect _.Reads) |> List.distinct
 
     let sideWidth (m: Model) (name: string) =
         sideInputs m |> List.tryFind (fst >> (=) name) |> Option.map snd |> Option.defaultValue 0
+
+    let layerSideWidth (m: Model) (l: int) = layerSides m l |> List.sumBy (sideWidth m)
 
     let feedbackLayers (m: Model) =
         match m.Rule.Propagation with

@@ -101,11 +101,21 @@ module Model =
     /// Whether g_l reads the top layer (direct feedback) rather than layer l.
     val directFeedback: m: Model -> bool
 
-    /// The side inputs the data provide, with their widths: "label", the one-hot label (as wide as the output).
+    /// The side inputs there are, with their widths: "label", the one-hot label (as wide as the output, built in), and
+    /// those the stack declares (side "context" 32), which the data supply.
     val sideInputs: m: Model -> (string * int) list
 
-    /// Width of a side input (0 for a name the data do not provide; the check refuses it).
+    /// Width of a side input (0 for a name neither built in nor declared; the check refuses it).
     val sideWidth: m: Model -> name: string -> int
+
+    /// The side inputs layer l's forward map reads, in order: f_l(h, s) = σ(W_l h + U_l s + b_l).
+    val layerSides: m: Model -> l: int -> string list
+
+    /// Σ of the widths of the side inputs layer l reads: U_l's column count (0 when it reads none).
+    val layerSideWidth: m: Model -> l: int -> int
+
+    /// Every side input something reads (a propagation's g, a forward map), each once, in order of first use.
+    val usedSides: m: Model -> string list
 
     /// The layers l that have a feedback map g_l (l-1 gets its target through the propagation): 2..T, when the
     /// propagation uses g.

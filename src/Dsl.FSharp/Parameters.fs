@@ -4,13 +4,15 @@ open MathNet.Numerics.LinearAlgebra
 
 /// A model's parameters as plain float32 arrays, row-major: W_l [n_l × n_{l-1}] and b_l [n_l] for l = 1..L
 /// (index l-1); for each feedback layer l, V_l [n_{l-1} × m] and c_l [n_{l-1}] (m the width of g_l's input); and
-/// the fixed auxiliary output weights A [k × n_{L-1}] (empty without auxiliary features).
+/// the fixed auxiliary output weights A [k × n_{L-1}] (empty without auxiliary features); for each layer l that reads
+/// side inputs s, U_l [n_l × dim s].
 type Parameters =
     { W: float32[][]
       B: float32[][]
       V: Map<int, float32[]>
       C: Map<int, float32[]>
-      A: float32[] }
+      A: float32[]
+      U: Map<int, float32[]> }
 
 module Parameters =
     /// A deep copy.
@@ -19,7 +21,8 @@ module Parameters =
           B = p.B |> Array.map Array.copy
           V = p.V |> Map.map (fun _ a -> Array.copy a)
           C = p.C |> Map.map (fun _ a -> Array.copy a)
-          A = Array.copy p.A }
+          A = Array.copy p.A
+          U = p.U |> Map.map (fun _ a -> Array.copy a) }
 
     /// Uniform ±√(6/(fan_in+fan_out)) (Glorot), then replaced by the nearest orthogonal matrix U·Vᵀ of its SVD
     /// (Lee et al. 2015's initialisation: the singular values become 1, so the uniform scale only seeds the directions).
@@ -32,7 +35,8 @@ module Parameters =
         Array.init (rows * cols) (fun i -> float32 q.[i / cols, i % cols])
 
     /// Fresh parameters for a model: orthogonal weights, zero biases, drawn from the seed alone (so the same seed gives
-    /// the same network). Forward weights come first, layer by layer, then feedback weights, then the auxiliary ones.
+    /// the same network). Forward weights come first, layer by layer, then feedback weights, then the auxiliary ones,
+    /// then the side inputs' U_l (drawn last, so a model without side inputs draws what it always drew).
     let init (seed: int) (m: Model) : Parameters =
         let rng = System.Random(seed)
         let s = m.Stack
@@ -45,4 +49,9 @@ module Parameters =
           B = [| for l in 1..L -> Array.zeroCreate (Stack.width s l) |]
           V = v
           C = fb |> List.map (fun l -> l, Array.zeroCreate (Stack.width s (l - 1))) |> Map.ofList
-          A = if k > 0 && L >= 2 then orthogonal rng k (Stack.width s (L - 1)) else [||] }
+          A = if k > 0 && L >= 2 then orthogonal rng k (Stack.width s (L - 1)) else [||]
+          U =
+            [ for l in 1..L do
+                  let width = Model.layerSideWidth m l
+                  if width > 0 then yield l, orthogonal rng (Stack.width s l) width ]
+            |> Map.ofList }

@@ -16,7 +16,16 @@ module Reference =
           V: Map<int, M>
           C: Map<int, Vector<float>>
           /// The fixed auxiliary output weights A [k × n_{L-1}], if any.
-          A: M option }
+          A: M option
+          /// U_l [n_l × dim s] of each layer that reads side inputs s.
+          U: Map<int, M> }
+
+    /// A loss's gradients with respect to W_l, b_l (index l-1) and U_l, and the loss ℓ at the output.
+    type Gradients =
+        { W: M[]
+          B: Vector<float>[]
+          U: Map<int, M>
+          Loss: float }
 
     /// What a step reads besides parameters and the batch: the seed and step counters that key its draws (see
     /// Streams), the epoch that a decaying feedback noise follows (0 in pre-training), and its side inputs by name
@@ -41,14 +50,16 @@ module Reference =
           B = p.B |> Array.map (fun a -> Vector<float>.Build.Dense(a |> Array.map float))
           V = p.V |> Map.map (fun l a -> matrix (w (l - 1)) (Model.feedbackInputWidth m l) a)
           C = p.C |> Map.map (fun _ a -> Vector<float>.Build.Dense(a |> Array.map float))
-          A = if p.A.Length = 0 then None else Some(matrix m.Rule.Top.Auxiliary (w (L - 1)) p.A) }
+          A = if p.A.Length = 0 then None else Some(matrix m.Rule.Top.Auxiliary (w (L - 1)) p.A)
+          U = p.U |> Map.map (fun l a -> matrix (w l) (Model.layerSideWidth m l) a) }
 
     let toParameters (s: State) : Parameters =
         { W = s.W |> Array.map flat
           B = s.B |> Array.map (fun v -> v.ToArray() |> Array.map float32)
           V = s.V |> Map.map (fun _ m -> flat m)
           C = s.C |> Map.map (fun _ v -> v.ToArray() |> Array.map float32)
-          A = s.A |> Option.map flat |> Option.defaultValue [||] }
+          A = s.A |> Option.map flat |> Option.defaultValue [||]
+          U = s.U |> Map.map (fun _ m -> flat m) }
 
     /// The smallest distance to a kink or threshold this thread has evaluated since Reset: a ReLU's or hardTanh's kink,
     /// a sign's or step's threshold, a Bernoulli draw's uniform. Near one, float32 and float64 may fall on different
@@ -139,9 +150,9 @@ module Reference =
     /// Whether the g_l learn: a feedback loss and some g_l to train.
     let trainsFeedback (m: Model) = m.Rule.Feedback <> NoFeedback && not (List.isEmpty (feedbackLayers m))
 
-    /// The draws with the batch's side inputs: "label" is the one-hot label.
+    /// The draws with the batch's one-hot label as the side input "label" (the declared ones come with the draws).
     let withSides (m: Model) (y: int[]) (d: Draws) : Draws =
-        { d with Sides = Model.sideInputs m |> List.map (fun (n, w) -> n, oneHot w y) |> Map.ofList }
+        { d with Sides = d.Sides.Add("label", oneHot (Stack.width m.Stack (Model.depth m)) y) }
 
     /// σ·z, z the standard normals of a stream, [rows × cols].
     let draw (seed: uint64) (step: int64) (stream: int) (rows: int) (cols: int) (sigma: float) : M =
@@ -163,6 +174,18 @@ module Reference =
     let up (m: Model) (d: Draws) (pass: Pass) (l: int) (r: M) : M =
         if emits m pass l then emission (act m l) d.Seed (stepOf d pass) (Streams.emission l pass) r else r
 
+    /// The side inputs layer l reads, side by side (from the draws' Sides).
+    let private sideOf (m: Model) (d: Draws) (l: int) : M =
+        Model.layerSides m l |> List.map (fun n -> d.Sides.[n]) |> List.reduce (fun a b -> a.Append b)
+
+    /// ρ_l(x W_lᵀ + s U_lᵀ + 1 b_lᵀ): layer l's map from what the layer below passes up, with the side inputs it reads.
+    let private layer (m: Model) (s: State) (d: Draws) (l: int) (x: M) : M =
+        match s.U.TryFind l with
+        | None -> dense (act m l) s.W.[l - 1] s.B.[l - 1] x
+        | Some u ->
+            let z = x * s.W.[l - 1].Transpose() + sideOf m d l * u.Transpose()
+            activate (act m l) (z + Matrix<float>.Build.Dense(x.RowCount, s.B.[l - 1].Count, fun _ j -> s.B.[l - 1].[j]))
+
     /// The relaxed values r_0 .. r_L of a pass (r_0 the input, with the model's input noise in a training pass) and what
     /// each layer passes up: r_l = ρ_l(W_l up_{l-1} + b_l).
     let forwardPass (m: Model) (s: State) (d: Draws) (pass: Pass) (x: M) : M[] * M[] =
@@ -173,7 +196,7 @@ module Reference =
         r.[0] <- if noisy then x + draw d.Seed (stepOf d pass) (Streams.input pass) x.RowCount x.ColumnCount m.InputNoise else x
         u.[0] <- r.[0]
         for l in 1..L do
-            r.[l] <- dense (act m l) s.W.[l - 1] s.B.[l - 1] u.[l - 1]
+            r.[l] <- layer m s d l u.[l - 1]
             u.[l] <- up m d pass l r.[l]
         r, u
 
@@ -191,7 +214,7 @@ module Reference =
     /// f_l(x) in layer l's target space for x in layer l-1's, through layer l-1's emission (drawn in `pass`).
     let forwardMap (m: Model) (s: State) (d: Draws) (pass: Pass) (l: int) (x: M) : M =
         let below = up m d pass (l - 1) x
-        let a = dense (act m l) s.W.[l - 1] s.B.[l - 1] below
+        let a = layer m s d l below
         if l < Model.depth m then a else outputValue m s a below
 
     /// The forward maps f_{to}(… f_{from}(x)): x of layer from-1 carried up to layer `upTo`'s target space.
@@ -308,30 +331,38 @@ module Reference =
         let top, l0 = topTarget m s h values y
         propagateFrom m s d h values top 1, values, l0
 
-    /// ∂/∂W_l, ∂/∂b_l of every layer's loss (local losses for 1..localTop; ℓ itself for the layers above), and ℓ.
-    let forwardGradients (m: Model) (s: State) (d: Draws) (x: M) (y: int[]) : M[] * Vector<float>[] * float =
+    /// ∂W_l = δ_lᵀ u_{l-1}, ∂b_l = Σ_b δ_l and ∂U_l = δ_lᵀ s_l from each layer's pre-activation gradient δ_l.
+    let private gradients (m: Model) (d: Draws) (passed: M[]) (deltas: M[]) (loss: float) : Gradients =
+        { W = deltas |> Array.mapi (fun i dl -> dl.Transpose() * passed.[i])
+          B = deltas |> Array.map _.ColumnSums()
+          U = [ for l in 1 .. deltas.Length do if not (List.isEmpty (Model.layerSides m l)) then yield l, deltas.[l - 1].Transpose() * sideOf m d l ] |> Map.ofList
+          Loss = loss }
+
+    /// ∂/∂W_l, ∂/∂b_l, ∂/∂U_l of every layer's loss (local losses for 1..localTop; ℓ itself for the layers above), and ℓ.
+    let forwardGradients (m: Model) (s: State) (d: Draws) (x: M) (y: int[]) : Gradients =
         let L = Model.depth m
         let h, passed = forwardPass m s d ForwardPass x
         let t, _, l0 = targets m s d h passed y
         let _, _, deltaL = loss m h.[L] y
         let deltas =
             [| for l in 1..L -> if l <= localTop m then localDelta m (act m l) h.[l] t.[l] else deltaL |]
-        deltas |> Array.mapi (fun i dl -> dl.Transpose() * passed.[i]), deltas |> Array.map _.ColumnSums(), l0
+        gradients m d passed deltas l0
 
     /// ∂ℓ/∂W_l of every layer by back-propagation written out on its own, not through any rule's targets:
     /// δ_L = ∂ℓ/∂a_L, δ_l = (δ_{l+1} W_{l+1}) ⊙ σ'_l(h_l), ∂ℓ/∂W_l = δ_lᵀ h_{l-1}, through the noiseless evaluation
     /// pass (a discrete unit's σ' being its relaxation's, the straight-through estimator). The diagnostics' and the
-    /// descent law's measure of what back-propagation would do.
-    let lossGradients (m: Model) (p: Parameters) (x: M) (y: int[]) : M[] =
+    /// descent law's measure of what back-propagation would do. The draws give the declared side inputs.
+    let lossGradients (m: Model) (p: Parameters) (d: Draws) (x: M) (y: int[]) : Gradients =
         let s = ofParameters m p
         let L = m.Stack.Layers.Length
-        let h, passed = forwardPass m s noDraws Evaluation x
-        let _, _, deltaL = loss m h.[L] y
+        let d = { d with Seed = 0UL; ForwardStep = 0L; FeedbackStep = 0L }
+        let h, passed = forwardPass m s d Evaluation x
+        let l0, _, deltaL = loss m h.[L] y
         let deltas = Array.zeroCreate L
         deltas.[L - 1] <- deltaL
         for l in L - 1 .. -1 .. 1 do
             deltas.[l - 1] <- (deltas.[l] * s.W.[l]).PointwiseMultiply(derivative (act m l) h.[l])
-        Array.init L (fun i -> deltas.[i].Transpose() * passed.[i])
+        gradients m d passed deltas l0
 
     /// ∂V_l, ∂c_l from g_l's applications (x_i, u_i = g_l(x_i)) and the loss's derivative G_i with respect to each u_i:
     /// Σ_i (G_i ⊙ τ'(u_i))ᵀ u(x_i) and its column sums, u the rule's feedback input unit.

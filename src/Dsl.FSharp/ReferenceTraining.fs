@@ -86,19 +86,19 @@ module ReferenceTraining =
         let updateVector o scale name (p: Vector<float>) (g: Vector<float>) =
             Vector<float>.Build.Dense(update o scale name (p.ToArray()) (g.ToArray()))
 
-        let draws () : Reference.Draws = { Seed = seed; ForwardStep = forwardSteps; FeedbackStep = feedbackSteps; Epoch = epoch; Sides = Map.empty }
+        let draws (sides: Map<string, M>) : Reference.Draws =
+            { Seed = seed; ForwardStep = forwardSteps; FeedbackStep = feedbackSteps; Epoch = epoch; Sides = sides }
 
-        let forwardGradients (x, y) =
-            let gW, gB, _ = Reference.forwardGradients m s (draws ()) x y
-            gW, gB
+        let forwardGradients (x, y, sides) = Reference.forwardGradients m s (draws sides) x y
 
-        let applyForward (gW: M[], gB: Vector<float>[]) =
+        let applyForward (g: Reference.Gradients) =
             let o = m.ForwardOptimiser
-            let scale = largest gW gB
+            let scale = largest (Seq.append g.W (Map.values g.U)) g.B
             s <-
                 { s with
-                    W = Array.mapi (fun i w -> updateMatrix o scale (sprintf "W%d" (i + 1)) w gW.[i]) s.W
-                    B = Array.mapi (fun i b -> updateVector o scale (sprintf "b%d" (i + 1)) b gB.[i]) s.B }
+                    W = Array.mapi (fun i w -> updateMatrix o scale (sprintf "W%d" (i + 1)) w g.W.[i]) s.W
+                    B = Array.mapi (fun i b -> updateVector o scale (sprintf "b%d" (i + 1)) b g.B.[i]) s.B
+                    U = s.U |> Map.map (fun l u -> updateMatrix o scale (sprintf "U%d" l) u g.U.[l]) }
 
         let applyFeedback (gV: Map<int, M>, gC: Map<int, Vector<float>>) =
             let o = m.FeedbackOptimiser
@@ -130,16 +130,16 @@ module ReferenceTraining =
             applyForward (forwardGradients batch)
 
         /// A feedback update: every trained g_l by its feedback loss.
-        member _.Feedback(x, y) =
+        member _.Feedback(x, y, sides) =
             feedbackSteps <- feedbackSteps + 1L
-            applyFeedback (Reference.feedbackGradients m s (draws ()) FeedbackPass x y)
+            applyFeedback (Reference.feedbackGradients m s (draws sides) FeedbackPass x y)
 
         /// Both updates from one forward pass: every gradient is taken at the same parameters, then both sides move.
-        member _.Both(x, y) =
+        member _.Both(x, y, sides) =
             forwardSteps <- forwardSteps + 1L
             feedbackSteps <- feedbackSteps + 1L
-            let forward = forwardGradients (x, y)
-            let feedback = Reference.feedbackGradients m s (draws ()) ForwardPass x y
+            let forward = forwardGradients (x, y, sides)
+            let feedback = Reference.feedbackGradients m s (draws sides) ForwardPass x y
             applyForward forward
             applyFeedback feedback
 
@@ -151,15 +151,17 @@ module ReferenceTraining =
     ///   parallel      per batch, both updates from one forward pass, then FeedbackIterations − 1 feedback updates;
     ///   interleaved   per batch, FeedbackIterations feedback updates, then the forward update.
     /// Without feedback training every epoch is one pass of forward updates. Noise is keyed by the seed and the count of
-    /// forward or feedback updates so far (the first being 1).
-    let run (m: Model) (p0: Parameters) (seed: uint64) (batch: int) (x: float32[]) (y: int[]) (orders: int[] list) (epochs: int) : Outcome =
+    /// forward or feedback updates so far (the first being 1). `sides` holds the declared side inputs' values [n × width]
+    /// by name; a batch reads the same rows of them.
+    let run (m: Model) (p0: Parameters) (seed: uint64) (batch: int) (x: float32[]) (y: int[]) (sides: Map<string, float32[]>) (orders: int[] list) (epochs: int) : Outcome =
         let features = m.Stack.Input
         Reference.Kink.Reset()
         let trainer = Trainer(m, Reference.ofParameters m p0, seed)
         let batches (order: int[]) =
             [ for first in 0 .. batch .. order.Length - 1 ->
                   let rows = order.[first .. min (first + batch) order.Length - 1]
-                  Matrix<float>.Build.Dense(rows.Length, features, fun r j -> float x.[rows.[r] * features + j]), rows |> Array.map (fun r -> y.[r]) ]
+                  let rowsOf (a: float32[]) width = Matrix<float>.Build.Dense(rows.Length, width, fun r j -> float a.[rows.[r] * width + j])
+                  rowsOf x features, rows |> Array.map (fun r -> y.[r]), sides |> Map.map (fun _ a -> rowsOf a (a.Length / y.Length)) ]
         let k = m.FeedbackIterations
         let trains = Reference.trainsFeedback m
         let pretraining, rest = List.splitAt (if trains then m.FeedbackPretraining else 0) orders

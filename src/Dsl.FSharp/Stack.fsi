@@ -1,14 +1,17 @@
 namespace TargetProp.Dsl
 
-/// One layer l of the stack: h_l = σ_l(W_l h_{l-1} + b_l) with Units = dim h_l.
+/// One layer l of the stack: h_l = σ_l(W_l h_{l-1} + U_l s + b_l) with Units = dim h_l, s the side inputs it
+/// reads (Reads, by name, side by side in that order; none for a plain dense layer).
 type Layer =
     { Units: int
-      Activation: Nonlinearity }
+      Activation: Nonlinearity
+      Reads: string list }
 
-/// A feed-forward stack: the input width and the layers in order, bottom (layer 1) to top (layer L).
-/// Prints as the F# that builds it: input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax.
+/// A feed-forward stack: the input width, the side inputs it declares (name, width), and the layers in order, bottom
+/// (layer 1) to top (layer L). Prints as the F# that builds it: input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax.
 type Stack =
     { Input: int
+      Sides: (string * int) list
       Layers: Layer list }
     override ToString: unit -> string
 
@@ -18,8 +21,16 @@ module StackBuilders =
     /// The input layer h_0 = x with n features.
     val input: n: int -> Stack
 
+    /// Declares a side input s of `width` values per example, which forward maps (reads) and g's (side) may read:
+    /// the data supply it (Data.withSide), except "label", the one-hot label, which is built in. (Named sideInput
+    /// because `side "name"` is the expression that reads one.)
+    val sideInput: name: string -> width: int -> s: Stack -> Stack
+
     /// Adds a fully connected layer h = σ(W h_below + b) with n units on top of the stack.
     val dense: n: int -> activation: Nonlinearity -> s: Stack -> Stack
+
+    /// The top layer also reads a declared side input: h = σ(W h_below + U s + b) (dense 240 Tanh |> reads "context").
+    val reads: name: string -> s: Stack -> Stack
 
     /// Applies a block n times: repeat 7 (dense 240 Tanh) adds seven tanh layers.
     val repeat: n: int -> block: (Stack -> Stack) -> s: Stack -> Stack

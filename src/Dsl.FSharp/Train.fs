@@ -50,6 +50,15 @@ module Train =
         | _ -> ()
         if d.Features <> m.Stack.Input then
             fail "%s has %d features per example but the model's input has %d: use input %d" d.Name d.Features m.Stack.Input d.Features
+        for name, width in m.Stack.Sides do
+            if name <> "label" then
+                match d.Sides.TryGetValue name with
+                | true, side when side.Width <> width ->
+                    fail "the stack declares side \"%s\" %d, but %s supplies %d values per example for it: declare side \"%s\" %d, or attach values of width %d" name width d.Name side.Width name side.Width width
+                | true, _ -> ()
+                | _ ->
+                    fail "the stack declares side \"%s\" %d, but %s supplies no side input of that name%s: attach it with Data.withSide \"%s\" %d (training and test values), or drop the declaration"
+                        name width d.Name (if d.Sides.Count = 0 then "" else sprintf " (it supplies %s)" (d.Sides.Keys |> String.concat ", ")) name width
         let outputs = Stack.width m.Stack (Model.depth m)
         if d.Classes > outputs then
             fail "%s has %d classes but the output layer has %d units: end the stack with dense %d Softmax" d.Name d.Classes outputs d.Classes
@@ -65,13 +74,17 @@ module Train =
                   order.[j] <- v
               yield Array.copy order ]
 
-    /// Runs `phases`, in turn, on every batch of `count` examples in `order`.
-    let private pass (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) (phases: Op[] list) =
+    /// The declared side inputs' values of one split, by name.
+    let private sides (d: DataSet) (test: bool) : System.Collections.Generic.IReadOnlyDictionary<string, float32[]> =
+        d.Sides |> Seq.map (fun kv -> kv.Key, (if test then kv.Value.Test else kv.Value.Train)) |> dict |> System.Collections.Generic.Dictionary :> _
+
+    /// Runs `phases`, in turn, on every batch of `count` examples in `order` (and the same rows of the side inputs).
+    let private pass (ex: Executor) (x: float32[]) (y: int[]) (side: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) (order: int[]) (count: int) (phases: Op[] list) =
         let batch = ex.Plan.Batch
         let mutable start = 0
         while start < count do
             let rows = min batch (count - start)
-            ex.LoadBatch(x, y, System.ReadOnlySpan(order), start, rows)
+            ex.LoadBatch(x, y, System.ReadOnlySpan(order), start, rows, side)
             for phase in phases do ex.Run phase
             start <- start + rows
 
@@ -89,14 +102,14 @@ module Train =
         | Ok m -> m
         | Error errors -> raise (ModelException errors)
 
-    let epoch (m: Model) (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) =
+    let epoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) =
         let all = passes m ex.Plan
         for i, phases in List.indexed all do
             if i = all.Length - 1 then ex.Context.ResetTally()
-            pass ex x y order count phases
+            pass ex d.TrainX d.TrainY (sides d false) order count phases
 
-    let feedbackEpoch (m: Model) (ex: Executor) (x: float32[]) (y: int[]) (order: int[]) (count: int) =
-        for _ in 1 .. m.FeedbackIterations do pass ex x y order count [ ex.Plan.FeedbackUpdate ]
+    let feedbackEpoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) =
+        for _ in 1 .. m.FeedbackIterations do pass ex d.TrainX d.TrainY (sides d false) order count [ ex.Plan.FeedbackUpdate ]
 
     let epochFlops (m: Model) (plan: Plan) (count: int) =
         let batches = count / plan.Batch
@@ -123,23 +136,24 @@ module Train =
         // The diagnostics' probe batch: the first training examples, the same every epoch.
         let probe () =
             let rows = min Diagnostics.ProbeRows trainCount
-            Diagnostics.measure m compiled.Parameters (Array.sub d.TrainX 0 (rows * d.Features)) (Array.sub d.TrainY 0 rows)
+            let sides = d.Sides |> Seq.map (fun kv -> kv.Key, Array.sub kv.Value.Train 0 (rows * kv.Value.Width)) |> Map.ofSeq
+            Diagnostics.measure m compiled.Parameters sides (Array.sub d.TrainX 0 (rows * d.Features)) (Array.sub d.TrainY 0 rows)
         ctx.Epoch <- 0
         for order in pretrainingOrders do
-            feedbackEpoch m ex d.TrainX d.TrainY order trainCount
+            feedbackEpoch m ex d order trainCount
         let epochs =
             [ for n, order in List.indexed epochOrders do
                   let n = n + 1
                   let clock = Stopwatch.StartNew()
                   ctx.Epoch <- n
-                  epoch m ex d.TrainX d.TrainY order trainCount
+                  epoch m ex d order trainCount
                   let seconds = clock.Elapsed.TotalSeconds
                   let loss = ctx.LossSum / float ctx.Examples
                   let trainError = float ctx.Errors / float ctx.Examples
                   if not (System.Double.IsFinite loss) then
                       fail "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%O)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top
                   ctx.ResetTally()
-                  pass ex d.TestX d.TestY testOrder d.TestCount [ plan.Predict ]
+                  pass ex d.TestX d.TestY (sides d true) testOrder d.TestCount [ plan.Predict ]
                   let e =
                       { Epoch = n
                         TrainLoss = loss

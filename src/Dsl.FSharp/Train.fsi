@@ -37,7 +37,8 @@ module Train =
     /// Lee et al.'s batch of 100, one thread, seed 1, 10 epochs.
     val defaults: TrainConfig
 
-    /// Refuses settings and data that cannot train the model (a TrainingException saying what to change).
+    /// Refuses settings and data that cannot train the model (a TrainingException saying what to change), among them
+    /// a declared side input the data do not supply, or supply at another width.
     val validate: c: TrainConfig -> checkedModel: CheckedModel -> d: DataSet -> unit
 
     /// The data order of `epochs` successive epochs over `count` examples: each a Fisher–Yates shuffle of the one
@@ -53,10 +54,10 @@ module Train =
 
     /// One epoch of updates over the first `count` examples in `order`, by the model's schedule. The tally in the
     /// executor's context then holds the loss and errors of the forward updates.
-    val epoch: m: Model -> ex: Executor -> x: float32[] -> y: int[] -> order: int[] -> count: int -> unit
+    val epoch: m: Model -> ex: Executor -> d: DataSet -> order: int[] -> count: int -> unit
 
     /// One epoch of feedback-only updates (pre-training of the g_l before any forward update).
-    val feedbackEpoch: m: Model -> ex: Executor -> x: float32[] -> y: int[] -> order: int[] -> count: int -> unit
+    val feedbackEpoch: m: Model -> ex: Executor -> d: DataSet -> order: int[] -> count: int -> unit
 
     /// GEMM floating-point operations of one epoch over `count` examples.
     val epochFlops: m: Model -> plan: Plan -> count: int -> int64

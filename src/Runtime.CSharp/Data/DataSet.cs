@@ -15,6 +15,28 @@ public sealed class DataSet
     public float[] TestX { get; }
     public int[] TestY { get; }
     public int TestCount => TestY.Length;
+    /// <summary>Per-example side inputs by name (not the label, which is built in): values [count × width] for each split.</summary>
+    public IReadOnlyDictionary<string, SideInput> Sides { get; private init; } = new Dictionary<string, SideInput>();
+
+    /// <summary>The data set with a side input attached: width values per example, [TrainCount × width] for the
+    /// training split and [TestCount × width] for the test split, row-major (a second view of the input, a noisy label,
+    /// a class embedding...).</summary>
+    public DataSet WithSide(string name, int width, float[] train, float[] test)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        if (name == "label")
+            throw new ArgumentException($"{Name}: 'label' is the built-in side input (the one-hot label); give this one another name.", nameof(name));
+        if (width < 1)
+            throw new ArgumentOutOfRangeException(nameof(width), width, $"{Name}: the side input '{name}' must have a width of 1 or more.");
+        if ((long)TrainCount * width != train.Length)
+            throw new ArgumentException($"{Name}: the side input '{name}' has {train.Length:N0} training values, but {TrainCount:N0} examples × width {width} = {(long)TrainCount * width:N0} are needed.", nameof(train));
+        if ((long)TestCount * width != test.Length)
+            throw new ArgumentException($"{Name}: the side input '{name}' has {test.Length:N0} test values, but {TestCount:N0} examples × width {width} = {(long)TestCount * width:N0} are needed.", nameof(test));
+        var sides = new Dictionary<string, SideInput>(Sides) { [name] = new SideInput(width, train, test) };
+        return new DataSet(Name, Source, Features, Classes, TrainX, TrainY, TestX, TestY) { Sides = sides };
+    }
 
     /// Checks that each X holds count × features values and every label is in 0..classes-1.
     public DataSet(string name, string source, int features, int classes, float[] trainX, int[] trainY, float[] testX, int[] testY)
@@ -40,11 +62,16 @@ public sealed class DataSet
             throw new ArgumentOutOfRangeException(nameof(testCount), testCount,
                 $"{Name} has {TestCount:N0} test examples; testCount must be 0 to {TestCount}, got {testCount}.");
         return new DataSet(Name, Source, Features, Classes,
-            TrainX[..(trainCount * Features)], TrainY[..trainCount], TestX[..(testCount * Features)], TestY[..testCount]);
+            TrainX[..(trainCount * Features)], TrainY[..trainCount], TestX[..(testCount * Features)], TestY[..testCount])
+        {
+            Sides = Sides.ToDictionary(kv => kv.Key, kv => new SideInput(kv.Value.Width,
+                kv.Value.Train[..(trainCount * kv.Value.Width)], kv.Value.Test[..(testCount * kv.Value.Width)])),
+        };
     }
 
     public override string ToString() =>
-        $"{Name} ({Source}): {TrainCount:N0} train, {TestCount:N0} test, {Features} features, {Classes} classes";
+        $"{Name} ({Source}): {TrainCount:N0} train, {TestCount:N0} test, {Features} features, {Classes} classes"
+        + string.Concat(Sides.Select(kv => $", side input '{kv.Key}' ({kv.Value.Width})"));
 
     private static void CheckSplit(string split, int features, int classes, float[] x, int[] y)
     {
@@ -57,3 +84,6 @@ public sealed class DataSet
                 throw new ArgumentException($"The {split} label at {i} is {y[i]}; expected 0 to {classes - 1}.");
     }
 }
+
+/// <summary>A side input's values: width per example, [count × width] row-major for each split.</summary>
+public sealed record SideInput(int Width, float[] Train, float[] Test);

@@ -19,8 +19,9 @@ public sealed class Executor : IDisposable
 
     /// <summary>Makes rows order[start .. start+count) of x [n × features] the batch: their labels now, their features
     /// when a phase runs (its first op, <see cref="GatherOp"/>, copies them into the plan's input, each worker the rows it
-    /// then computes on).</summary>
-    public void LoadBatch(float[] x, int[] labels, ReadOnlySpan<int> order, int start, int count)
+    /// then computes on). Side inputs, by name, are the same rows of their [n × width] values.</summary>
+    public void LoadBatch(float[] x, int[] labels, ReadOnlySpan<int> order, int start, int count,
+        IReadOnlyDictionary<string, float[]>? sides = null)
     {
         int features = Plan.Input.Cols;
         if (count < 1 || count > Plan.Batch)
@@ -36,6 +37,11 @@ public sealed class Executor : IDisposable
             Context.Labels[i] = labels[row];
         }
         Context.Source = x;
+        if (sides is not null)
+            foreach (var (name, values) in sides)
+                if (values.Length % labels.Length != 0)
+                    throw new ArgumentException($"the side input '{name}' has {values.Length} values, not a whole row for each of the {labels.Length} examples.", nameof(sides));
+        Context.SideSources = sides ?? Context.SideSources;
         Context.Rows = count;
     }
 

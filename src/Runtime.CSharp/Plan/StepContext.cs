@@ -24,6 +24,7 @@ public sealed class StepContext
     internal void CopyStep(StepContext from)
     {
         Source = from.Source;
+        SideSources = from.SideSources;
         Rows = from.Rows;
         FeedbackStep = from.FeedbackStep;
         ForwardStep = from.ForwardStep;
@@ -36,6 +37,8 @@ public sealed class StepContext
     /// <summary>The data set [n × features] the batch comes from, and which of its rows each batch row is
     /// (set by <see cref="Executor.LoadBatch"/>; the phase's <see cref="GatherOp"/> copies them in).</summary>
     public float[] Source { get; internal set; } = [];
+    /// <summary>The declared side inputs' values [n × width] by name, of the split the batch comes from.</summary>
+    public IReadOnlyDictionary<string, float[]> SideSources { get; internal set; } = new Dictionary<string, float[]>();
     public int[] SourceRows { get; }
     public ulong Seed { get; }
     /// <summary>Counts feedback updates; with the layer it keys the counter-based noise.</summary>

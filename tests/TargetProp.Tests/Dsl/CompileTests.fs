@@ -52,14 +52,14 @@ let tests =
                     let c =
                         { Seed = 11; Input = 500; Widths = [ 240; 12; 10 ]; Hidden = Tanh
                           Output = Softmax; Rows = 7; Spare = 2; TopAtOutput = atOutput
-                          Optimiser = CentredRmsProp 0.01; Through = Refuse }
+                          Optimiser = CentredRmsProp 0.01; Through = Refuse; Context = 0 }
                     Expect.isTrue (Laws.compiledEqualsReference r c) (sprintf "%s, top at output %b" r.Name atOutput)
         }
         yield test "a compiled dtp step moves every parameter (so the comparisons above are not between two no-ops)" {
             let c =
                 { Seed = 3; Input = 6; Widths = [ 5; 4; 3 ]; Hidden = Tanh
                   Output = Softmax; Rows = 5; Spare = 0; TopAtOutput = false
-                  Optimiser = Sgd(0.1, 0.0); Through = Refuse }
+                  Optimiser = Sgd(0.1, 0.0); Through = Refuse; Context = 0 }
             let p0, pc = Laws.compiledStep 1 Rules.dtp c
             let moved (a: float32[]) (b: float32[]) = Array.forall2 (<>) a b
             Expect.isTrue (Array.forall2 moved p0.W pc.W) "every W_l"

@@ -48,7 +48,7 @@ let tests =
             let p = Parameters.init 8 m
             let p = { p with B = p.B |> Array.map (Array.mapi (fun i _ -> 0.1f * float32 (i % 3 - 1))) }
             let x, y = batch 4 5
-            let d = Diagnostics.measure m p x y
+            let d = Diagnostics.measure m p Map.empty x y
             let s = Reference.ofParameters m p
             let X = Matrix<float>.Build.Dense(5, 4, fun i j -> float x.[i * 4 + j])
             let draws = Reference.withSides m y { Seed = 0UL; ForwardStep = 0L; FeedbackStep = 0L; Epoch = 0; Sides = Map.empty }
@@ -70,7 +70,7 @@ let tests =
         test "for bp every layer's angle to bp is 0" {
             let m = Model.create (input 5 |> dense 6 Tanh |> dense 4 Sigmoid |> dense 3 Softmax) Rules.bp
             let x, y = batch 5 7
-            let d = Diagnostics.measure m (Parameters.init 2 m) x y
+            let d = Diagnostics.measure m (Parameters.init 2 m) Map.empty x y
             for l in 1..3 do
                 Expect.isLessThan (value (sprintf "angle_bp_%d" l) d) 1e-5 (sprintf "layer %d" l)
             Expect.equal (List.map fst d) (Diagnostics.names m) "the names, in order"
@@ -91,7 +91,7 @@ let tests =
                     C = p0.C |> Map.map (fun l c -> Array.create c.Length 0.0f) }
             let p = { p with C = p.C |> Map.map (fun l _ -> (-(inverse l * Vector<float>.Build.Dense(4, 0.1))).ToArray() |> Array.map float32) }
             let x, y = batch 4 6
-            let d = Diagnostics.measure m p x y
+            let d = Diagnostics.measure m p Map.empty x y
             for l in 1..2 do
                 Expect.isLessThan (value (sprintf "angle_gn_%d" l) d) 0.05 (sprintf "GN angle of layer %d (float32 inverses)" l)
             for l in 2..3 do

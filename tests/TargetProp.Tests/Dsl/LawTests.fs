@@ -59,9 +59,9 @@ let tests =
             // The printed form of a case, written here as code: the compiler checks that it is F#.
             let written =
                 { Seed = 5; Input = 3; Widths = [ 4; 2 ]; Hidden = Tanh; Output = Softmax; Rows = 2; Spare = 0; TopAtOutput = true
-                  Optimiser = Sgd(0.1, 0.0); Through = StraightThrough }
+                  Optimiser = Sgd(0.1, 0.0); Through = StraightThrough; Context = 2 }
             Expect.equal (string written)
-                "{ Seed = 5; Input = 3; Widths = [4; 2]; Hidden = Tanh; Output = Softmax; Rows = 2; Spare = 0; TopAtOutput = true; Optimiser = Sgd (0.1, 0.0); Through = StraightThrough }"
+                "{ Seed = 5; Input = 3; Widths = [4; 2]; Hidden = Tanh; Output = Softmax; Rows = 2; Spare = 0; TopAtOutput = true; Optimiser = Sgd (0.1, 0.0); Through = StraightThrough; Context = 2 }"
                 "a case prints as its record expression"
             Expect.isFalse (Laws.fixedPoint Rules.tp c) (sprintf "Laws.fixedPoint Rules.tp %O fails again" c)
         }

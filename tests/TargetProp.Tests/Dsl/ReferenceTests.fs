@@ -40,9 +40,10 @@ let private gradientsMatchDifferences (r: Rule) (c: Case) =
                 (seq { 0 .. b.Count - 1 })
         weights && biases)
 
-/// ∂/∂W_l and ∂/∂b_l of each layer's local loss κΣ‖ρ_l(W_l u_{l-1} + b_l) − ĥ_l‖² on a stack with discrete or
-/// stochastic units (u_{l-1} what layer l-1 passes up: its sign, step or Bernoulli draw, held fixed with the targets):
-/// the reference's gradients and central differences (step 1e-6) agree within 1e-7 + 1e-5·|analytic|.
+/// ∂/∂W_l, ∂/∂b_l and ∂/∂U_l of each layer's local loss κΣ‖ρ_l(W_l u_{l-1} + U_l s + b_l) − ĥ_l‖² on a stack with
+/// discrete or stochastic units and at times a side input s (u_{l-1} what layer l-1 passes up: its sign, step or
+/// Bernoulli draw, held fixed with the targets): the reference's gradients and central differences (step 1e-6) agree
+/// within 1e-7 + 1e-5·|analytic|.
 let private localGradientsMatchDifferences (r: Rule) (c: Case) =
     let m = Laws.model r c
     let p = Parameters.init c.Seed m
@@ -52,21 +53,25 @@ let private localGradientsMatchDifferences (r: Rule) (c: Case) =
     let d = Laws.draws c
     let h, passed = Reference.forwardPass m s d ForwardPass X
     let t, _, _ = Reference.targets m s d h passed y
-    let gW, gB, _ = Reference.forwardGradients m s d X y
+    let g = Reference.forwardGradients m s d X y
     let kappa = match m.Rule.LocalLoss with MeanSquared -> 1.0 / float c.Rows | HalfSumSquared -> 0.5
     let close (numeric: float) (analytic: float) = abs (numeric - analytic) <= 1e-7 + 1e-5 * abs analytic
+    let central f = (f 1e-6 - f -1e-6) / 2e-6
+    let bump (a: Matrix<float>) i j e = a.MapIndexed(fun r k v -> if r = i && k = j then v + e else v)
+    let cells (a: Matrix<float>) = seq { for i in 0 .. a.RowCount - 1 do for j in 0 .. a.ColumnCount - 1 -> i, j }
     [ 1 .. Reference.localTop m ]
     |> List.forall (fun l ->
-        let u = Stack.activation m.Stack l
-        let lossAt (w: Matrix<float>) (b: Vector<float>) =
-            let e = Reference.dense u w b passed.[l - 1] - t.[l]
+        let side = Model.layerSides m l |> List.map (fun n -> d.Sides.[n])
+        let lossAt (w: Matrix<float>) (b: Vector<float>) (u: Matrix<float> option) =
+            let z = passed.[l - 1] * w.Transpose() + (match u with Some u -> List.reduce (fun (a: Matrix<float>) b -> a.Append b) side * u.Transpose() | None -> 0.0 * t.[l])
+            let e = Reference.activate (Stack.activation m.Stack l) (z + Matrix<float>.Build.Dense(c.Rows, b.Count, fun _ j -> b.[j])) - t.[l]
             kappa * Seq.sum ((e.PointwiseMultiply e).Enumerate())
-        let w, b = s.W.[l - 1], s.B.[l - 1]
-        let central f = (f 1e-6 - f -1e-6) / 2e-6
-        Seq.forall (fun (i, j) -> close (central (fun e -> lossAt (w.MapIndexed(fun a k v -> if a = i && k = j then v + e else v)) b)) gW.[l - 1].[i, j])
-            (seq { for i in 0 .. w.RowCount - 1 do for j in 0 .. w.ColumnCount - 1 -> i, j })
-        && Seq.forall (fun i -> close (central (fun e -> lossAt w (b.MapIndexed(fun k v -> if k = i then v + e else v)))) gB.[l - 1].[i])
-            (seq { 0 .. b.Count - 1 }))
+        let w, b, u = s.W.[l - 1], s.B.[l - 1], s.U.TryFind l
+        Seq.forall (fun (i, j) -> close (central (fun e -> lossAt (bump w i j e) b u)) g.W.[l - 1].[i, j]) (cells w)
+        && Seq.forall (fun i -> close (central (fun e -> lossAt w (b.MapIndexed(fun k v -> if k = i then v + e else v)) u)) g.B.[l - 1].[i]) (seq { 0 .. b.Count - 1 })
+        && (match u with
+            | Some u -> Seq.forall (fun (i, j) -> close (central (fun e -> lossAt w b (Some(bump u i j e)))) g.U.[l].[i, j]) (cells u)
+            | None -> true))
 
 /// Discrete and stochastic hidden units without hardTanh's kinks, where the losses have derivatives.
 let private discreteSmooth = Laws.Generate.discrete |> Gen.filter (fun c -> c.Hidden <> HardTanh)
@@ -105,7 +110,7 @@ let tests =
             let x, y = [| 1.0f; 2.0f; 3.0f |], [| 0; 1; 0 |]
             let expected = [| 1.0 / 3.0; -5.5 / 9.0 |]
             let X = Matrix<float>.Build.Dense(3, 1, fun i _ -> float x.[i])
-            let gW, _, _ = Reference.forwardGradients m (Reference.ofParameters m p) { Seed = 1UL; ForwardStep = 1L; FeedbackStep = 1L; Epoch = 1; Sides = Map.empty } X y
+            let gW = (Reference.forwardGradients m (Reference.ofParameters m p) { Seed = 1UL; ForwardStep = 1L; FeedbackStep = 1L; Epoch = 1; Sides = Map.empty } X y).W
             Expect.floatClose Accuracy.high gW.[0].[0, 0] expected.[0] "reference ∂W[0]"
             Expect.floatClose Accuracy.high gW.[0].[1, 0] expected.[1] "reference ∂W[1]"
             // The compiled plan, one SGD step of lr 1: W ← W − ∂W.

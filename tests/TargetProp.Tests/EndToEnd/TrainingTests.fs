@@ -35,8 +35,8 @@ let private feedbackEffect (m: Model) (d: DataSet) (p: Parameters) =
         let values = Reference.targetValues m s h passed
         Reference.feedbackLayers m |> List.sumBy (fun l -> fst (Reference.feedbackLoss m s (Reference.withSides m y draws) h values l))
     let p0 = Parameters.init Train.defaults.Seed m
-    let gW, _, _ = Reference.forwardGradients m (Reference.ofParameters m p) draws X y
-    let bpW = Reference.lossGradients m p X y
+    let gW = (Reference.forwardGradients m (Reference.ofParameters m p) draws X y).W
+    let bpW = (Reference.lossGradients m p draws X y).W
     let hidden = [ 1 .. Reference.topLayer m - 1 ]
     feedbackLoss p, feedbackLoss { p with V = p0.V; C = p0.C }, hidden |> List.averageBy (fun l -> Diagnostics.angle gW.[l - 1] bpW.[l - 1])
 

@@ -18,3 +18,22 @@ public sealed class GatherOp(MatrixBuffer x) : RowwiseOp
 
     public override string ToString() => $"{x.Name} = the batch's rows of the data";
 }
+
+/// <summary>s[r] = the side input's row SourceRows[r]: a declared side input of the batch, copied from the values the
+/// executor was given for it (<see cref="Executor.LoadBatch"/>), row-wise like <see cref="GatherOp"/>.</summary>
+public sealed class GatherSideOp(string name, MatrixBuffer s) : RowwiseOp
+{
+    protected internal override int Width => s.Cols;
+
+    protected override void Rows(int first, int count)
+    {
+        int width = s.Cols;
+        if (!Context.SideSources.TryGetValue(name, out var source))
+            throw new InvalidOperationException($"the side input '{name}' was not given to the executor with the batch; pass it to LoadBatch.");
+        var rows = Context.SourceRows;
+        for (int r = first; r < first + count; r++)
+            source.AsSpan(rows[r] * width, width).CopyTo(s.Data.AsSpan(r * width, width));
+    }
+
+    public override string ToString() => $"{s.Name} = the batch's rows of the side input '{name}'";
+}

@@ -54,10 +54,10 @@ module Train =
             if name <> "label" then
                 match d.Sides.TryGetValue name with
                 | true, side when side.Width <> width ->
-                    fail "the stack declares side \"%s\" %d, but %s supplies %d values per example for it: declare side \"%s\" %d, or attach values of width %d" name width d.Name side.Width name side.Width width
+                    fail "the stack declares sideInput \"%s\" %d, but %s supplies %d values per example for it: declare sideInput \"%s\" %d, or attach values of width %d" name width d.Name side.Width name side.Width width
                 | true, _ -> ()
                 | _ ->
-                    fail "the stack declares side \"%s\" %d, but %s supplies no side input of that name%s: attach it with Data.withSide \"%s\" %d (training and test values), or drop the declaration"
+                    fail "the stack declares sideInput \"%s\" %d, but %s supplies no side input of that name%s: attach it with Data.withSide \"%s\" %d (training and test values), or drop the declaration"
                         name width d.Name (if d.Sides.Count = 0 then "" else sprintf " (it supplies %s)" (d.Sides.Keys |> String.concat ", ")) name width
         let outputs = Stack.width m.Stack (Model.depth m)
         if d.Classes > outputs then

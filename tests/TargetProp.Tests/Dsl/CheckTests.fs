@@ -56,6 +56,17 @@ let tests =
             for u in [ Sign; Step; Linear ] do
                 accepted (withRule (Rules.dtp |> Rule.withFeedbackInput u))
         }
+        test "a forward map reads only declared side inputs, never the label; each declared once, with a sound width" {
+            let reading name = input 4 |> sideInput "context" 2 |> dense 5 Tanh |> reads name |> dense 3 Softmax
+            refused (Model.create (reading "view") Rules.dtp) "layer 1 (dense 5 tanh)" "reads the side input 'view', which the stack does not declare (it declares: sideInput \"context\" 2)" "sideInput \"view\""
+            refused (Model.create (reading "label") Rules.dtp) "layer 1" "reads the label" "Rule.conditionedOn"
+            refused (Model.create (input 4 |> sideInput "context" 0 |> dense 3 Softmax) Rules.dtp) "side input 'context'" "width 0" "positive width"
+            refused (Model.create (input 4 |> sideInput "c" 2 |> sideInput "c" 3 |> dense 3 Softmax) Rules.dtp) "side input 'c'" "more than once" "once"
+            refused (Model.create (input 4 |> sideInput "label" 4 |> dense 3 Softmax) Rules.dtp) "side input 'label'" "as wide as the output (3)" "sideInput \"label\" 3"
+            accepted (Model.create (reading "context") Rules.dtp)
+            accepted (Model.create (reading "context") (Rules.dtp |> Rule.conditionedOn "context"))
+            refused (Model.create net (Rules.dtp |> Rule.conditionedOn "context")) "propagation" "reads the side input 'context'" "side \"label\""
+        }
         test "input noise and the noise decay are finite and ≥ 0; evaluation averages over at least one sample" {
             refused (withRule Rules.dtp |> Model.inputNoise -0.1) "input noise" "σ is -0.1" "≥ 0"
             refused (withRule Rules.dtp |> Model.feedbackNoiseDecay nan) "feedback noise decay" "τ is" "≥ 0"

@@ -37,6 +37,24 @@ let tests =
             Expect.stringContains (refusal ok (Model.create (input 4 |> dense 2 Softmax) Rules.bp) data)
                 "tiny has 3 classes but the output layer has 2 units: end the stack with dense 3 Softmax" "classes"
         }
+        test "validate refuses a declared side input the data do not supply, or supply at another width, naming both" {
+            let reading = Model.create (input 4 |> sideInput "context" 2 |> dense 5 Tanh |> reads "context" |> dense 3 Softmax) Rules.dtp
+            let ok = { Train.defaults with Epochs = 1; Batch = 4 }
+            let missing = refusal ok reading data
+            for text in [ "sideInput \"context\" 2"; "tiny supplies no side input of that name"; "Data.withSide \"context\" 2" ] do
+                Expect.stringContains missing text "missing"
+            let wide = data.WithSide("context", 3, Array.zeroCreate 30, Array.zeroCreate 6)
+            let message = refusal ok reading wide
+            Expect.stringContains message "declares sideInput \"context\" 2, but tiny supplies 3 values per example" "width"
+            Train.validate ok (Train.check reading) (data.WithSide("context", 2, Array.zeroCreate 20, Array.zeroCreate 4))
+        }
+        test "a side input of the wrong count, or named label, is refused where it is attached" {
+            Expect.throwsT<System.ArgumentException> (fun () -> data.WithSide("context", 2, Array.zeroCreate 19, Array.zeroCreate 4) |> ignore) "train count"
+            Expect.throwsT<System.ArgumentException> (fun () -> data.WithSide("context", 2, Array.zeroCreate 20, Array.zeroCreate 5) |> ignore) "test count"
+            Expect.throwsT<System.ArgumentException> (fun () -> data.WithSide("label", 3, Array.zeroCreate 30, Array.zeroCreate 6) |> ignore) "label is built in"
+            let sliced = (data.WithSide("context", 2, Array.init 20 float32, Array.init 4 float32)).Take(3, 1)
+            Expect.equal sliced.Sides.["context"].Train [| 0.0f .. 5.0f |] "Take slices the side input with the examples"
+        }
         test "orders: one permutation of the examples per epoch, each reshuffled from the last, the same for the same seed" {
             let a = Train.orders 5 10 3
             Expect.equal a.Length 3 "one order per epoch"

@@ -145,6 +145,13 @@ let tests =
             Expect.stringContains stdout "fixed point              holds on 100.0 %" "a law"
             Expect.stringContains stdout "angle between each layer's update and back-propagation's gradient" "angles"
         }
+        test "examples/side_input.fsx declares a side input of width 32 that the first layer reads, and trains" {
+            let code, stdout, stderr = dotnet [ "fsi"; "examples/side_input.fsx" ]
+            Expect.equal code 0 (stdout + stderr)
+            Expect.stringContains stdout "input 784 |> sideInput \"view\" 32 |> dense 240 Tanh |> reads \"view\"" "the stack, printed as code"
+            Expect.stringContains stdout "h1 = tanh(W1 x + U1 s_view + b1)" "its equation"
+            Expect.stringContains stdout "test error after 2 epochs" "trained"
+        }
         test "examples/quickstart.fsx runs and prints the model before training" {
             let code, stdout, stderr = dotnet [ "fsi"; "examples/quickstart.fsx" ]
             Expect.equal code 0 (stdout + stderr)

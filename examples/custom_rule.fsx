@@ -11,6 +11,7 @@ let damped =
     Rules.dtp
     |> Rule.withName "dampedDtp"
     |> Rule.withPropagation (below + 0.5 * (g target - g here))
+printfn "%s" damped.Equation
 printfn "%O" damped
 printfn "propagation: %O" damped.Propagation
 

@@ -10,7 +10,8 @@ open TargetProp.Cli.Args
 let private listRules () =
     let width = Rules.all |> List.map (fun r -> r.Name.Length) |> List.max
     for r in Rules.all do
-        printfn "%s  %O" (r.Name.PadRight width) r
+        printfn "%s  %s" (r.Name.PadRight width) r.Equation
+        printfn "%s  %O" (String.replicate width " ") r
     0
 
 let private listNets () =

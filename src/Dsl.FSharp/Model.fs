@@ -19,8 +19,20 @@ type Model =
       FeedbackNoiseDecay: float
       Samples: int }
     override m.ToString() =
-        sprintf "%O\n%O\nforward %O, feedback %O, %O schedule, %d feedback iteration(s), %d pre-training epoch(s)"
-            m.Stack m.Rule m.ForwardOptimiser m.FeedbackOptimiser m.Schedule m.FeedbackIterations m.FeedbackPretraining
+        [ yield sprintf "Model.create (%O)" m.Stack
+          yield sprintf "    (%O)" m.Rule
+          yield sprintf "|> Model.forwardOptimiser (%O)" m.ForwardOptimiser
+          yield sprintf "|> Model.feedbackOptimiser (%O)" m.FeedbackOptimiser
+          yield sprintf "|> Model.schedule %O" m.Schedule
+          yield sprintf "|> Model.feedbackIterations %d" m.FeedbackIterations
+          yield sprintf "|> Model.feedbackPretraining %d" m.FeedbackPretraining
+          if m.ThroughDiscrete <> Refuse then yield sprintf "|> Model.throughDiscrete %A" m.ThroughDiscrete
+          if m.InputNoise <> 0.0 then yield sprintf "|> Model.inputNoise %s" (Code.float m.InputNoise)
+          if m.FeedbackNoiseDecay <> 0.0 then yield sprintf "|> Model.feedbackNoiseDecay %s" (Code.float m.FeedbackNoiseDecay)
+          if m.Samples <> 100 then yield sprintf "|> Model.samples %d" m.Samples
+          yield "// " + Stack.equation m.Stack
+          yield "// " + m.Rule.Equation ]
+        |> String.concat "\n"
 
 module Model =
     let create (stack: Stack) (rule: Rule) : Model =

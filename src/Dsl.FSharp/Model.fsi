@@ -14,7 +14,8 @@ type ThroughDiscrete =
     /// (Lee et al.'s second baseline for the discrete network).
     | ContinuousTraining
 
-/// A stack, a rule and the settings that train it. Prints as the stack and the rule's equations.
+/// A stack, a rule and the settings that train it. Prints as the F# that builds it (Model.create stack rule |> ...),
+/// followed by the stack's and the rule's equations as comments.
 type Model =
     { Stack: Stack
       Rule: Rule

@@ -14,6 +14,14 @@ type Top =
       At: TopAt
       Auxiliary: int }
     override t.ToString() =
+        let target =
+            match t.Target with
+            | GradientStep eta -> sprintf "Top.gradientStep %s" (Code.float eta)
+            | Label -> "Top.label"
+            | Blend beta -> sprintf "Top.blend %s" (Code.float beta)
+        target + (if t.At = LastHidden then " |> Top.atLastHidden" else "") + (if t.Auxiliary > 0 then sprintf " |> Top.withAuxiliary %d" t.Auxiliary else "")
+
+    member t.Equation =
         let at = match t.At with Output -> "L" | LastHidden -> "{L-1}"
         let aux = if t.Auxiliary > 0 then sprintf " (with %d auxiliary output features)" t.Auxiliary else ""
         match t.Target with
@@ -25,6 +33,11 @@ type Propagation =
     | Gradient
     | Propagate of Expr
     override p.ToString() =
+        match p with
+        | Gradient -> "Propagate.gradient"
+        | Propagate e -> sprintf "Propagate.by (%O)" e
+
+    member p.Equation =
         match p with
         | Gradient -> "ĥ_{l-1} = h_{l-1} − η ∂ℓ/∂h_{l-1}"
         | Propagate e -> Expr.equation e
@@ -40,6 +53,14 @@ type Feedback =
     | Ldrl of sigma: float
     override f.ToString() =
         match f with
+        | NoFeedback -> "Feedback.none"
+        | Reconstruct(s, NoisyInput) -> sprintf "Feedback.reconstruct %s" (Code.float s)
+        | Reconstruct(s, CleanInput) -> sprintf "Feedback.denoise %s" (Code.float s)
+        | Drl(s, lambda) -> sprintf "Feedback.drl %s %s" (Code.float s) (Code.float lambda)
+        | Ldrl s -> sprintf "Feedback.ldrl %s" (Code.float s)
+
+    member f.Equation =
+        match f with
         | NoFeedback -> "none (g_l fixed)"
         | Reconstruct(s, NoisyInput) -> sprintf "‖g_l(f_l(h_{l-1}+ε)) − (h_{l-1}+ε)‖², ε ~ N(0, %g²)" s
         | Reconstruct(s, CleanInput) -> sprintf "‖g_l(f_l(h_{l-1}+ε)) − h_{l-1}‖², ε ~ N(0, %g²)" s
@@ -51,6 +72,11 @@ type LocalLoss =
     | HalfSumSquared
     override l.ToString() =
         match l with
+        | MeanSquared -> "MeanSquared"
+        | HalfSumSquared -> "HalfSumSquared"
+
+    member l.Equation =
+        match l with
         | MeanSquared -> "(1/B) Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²"
         | HalfSumSquared -> "½ Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²"
 
@@ -61,10 +87,10 @@ type Optimiser =
     | Sgd of lr: float * momentum: float
     override o.ToString() =
         match o with
-        | CentredRmsProp lr -> sprintf "centredRmsProp %g" lr
-        | RmsProp lr -> sprintf "rmsProp %g" lr
-        | Adam lr -> sprintf "adam %g" lr
-        | Sgd(lr, m) -> sprintf "sgd %g (momentum %g)" lr m
+        | CentredRmsProp lr -> sprintf "CentredRmsProp %s" (Code.float lr)
+        | RmsProp lr -> sprintf "RmsProp %s" (Code.float lr)
+        | Adam lr -> sprintf "Adam %s" (Code.float lr)
+        | Sgd(lr, m) -> sprintf "Sgd(%s, %s)" (Code.float lr) (Code.float m)
 
 type Schedule =
     | Alternating
@@ -72,9 +98,9 @@ type Schedule =
     | Interleaved
     override s.ToString() =
         match s with
-        | Alternating -> "alternating"
-        | Parallel -> "parallel"
-        | Interleaved -> "interleaved"
+        | Alternating -> "Alternating"
+        | Parallel -> "Parallel"
+        | Interleaved -> "Interleaved"
 
 type RuleDefaults =
     { ForwardOptimiser: Optimiser
@@ -93,11 +119,38 @@ type Rule =
       FeedbackInput: Nonlinearity
       Defaults: RuleDefaults }
     override r.ToString() =
+        let d = r.Defaults
+        [ yield sprintf "Rule.create \"%s\" (%O) (%O) (%O)" r.Name r.Top r.Propagation r.Feedback
+          if r.LocalLoss <> MeanSquared then yield sprintf "Rule.withLocalLoss %O" r.LocalLoss
+          match r.FeedbackActivation with
+          | Some a -> yield sprintf "Rule.withFeedbackActivation %O" a
+          | None -> ()
+          if r.FeedbackInput <> Linear then yield sprintf "Rule.withFeedbackInput %O" r.FeedbackInput
+          // Only the defaults that differ from Lee et al.'s (Rule.create's).
+          let lee = Rule.LeeDefaults
+          let changed =
+              [ if d.ForwardOptimiser <> lee.ForwardOptimiser then yield sprintf "ForwardOptimiser = %O" d.ForwardOptimiser
+                if d.FeedbackOptimiser <> lee.FeedbackOptimiser then yield sprintf "FeedbackOptimiser = %O" d.FeedbackOptimiser
+                if d.Schedule <> lee.Schedule then yield sprintf "Schedule = %O" d.Schedule
+                if d.FeedbackIterations <> lee.FeedbackIterations then yield sprintf "FeedbackIterations = %d" d.FeedbackIterations
+                if d.FeedbackPretraining <> lee.FeedbackPretraining then yield sprintf "FeedbackPretraining = %d" d.FeedbackPretraining ]
+          if not changed.IsEmpty then yield sprintf "Rule.withDefaults { Rule.leeDefaults with %s }" (String.concat "; " changed) ]
+        |> String.concat " |> "
+
+    /// Lee et al. 2015's settings, Rule.create's defaults (Rule.leeDefaults).
+    static member internal LeeDefaults =
+        { ForwardOptimiser = CentredRmsProp 0.0148893490317
+          FeedbackOptimiser = CentredRmsProp 0.00501149118237
+          Schedule = Alternating
+          FeedbackIterations = 1
+          FeedbackPretraining = 0 }
+
+    member r.Equation =
         let tau = match r.FeedbackActivation with None -> "" | Some a -> sprintf " (g_l %s)" (a.ToString().ToLowerInvariant())
         let tau = if r.FeedbackInput = Linear then tau else tau + sprintf " (g_l reads %s(v))" (r.FeedbackInput.ToString().ToLowerInvariant())
         let usesG = match r.Propagation with Propagate e -> Expr.usesFeedback e | Gradient -> false
-        let feedback = if usesG then string r.Feedback else "none (no g_l)"
-        sprintf "rule %s: %O; %O; local loss %O; feedback %s%s" r.Name r.Top r.Propagation r.LocalLoss feedback tau
+        let feedback = if usesG then r.Feedback.Equation else "none (no g_l)"
+        sprintf "rule %s: %s; %s; local loss %s; feedback %s%s" r.Name r.Top.Equation r.Propagation.Equation r.LocalLoss.Equation feedback tau
 
 module Top =
     let gradientStep (eta: float) : Top = { Target = GradientStep eta; At = Output; Auxiliary = 0 }
@@ -122,12 +175,7 @@ module Feedback =
     let none : Feedback = NoFeedback
 
 module Rule =
-    let leeDefaults =
-        { ForwardOptimiser = CentredRmsProp 0.0148893490317
-          FeedbackOptimiser = CentredRmsProp 0.00501149118237
-          Schedule = Alternating
-          FeedbackIterations = 1
-          FeedbackPretraining = 0 }
+    let leeDefaults = Rule.LeeDefaults
 
     let create (name: string) (top: Top) (propagation: Propagation) (feedback: Feedback) : Rule =
         { Name = name

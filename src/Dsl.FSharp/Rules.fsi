@@ -24,7 +24,10 @@ type Top =
       /// k > 0 appends k fixed random features z = tanh(A h_{L-1}) to the output layer's value, with target z
       /// (Bartunov et al. 2018's auxiliary output, AO-SDTP): g_L then sees [h_L, z] and can carry more of h_{L-1}.
       Auxiliary: int }
+    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
     override ToString: unit -> string
+    /// Its equation, as the papers write it.
+    member Equation: string
 
 /// Step 3: how targets move down from layer l to layer l-1.
 type Propagation =
@@ -32,7 +35,10 @@ type Propagation =
     | Gradient
     /// ĥ_{l-1} = the expression, evaluated with layer l's g_l.
     | Propagate of Expr
+    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
     override ToString: unit -> string
+    /// Its equation, as the papers write it.
+    member Equation: string
 
 /// What a reconstruction loss pulls g_l(f_l(h_{l-1}+ε)) toward.
 type ReconstructionTarget =
@@ -56,7 +62,10 @@ type Feedback =
     /// Local difference reconstruction loss (Ernoult et al. 2022):
     /// −2εᵀ(g_l(f_l(h_{l-1}+ε)) − g_l(h_l)) + ‖g_l(h_l + η) − g_l(h_l)‖², η ~ N(0, σ²) on h_l.
     | Ldrl of sigma: float
+    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
     override ToString: unit -> string
+    /// Its equation, as the papers write it.
+    member Equation: string
 
 /// How a squared local loss (step 4, and the reconstruction loss of step 5) is reduced over the batch.
 type LocalLoss =
@@ -64,7 +73,10 @@ type LocalLoss =
     | MeanSquared
     /// L_l = ½ Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²: with ĥ_l = h_l − η ∂ℓ/∂h_l its gradient is exactly η ∂ℓ/∂W_l.
     | HalfSumSquared
+    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
     override ToString: unit -> string
+    /// Its equation, as the papers write it.
+    member Equation: string
 
 /// An optimiser and its hyper-parameters, as a value (lowered to a runtime Optimiser).
 type Optimiser =
@@ -74,6 +86,7 @@ type Optimiser =
     | Adam of lr: float
     /// SGD with momentum μ (0 for plain SGD).
     | Sgd of lr: float * momentum: float
+    /// The F# code that builds it (CentredRmsProp 0.01, Alternating).
     override ToString: unit -> string
 
 /// The order of forward and feedback updates.
@@ -84,6 +97,7 @@ type Schedule =
     | Parallel
     /// Each batch: the feedback updates, then the forward update (Ernoult et al. 2022).
     | Interleaved
+    /// The F# code that builds it (CentredRmsProp 0.01, Alternating).
     override ToString: unit -> string
 
 /// The settings a rule's paper ran it with; Model.create starts from them.
@@ -111,7 +125,10 @@ type Rule =
       /// Lee et al.'s discrete network (g_2(h_2) = tanh(V_2 sign(h_2) + c_2)). Linear, Sign or Step.
       FeedbackInput: Nonlinearity
       Defaults: RuleDefaults }
+    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
     override ToString: unit -> string
+    /// Its equation, as the papers write it.
+    member Equation: string
 
 /// Step 2: the first target.
 module Top =

@@ -16,6 +16,39 @@ let tests =
             let mixed = input 3 |> dense 4 Relu |> dense 4 Sigmoid |> repeat 2 (dense 5 Linear) |> dense 2 Tanh
             Expect.equal (string mixed) "input 3 |> dense 4 Relu |> dense 4 Sigmoid |> repeat 2 (dense 5 Linear) |> dense 2 Tanh" "runs of one layer"
         }
+        test "a rule and a model print as the F# that builds them, the equations beside as comments" {
+            let m = Model.create (input 4 |> dense 5 Sign |> dense 3 Softmax) Rules.bp |> Model.throughDiscrete StraightThrough |> Model.inputNoise 0.3
+            let expected =
+                [ "Model.create (input 4 |> dense 5 Sign |> dense 3 Softmax)"
+                  "    (Rule.create \"bp\" (Top.gradientStep 1.0) (Propagate.gradient) (Feedback.none) |> Rule.withLocalLoss HalfSumSquared |> Rule.withDefaults { Rule.leeDefaults with ForwardOptimiser = CentredRmsProp 0.000804436870084; FeedbackOptimiser = CentredRmsProp 0.000804436870084; Schedule = Parallel })"
+                  "|> Model.forwardOptimiser (CentredRmsProp 0.000804436870084)"
+                  "|> Model.feedbackOptimiser (CentredRmsProp 0.000804436870084)"
+                  "|> Model.schedule Parallel"
+                  "|> Model.feedbackIterations 1"
+                  "|> Model.feedbackPretraining 0"
+                  "|> Model.throughDiscrete StraightThrough"
+                  "|> Model.inputNoise 0.3"
+                  "// h1 = tanh(W1 x + b1); p = softmax(W2 sign(h1) + b2)"
+                  "// rule bp: ĥ_L = h_L − 1 ∂ℓ/∂h_L; ĥ_{l-1} = h_{l-1} − η ∂ℓ/∂h_{l-1}; local loss ½ Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²; feedback none (no g_l)" ]
+            Expect.equal (string m) (String.concat "\n" expected) "the model, printed"
+            // The printed code, pasted: the compiler checks that it is F#, and it builds the same model.
+            let written =
+                Model.create (input 4 |> dense 5 Sign |> dense 3 Softmax)
+                    (Rule.create "bp" (Top.gradientStep 1.0) (Propagate.gradient) (Feedback.none) |> Rule.withLocalLoss HalfSumSquared |> Rule.withDefaults { Rule.leeDefaults with ForwardOptimiser = CentredRmsProp 0.000804436870084; FeedbackOptimiser = CentredRmsProp 0.000804436870084; Schedule = Parallel })
+                |> Model.forwardOptimiser (CentredRmsProp 0.000804436870084)
+                |> Model.feedbackOptimiser (CentredRmsProp 0.000804436870084)
+                |> Model.schedule Parallel
+                |> Model.feedbackIterations 1
+                |> Model.feedbackPretraining 0
+                |> Model.throughDiscrete StraightThrough
+                |> Model.inputNoise 0.3
+            Expect.equal written m "the printed code builds the same model"
+            let dtp = Rule.create "dtp" (Top.gradientStep 0.327736332653 |> Top.atLastHidden) (Propagate.by (below + g target - g here)) (Feedback.reconstruct 0.359829566008)
+            Expect.equal (string Rules.dtp) "Rule.create \"dtp\" (Top.gradientStep 0.327736332653 |> Top.atLastHidden) (Propagate.by (below + g target - g here)) (Feedback.reconstruct 0.359829566008)" "dtp, printed"
+            Expect.equal dtp Rules.dtp "dtp's printed code builds dtp"
+            for r in Rules.all do
+                Expect.stringContains r.Equation (sprintf "rule %s: " r.Name) "the equation form stays"
+        }
         test "composition with >> and |> agree and repeat unrolls" {
             let block = dense 5 Tanh >> dense 3 Relu
             Expect.equal (input 2 |> repeat 2 block) (input 2 |> block |> block) "repeat 2 = twice"

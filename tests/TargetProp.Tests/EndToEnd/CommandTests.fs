@@ -75,7 +75,7 @@ let tests =
                     o.GetProperty("train_loss").GetDouble(), o.GetProperty("test_error").GetDouble())
             let a, b, c = out "a", out "b", out "c"
             let stdoutA = train a [ "--seed"; "3"; "--threads"; "2" ]
-            Expect.stringContains stdoutA "parallel schedule" "the schedule"
+            Expect.stringContains stdoutA "|> Model.schedule Parallel" "the schedule"
             Expect.stringContains stdoutA "batch 50, seed 3, 2 thread(s)" "batch, seed and threads"
             train b [ "--seed"; "3"; "--threads"; "1" ] |> ignore
             Expect.equal (metrics b) (metrics a) "1 and 2 threads give the same numbers"
@@ -90,7 +90,8 @@ let tests =
             Expect.equal code 0 stderr
             let lines = stdout.Split('\n')
             for r in TargetProp.Dsl.Rules.all do
-                Expect.exists lines (fun l -> l.StartsWith(r.Name + " ") && l.Contains(string r.Propagation)) r.Name
+                Expect.exists lines (fun l -> l.StartsWith(r.Name + " ") && l.Contains(r.Propagation.Equation)) r.Name
+                Expect.exists lines (fun l -> l.Trim() = string r) (r.Name + " as code")
             Expect.stringContains stdout "ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l)" "dtp's propagation"
         }
         test "tprop nets lists every named network with its equations" {

@@ -109,6 +109,11 @@ module Check =
           yield! nonNegative "feedback noise decay" "τ" m.FeedbackNoiseDecay
           if m.Samples < 1 then
               yield err "evaluation" (sprintf "%d samples per evaluation" m.Samples) "average over 1 or more samples (Lee et al.: 100)"
+          if not (List.isEmpty (Model.conditionalLayers m)) then
+              if m.Rule.Conditional.Width < 0 then
+                  yield err (sprintf "rule %s, conditional auto-encoder" m.Rule.Name) (sprintf "%d code units" m.Rule.Conditional.Width)
+                      "use 0 (as many as the layer) or more: Rule.withConditional 240 0.1"
+              yield! nonNegative (sprintf "rule %s, conditional auto-encoder" m.Rule.Name) "noise σ" m.Rule.Conditional.Sigma
           match m.Rule.FeedbackInput with
           | Linear | Sign | Step -> ()
           | u ->

@@ -15,7 +15,9 @@ type Compiled =
       /// Aᵀ, the fixed auxiliary output weights, if any.
       A: MatrixBuffer option
       /// U_lᵀ for each layer that reads side inputs.
-      U: Map<int, MatrixBuffer> }
+      U: Map<int, MatrixBuffer>
+      /// Each conditional auto-encoder's weights.
+      Coders: Map<int, CoderBuffers> }
 
     /// Copies the current parameters out of the plan, weights as [out × in].
     member c.Parameters: Parameters =
@@ -25,7 +27,8 @@ type Compiled =
           V = c.V |> Map.map (fun _ m -> transposed m)
           C = c.C |> Map.map (fun _ m -> Array.copy m.Data)
           A = c.A |> Option.map transposed |> Option.defaultValue [||]
-          U = c.U |> Map.map (fun _ m -> transposed m) }
+          U = c.U |> Map.map (fun _ m -> transposed m)
+          Coders = c.Coders |> Map.map (fun _ b -> { E = transposed b.E; Eb = Array.copy b.Eb.Data; D = transposed b.D; Db = Array.copy b.Db.Data }) }
 
     /// Copies parameters (weights as [out × in]) into the plan and resets the optimisers' state, so training starts
     /// afresh from them; shapes must match the model's.
@@ -48,4 +51,11 @@ type Compiled =
         c.C |> Map.iter (fun l m -> put m p.C.[l])
         c.A |> Option.iter (fun a -> putTransposed a p.A)
         c.U |> Map.iter (fun l m -> putTransposed m p.U.[l])
+        c.Coders
+        |> Map.iter (fun k b ->
+            let q = p.Coders.[k]
+            putTransposed b.E q.E
+            put b.Eb q.Eb
+            putTransposed b.D q.D
+            put b.Db q.Db)
         c.Plan.Reset()

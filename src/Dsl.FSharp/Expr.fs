@@ -12,6 +12,7 @@ type Expr =
     | Concat of Expr * Expr
     | G of Expr
     | F of Expr
+    | R of Expr
     | Add of Expr * Expr
     | Subtract of Expr * Expr
     | Scale of float * Expr
@@ -37,7 +38,7 @@ type Expr =
         | Below, Below | Here, Here | Target, Target | Out, Out | OutTarget, OutTarget -> true
         | Noise s, Noise t -> s = t
         | Side a, Side b -> a = b
-        | G x, G y | F x, F y -> Expr.Same(x, y)
+        | G x, G y | F x, F y | R x, R y -> Expr.Same(x, y)
         | Add(a1, a2), Add(b1, b2) | Subtract(a1, a2), Subtract(b1, b2) | Product(a1, a2), Product(b1, b2)
         | Concat(a1, a2), Concat(b1, b2) ->
             Expr.Same(a1, b1) && Expr.Same(a2, b2)
@@ -63,6 +64,7 @@ type Expr =
             | Concat(a, b) -> if equation then sprintf "[%s, %s]" (go 0 a) (go 0 b) else paren 1 (go 1 a + " ++ " + go 2 b)
             | G x -> call "g" x
             | F x -> call "f" x
+            | R x -> if equation then sprintf "r_{l-1}(%s)" (go 0 x) else "r " + go 4 x
             | Add(a, b) -> paren 1 (go 1 a + " + " + go 1 b)
             | Subtract(a, b) -> paren 1 (go 1 a + (if equation then " − " else " - ") + go 2 b)
             | Scale(k, x) -> paren 2 (sprintf "%s%s%s" (number k) (if equation then "·" else " * ") (go 3 x))
@@ -92,6 +94,7 @@ module Terms =
     let side (name: string) = Side name
     let g (e: Expr) = G e
     let f (e: Expr) = F e
+    let r (e: Expr) = R e
 
 module Expr =
     let equation (e: Expr) = "ĥ_{l-1} = " + Expr.Render(e, true)
@@ -124,10 +127,26 @@ module Expr =
             | Ok None -> Ok(Some HereSpace)
             | Ok(Some s) -> Error(sprintf "'%O' applies f to a value of %O; f_l maps layer l-1 to layer l" e s)
             | Error m -> Error m
+        | R x -> conditionalDomain x |> Result.map (fun _ -> Some BelowSpace)
         | Add(a, b) -> same "adds" a b
         | Subtract(a, b) -> same "subtracts" a b
         | Product(a, b) -> same "multiplies" a b
         | Scale(_, x) -> infer x
+
+    /// What r takes: layer l-1's value, alone or with side inputs beside it (below ++ side "label").
+    and conditionalDomain (x: Expr) : Result<Space list, string> =
+        let rec parts x =
+            match x with
+            | Concat(a, b) -> parts a @ parts b
+            | Below -> [ Ok BelowSpace ]
+            | Side n -> [ Ok(SideSpace n) ]
+            | other -> [ Error(sprintf "'%O' gives r '%O'; r_{l-1} reconstructs layer l-1's value from itself and side inputs: r below, r (below ++ side \"label\")" (R x) other) ]
+        match parts x |> List.tryPick (function Error m -> Some m | Ok _ -> None) with
+        | Some m -> Error m
+        | None ->
+            let spaces = parts x |> List.choose Result.toOption
+            if List.head spaces = BelowSpace && List.forall (fun s -> s <> BelowSpace) (List.tail spaces) then Ok spaces
+            else Error(sprintf "'%O' must start with below, once, followed by side inputs: r (below ++ side \"label\")" (R x))
 
     and domain (x: Expr) : Result<Space list, string> =
         match x with
@@ -149,7 +168,7 @@ module Expr =
         e
         :: match e with
            | Below | Here | Target | Out | OutTarget | Noise _ | Side _ -> []
-           | G x | F x | Scale(_, x) -> subterms x
+           | G x | F x | R x | Scale(_, x) -> subterms x
            | Add(a, b) | Subtract(a, b) | Product(a, b) | Concat(a, b) -> subterms a @ subterms b
 
     let usesFeedback (e: Expr) = subterms e |> List.exists (function G _ -> true | _ -> false)
@@ -159,6 +178,15 @@ module Expr =
     let usesOutTarget (e: Expr) = subterms e |> List.contains OutTarget
 
     let usesNoise (e: Expr) = subterms e |> List.exists (function Noise _ -> true | _ -> false)
+
+    let usesConditional (e: Expr) = subterms e |> List.exists (function R _ -> true | _ -> false)
+
+    let conditionalDomains (e: Expr) : Space list list =
+        subterms e
+        |> List.choose (function
+            | R x -> conditionalDomain x |> Result.toOption
+            | _ -> None)
+        |> List.distinct
 
     let feedbackDomains (e: Expr) : Space list list =
         subterms e
@@ -186,6 +214,7 @@ module Expr =
         match e with
         | G x -> G(Concat(go x, Side name))
         | F x -> F(go x)
+        | R x -> R x
         | Scale(k, x) -> Scale(k, go x)
         | Add(a, b) -> Add(go a, go b)
         | Subtract(a, b) -> Subtract(go a, go b)

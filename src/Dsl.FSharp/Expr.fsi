@@ -29,6 +29,9 @@ type Expr =
     | G of Expr
     /// f_l(e): the forward map of layer l, from layer l-1's space to layer l's.
     | F of Expr
+    /// r_{l-1}(e): layer l-1's conditional denoising auto-encoder (Bengio 2014), d_{l-1}(e_{l-1}(h_{l-1}, s)), from
+    /// layer l-1's value and side inputs beside it back to layer l-1's space.
+    | R of Expr
     | Add of Expr * Expr
     | Subtract of Expr * Expr
     | Scale of float * Expr
@@ -88,6 +91,9 @@ module Terms =
     val g: e: Expr -> Expr
     /// f_l(e): the forward map of layer l, from layer l-1's space.
     val f: e: Expr -> Expr
+    /// r_{l-1}(e): layer l-1's conditional auto-encoder, e = below or below ++ side "name" ++ ...: a target for layer
+    /// l-1 "towards a representation that is more likely, conditioned on the side information" (Bengio 2014).
+    val r: e: Expr -> Expr
 
 /// What an expression is: its equation, spaces, parts and uses.
 module Expr =
@@ -100,6 +106,9 @@ module Expr =
 
     /// The spaces of g's input x, in order: one for a plain value, one per part of a ++ b.
     val domain: x: Expr -> Result<Space list, string>
+
+    /// The spaces of r's input x: layer l-1's, then one per side input beside it; or a message.
+    val conditionalDomain: x: Expr -> Result<Space list, string>
 
     /// The space of e's value, or a message; noise alone counts as layer l-1's space.
     val space: e: Expr -> Result<Space, string>
@@ -118,6 +127,12 @@ module Expr =
 
     /// Whether e draws noise.
     val usesNoise: e: Expr -> bool
+
+    /// Whether e applies a conditional auto-encoder r.
+    val usesConditional: e: Expr -> bool
+
+    /// The distinct inputs r is given in e (each as conditionalDomain gives it).
+    val conditionalDomains: e: Expr -> Space list list
 
     /// The distinct input domains g is applied to in e: [HereSpace] for layer-wise feedback, [OutSpace] for direct
     /// feedback, with SideSpace parts for side inputs.

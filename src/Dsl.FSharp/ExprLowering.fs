@@ -63,6 +63,14 @@ module ExprLowering =
         | Some e -> EmitOp(e, r, y, Streams.emission l pass, Streams.key pass sample)
         | None -> invalidArg "l" (sprintf "layer %d's unit emits nothing" l)
 
+    /// r_k(x) = ρ_k(tanh(x E_kᵀ + e_k) D_kᵀ + d_k) into a new buffer named `name` (the code in one beside it), x being
+    /// layer k's value with any side inputs beside it.
+    let conditional (m: Model) (layout: Layout) (k: int) (x: MatrixBuffer) (name: string) : MatrixBuffer * MatrixBuffer * Op list =
+        let c = layout.Coders.[k]
+        let code = Layout.activation layout.Batch ("e" + name) c.E.Cols
+        let y = Layout.activation layout.Batch name c.D.Cols
+        y, code, [ DenseOp(x, c.E, c.Eb, Activation.Tanh, code); DenseOp(code, c.D, c.Db, kernel (Stack.activation m.Stack k), y) ]
+
     /// When the expression's ops can run.
     let stage (e: Expr) = if Expr.usesTarget e then InChain elif Expr.usesOutTarget e then AfterTop else BeforeTop
 
@@ -120,6 +128,7 @@ module ExprLowering =
         | OutTarget -> sprintf "ĥ%d" T
         | G x -> sprintf "g%d(%s)" l (label m l x)
         | F x -> sprintf "f%d(%s)" l (label m l x)
+        | R x -> sprintf "r%d(%s)" (l - 1) (label m l x)
         | _ -> sprintf "[%O]%d" e l
 
     /// The space of g's argument (a ++ b lowers each part in its own space).
@@ -157,6 +166,10 @@ module ExprLowering =
                         let xb, xops = lowerAt sc bind l BelowSpace x
                         let y, fops = forwardInto sc.Model layout PropagationMap l xb name
                         y, xops @ (fops |> List.map (fun op -> atomStage, op))
+                    | R x ->
+                        let xb, xops = lowerAt sc bind l BelowSpace x
+                        let y, _, rops = conditional sc.Model layout (l - 1) xb name
+                        y, xops @ (rops |> List.map (fun op -> atomStage, op))
                     | Product(a, b) ->
                         let ab, aops = lowerAt sc bind l space a
                         let bb, bops = lowerAt sc bind l space b

@@ -36,14 +36,7 @@ module FeedbackLosses =
         /// g_l's input from a value v of layer Input: v and the side inputs, side by side in the domain's order, read
         /// through the rule's feedback input unit u.
         member _.GInput(v: MatrixBuffer) : MatrixBuffer * Op list =
-            let x, ops =
-                match Model.feedbackDomain m |> List.map (function SideSpace s -> layout.Sides.[s] | _ -> v) with
-                | [ only ] -> only, []
-                | first :: rest ->
-                    rest |> List.fold (fun (a: MatrixBuffer, ops) b ->
-                        let y = buffer (sprintf "[%s,%s]" a.Name b.Name) (a.Cols + b.Cols)
-                        y, ops @ [ ConcatOp(a, b, y) :> Op ]) (first, [])
-                | [] -> v, []
+            let x, ops = Layout.sideBySide layout.Batch (Model.feedbackDomain m |> List.map (function SideSpace s -> layout.Sides.[s] | _ -> v))
             match ExprLowering.emission m.Rule.FeedbackInput with
             | None -> x, ops
             | Some e ->
@@ -163,6 +156,30 @@ module FeedbackLosses =
             perturb @ up
             @ (lowered |> List.filter (fst >> (<>) BeforeTop) |> List.map snd)
             @ [ combine ] @ regulariser @ site.Contribute(uses @ regulariserUses) }
+
+    /// Conditional denoising auto-encoder (Bengio 2014): ‖r_k(x̃) − h_k‖², x̃ = [h_k + ε, s], ε ~ N(0, σ²), with
+    /// r_k(x̃) = ρ_k(D_k c + d_k), c = tanh(E_k x̃ + e_k): δ_u = s·(u − h_k) ⊙ ρ_k'(u), ∂D_k = δ_uᵀ c, δ_c = (δ_u D_k) ⊙ (1 − c²),
+    /// ∂E_k = δ_cᵀ x̃. The ops that take the gradients, and those that update E_k, e_k, D_k, d_k by the optimiser o.
+    let conditional (m: Model) (layout: Layout) (o: Optim.Optimiser) (k: int) : Op list * Op list =
+        let c = layout.Coders.[k]
+        let buffer = Layout.activation layout.Batch
+        let scale, batchPower = reduction m
+        let h = layout.Value.[k]
+        let noisy = buffer (sprintf "(h%d+ε)" k) h.Cols
+        let noise = NoiseOp(h, float32 m.Rule.Conditional.Sigma, Streams.conditional k, false, noisy) :> Op
+        let domain = match m.Rule.Propagation with Propagate e -> List.head (Expr.conditionalDomains e) | Gradient -> [ BelowSpace ]
+        let x, concat = Layout.sideBySide layout.Batch (domain |> List.map (function SideSpace s -> layout.Sides.[s] | _ -> noisy))
+        let u, code, rops = ExprLowering.conditional m layout k x (sprintf "r%d(h%d+ε)" k k)
+        let du = buffer (sprintf "δr%d" k) u.Cols
+        let back = buffer (sprintf "δr%d·D%d" k k) code.Cols
+        let dc = buffer (sprintf "δe%d" k) code.Cols
+        [ noise ] @ concat @ rops
+        @ [ DeltaOp(ExprLowering.kernel (Stack.activation m.Stack k), scale, batchPower, u, h, du)
+            WeightGradOp(du, code, c.GradD, c.GradDb)
+            BackwardOp(du, c.D, back)
+            MultiplyDerivativeOp(Activation.Tanh, code, back, dc)
+            WeightGradOp(dc, x, c.GradE, c.GradEb) ],
+        [ OptimOp(c.E, c.GradE, o); OptimOp(c.Eb, c.GradEb, o); OptimOp(c.D, c.GradD, o); OptimOp(c.Db, c.GradDb, o) ]
 
     /// g_l's feedback loss at layer l, lowered in the scope (whose atoms DRL's chains share).
     let lower (sc: ExprScope) (l: int) : FeedbackGradient =

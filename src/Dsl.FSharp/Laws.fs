@@ -81,7 +81,10 @@ module Laws =
                           Propagate.difference
                           Propagate.direct
                           Propagate.by (below + g target - g here + noise 0.05)
-                          Propagate.by (below + (g target - g here) .* g here) ]
+                          Propagate.by (below + (g target - g here) .* g here)
+                          Target.conditional "label"
+                          Target.mix 0.5 (Target.conditional "label") Propagate.difference
+                          Propagate.by (0.5 * below + 0.5 * r below) ]
                 let! feedback =
                     Gen.elements [ Feedback.reconstruct 0.1; Feedback.denoise 0.1; Feedback.drl 0.1 0.01; Feedback.ldrl 0.1; Feedback.none ]
                 let! conditioned = Gen.elements [ false; false; true ]
@@ -236,21 +239,34 @@ module Laws =
         let tInv = Reference.propagateFrom inverted s d h values top 1
         [ 1 .. Model.topLayer m ] |> List.forall (fun l -> maxAbs (t.[l] - tInv.[l]) <= 1e-8 * (1.0 + maxAbs tInv.[l]))
 
+    // A step along −gradient of `norm` lowers the loss, for some length 10⁻⁴ .. 10⁻¹² (or the gradient is zero).
+    let private lowersAlong (norm: float) (lowers: float -> bool) = norm < 1e-12 || List.exists (fun k -> lowers (10.0 ** -(4.0 + float k) / norm)) [ 0..8 ]
+
     let reconstruction (rule: Rule) (c: Case) =
         let u = setup rule c
         let d = u.D
-        List.isEmpty (Model.feedbackLayers u.M)
-        || Model.trainsFeedback u.M
+        // Each conditional auto-encoder's own loss ‖r_k(h_k + ε, s) − h_k‖² goes down along its gradient.
+        let coders =
+            let grads = Reference.conditionalGradients u.M u.S d ForwardPass u.X u.Y
+            Model.conditionalLayers u.M
+            |> List.forall (fun k ->
+                let ge, geb, gd, gdb = grads.[k]
+                let norm = sqrt (ge.FrobeniusNorm() ** 2.0 + geb.L2Norm() ** 2.0 + gd.FrobeniusNorm() ** 2.0 + gdb.L2Norm() ** 2.0)
+                let lossOf s = fst (Reference.conditionalLoss u.M s d u.H k)
+                let e, eb, dk, db = u.S.Coders.[k]
+                lowersAlong norm (fun step ->
+                    lossOf { u.S with Coders = u.S.Coders.Add(k, (e - step * ge, eb - step * geb, dk - step * gd, db - step * gdb)) } < lossOf u.S))
+        coders
+        && (List.isEmpty (Model.feedbackLayers u.M)
+        || Model.trainsG u.M
         && (let gV, gC = Reference.feedbackGradients u.M u.S d ForwardPass u.X u.Y
             Model.feedbackLayers u.M
             |> List.forall (fun l ->
                 let norm = sqrt (gV.[l].FrobeniusNorm() ** 2.0 + gC.[l].L2Norm() ** 2.0)
                 let lossOf s = fst (Reference.feedbackLoss u.M s d u.H u.Values l)
                 let before = lossOf u.S
-                let lowers length =
-                    let step = length / norm
-                    lossOf { u.S with V = u.S.V.Add(l, u.S.V.[l] - step * gV.[l]); C = u.S.C.Add(l, u.S.C.[l] - step * gC.[l]) } < before
-                norm < 1e-12 || List.exists (fun k -> lowers (10.0 ** -(4.0 + float k))) [ 0..8 ]))
+                lowersAlong norm (fun step ->
+                    lossOf { u.S with V = u.S.V.Add(l, u.S.V.[l] - step * gV.[l]); C = u.S.C.Add(l, u.S.C.[l] - step * gC.[l]) } < before))))
 
     let descent (rule: Rule) (c: Case) =
         let u = setup rule c
@@ -284,7 +300,14 @@ module Laws =
                   yield sprintf "b%d" (i + 1), p0.B.[i], pc.B.[i], pr.B.[i]
               for KeyValue(l, v) in p0.V do
                   yield sprintf "V%d" l, v, pc.V.[l], pr.V.[l]
-                  yield sprintf "c%d" l, p0.C.[l], pc.C.[l], pr.C.[l] ]
+                  yield sprintf "c%d" l, p0.C.[l], pc.C.[l], pr.C.[l]
+              for KeyValue(l, u) in p0.U do
+                  yield sprintf "U%d" l, u, pc.U.[l], pr.U.[l]
+              for KeyValue(k, c) in p0.Coders do
+                  yield sprintf "E%d" k, c.E, pc.Coders.[k].E, pr.Coders.[k].E
+                  yield sprintf "e%d" k, c.Eb, pc.Coders.[k].Eb, pr.Coders.[k].Eb
+                  yield sprintf "D%d" k, c.D, pc.Coders.[k].D, pr.Coders.[k].D
+                  yield sprintf "d%d" k, c.Db, pc.Coders.[k].Db, pr.Coders.[k].Db ]
         // (name, element, whether unsteady) of every element outside the bound.
         let outside =
             [ for name, a0, ac, ar in parameters do

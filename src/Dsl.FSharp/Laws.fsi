@@ -61,7 +61,8 @@ module Laws =
 
         /// Rules composed from parts: a top target (a gradient step of size η at the output or at L-1, the label, a
         /// blend of weight β), a propagation (a·below + b·g target − c·g here, inversion, difference, direct, difference
-        /// with a noise term, difference gated element-wise by g here) and a feedback training (reconstruction,
+        /// with a noise term, difference gated element-wise by g here, the conditional auto-encoder's target given the
+        /// label, alone or mixed half and half with difference, and r below mixed with below) and a feedback training (reconstruction,
         /// denoising, DRL, L-DRL, none), a third of them with every g conditioned on the label and a quarter with g
         /// reading its input through sign. Some compositions are
         /// invalid on some stacks; the model check says which (Check.run).

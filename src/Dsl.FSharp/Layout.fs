@@ -2,6 +2,18 @@ namespace TargetProp.Dsl
 
 open TargetProp.Runtime
 
+/// A conditional auto-encoder's weights in the plan, transposed like the others (Eᵀ [in × m], Dᵀ [m × n_k]), with
+/// their gradients.
+type CoderBuffers =
+    { E: MatrixBuffer
+      Eb: MatrixBuffer
+      D: MatrixBuffer
+      Db: MatrixBuffer
+      GradE: MatrixBuffer
+      GradEb: MatrixBuffer
+      GradD: MatrixBuffer
+      GradDb: MatrixBuffer }
+
 /// Where a compiled model keeps its values: the buffers that a step's ops read and write, named as the equations name
 /// them (h1, ĥ2, W3ᵀ, ∂V2ᵀ, ...). Activations are [batch × units]; weights are kept transposed, Wᵀ [n_{l-1} × n_l] and
 /// Vᵀ [m × n_{l-1}], so forward products need no packing (see DenseOp). Buffers that only one part of a step needs
@@ -41,7 +53,9 @@ type Layout =
       /// s for each layer that reads side inputs: the one it reads, or those it reads side by side.
       LayerSide: Map<int, MatrixBuffer>
       /// The ops that put a layer's side inputs side by side (after the side inputs are filled in).
-      SideConcats: Op list }
+      SideConcats: Op list
+      /// The conditional auto-encoder r_k of each layer k that has one.
+      Coders: Map<int, CoderBuffers> }
 
 module Layout =
     /// Whether the output's value in target space is a buffer of its own (probabilities or auxiliary features), not h_L.
@@ -58,6 +72,15 @@ module Layout =
 
     /// A buffer of `batch` rows.
     let activation (batch: int) (name: string) (cols: int) = MatrixBuffer(name, batch, cols)
+
+    /// The buffers side by side, [a, b, ...], and the ops that put them there (none for one buffer).
+    let sideBySide (batch: int) (parts: MatrixBuffer list) : MatrixBuffer * Op list =
+        match parts with
+        | first :: rest ->
+            rest |> List.fold (fun (a: MatrixBuffer, ops) b ->
+                let y = activation batch (sprintf "[%s,%s]" a.Name b.Name) (a.Cols + b.Cols)
+                y, ops @ [ ConcatOp(a, b, y) :> Op ]) (first, [])
+        | [] -> invalidArg "parts" "nothing to put side by side"
 
     /// The buffers of a model for batches of up to `batch` rows.
     let create (batch: int) (m: Model) : Layout =
@@ -79,16 +102,7 @@ module Layout =
         let readers = [ 1..L ] |> List.filter (fun l -> not (List.isEmpty (Model.layerSides m l)))
         let U = readers |> List.map (fun l -> l, MatrixBuffer(sprintf "U%dᵀ" l, Model.layerSideWidth m l, width l)) |> Map.ofList
         // Each reading layer's s: its one side input, or its side inputs concatenated left to right.
-        let layerSide =
-            readers
-            |> List.map (fun l ->
-                match Model.layerSides m l |> List.map (fun n -> sides.[n]) with
-                | [ only ] -> l, (only, [])
-                | first :: rest ->
-                    l, rest |> List.fold (fun (a: MatrixBuffer, ops) b ->
-                        let y = buffer (sprintf "[%s,%s]" a.Name b.Name) (a.Cols + b.Cols)
-                        y, ops @ [ ConcatOp(a, b, y) :> Op ]) (first, [])
-                | [] -> invalidArg "m" "a reading layer reads no side input")
+        let layerSide = readers |> List.map (fun l -> l, sideBySide batch (Model.layerSides m l |> List.map (fun n -> sides.[n])))
         { Batch = batch
           H = h
           Value = [| for l in 0..L -> if l = L && ownOutputValue then buffer (sprintf "h̃%d" L) (Model.targetWidth m L) else r.[l] |]
@@ -107,4 +121,13 @@ module Layout =
           U = U
           GradU = Map.map (fun _ u -> gradient u) U
           LayerSide = layerSide |> List.map (fun (l, (s, _)) -> l, s) |> Map.ofList
-          SideConcats = layerSide |> List.collect (fun (_, (_, ops)) -> ops) }
+          SideConcats = layerSide |> List.collect (fun (_, (_, ops)) -> ops)
+          Coders =
+            [ for k in Model.conditionalLayers m ->
+                  let code = Model.conditionalWidth m k
+                  let e = MatrixBuffer(sprintf "E%dᵀ" k, Model.conditionalInputWidth m k, code)
+                  let eb = MatrixBuffer(sprintf "e%d" k, 1, code)
+                  let d = MatrixBuffer(sprintf "D%dᵀ" k, code, width k)
+                  let db = MatrixBuffer(sprintf "d%d" k, 1, width k)
+                  k, { E = e; Eb = eb; D = d; Db = db; GradE = gradient e; GradEb = gradient eb; GradD = gradient d; GradDb = gradient db } ]
+            |> Map.ofList }

@@ -136,18 +136,23 @@ module Lower =
             @ (if localTop < L then [ outputGradOps @ update L ] else [])
         let localOps = [ for l in 1..localTop do if pieces l > 1 then deltaOp l ] @ Fusion.inParallel localGroups
 
-        // Step 5: each trained g_l learns from its feedback loss (FeedbackLosses), one independent group per layer.
+        // Step 5: each trained g_l learns from its feedback loss (FeedbackLosses), and each conditional auto-encoder r_k
+        // from its reconstruction, one independent group per layer.
         let feedbackShared, feedbackGroups =
             let o = runtimeOptimiser m.FeedbackOptimiser
             let sc = ExprLowering.scope m layout
             let groups =
-                [ for l in (if Model.trainsFeedback m then fb else []) ->
-                      FeedbackLosses.lower sc l, [ OptimOp(V.[l], gV.[l], o) :> Op; OptimOp(C.[l], gC.[l], o) ] ]
-            let shared = groups |> List.collect (fun (loss, _) -> loss.Shared)
-            // DRL's chains read the g_k of the layers above, so every gradient is taken before any g_k moves.
+                [ for l in (if Model.trainsG m then fb else []) ->
+                      let loss = FeedbackLosses.lower sc l
+                      loss.Shared, loss.Gradient, [ OptimOp(V.[l], gV.[l], o) :> Op; OptimOp(C.[l], gC.[l], o) ] ]
+                @ [ for k in Model.conditionalLayers m ->
+                        let gradient, update = FeedbackLosses.conditional m layout o k
+                        [], gradient, update ]
+            let shared = groups |> List.collect (fun (s, _, _) -> s)
+            // DRL's chains read the g_k and r_k of the layers above, so every gradient is taken before any of them moves.
             match m.Rule.Feedback with
-            | Drl _ -> shared, Fusion.inParallel (groups |> List.map (fun (loss, _) -> loss.Gradient)) @ Fusion.inParallel (groups |> List.map snd)
-            | _ -> shared, Fusion.inParallel (groups |> List.map (fun (loss, update) -> loss.Gradient @ update))
+            | Drl _ -> shared, Fusion.inParallel (groups |> List.map (fun (_, g, _) -> g)) @ Fusion.inParallel (groups |> List.map (fun (_, _, u) -> u))
+            | _ -> shared, Fusion.inParallel (groups |> List.map (fun (_, g, u) -> g @ u))
         // What the feedback losses read of the forward pass: h_{l-1} only for reconstruction; layer values up to T for
         // the difference losses.
         let feedbackOps =
@@ -156,6 +161,7 @@ module Lower =
         let feedbackForward =
             match m.Rule.Feedback with
             | _ when not (Model.trainsFeedback m) -> []
+            | _ when not (List.isEmpty (Model.conditionalLayers m)) -> forward FeedbackPass L @ valueOps
             | Reconstruct _ | NoFeedback -> forward FeedbackPass (List.max fb - 1)
             | Drl _ | Ldrl _ -> forward FeedbackPass L @ valueOps
 
@@ -176,4 +182,4 @@ module Lower =
                 Fusion.chained (stepStart @ gather :: sideOps @ inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ localOps),
                 Fusion.chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> feedbackStart @ gather :: sideOps @ inputNoise FeedbackPass @ ops),
                 Fusion.chained (stepStart @ feedbackStart @ gather :: sideOps @ inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ feedbackOps @ localOps))
-        { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A; U = layout.U }
+        { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A; U = layout.U; Coders = layout.Coders }

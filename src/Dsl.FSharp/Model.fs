@@ -121,8 +121,24 @@ module Model =
             | SideSpace n -> sideWidth m n
             | HereSpace | BelowSpace -> targetWidth m l)
 
-    let trainsFeedback (m: Model) =
-        m.Rule.Feedback <> NoFeedback && not (List.isEmpty (feedbackLayers m))
+    let trainsG (m: Model) = m.Rule.Feedback <> NoFeedback && not (List.isEmpty (feedbackLayers m))
+
+    let conditionalLayers (m: Model) =
+        match m.Rule.Propagation with
+        | Propagate e when Expr.usesConditional e -> [ 1 .. topLayer m - 1 ]
+        | _ -> []
+
+    let conditionalInputWidth (m: Model) (k: int) =
+        match m.Rule.Propagation with
+        | Propagate e ->
+            match Expr.conditionalDomains e with
+            | d :: _ -> d |> List.sumBy (function SideSpace n -> sideWidth m n | _ -> targetWidth m k)
+            | [] -> targetWidth m k
+        | Gradient -> targetWidth m k
+
+    let conditionalWidth (m: Model) (k: int) = if m.Rule.Conditional.Width > 0 then m.Rule.Conditional.Width else Stack.width m.Stack k
+
+    let trainsFeedback (m: Model) = trainsG m || not (List.isEmpty (conditionalLayers m))
 
     let feedbackActivation (m: Model) (l: int) =
         m.Rule.FeedbackActivation |> Option.defaultValue (Stack.activation m.Stack (l - 1)).Relaxation

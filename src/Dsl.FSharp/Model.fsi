@@ -125,7 +125,19 @@ module Model =
     /// Width of g_l's input: layer l's value (or the top's, for direct feedback) and any side inputs.
     val feedbackInputWidth: m: Model -> l: int -> int
 
-    /// Whether the feedback maps are trained.
+    /// Whether the feedback maps g_l are trained (a feedback loss, and some g_l to train).
+    val trainsG: m: Model -> bool
+
+    /// The layers k with a conditional auto-encoder r_k: 1..T-1 when the propagation applies r.
+    val conditionalLayers: m: Model -> int list
+
+    /// Width of r_k's input: layer k's and the side inputs beside it.
+    val conditionalInputWidth: m: Model -> k: int -> int
+
+    /// Code units of r_k's encoder: the rule's Conditional.Width, or layer k's own width.
+    val conditionalWidth: m: Model -> k: int -> int
+
+    /// Whether the feedback updates train anything: the g_l, or the conditional auto-encoders r_k.
     val trainsFeedback: m: Model -> bool
 
     /// τ of g_l: the rule's fixed choice, or layer l-1's activation.

@@ -5,14 +5,22 @@ open MathNet.Numerics.LinearAlgebra
 /// A model's parameters as plain float32 arrays, row-major: W_l [n_l × n_{l-1}] and b_l [n_l] for l = 1..L
 /// (index l-1); for each feedback layer l, V_l [n_{l-1} × m] and c_l [n_{l-1}] (m the width of g_l's input); and
 /// the fixed auxiliary output weights A [k × n_{L-1}] (empty without auxiliary features); for each layer l that reads
-/// side inputs s, U_l [n_l × dim s].
+/// side inputs s, U_l [n_l × dim s]; for each layer k with a conditional auto-encoder, its Coder.
 type Parameters =
     { W: float32[][]
       B: float32[][]
       V: Map<int, float32[]>
       C: Map<int, float32[]>
       A: float32[]
-      U: Map<int, float32[]> }
+      U: Map<int, float32[]>
+      Coders: Map<int, Coder> }
+
+/// A conditional auto-encoder's weights r_k(x) = ρ_k(D tanh(E x + eb) + db): E [m × in], eb [m], D [n_k × m], db [n_k].
+and Coder =
+    { E: float32[]
+      Eb: float32[]
+      D: float32[]
+      Db: float32[] }
 
 module Parameters =
     /// A deep copy.
@@ -22,7 +30,8 @@ module Parameters =
           V = p.V |> Map.map (fun _ a -> Array.copy a)
           C = p.C |> Map.map (fun _ a -> Array.copy a)
           A = Array.copy p.A
-          U = p.U |> Map.map (fun _ a -> Array.copy a) }
+          U = p.U |> Map.map (fun _ a -> Array.copy a)
+          Coders = p.Coders |> Map.map (fun _ c -> { E = Array.copy c.E; Eb = Array.copy c.Eb; D = Array.copy c.D; Db = Array.copy c.Db }) }
 
     /// Uniform ±√(6/(fan_in+fan_out)) (Glorot), then replaced by the nearest orthogonal matrix U·Vᵀ of its SVD
     /// (Lee et al. 2015's initialisation: the singular values become 1, so the uniform scale only seeds the directions).
@@ -36,7 +45,8 @@ module Parameters =
 
     /// Fresh parameters for a model: orthogonal weights, zero biases, drawn from the seed alone (so the same seed gives
     /// the same network). Forward weights come first, layer by layer, then feedback weights, then the auxiliary ones,
-    /// then the side inputs' U_l (drawn last, so a model without side inputs draws what it always drew).
+    /// then the side inputs' U_l, then the conditional auto-encoders' E_k and D_k (drawn last, so a model without them
+    /// draws what it always drew).
     let init (seed: int) (m: Model) : Parameters =
         let rng = System.Random(seed)
         let s = m.Stack
@@ -54,4 +64,11 @@ module Parameters =
             [ for l in 1..L do
                   let width = Model.layerSideWidth m l
                   if width > 0 then yield l, orthogonal rng (Stack.width s l) width ]
+            |> Map.ofList
+          Coders =
+            [ for k in Model.conditionalLayers m do
+                  let code, inputs, n = Model.conditionalWidth m k, Model.conditionalInputWidth m k, Stack.width s k
+                  let e = orthogonal rng code inputs
+                  let d = orthogonal rng n code
+                  yield k, { E = e; Eb = Array.zeroCreate code; D = d; Db = Array.zeroCreate n } ]
             |> Map.ofList }

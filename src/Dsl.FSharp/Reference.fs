@@ -18,7 +18,9 @@ module Reference =
           /// The fixed auxiliary output weights A [k × n_{L-1}], if any.
           A: M option
           /// U_l [n_l × dim s] of each layer that reads side inputs s.
-          U: Map<int, M> }
+          U: Map<int, M>
+          /// Each conditional auto-encoder r_k's E_k [m × in], e_k, D_k [n_k × m], d_k.
+          Coders: Map<int, M * Vector<float> * M * Vector<float>> }
 
     /// A loss's gradients with respect to W_l, b_l (index l-1) and U_l, and the loss ℓ at the output.
     type Gradients =
@@ -51,7 +53,12 @@ module Reference =
           V = p.V |> Map.map (fun l a -> matrix (w (l - 1)) (Model.feedbackInputWidth m l) a)
           C = p.C |> Map.map (fun _ a -> Vector<float>.Build.Dense(a |> Array.map float))
           A = if p.A.Length = 0 then None else Some(matrix m.Rule.Top.Auxiliary (w (L - 1)) p.A)
-          U = p.U |> Map.map (fun l a -> matrix (w l) (Model.layerSideWidth m l) a) }
+          U = p.U |> Map.map (fun l a -> matrix (w l) (Model.layerSideWidth m l) a)
+          Coders =
+            p.Coders
+            |> Map.map (fun k c ->
+                let code, inputs = c.Eb.Length, c.E.Length / c.Eb.Length
+                matrix code inputs c.E, Vector<float>.Build.Dense(c.Eb |> Array.map float), matrix (w k) code c.D, Vector<float>.Build.Dense(c.Db |> Array.map float)) }
 
     let toParameters (s: State) : Parameters =
         { W = s.W |> Array.map flat
@@ -59,7 +66,10 @@ module Reference =
           V = s.V |> Map.map (fun _ m -> flat m)
           C = s.C |> Map.map (fun _ v -> v.ToArray() |> Array.map float32)
           A = s.A |> Option.map flat |> Option.defaultValue [||]
-          U = s.U |> Map.map (fun _ m -> flat m) }
+          U = s.U |> Map.map (fun _ m -> flat m)
+          Coders =
+            s.Coders
+            |> Map.map (fun _ (e, eb, d, db) -> { E = flat e; Eb = eb.ToArray() |> Array.map float32; D = flat d; Db = db.ToArray() |> Array.map float32 }) }
 
     /// The smallest distance to a kink or threshold this thread has evaluated since Reset: a ReLU's or hardTanh's kink,
     /// a sign's or step's threshold, a Bernoulli draw's uniform. Near one, float32 and float64 may fall on different
@@ -147,8 +157,15 @@ module Reference =
         | Propagate e when Expr.usesFeedback e -> [ 2 .. topLayer m ]
         | _ -> []
 
-    /// Whether the g_l learn: a feedback loss and some g_l to train.
-    let trainsFeedback (m: Model) = m.Rule.Feedback <> NoFeedback && not (List.isEmpty (feedbackLayers m))
+    /// The layers k with a conditional auto-encoder r_k: 1..T-1 when the propagation applies r.
+    let conditionalLayers (m: Model) =
+        match m.Rule.Propagation with
+        | Propagate e when Expr.subterms e |> List.exists (function R _ -> true | _ -> false) -> [ 1 .. topLayer m - 1 ]
+        | _ -> []
+
+    /// Whether the feedback updates train anything: the g_l (a feedback loss and some g_l), or the r_k.
+    let trainsFeedback (m: Model) =
+        m.Rule.Feedback <> NoFeedback && not (List.isEmpty (feedbackLayers m)) || not (List.isEmpty (conditionalLayers m))
 
     /// The draws with the batch's one-hot label as the side input "label" (the declared ones come with the draws).
     let withSides (m: Model) (y: int[]) (d: Draws) : Draws =
@@ -232,6 +249,12 @@ module Reference =
     /// g_l(v) = τ(u(v) V_lᵀ + c_l), τ layer l-1's unit (its relaxation) unless the rule fixes it.
     let feedback (m: Model) (s: State) (l: int) (v: M) = dense (Model.feedbackActivation m l) s.V.[l] s.C.[l] (readG m v)
 
+    /// r_k(x) = ρ_k(D_k c + d_k) with c = tanh(E_k x + e_k): layer k's conditional auto-encoder, and its code c.
+    let coder (m: Model) (s: State) (k: int) (x: M) : M * M =
+        let e, eb, d, db = s.Coders.[k]
+        let c = dense Tanh e eb x
+        dense (act m k) d db c, c
+
     /// The batch-mean loss ℓ at the output, ∂ℓ/∂h_L and δ_L = ∂ℓ/∂a_L.
     let loss (m: Model) (hL: M) (y: int[]) : float * M * M =
         let B = float hL.RowCount
@@ -270,6 +293,7 @@ module Reference =
         | Concat(a, b) -> (go (Expr.space a |> Result.defaultValue HereSpace) a).Append(go (Expr.space b |> Result.defaultValue HereSpace) b)
         | G x -> feedback m s l (go (Expr.space x |> Result.defaultValue HereSpace) x)
         | F x -> forwardMap m s d PropagationMap l (go BelowSpace x)
+        | R x -> fst (coder m s (l - 1) (go BelowSpace x))
         | Add(a, b) -> go space a + go space b
         | Subtract(a, b) -> go space a - go space b
         | Product(a, b) -> (go space a).PointwiseMultiply(go space b)
@@ -444,6 +468,32 @@ module Reference =
         let d = withSides m y d
         let h, passed = forwardPass m s d pass x
         let values = targetValues m s h passed
-        let grads = [ for l in feedbackLayers m -> l, feedbackGradient m l (snd (feedbackLoss m s d h values l)) ]
+        let trained = if m.Rule.Feedback = NoFeedback then [] else feedbackLayers m
+        let grads = [ for l in trained -> l, feedbackGradient m l (snd (feedbackLoss m s d h values l)) ]
         grads |> List.map (fun (l, (gv, _)) -> l, gv) |> Map.ofList,
         grads |> List.map (fun (l, (_, gc)) -> l, gc) |> Map.ofList
+
+    /// r_k's loss κ‖r_k(x̃) − h_k‖², x̃ = r's argument with h_k + ε for below (ε ~ N(0, σ²) of the feedback step), and
+    /// its gradients with respect to E_k, e_k, D_k, d_k: δ_u = s·(u − h_k) ⊙ ρ_k'(u), δ_c = (δ_u D_k) ⊙ (1 − c²).
+    let conditionalLoss (m: Model) (s: State) (d: Draws) (h: M[]) (k: int) : float * (M * Vector<float> * M * Vector<float>) =
+        let sigma = float (float32 m.Rule.Conditional.Sigma)
+        let noisy = h.[k] + draw d.Seed d.FeedbackStep (Streams.conditional k) h.[k].RowCount h.[k].ColumnCount sigma
+        let argument = match m.Rule.Propagation with Propagate e -> Expr.subterms e |> List.pick (function R a -> Some a | _ -> None) | Gradient -> Below
+        let rec read (e: Expr) : M =
+            match e with
+            | Concat(a, b) -> (read a).Append(read b)
+            | Side n -> d.Sides.[n]
+            | _ -> noisy
+        let x = read argument
+        let u, c = coder m s k x
+        let du = localDelta m (act m k) u h.[k]
+        let _, _, dk, _ = s.Coders.[k]
+        let dc = (du * dk).PointwiseMultiply(c.Map(fun v -> 1.0 - v * v))
+        lossValue m (u - h.[k]), (dc.Transpose() * x, dc.ColumnSums(), du.Transpose() * c, du.ColumnSums())
+
+    /// ∂/∂E_k, e_k, D_k, d_k of each conditional auto-encoder's loss, on the forward pass of a feedback update (or of a
+    /// parallel update's shared one).
+    let conditionalGradients (m: Model) (s: State) (d: Draws) (pass: Pass) (x: M) (y: int[]) =
+        let d = withSides m y d
+        let h, _ = forwardPass m s d pass x
+        conditionalLayers m |> List.map (fun k -> k, snd (conditionalLoss m s d h k)) |> Map.ofList

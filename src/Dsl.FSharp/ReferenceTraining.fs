@@ -100,13 +100,22 @@ module ReferenceTraining =
                     B = Array.mapi (fun i b -> updateVector o scale (sprintf "b%d" (i + 1)) b g.B.[i]) s.B
                     U = s.U |> Map.map (fun l u -> updateMatrix o scale (sprintf "U%d" l) u g.U.[l]) }
 
-        let applyFeedback (gV: Map<int, M>, gC: Map<int, Vector<float>>) =
+        let applyFeedback (gV: Map<int, M>, gC: Map<int, Vector<float>>) (coders: Map<int, M * Vector<float> * M * Vector<float>>) =
             let o = m.FeedbackOptimiser
-            let scale = largest (Map.values gV) (Map.values gC)
+            let matrices = Seq.append (Map.values gV) (coders |> Map.values |> Seq.collect (fun (e, _, d, _) -> [ e; d ]))
+            let vectors = Seq.append (Map.values gC) (coders |> Map.values |> Seq.collect (fun (_, eb, _, db) -> [ eb; db ]))
+            let scale = largest matrices vectors
             s <-
                 { s with
-                    V = s.V |> Map.map (fun l v -> updateMatrix o scale (sprintf "V%d" l) v gV.[l])
-                    C = s.C |> Map.map (fun l c -> updateVector o scale (sprintf "c%d" l) c gC.[l]) }
+                    // A fixed g_l (Feedback.none beside trained r_k) has no gradient and stays.
+                    V = s.V |> Map.map (fun l v -> match gV.TryFind l with Some g -> updateMatrix o scale (sprintf "V%d" l) v g | None -> v)
+                    C = s.C |> Map.map (fun l c -> match gC.TryFind l with Some g -> updateVector o scale (sprintf "c%d" l) c g | None -> c)
+                    Coders =
+                        s.Coders
+                        |> Map.map (fun k (e, eb, d, db) ->
+                            let ge, geb, gd, gdb = coders.[k]
+                            updateMatrix o scale (sprintf "E%d" k) e ge, updateVector o scale (sprintf "e%d" k) eb geb,
+                            updateMatrix o scale (sprintf "D%d" k) d gd, updateVector o scale (sprintf "d%d" k) db gdb) }
 
         /// The epoch that a decaying feedback noise follows (0 in pre-training, then 1, 2, ...).
         member _.Epoch with set e = epoch <- e
@@ -132,7 +141,7 @@ module ReferenceTraining =
         /// A feedback update: every trained g_l by its feedback loss.
         member _.Feedback(x, y, sides) =
             feedbackSteps <- feedbackSteps + 1L
-            applyFeedback (Reference.feedbackGradients m s (draws sides) FeedbackPass x y)
+            applyFeedback (Reference.feedbackGradients m s (draws sides) FeedbackPass x y) (Reference.conditionalGradients m s (draws sides) FeedbackPass x y)
 
         /// Both updates from one forward pass: every gradient is taken at the same parameters, then both sides move.
         member _.Both(x, y, sides) =
@@ -140,8 +149,9 @@ module ReferenceTraining =
             feedbackSteps <- feedbackSteps + 1L
             let forward = forwardGradients (x, y, sides)
             let feedback = Reference.feedbackGradients m s (draws sides) ForwardPass x y
+            let coders = Reference.conditionalGradients m s (draws sides) ForwardPass x y
             applyForward forward
-            applyFeedback feedback
+            applyFeedback feedback coders
 
     /// Trains the model from p0 on examples x [n × features] with labels y, `batch` examples at a time, for `epochs`
     /// epochs, each visiting the examples in the next order of `orders` (the indices of the examples; a last partial

@@ -109,6 +109,10 @@ type RuleDefaults =
       FeedbackIterations: int
       FeedbackPretraining: int }
 
+type ConditionalCoder =
+    { Width: int
+      Sigma: float }
+
 type Rule =
     { Name: string
       Top: Top
@@ -117,6 +121,7 @@ type Rule =
       Feedback: Feedback
       FeedbackActivation: Nonlinearity option
       FeedbackInput: Nonlinearity
+      Conditional: ConditionalCoder
       Defaults: RuleDefaults }
     override r.ToString() =
         let d = r.Defaults
@@ -126,6 +131,7 @@ type Rule =
           | Some a -> yield sprintf "Rule.withFeedbackActivation %O" a
           | None -> ()
           if r.FeedbackInput <> Linear then yield sprintf "Rule.withFeedbackInput %O" r.FeedbackInput
+          if r.Conditional <> Rule.ConditionalDefaults then yield sprintf "Rule.withConditional %d %s" r.Conditional.Width (Code.float r.Conditional.Sigma)
           // Only the defaults that differ from Lee et al.'s (Rule.create's).
           let lee = Rule.LeeDefaults
           let changed =
@@ -136,6 +142,9 @@ type Rule =
                 if d.FeedbackPretraining <> lee.FeedbackPretraining then yield sprintf "FeedbackPretraining = %d" d.FeedbackPretraining ]
           if not changed.IsEmpty then yield sprintf "Rule.withDefaults { Rule.leeDefaults with %s }" (String.concat "; " changed) ]
         |> String.concat " |> "
+
+    /// The conditional auto-encoders' defaults: as wide as their layer, noise σ 0.1.
+    static member internal ConditionalDefaults = { Width = 0; Sigma = 0.1 }
 
     /// Lee et al. 2015's settings, Rule.create's defaults (Rule.leeDefaults).
     static member internal LeeDefaults =
@@ -150,7 +159,13 @@ type Rule =
         let tau = if r.FeedbackInput = Linear then tau else tau + sprintf " (g_l reads %s(v))" (r.FeedbackInput.ToString().ToLowerInvariant())
         let usesG = match r.Propagation with Propagate e -> Expr.usesFeedback e | Gradient -> false
         let feedback = if usesG then r.Feedback.Equation else "none (no g_l)"
-        sprintf "rule %s: %s; %s; local loss %s; feedback %s%s" r.Name r.Top.Equation r.Propagation.Equation r.LocalLoss.Equation feedback tau
+        let usesR = match r.Propagation with Propagate e -> Expr.usesConditional e | Gradient -> false
+        let coder =
+            if not usesR then ""
+            else
+                let width = if r.Conditional.Width > 0 then string r.Conditional.Width else "n_k"
+                sprintf "; r_k(h_k, s) = ρ_k(D_k tanh(E_k [h_k+ε, s] + e_k) + d_k), %s code units, trained on ‖r_k(h_k+ε, s) − h_k‖², ε ~ N(0, %g²)" width r.Conditional.Sigma
+        sprintf "rule %s: %s; %s; local loss %s; feedback %s%s%s" r.Name r.Top.Equation r.Propagation.Equation r.LocalLoss.Equation feedback tau coder
 
 module Top =
     let gradientStep (eta: float) : Top = { Target = GradientStep eta; At = Output; Auxiliary = 0 }
@@ -165,6 +180,14 @@ module Propagate =
     let invert : Propagation = Propagate(g target)
     let difference : Propagation = Propagate(below + g target - g here)
     let direct : Propagation = Propagate(below + g outTarget - g out)
+
+module Target =
+    let conditional (name: string) : Propagation = Propagate(r (below ++ side name))
+
+    let mix (beta: float) (a: Propagation) (b: Propagation) : Propagation =
+        match a, b with
+        | Propagate x, Propagate y -> Propagate(beta * x + (1.0 - beta) * y)
+        | _ -> invalidArg "a" "Target.mix mixes propagations by expressions; Propagate.gradient is not one (write its expression-free rule as it is)"
 
 module Feedback =
     let reconstruct (sigma: float) : Feedback = Reconstruct(sigma, NoisyInput)
@@ -185,6 +208,7 @@ module Rule =
           Feedback = feedback
           FeedbackActivation = None
           FeedbackInput = Linear
+          Conditional = Rule.ConditionalDefaults
           Defaults = leeDefaults }
 
     let withName (name: string) (r: Rule) = { r with Name = name }
@@ -194,6 +218,7 @@ module Rule =
     let withLocalLoss (l: LocalLoss) (r: Rule) = { r with LocalLoss = l }
     let withFeedbackActivation (a: Nonlinearity) (r: Rule) = { r with FeedbackActivation = Some a }
     let withFeedbackInput (u: Nonlinearity) (r: Rule) = { r with FeedbackInput = u }
+    let withConditional (width: int) (sigma: float) (r: Rule) = { r with Conditional = { Width = width; Sigma = sigma } }
 
     let conditionedOn (name: string) (r: Rule) =
         match r.Propagation with

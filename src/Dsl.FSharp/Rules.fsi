@@ -110,8 +110,15 @@ type RuleDefaults =
       /// Epochs of feedback-only training before the first forward update.
       FeedbackPretraining: int }
 
+/// The conditional auto-encoders r_k(h_k, s) = d_k(e_k(h_k + ε, s)) of a propagation that applies r: e_k = tanh(E_k x +
+/// e_k0) with Width units (0: as many as layer k), d_k = ρ_k(D_k e + d_k0) in layer k's space, trained (with the
+/// feedback optimiser, in the feedback updates) on ‖r_k(h_k + ε, s) − h_k‖², ε ~ N(0, Sigma²).
+type ConditionalCoder =
+    { Width: int
+      Sigma: float }
+
 /// A target rule: the choices of steps 2 (Top), 3 (Propagation), 4 (LocalLoss) and 5 (Feedback), plus its
-/// paper's settings. Prints as its equations.
+/// paper's settings. Prints as the F# that builds it.
 type Rule =
     { Name: string
       Top: Top
@@ -124,6 +131,8 @@ type Rule =
       /// u in g_l(v) = τ(V_l u(v) + c_l): the unit g_l reads its input through, Linear (none) by default, Sign for
       /// Lee et al.'s discrete network (g_2(h_2) = tanh(V_2 sign(h_2) + c_2)). Linear, Sign or Step.
       FeedbackInput: Nonlinearity
+      /// The conditional auto-encoders, for a propagation that applies r.
+      Conditional: ConditionalCoder
       Defaults: RuleDefaults }
     /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
     override ToString: unit -> string
@@ -163,6 +172,15 @@ module Propagate =
 
     /// ĥ_{l-1} = h_{l-1} + g_l(ĥ_L) − g_l(h_L): direct feedback from the top (Meulemans et al. 2020).
     val direct: Propagation
+
+/// Targets composed from parts: the conditional auto-encoder's, and mixtures.
+module Target =
+    /// ĥ_{l-1} = r_{l-1}(h_{l-1}, s): layer l-1's conditional auto-encoder's reconstruction given the side input s.
+    val conditional: name: string -> Propagation
+
+    /// ĥ_{l-1} = β·a + (1 − β)·b for two propagations by expressions, e.g. Target.mix 0.5 (Target.conditional "label")
+    /// Propagate.difference.
+    val mix: beta: float -> a: Propagation -> b: Propagation -> Propagation
 
 /// Step 5: how each g_l learns.
 module Feedback =
@@ -212,6 +230,9 @@ module Rule =
 
     /// The rule with every g_l reading its input through a unit: g_l(v) = τ(V_l u(v) + c_l) (Sign or Step).
     val withFeedbackInput: u: Nonlinearity -> r: Rule -> Rule
+
+    /// The rule with conditional auto-encoders of `width` code units (0: the layer's own width) trained with noise σ.
+    val withConditional: width: int -> sigma: float -> r: Rule -> Rule
 
     /// Every g_l of the propagation also reads the side input (g x becomes g (x ++ side name)): targets conditioned
     /// on it, e.g. on the label.

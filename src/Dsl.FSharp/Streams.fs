@@ -26,6 +26,9 @@ module Streams =
     let propagation (l: int) (space: Space) =
         8192 + 4 * l + (match space with BelowSpace -> 0 | HereSpace -> 1 | OutSpace -> 2 | SideSpace _ -> 3)
 
+    /// ε on h_k for training layer k's conditional auto-encoder (keyed by the feedback step).
+    let conditional (k: int) = 6144 + k
+
     let private index (pass: Pass) =
         match pass with
         | ForwardPass -> 0

@@ -49,6 +49,23 @@ let tests =
             for r in Rules.all do
                 Expect.stringContains r.Equation (sprintf "rule %s: " r.Name) "the equation form stays"
         }
+        test "the conditional auto-encoder's target is a part: r prints as code and as r_{l-1}, mixes, and is checked" {
+            let mixed = Target.mix 0.5 (Target.conditional "label") Propagate.difference
+            Expect.equal (string mixed) "Propagate.by (0.5 * r (below ++ side \"label\") + 0.5 * (below + g target - g here))" "the code"
+            Expect.equal mixed (Propagate.by (0.5 * r (below ++ side "label") + 0.5 * (below + g target - g here))) "the printed code builds it"
+            Expect.equal mixed.Equation "ĥ_{l-1} = 0.5·r_{l-1}([h_{l-1}, s_label]) + 0.5·(h_{l-1} + g_l(ĥ_l) − g_l(h_l))" "the equation"
+            let net = input 4 |> dense 5 Tanh |> dense 5 Tanh |> dense 3 Softmax
+            for bad in [ r target; r (here ++ side "label"); r (side "label" ++ below) ] do
+                match Check.run (Model.create net (Rule.create "bad" Top.label (Propagate.by bad) Feedback.none)) with
+                | Ok _ -> failtestf "%O was accepted" bad
+                | Error errors -> Expect.exists errors (fun e -> e.Problem.Contains "r (below ++ side") (sprintf "%O: %A" bad errors)
+            let m = Model.create net (Rule.create "cae" Top.label (Target.conditional "label") Feedback.none |> Rule.withConditional 7 0.2)
+            Expect.isOk (Check.run m) "a conditional rule with no g is sound"
+            Expect.equal (Model.conditionalLayers m) [ 1; 2 ] "every layer below the top (the output, for a label target) gets an auto-encoder"
+            let p = Parameters.init 1 m
+            Expect.equal (p.Coders.[1].E.Length, p.Coders.[1].D.Length) (7 * (5 + 3), 5 * 7) "E [7 × (5 + 3)], D [5 × 7]"
+            Expect.stringContains (string m.Rule) "Rule.withConditional 7 0.2" "its settings print as code"
+        }
         test "composition with >> and |> agree and repeat unrolls" {
             let block = dense 5 Tanh >> dense 3 Relu
             Expect.equal (input 2 |> repeat 2 block) (input 2 |> block |> block) "repeat 2 = twice"

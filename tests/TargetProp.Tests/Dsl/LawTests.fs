@@ -38,6 +38,12 @@ let tests =
         holds "reconstruction" Laws.reconstruction (fun r -> Laws.Generate.smooth |> Gen.filter (fun c -> Model.topLayer (Laws.model r c) >= 2))
             [ "tp"; "dtp"; "sdtp"; "aoSdtp"; "ddtpLinear"; "drl"; "ldrl" ]
         holds "descent" Laws.descent (fun r -> small r.Name) [ "bp" ]
+        testList "reconstruction, conditional auto-encoders" [
+            for r in conditionalRules ->
+                testPropertyWithConfig config r.Name (Laws.propertyOn (Laws.Generate.smooth |> Gen.filter (fun c -> Model.topLayer (Laws.model r c) >= 2)) "reconstruction" Laws.reconstruction r)
+        ]
+        // A learned reconstruction is a target's fixed point only where it reconstructs exactly: not in general.
+        caught "fixedPoint catches the conditional auto-encoder's target (r_k is not the identity)" Laws.fixedPoint conditionalRules.Head
         caught "fixedPoint catches tp (g_l(h_l) is not h_{l-1})" Laws.fixedPoint Rules.tp
         caught "differenceCorrection catches a lopsided difference" Laws.differenceCorrection lopsided
         caught "bpEquivalence catches dtp (its updates are not gradients)" Laws.bpEquivalence Rules.dtp

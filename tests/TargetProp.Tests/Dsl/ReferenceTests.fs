@@ -73,6 +73,31 @@ let private localGradientsMatchDifferences (r: Rule) (c: Case) =
             | Some u -> Seq.forall (fun (i, j) -> close (central (fun e -> lossAt w b (Some(bump u i j e)))) g.U.[l].[i, j]) (cells u)
             | None -> true))
 
+/// ∂/∂E_k, e_k, D_k, d_k of each conditional auto-encoder's loss κ‖r_k([h_k + ε, s]) − h_k‖²: the reference's gradients
+/// and central differences (step 1e-6) of the loss agree within 1e-7 + 1e-5·|analytic|.
+let private coderGradientsMatchDifferences (r: Rule) (c: Case) =
+    let m = Laws.model r c
+    let s = Reference.ofParameters m (Parameters.init c.Seed m)
+    let x, y = Laws.batch c
+    let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
+    let d = Reference.withSides m y (Laws.draws c)
+    let h, _ = Reference.forwardPass m s d FeedbackPass X
+    let grads = Reference.conditionalGradients m s (Laws.draws c) FeedbackPass X y
+    let close (numeric: float) (analytic: float) = abs (numeric - analytic) <= 1e-7 + 1e-5 * abs analytic
+    Model.conditionalLayers m
+    |> List.forall (fun k ->
+        let e, eb, dk, db = s.Coders.[k]
+        let ge, geb, gd, gdb = grads.[k]
+        let lossAt coder = fst (Reference.conditionalLoss m { s with Coders = s.Coders.Add(k, coder) } d h k)
+        let central f = (lossAt (f 1e-6) - lossAt (f -1e-6)) / 2e-6
+        let bumpM (a: Matrix<float>) i j x = a.MapIndexed(fun r q v -> if r = i && q = j then v + x else v)
+        let bumpV (a: Vector<float>) i x = a.MapIndexed(fun q v -> if q = i then v + x else v)
+        let cells (a: Matrix<float>) = seq { for i in 0 .. a.RowCount - 1 do for j in 0 .. a.ColumnCount - 1 -> i, j }
+        Seq.forall (fun (i, j) -> close (central (fun x -> bumpM e i j x, eb, dk, db)) ge.[i, j]) (cells e)
+        && Seq.forall (fun i -> close (central (fun x -> e, bumpV eb i x, dk, db)) geb.[i]) (seq { 0 .. eb.Count - 1 })
+        && Seq.forall (fun (i, j) -> close (central (fun x -> e, eb, bumpM dk i j x, db)) gd.[i, j]) (cells dk)
+        && Seq.forall (fun i -> close (central (fun x -> e, eb, dk, bumpV db i x)) gdb.[i]) (seq { 0 .. db.Count - 1 }))
+
 /// Discrete and stochastic hidden units without hardTanh's kinks, where the losses have derivatives.
 let private discreteSmooth = Laws.Generate.discrete |> Gen.filter (fun c -> c.Hidden <> HardTanh)
 
@@ -94,6 +119,10 @@ let tests =
             yield testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 15 }
                 (sprintf "%s (g reads %O), sign/step/Bernoulli units: ∂/∂V_l, ∂/∂c_l of the feedback loss equal central differences" r.Name r.FeedbackInput)
                 (Laws.propertyOn discreteSmooth "feedback gradient" gradientsMatchDifferences r)
+        for r in conditionalRules do
+            yield testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 15 }
+                (sprintf "%s: ∂/∂E_k, e_k, D_k, d_k of the conditional auto-encoder's loss equal central differences" r.Name)
+                (Laws.propertyOn (Laws.Generate.smooth |> Gen.filter (fun c -> Model.topLayer (Laws.model r c) >= 2)) "conditional gradient" coderGradientsMatchDifferences r)
         for r in [ Rules.dtp; Rules.bp; Rules.sdtp ] do
             yield testPropertyWithConfig { FsCheckConfig.defaultConfig with maxTest = 15 }
                 (sprintf "%s, sign/step/Bernoulli units: ∂/∂W_l, ∂/∂b_l of the local losses equal central differences" r.Name)

@@ -10,6 +10,7 @@ open Expecto
 open FsCheck
 open FsCheck.FSharp
 open TargetProp.Dsl
+open TargetProp.Tests.Dsl.Cases
 
 let private config n = { FsCheckConfig.defaultConfig with maxTest = n }
 
@@ -34,6 +35,8 @@ let tests =
                       <| runs schedule (Gen.constant r)
             yield testPropertyWithConfig (config 80) (sprintf "generated rules, %O: a compiled training run ends where the reference's does" schedule)
                   <| runs schedule Laws.Generate.rules
+            yield testPropertyWithConfig (config 40) (sprintf "conditional auto-encoder targets, %O: a compiled training run ends where the reference's does" schedule)
+                  <| runs schedule (Gen.elements conditionalRules)
             // Sign, step, Bernoulli and hardTanh hidden units, with each stand-in for their derivatives: targets, local
             // losses and g on the relaxed values, emissions (and Bernoulli draws) between layers, input noise.
             yield testPropertyWithConfig (config 60) (sprintf "discrete and stochastic units, %O: a compiled training run ends where the reference's does" schedule)

@@ -75,8 +75,7 @@ module Train =
               yield Array.copy order ]
 
     /// The declared side inputs' values of one split, by name.
-    let private sides (d: DataSet) (test: bool) : System.Collections.Generic.IReadOnlyDictionary<string, float32[]> =
-        d.Sides |> Seq.map (fun kv -> kv.Key, (if test then kv.Value.Test else kv.Value.Train)) |> dict |> System.Collections.Generic.Dictionary :> _
+    let private sides (d: DataSet) (test: bool) = d.SideValues test
 
     /// Runs `phases`, in turn, on every batch of `count` examples in `order` (and the same rows of the side inputs).
     let private pass (ex: Executor) (x: float32[]) (y: int[]) (side: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) (order: int[]) (count: int) (phases: Op[] list) =

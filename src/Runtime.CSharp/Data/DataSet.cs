@@ -18,6 +18,13 @@ public sealed class DataSet
     /// <summary>Per-example side inputs by name (not the label, which is built in): values [count × width] for each split.</summary>
     public IReadOnlyDictionary<string, SideInput> Sides { get; private init; } = new Dictionary<string, SideInput>();
 
+    private IReadOnlyDictionary<string, float[]>? _trainSides, _testSides;
+
+    /// <summary>The side inputs' values of one split by name, as <see cref="Executor.LoadBatch"/> takes them (made once).</summary>
+    public IReadOnlyDictionary<string, float[]> SideValues(bool test) => test
+        ? _testSides ??= Sides.ToDictionary(kv => kv.Key, kv => kv.Value.Test)
+        : _trainSides ??= Sides.ToDictionary(kv => kv.Key, kv => kv.Value.Train);
+
     /// <summary>The data set with a side input attached: width values per example, [TrainCount × width] for the
     /// training split and [TestCount × width] for the test split, row-major (a second view of the input, a noisy label,
     /// a class embedding...).</summary>

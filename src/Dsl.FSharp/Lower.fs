@@ -24,9 +24,6 @@ module Lower =
         let h, value, targets = layout.H, layout.Value, layout.Target
         let W, B, gW, gB = layout.W, layout.B, layout.GradW, layout.GradB
         let V, C, gV, gC = layout.V, layout.C, layout.GradV, layout.GradC
-        let A, noBias = layout.A, layout.NoBias
-        let k = m.Rule.Top.Auxiliary
-        let probabilities = Model.usesProbabilities m
         let fb = Model.feedbackLayers m
         let lossScale, batchPower = FeedbackLosses.reduction m
 
@@ -39,44 +36,9 @@ module Lower =
         // x + ε, ε ~ N(0, σ²) on the input in a training pass.
         let inputNoise (pass: Pass) =
             if m.InputNoise > 0.0 then [ NoiseOp(h.[0], float32 m.InputNoise, Streams.input pass, (pass = ForwardPass), h.[0]) :> Op ] else []
-        // What reaches layer l-1 of a derivative through layer l-1's emission: all of it (a smooth unit, or the
-        // straight-through estimator), or nothing (NoGradient). The check refuses what would need one otherwise.
-        let through l = if Model.emitsInTraining m l && m.ThroughDiscrete = NoGradient then 0.0f else 1.0f
-
-        // The output's value in target space from h_L and h_{L-1}, and the buffer with its main (non-auxiliary) part.
-        let mainValue = if probabilities && k > 0 then buf "p" (width L) elif probabilities then value.[L] else h.[L]
-        let z = buf "z" (max k 1)
-        let valueOps =
-            if not (Layout.ownOutputValue layout) then []
-            else
-                (if probabilities then [ SoftmaxOp(h.[L], mainValue) :> Op ] else [])
-                @ (match A with
-                   | Some aT -> [ DenseOp(h.[L - 1], aT, noBias, Activation.Tanh, z) :> Op; ConcatOp(mainValue, z, value.[L]) ]
-                   | None -> [])
-
-        // The loss at the output, ∂ℓ/∂h_L, and δ_L = ∂ℓ/∂a_L (ℓ the batch mean). For a softmax output h_L is the logits.
-        let deltaL = buf "δL" (width L)
-        let lossOps, dldh =
-            if Model.usesCrossEntropy m then
-                [ SoftmaxCrossEntropyOp(h.[L], buf "softmax" (width L), deltaL) :> Op ], deltaL
-            else
-                let dh = buf "∂ℓ/∂hL" (width L)
-                [ SquaredErrorOp(h.[L], dh) :> Op; MultiplyDerivativeOp(act L, h.[L], dh, deltaL) ], dh
-
-        // Step 2: the top target. Above the local layers, the output layer learns by its own gradient.
-        let outputGradOps = [ WeightGradOp(deltaL, h.[L - 1], gW.[L - 1], gB.[L - 1]) :> Op ]
-        let topOps =
-            let mainT = if k > 0 then buf "ĥmain" (width L) else targets.[L]
-            let withAux ops = ops @ (if k > 0 then [ ConcatOp(mainT, z, targets.[L]) :> Op ] else [])
-            match m.Rule.Top.Target, m.Rule.Top.At with
-            | GradientStep eta, Output -> withAux [ AddScaledOp(h.[L], -float32 eta, dldh, mainT) :> Op ]
-            | GradientStep eta, LastHidden ->
-                let dh = buf (sprintf "∂ℓ/∂h%d" (L - 1)) (width (L - 1))
-                [ BackwardOp(deltaL, W.[L - 1], dh) :> Op; AddScaledOp(value.[L - 1], -float32 eta * through (L - 1), dh, targets.[L - 1]) ]
-            | Label, _ -> withAux [ OneHotOp(mainT) :> Op ]
-            | Blend beta, _ ->
-                let y = buf "y" (width L)
-                withAux [ OneHotOp(y) :> Op; CombineOp([| float32 (1.0 - beta); float32 beta |], [| mainValue; y |], mainT) ]
+        let through = TopLowering.through m
+        let top = TopLowering.lower m layout
+        let valueOps, lossOps, topOps, outputGradOps, deltaL = top.ValueOps, top.LossOps, top.TopOps, top.OutputGradOps, top.DeltaL
 
         // Side inputs, filled in after the batch's inputs: "label", the one-hot label, and the declared ones the data
         // supply; then each reading layer's side inputs side by side. Evaluation fills only what forward maps read.
@@ -182,4 +144,4 @@ module Lower =
                 Fusion.chained (stepStart @ gather :: sideOps @ inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ localOps),
                 Fusion.chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> feedbackStart @ gather :: sideOps @ inputNoise FeedbackPass @ ops),
                 Fusion.chained (stepStart @ feedbackStart @ gather :: sideOps @ inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ feedbackOps @ localOps))
-        { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = A; U = layout.U; Coders = layout.Coders }
+        { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = layout.A; U = layout.U; Coders = layout.Coders }

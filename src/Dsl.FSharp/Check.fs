@@ -38,7 +38,7 @@ module Check =
                   yield err (Stack.layerName s l) (sprintf "the layer has %d units" layer.Units) "give every layer a positive number of units"
               if layer.Activation = Softmax && l < L then
                   yield err (Stack.layerName s l) "softmax is only supported on the output layer (it is part of the cross-entropy loss)"
-                      "use tanh, sigmoid, relu or linear for hidden layers"
+                      "use another unit for hidden layers (Tanh, Sigmoid, Relu, HardTanh, Linear, or the discrete Sign, Step, Bernoulli)"
               if l = L && not layer.Activation.Differentiable then
                   yield err (Stack.layerName s l)
                       (sprintf "the output layer learns from the loss ℓ through σ_L', and %s has no derivative" (unitName layer.Activation))
@@ -53,7 +53,7 @@ module Check =
         Rules.all |> List.filter (fun r -> r.Propagation <> Gradient) |> List.map _.Name |> String.concat ", "
 
     let private standIns =
-        "or keep the rule and say what stands in for the missing derivative: Model.throughDiscrete StraightThrough (tprop --straight-through), NoGradient (--through no-gradient), or ContinuousTraining (train the continuous net, evaluate with the units; --through continuous)"
+        "or keep the rule and say what stands in for the missing derivative: Model.throughDiscrete StraightThrough (tprop train --straight-through), NoGradient (--through no-gradient), or ContinuousTraining (train the continuous net, evaluate with the units; --through continuous)"
 
     /// What needs a derivative through a discrete or stochastic unit, refused while the model says Refuse: back-propagated
     /// targets through a hidden layer that emits, and a gradient-step top target at the last hidden layer when that
@@ -114,6 +114,11 @@ module Check =
                   yield err (sprintf "rule %s, conditional auto-encoder" m.Rule.Name) (sprintf "%d code units" m.Rule.Conditional.Width)
                       "use 0 (as many as the layer) or more: Rule.withConditional 240 0.1"
               yield! nonNegative (sprintf "rule %s, conditional auto-encoder" m.Rule.Name) "noise σ" m.Rule.Conditional.Sigma
+          match m.Rule.FeedbackActivation with
+          | Some u when not u.Differentiable || u = Softmax ->
+              yield err (sprintf "rule %s, feedback activation" m.Rule.Name) (sprintf "g_l's output unit τ is %s, which g_l cannot be trained through" (unitName u))
+                  "use a differentiable unit (Linear, Tanh, Sigmoid, Relu, HardTanh), or none for the layer below's; to read g's input through sign, use Rule.withFeedbackInput Sign"
+          | _ -> ()
           match m.Rule.FeedbackInput with
           | Linear | Sign | Step -> ()
           | u ->
@@ -150,7 +155,7 @@ module Check =
         | Propagate e ->
             [ match Expr.space e with
               | Error message ->
-                  yield err where message "g takes a value of layer l (here, target) or of the top (out, outTarget) and returns one of layer l-1; f takes one of layer l-1; +, − and .* need both sides in the same layer"
+                  yield err where message "g takes a value of layer l (here, target) or of the top (out, outTarget) and returns one of layer l-1; f takes one of layer l-1; r takes layer l-1's value with side inputs beside it (r (below ++ side \"label\")); +, − and .* need both sides in the same layer"
               | Ok BelowSpace -> ()
               | Ok s ->
                   yield err where (sprintf "'%O' is a value of %O, but the propagation must give layer l-1's target" e s)
@@ -160,8 +165,12 @@ module Check =
                       "give every g the same kind of input: here/target (layer-wise) or out/outTarget (direct), with the same side inputs in the same order"
               for n in Expr.sides e do
                   if Model.sideWidth m n = 0 then
-                      yield err where (sprintf "'%O' reads the side input '%s', which the data do not provide" e n)
-                          (sprintf "use one of: %s" (Model.sideInputs m |> List.map (fun (n, w) -> sprintf "side \"%s\" (%d units)" n w) |> String.concat ", ")) ]
+                      yield err where (sprintf "'%O' reads the side input '%s', which is neither the built-in label nor declared by the stack" e n)
+                          (sprintf "declare it after the input (input %d |> sideInput \"%s\" WIDTH |> ...) and attach its values with Data.withSide, or read one there is: %s"
+                              m.Stack.Input n (Model.sideInputs m |> List.map (fun (n, w) -> sprintf "side \"%s\" (%d units)" n w) |> String.concat ", "))
+              if List.length (Expr.conditionalDomains e) > 1 then
+                  yield err where (sprintf "'%O' gives r different inputs in different places; r_{l-1} has one input" e)
+                      "give every r the same input, e.g. r (below ++ side \"label\") everywhere" ]
 
     // Where g sits in the propagation: DRL differentiates the propagation with respect to g_l, so g_l must appear as
     // a term of its linear combination with an argument free of g.

@@ -14,7 +14,7 @@ module Data =
         let read (file: string) (count: int) =
             let a = Idx.Read file
             let values = a.Data |> Array.map (fun b -> float32 b / 255.0f)
-            if a.Dimensions.[0] <> count then
+            if count = 0 || a.Dimensions.[0] <> count then
                 raise (DataFormatException(file, sprintf "the side input '%s' has %d examples here, but %s has %d in this split" name a.Dimensions.[0] d.Name count))
             values, values.Length / count
         let train, width = read trainFile d.TrainCount

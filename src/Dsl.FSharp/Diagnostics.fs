@@ -9,7 +9,10 @@ open MathNet.Numerics.LinearAlgebra
 ///                   J_l⁺(ĥ_T − h_T), J_l = ∂h_T/∂h_l per example (damped by 1e-6 of JJᵀ's mean diagonal);
 ///   recon_l         g_l's reconstruction error ‖g_l(x_l) − h_{l-1}‖² per unit, x_l its clean input (h_l, or h_T);
 ///   target_move_l   the mean over examples of ‖ĥ_l − h_l‖.
-/// Angles are between the whole probe batch's matrices, flattened (as Meulemans et al. compute them).
+/// Angles are between the whole probe batch's matrices, flattened (as Meulemans et al. compute them), W_l's beside U_l's
+/// for a layer that reads side inputs. On a stack with discrete or stochastic units the targets come from a forward
+/// update's pass (its draws at step 0), and back-propagation is the straight-through estimator through the units in place
+/// (Reference.lossGradients), whatever stands in for their derivatives in training.
 module Diagnostics =
     type private M = Matrix<float>
 
@@ -78,7 +81,8 @@ module Diagnostics =
         let d = Reference.withSides m y { Reference.noDraws with Sides = sides |> Map.map (fun _ a -> matrix a) }
         let L = Model.depth m
         let T = Model.topLayer m
-        let h, passed = Reference.forwardPass m s d Evaluation X
+        // The forward pass a forward update takes (its draws at step 0), so the targets measured are the rule's own.
+        let h, passed = Reference.forwardPass m s d ForwardPass X
         let t, values, _ = Reference.targets m s d h passed y
         let g = Reference.forwardGradients m s d X y
         let bp = Reference.lossGradients m p d X y

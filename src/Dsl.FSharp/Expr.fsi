@@ -7,9 +7,9 @@ namespace TargetProp.Dsl
 /// kernels, evaluated by the float64 reference, and printed back as the equation.
 [<CustomEquality; NoComparison>]
 type Expr =
-    /// h_{l-1}: the activation of the layer below.
+    /// h_{l-1}: the value of the layer below in target space (its relaxed value, for a discrete or stochastic unit).
     | Below
-    /// h_l: this layer's activation.
+    /// h_l: this layer's value in target space.
     | Here
     /// ĥ_l: this layer's target.
     | Target
@@ -23,7 +23,7 @@ type Expr =
     /// s: a named side input that comes with each example ("label": the one-hot label), for g_l's input.
     | Side of name: string
     /// [a, b]: the two values side by side, as one input of g: g (target ++ side "label") is g_l(ĥ_l, s) =
-    /// τ(V_l ĥ_l + R_l s + c_l), V_l and R_l the two blocks of one weight matrix.
+    /// τ(V_l ĥ_l + S_l s + c_l), V_l and S_l the two blocks of one weight matrix.
     | Concat of Expr * Expr
     /// g_l(e): the feedback map of layer l, from layer l's space (or the top's) to layer l-1's.
     | G of Expr

@@ -115,8 +115,8 @@ module Lower =
             match m.Rule.Feedback with
             | Drl _ -> shared, Fusion.inParallel (groups |> List.map (fun (_, g, _) -> g)) @ Fusion.inParallel (groups |> List.map (fun (_, _, u) -> u))
             | _ -> shared, Fusion.inParallel (groups |> List.map (fun (_, g, u) -> g @ u))
-        // What the feedback losses read of the forward pass: h_{l-1} only for reconstruction; layer values up to T for
-        // the difference losses.
+        // What the feedback losses read of the forward pass: the values below the top layer only for g's reconstruction;
+        // the whole pass for the difference losses and the conditional auto-encoders (which read every layer below T).
         let feedbackOps =
             if not (Model.trainsFeedback m) then []
             else feedbackShared @ feedbackGroups

@@ -30,7 +30,8 @@ type Model =
       ThroughDiscrete: ThroughDiscrete
       /// σ of Gaussian noise added to the input x in training (Lee et al.'s stochastic network: 0.3); 0 for none.
       InputNoise: float
-      /// τ of the feedback noise's decay σ_e = σ / (1 + e/τ) in epoch e (Lee et al.: 50 and 100); 0 keeps σ.
+      /// τ of the feedback noise's decay σ_e = σ / (1 + e/τ) in epoch e (Lee et al.: 50 and 100); 0 keeps σ. It applies
+      /// to the g_l's losses (ε and η), not to the conditional auto-encoders' noise, which keeps Rule.Conditional.Sigma.
       FeedbackNoiseDecay: float
       /// Samples whose class probabilities are averaged to evaluate a stack with stochastic units (default 100).
       Samples: int }
@@ -103,7 +104,7 @@ module Model =
     val directFeedback: m: Model -> bool
 
     /// The side inputs there are, with their widths: "label", the one-hot label (as wide as the output, built in), and
-    /// those the stack declares (side "context" 32), which the data supply.
+    /// those the stack declares (sideInput "context" 32), which the data supply.
     val sideInputs: m: Model -> (string * int) list
 
     /// Width of a side input (0 for a name neither built in nor declared; the check refuses it).
@@ -140,5 +141,5 @@ module Model =
     /// Whether the feedback updates train anything: the g_l, or the conditional auto-encoders r_k.
     val trainsFeedback: m: Model -> bool
 
-    /// τ of g_l: the rule's fixed choice, or layer l-1's activation.
+    /// τ of g_l: the rule's fixed choice, or layer l-1's unit (its relaxation for a discrete or stochastic one).
     val feedbackActivation: m: Model -> l: int -> Nonlinearity

@@ -31,5 +31,5 @@ module Nets =
     /// Every named network.
     val all: Net list
 
-    /// The network of that name, or a message listing the names (and the nearest one).
+    /// The network of that name, or a message listing the names.
     val tryFind: name: string -> Result<Net, string>

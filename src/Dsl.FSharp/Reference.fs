@@ -217,7 +217,8 @@ module Reference =
             u.[l] <- up m d pass l r.[l]
         r, u
 
-    /// The relaxed values r_0 .. r_L of an evaluation pass with no noise (sample 0 of any Bernoulli units).
+    /// The relaxed values r_0 .. r_L of an evaluation pass with no noise and no side inputs (any Bernoulli units drawn
+    /// with seed 0 and step 0 at the batch's rows: not the plan's averaged evaluation, which Evaluate's tests check).
     let forward (m: Model) (s: State) (x: M) : M[] = fst (forwardPass m s noDraws Evaluation x)
 
     /// The output's value in target space from its logits a_L and what layer L-1 passes up: the probabilities for a

@@ -124,7 +124,9 @@ module ReferenceTraining =
             let kink = Reference.Kink.Closest
             let p = Reference.toParameters s
             let largest =
-                Seq.concat [ Seq.concat p.W; Seq.concat p.B; Seq.concat (Map.values p.V); Seq.concat (Map.values p.C) ]
+                Seq.concat
+                    [ Seq.concat p.W; Seq.concat p.B; Seq.concat (Map.values p.V); Seq.concat (Map.values p.C); Seq.concat (Map.values p.U)
+                      p.Coders |> Map.values |> Seq.collect (fun c -> Seq.concat [ c.E; c.Eb; c.D; c.Db ]) ]
                 |> Seq.fold (fun a v -> if System.Single.IsFinite v then max a (abs v) else infinityf) 0.0f
             { Parameters = p
               Unsteady = memory |> Seq.map (fun kv -> kv.Key, kv.Value.Unsteady) |> Map.ofSeq

@@ -187,7 +187,8 @@ module Target =
     let mix (beta: float) (a: Propagation) (b: Propagation) : Propagation =
         match a, b with
         | Propagate x, Propagate y -> Propagate(beta * x + (1.0 - beta) * y)
-        | _ -> invalidArg "a" "Target.mix mixes propagations by expressions; Propagate.gradient is not one (write its expression-free rule as it is)"
+        | Gradient, _ -> invalidArg "a" "Target.mix mixes propagations by expressions; Propagate.gradient is not one"
+        | _, Gradient -> invalidArg "b" "Target.mix mixes propagations by expressions; Propagate.gradient is not one"
 
 module Feedback =
     let reconstruct (sigma: float) : Feedback = Reconstruct(sigma, NoisyInput)

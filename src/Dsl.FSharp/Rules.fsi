@@ -24,7 +24,7 @@ type Top =
       /// k > 0 appends k fixed random features z = tanh(A h_{L-1}) to the output layer's value, with target z
       /// (Bartunov et al. 2018's auxiliary output, AO-SDTP): g_L then sees [h_L, z] and can carry more of h_{L-1}.
       Auxiliary: int }
-    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
+    /// The F# code that builds it: Top.gradientStep 0.327736332653 |> Top.atLastHidden.
     override ToString: unit -> string
     /// Its equation, as the papers write it.
     member Equation: string
@@ -35,7 +35,7 @@ type Propagation =
     | Gradient
     /// ĥ_{l-1} = the expression, evaluated with layer l's g_l.
     | Propagate of Expr
-    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
+    /// The F# code that builds it: Propagate.by (below + g target - g here), or Propagate.gradient.
     override ToString: unit -> string
     /// Its equation, as the papers write it.
     member Equation: string
@@ -62,7 +62,7 @@ type Feedback =
     /// Local difference reconstruction loss (Ernoult et al. 2022):
     /// −2εᵀ(g_l(f_l(h_{l-1}+ε)) − g_l(h_l)) + ‖g_l(h_l + η) − g_l(h_l)‖², η ~ N(0, σ²) on h_l.
     | Ldrl of sigma: float
-    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
+    /// The F# code that builds it: Feedback.reconstruct 0.359829566008.
     override ToString: unit -> string
     /// Its equation, as the papers write it.
     member Equation: string
@@ -73,7 +73,7 @@ type LocalLoss =
     | MeanSquared
     /// L_l = ½ Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²: with ĥ_l = h_l − η ∂ℓ/∂h_l its gradient is exactly η ∂ℓ/∂W_l.
     | HalfSumSquared
-    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
+    /// The F# code that builds it: MeanSquared or HalfSumSquared.
     override ToString: unit -> string
     /// Its equation, as the papers write it.
     member Equation: string
@@ -86,7 +86,7 @@ type Optimiser =
     | Adam of lr: float
     /// SGD with momentum μ (0 for plain SGD).
     | Sgd of lr: float * momentum: float
-    /// The F# code that builds it (CentredRmsProp 0.01, Alternating).
+    /// The F# code that builds it: CentredRmsProp 0.0148893490317, Sgd(0.1, 0.9).
     override ToString: unit -> string
 
 /// The order of forward and feedback updates.
@@ -97,7 +97,7 @@ type Schedule =
     | Parallel
     /// Each batch: the feedback updates, then the forward update (Ernoult et al. 2022).
     | Interleaved
-    /// The F# code that builds it (CentredRmsProp 0.01, Alternating).
+    /// The F# code that builds it: Alternating, Parallel or Interleaved.
     override ToString: unit -> string
 
 /// The settings a rule's paper ran it with; Model.create starts from them.
@@ -125,16 +125,17 @@ type Rule =
       Propagation: Propagation
       LocalLoss: LocalLoss
       Feedback: Feedback
-      /// τ in g_l(v) = τ(V_l v + c_l): None for layer l-1's own activation (g_l then lands in h_{l-1}'s range), or a
+      /// τ in g_l(v) = τ(V_l v + c_l): None for layer l-1's own unit (its relaxation; g_l then lands in h_{l-1}'s range), or a
       /// fixed one (Linear for Meulemans et al.'s DDTP-linear).
       FeedbackActivation: Nonlinearity option
       /// u in g_l(v) = τ(V_l u(v) + c_l): the unit g_l reads its input through, Linear (none) by default, Sign for
-      /// Lee et al.'s discrete network (g_2(h_2) = tanh(V_2 sign(h_2) + c_2)). Linear, Sign or Step.
+      /// Lee et al.'s discrete network (g_2(h_2) = tanh(V_2 sign(h_2) + c_2)). Linear, Sign or Step. It applies to g's
+      /// whole input, side inputs beside the value included (a one-hot label y becomes 2y − 1 under Sign).
       FeedbackInput: Nonlinearity
       /// The conditional auto-encoders, for a propagation that applies r.
       Conditional: ConditionalCoder
       Defaults: RuleDefaults }
-    /// The F# code that builds it (Top.gradientStep 0.5 |> Top.atLastHidden, Propagate.by (below + g target - g here), ...).
+    /// The F# code that builds it, on one line: Rule.create "dtp" (...) (...) (...) |> Rule.with... for each setting that differs.
     override ToString: unit -> string
     /// Its equation, as the papers write it.
     member Equation: string

@@ -10,8 +10,9 @@ type Stack =
       Sides: (string * int) list
       Layers: Layer list }
     override s.ToString() =
-        let dense (l: Layer) =
-            sprintf "dense %d %O" l.Units l.Activation + (l.Reads |> List.map (sprintf " |> reads \"%s\"") |> String.concat "")
+        // A layer that reads side inputs is dense n σ |> reads "s"; inside repeat, a block composed with >>.
+        let dense (join: string) (l: Layer) =
+            sprintf "dense %d %O" l.Units l.Activation + (l.Reads |> List.map (sprintf " %s reads \"%s\"" join) |> String.concat "")
         let runs =
             s.Layers
             |> List.fold (fun acc l ->
@@ -19,7 +20,7 @@ type Stack =
                 | (m, k) :: rest when m = l -> (m, k + 1) :: rest
                 | _ -> (l, 1) :: acc) []
             |> List.rev
-            |> List.map (fun (l, k) -> if k = 1 then dense l else sprintf "repeat %d (%s)" k (dense l))
+            |> List.map (fun (l, k) -> if k = 1 then dense "|>" l else sprintf "repeat %d (%s)" k (dense ">>" l))
         let sides = s.Sides |> List.map (fun (n, w) -> sprintf "sideInput \"%s\" %d" n w)
         String.concat " |> " (sprintf "input %d" s.Input :: sides @ runs)
 

@@ -40,7 +40,9 @@ module Streams =
     /// The input noise of a training pass.
     let input (pass: Pass) = 12288 + index pass
 
-    /// The uniforms of layer l's Bernoulli units in a pass.
+    /// The uniforms of layer l's Bernoulli units in a pass: one draw per layer, pass and step, so every f through layer
+    /// l within one update reads the same uniforms (common random numbers), and a propagation's f inside a feedback
+    /// update reads the forward step's.
     let emission (l: int) (pass: Pass) = 16384 + 8 * l + index pass
 
     /// The step counter that keys a pass's draws: the forward step in a forward update and in propagations, the

@@ -14,6 +14,8 @@ public sealed class Executor : IDisposable
         Context = new StepContext(plan.Batch, seed, pool);
     }
 
+    private static readonly Dictionary<string, float[]> s_noSides = new();
+
     public Plan Plan { get; }
     public StepContext Context { get; }
 
@@ -41,7 +43,7 @@ public sealed class Executor : IDisposable
             foreach (var (name, values) in sides)
                 if (values.Length % labels.Length != 0)
                     throw new ArgumentException($"the side input '{name}' has {values.Length} values, not a whole row for each of the {labels.Length} examples.", nameof(sides));
-        Context.SideSources = sides ?? Context.SideSources;
+        Context.SideSources = sides ?? s_noSides;
         Context.Rows = count;
     }
 

@@ -50,6 +50,13 @@ let tests =
                     (sprintf "%s has no derivative" name) "end the stack with a differentiable unit"
             accepted (Model.create (input 4 |> dense 5 Tanh |> dense 3 HardTanh) Rules.dtp)
         }
+        test "every r takes the same input, and g's output unit has a derivative" {
+            refused (withRule (Rule.create "twoR" Top.label (Propagate.by (0.5 * r below + 0.5 * r (below ++ side "label"))) Feedback.none))
+                "propagation" "gives r different inputs" "the same input"
+            for u in [ Sign; Bernoulli; Softmax ] do
+                refused (withRule (Rules.dtp |> Rule.withFeedbackActivation u)) "rule dtp, feedback activation" (sprintf "τ is %s" (u.ToString().ToLowerInvariant())) "differentiable unit"
+            accepted (withRule (Rules.dtp |> Rule.withFeedbackActivation HardTanh))
+        }
         test "g reads its input through Sign or Step only" {
             refused (withRule (Rules.dtp |> Rule.withFeedbackInput Tanh)) "rule dtp, feedback input" "through tanh" "use Sign or Step"
             refused (withRule (Rules.dtp |> Rule.withFeedbackInput Bernoulli)) "feedback input" "through bernoulli" "use Sign or Step"

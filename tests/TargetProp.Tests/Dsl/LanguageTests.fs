@@ -15,6 +15,9 @@ let tests =
             Expect.equal (input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax) lee "it builds the same stack"
             let mixed = input 3 |> dense 4 Relu |> dense 4 Sigmoid |> repeat 2 (dense 5 Linear) |> dense 2 Tanh
             Expect.equal (string mixed) "input 3 |> dense 4 Relu |> dense 4 Sigmoid |> repeat 2 (dense 5 Linear) |> dense 2 Tanh" "runs of one layer"
+            let reading = input 3 |> sideInput "c" 2 |> repeat 2 (dense 4 Tanh >> reads "c") |> dense 2 Softmax |> reads "c"
+            Expect.equal (string reading) "input 3 |> sideInput \"c\" 2 |> repeat 2 (dense 4 Tanh >> reads \"c\") |> dense 2 Softmax |> reads \"c\"" "side inputs"
+            Expect.equal (input 3 |> sideInput "c" 2 |> repeat 2 (dense 4 Tanh >> reads "c") |> dense 2 Softmax |> reads "c") reading "the printed code builds it"
         }
         test "a rule and a model print as the F# that builds them, the equations beside as comments" {
             let m = Model.create (input 4 |> dense 5 Sign |> dense 3 Softmax) Rules.bp |> Model.throughDiscrete StraightThrough |> Model.inputNoise 0.3
@@ -118,7 +121,7 @@ let tests =
             Expect.isOk (Check.run m) "a conditional difference rule is valid"
             Expect.equal (Model.feedbackInputWidth m 3) (240 + 10) "g_3 reads h_3 and the 10-class label"
             match Check.run (Model.create lee (Rules.dtp |> Rule.withPropagation (below + g (target ++ side "ctx") - g (here ++ side "ctx")))) with
-            | Error errors -> Expect.exists errors (fun e -> e.Problem.Contains "reads the side input 'ctx', which the data do not provide" && e.Fix.Contains "side \"label\" (10 units)") "unknown side input"
+            | Error errors -> Expect.exists errors (fun e -> e.Problem.Contains "reads the side input 'ctx', which is neither the built-in label nor declared by the stack" && e.Fix.Contains "side \"label\" (10 units)" && e.Fix.Contains "sideInput \"ctx\" WIDTH") "unknown side input"
             | Ok _ -> failtest "expected an error"
             match Check.run (Model.create lee (Rules.dtp |> Rule.withPropagation (below + (here ++ side "label")))) with
             | Error errors -> Expect.exists errors (fun e -> e.Problem.Contains "only g takes as its input") "concatenation outside g"

@@ -93,6 +93,15 @@ type RulesArgs =
     interface IArgParserTemplate with
         member _.Usage = ""
 
+type ReportArgs =
+    | [<MainCommand; Mandatory>] Folders of run_folder: string list
+    | Out of file: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Folders _ -> "run folders (each with the metrics.jsonl that tprop train wrote)."
+            | Out _ -> "the PNG to write (default: report.png in the first folder)."
+
 type NetsArgs =
     | [<Hidden>] Unused
     interface IArgParserTemplate with
@@ -103,6 +112,7 @@ type TpropArgs =
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Rules of ParseResults<RulesArgs>
     | [<CliPrefix(CliPrefix.None)>] Nets of ParseResults<NetsArgs>
+    | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     interface IArgParserTemplate with
         member a.Usage =
@@ -111,3 +121,4 @@ type TpropArgs =
             | Bench _ -> "measure speed: a GEMM shape, or a training epoch."
             | Rules _ -> "list the preset rules with their equations."
             | Nets _ -> "list the named networks with their equations and sources."
+            | Report _ -> "draw runs to a PNG: error and loss per epoch, per-layer diagnostics, runs overlaid, seeds as mean ± std."

@@ -34,6 +34,12 @@ let main argv =
         | Train a -> TrainCommand.run a
         | Rules _ -> listRules ()
         | Nets _ -> listNets ()
+        | Report r ->
+            let folders = r.GetResult ReportArgs.Folders
+            let out = r.GetResult(ReportArgs.Out, System.IO.Path.Combine(List.head folders, "report.png"))
+            Report.plot out folders
+            printfn "%s: %d run(s)" out folders.Length
+            0
         | Bench b ->
             match b.GetSubCommand() with
             | Gemm g -> BenchCommand.gemm g

@@ -69,7 +69,7 @@ let run (args: ParseResults<TrainArgs>) =
     printfn "data %s (%s): %d training, %d test examples; batch %d, seed %d, %d thread(s); logs in %s"
         data.Name data.Source (defaultArg config.LimitTrain data.TrainCount) data.TestCount config.Batch config.Seed config.Threads out
     let onEpoch (e: EpochMetrics) =
-        Report.append jsonl (Report.jsonLine rule.Name data.Name config e)
+        Report.append jsonl (Report.jsonLine rule.Name (args.GetResult(TrainArgs.Net, "lee2015")) data.Name config e)
         Report.append csv (Report.csvLine e)
         printfn "%s" (Report.epochLine config.Epochs e)
         if not e.Diagnostics.IsEmpty then

@@ -9,7 +9,7 @@ module Report =
     let private options =
         JsonSerializerOptions(NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)
 
-    let jsonLine (rule: string) (data: string) (c: TrainConfig) (e: EpochMetrics) =
+    let jsonLine (rule: string) (net: string) (data: string) (c: TrainConfig) (e: EpochMetrics) =
         let o = JsonObject()
         let put (name: string) (v: JsonNode) = o.Add(name, v)
         put "epoch" (JsonValue.Create e.Epoch)
@@ -18,6 +18,7 @@ module Report =
         put "test_error" (JsonValue.Create e.TestError)
         put "seconds" (JsonValue.Create e.Seconds)
         put "rule" (JsonValue.Create rule)
+        put "net" (JsonValue.Create net)
         put "data" (JsonValue.Create data)
         put "seed" (JsonValue.Create c.Seed)
         put "threads" (JsonValue.Create c.Threads)
@@ -44,3 +45,6 @@ module Report =
         let tmp = path + ".tmp"
         File.WriteAllText(tmp, text)
         File.Move(tmp, path, true)
+
+    let plot (out: string) (folders: string list) =
+        Plots.render out 800 (Plots.series (folders |> List.map RunLog.read))

@@ -1,10 +1,15 @@
 namespace TargetProp.Dsl
 
-/// Run logs: one JSON object per epoch (JSON Lines) and a CSV beside it.
+/// Run logs: one JSON object per epoch (JSON Lines) and a CSV beside it; figures of runs as PNG.
 module Report =
     /// One epoch as a JSON object with stable field names (epoch, train_loss, train_error, test_error, seconds, rule,
-    /// data, seed, threads, batch), the diagnostics (if any) after them.
-    val jsonLine: rule: string -> data: string -> c: TrainConfig -> e: EpochMetrics -> string
+    /// net, data, seed, threads, batch), the diagnostics (if any) after them.
+    val jsonLine: rule: string -> net: string -> data: string -> c: TrainConfig -> e: EpochMetrics -> string
+
+    /// A PNG figure, 800 pixels wide, of the runs in these folders (their metrics.jsonl): test and train error and loss
+    /// per epoch, the per-layer diagnostics when logged, runs overlaid with a legend naming rule, network and seed, and
+    /// runs that differ only by seed drawn as their mean ± one standard deviation.
+    val plot: out: string -> folders: string list -> unit
 
     /// One epoch as a progress line: "epoch   2/10  train loss 0.4120  train error  11.60 %  test error  10.20 %  1.27 s".
     val epochLine: epochs: int -> e: EpochMetrics -> string

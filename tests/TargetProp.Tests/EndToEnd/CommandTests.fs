@@ -117,6 +117,24 @@ let tests =
                 Expect.equal (File.ReadAllLines(Path.Combine(out, "metrics.jsonl")).Length) 1 (sprintf "%A: one epoch logged" args)
                 Directory.Delete(out, true)
         }
+        test "tprop report draws one run, and an overlay of three, to PNG" {
+            let root = Path.Combine(Path.GetTempPath(), sprintf "tprop-%d" (System.Random().Next()))
+            let folders =
+                [ for rule, seed in [ "dtp", 1; "dtp", 2; "bp", 1 ] ->
+                      let out = Path.Combine(root, sprintf "%s%d" rule seed)
+                      let code, stdout, stderr = tprop [ "train"; "--rule"; rule; "--seed"; string seed; "--epochs"; "2"; "--limit-train"; "300"; "--out"; out ]
+                      Expect.equal code 0 (stdout + stderr)
+                      out ]
+            for args, png in [ [ folders.Head ], Path.Combine(folders.Head, "report.png"); folders @ [ "--out"; Path.Combine(root, "three.png") ], Path.Combine(root, "three.png") ] do
+                let code, stdout, stderr = tprop ("report" :: args)
+                Expect.equal code 0 (stdout + stderr)
+                let bytes = File.ReadAllBytes png
+                Expect.equal bytes.[1..3] "PNG"B "a PNG"
+            let code, _, stderr = tprop [ "report"; Path.Combine(root, "nope") ]
+            Expect.equal code 2 "a folder without a run"
+            Expect.stringContains stderr "metrics.jsonl does not exist" "says what is missing"
+            Directory.Delete(root, true)
+        }
         test "tprop reports a user's mistake in one line, without a stack trace" {
             for args, expected in
                 [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"

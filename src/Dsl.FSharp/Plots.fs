@@ -1,0 +1,109 @@
+namespace TargetProp.Dsl
+
+open System.IO
+
+/// One line of a figure: its panel, its legend text and its points; Low and High bound a band (mean ± one standard
+/// deviation over seeds) and are empty for a single run.
+type Series =
+    { Panel: string
+      Label: string
+      X: float[]
+      Y: float[]
+      Low: float[]
+      High: float[] }
+
+/// Figures of runs (ScottPlot): error and loss per epoch, and the per-layer diagnostics when logged. The series are
+/// computed apart from the drawing, so they can be checked as numbers.
+module Plots =
+    /// Panels against the epoch, in order: title (with the unit) and value.
+    let private curves =
+        [ "test error (%)", (fun (e: EpochMetrics) -> 100.0 * e.TestError)
+          "train error (%)", (fun e -> 100.0 * e.TrainError)
+          "train loss", (fun e -> e.TrainLoss) ]
+
+    /// Panels against the layer: a metric name's prefix (angle_bp_3 → angle_bp) and the panel's title.
+    let private diagnosticPanels =
+        [ "angle_bp", "angle to bp (degrees)"
+          "angle_gn", "angle to Gauss–Newton (degrees)"
+          "recon", "g_l reconstruction error"
+          "target_move", "target move ‖ĥ_l − h_l‖" ]
+
+    /// The marker in a panel's title that it is drawn against the layer, at an epoch.
+    let private atEpoch = ", epoch "
+
+    /// mean and standard deviation (n − 1 in the denominator; 0 for one value) of each column.
+    let private meanStd (rows: float[] list) =
+        let n = float rows.Length
+        let columns = Array.transpose (Array.ofList rows)
+        let mean = columns |> Array.map Array.average
+        let std = Array.map2 (fun (c: float[]) m -> if c.Length < 2 then 0.0 else sqrt ((c |> Array.sumBy (fun v -> (v - m) ** 2.0)) / (n - 1.0))) columns mean
+        mean, std
+
+    /// Every metric a run logged under a prefix (angle_bp_1, angle_bp_2, ...), with its layer, in layer order.
+    let private layers (prefix: string) (e: EpochMetrics) =
+        e.Diagnostics
+        |> List.choose (fun (name, _) ->
+            if name.StartsWith(prefix + "_") then
+                match System.Int32.TryParse(name.Substring(prefix.Length + 1)) with
+                | true, l -> Some(l, name)
+                | _ -> None
+            else None)
+        |> List.sortBy fst
+
+    /// The series of runs: runs that differ only by seed (same rule, network and data) become one mean ± std line
+    /// labelled with their seed count, over the epochs all of them reached; any other run is its own line labelled
+    /// with rule, network and seed. Error and loss are drawn against the epoch; each per-layer diagnostic against the
+    /// layer, at the last epoch (X is then the layer number).
+    let series (runs: RunLog list) : Series list =
+        let groups = runs |> List.groupBy (fun r -> r.Rule, r.Net, r.Data)
+        let data = runs |> List.map _.Data |> List.distinct |> List.length > 1
+        [ for (rule, net, d), rs in groups do
+              let epochs = rs |> List.map (fun r -> r.Epochs.Length) |> List.min
+              let name = sprintf "%s, %s%s" rule net (if data then ", " + d else "")
+              let label =
+                  match rs with
+                  | [ r ] -> sprintf "%s, seed %d" name r.Seed
+                  | _ -> sprintf "%s, %d seeds (mean ± std)" name rs.Length
+              let line panel (x: float[]) (rows: float[] list) =
+                  match rows with
+                  | [ only ] -> { Panel = panel; Label = label; X = x; Y = only; Low = [||]; High = [||] }
+                  | _ ->
+                      let mean, std = meanStd rows
+                      { Panel = panel; Label = label; X = x; Y = mean; Low = Array.map2 (-) mean std; High = Array.map2 (+) mean std }
+              for panel, value in curves do
+                  yield line panel (Array.init epochs (fun i -> float (i + 1))) (rs |> List.map (fun r -> r.Epochs |> List.take epochs |> List.map value |> Array.ofList))
+              let last (r: RunLog) = r.Epochs.[epochs - 1]
+              for prefix, panel in diagnosticPanels do
+                  match layers prefix (last (List.head rs)) with
+                  | [] -> ()
+                  | named ->
+                      let x = named |> List.map (fst >> float) |> Array.ofList
+                      let rows = rs |> List.map (fun r -> named |> List.map (fun (_, n) -> last r |> fun e -> e.Diagnostics |> List.find (fst >> (=) n) |> snd) |> Array.ofList)
+                      yield line (sprintf "%s%s%d" panel atEpoch epochs) x rows ]
+
+    /// Draws the series to a PNG `width` pixels wide, two panels a row, 360 pixels a row, written through a temporary
+    /// file and a rename. A panel whose title names an epoch is drawn against the layer.
+    let render (path: string) (width: int) (series: Series list) =
+        let panels = series |> List.map _.Panel |> List.distinct
+        let columns = min 2 panels.Length
+        let rows = (panels.Length + columns - 1) / columns
+        let figure = ScottPlot.Multiplot()
+        figure.Layout <- ScottPlot.MultiplotLayouts.Grid(rows, columns)
+        for i, panel in List.indexed panels do
+            let plot = if i = 0 then ScottPlot.IMultiplotExtensions.GetPlot(figure, 0) else ScottPlot.IMultiplotExtensions.AddPlot figure
+            plot.Title(panel, 13.0f)
+            plot.XLabel((if panel.Contains atEpoch then "layer" else "epoch"), 12.0f)
+            plot.YLabel(panel.Split(atEpoch).[0], 12.0f)
+            plot.Axes.Bottom.TickGenerator <- ScottPlot.TickGenerators.NumericAutomatic(IntegerTicksOnly = true)
+            for s in series |> List.filter (fun s -> s.Panel = panel) do
+                let line = plot.Add.Scatter(s.X, s.Y)
+                line.LegendText <- s.Label
+                if s.Low.Length > 0 then
+                    let band = plot.Add.FillY(s.X, s.Low, s.High)
+                    band.FillColor <- line.Color.WithAlpha(0.25)
+                    band.LineWidth <- 0.0f
+            plot.ShowLegend() |> ignore
+        let height = 360 * rows
+        let tmp = path + ".tmp.png"
+        ScottPlot.IMultiplotExtensions.SavePng(figure, tmp, width, height) |> ignore
+        File.Move(tmp, path, true)

@@ -102,6 +102,21 @@ type ReportArgs =
             | Folders _ -> "run folders (each with the metrics.jsonl that tprop train wrote)."
             | Out _ -> "the PNG to write (default: report.png in the first folder)."
 
+type ExperimentArgs =
+    | [<MainCommand; Mandatory>] Name of name: string
+    | Quick
+    | Seeds of k: int
+    | Threads of t: int
+    | Out of dir: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Name _ -> "the experiment: discrete or stochastic."
+            | Quick -> "a check that it runs: the bundled digits, 600 examples, 2 epochs, one seed."
+            | Seeds _ -> "seeds of a full run (default 3)."
+            | Threads _ -> "threads (default 1); results do not depend on it."
+            | Out _ -> "folder for the runs, results.jsonl and the figure (default runs/experiments/<name>)."
+
 type NetsArgs =
     | [<Hidden>] Unused
     interface IArgParserTemplate with
@@ -113,6 +128,7 @@ type TpropArgs =
     | [<CliPrefix(CliPrefix.None)>] Rules of ParseResults<RulesArgs>
     | [<CliPrefix(CliPrefix.None)>] Nets of ParseResults<NetsArgs>
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
+    | [<CliPrefix(CliPrefix.None)>] Experiment of ParseResults<ExperimentArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     interface IArgParserTemplate with
         member a.Usage =
@@ -122,3 +138,4 @@ type TpropArgs =
             | Rules _ -> "list the preset rules with their equations."
             | Nets _ -> "list the named networks with their equations and sources."
             | Report _ -> "draw runs to a PNG: error and loss per epoch, per-layer diagnostics, runs overlaid, seeds as mean ± std."
+            | Experiment _ -> "run one of the seed's conjectures as an experiment: its runs, results.jsonl, a figure and a table."

@@ -34,6 +34,17 @@ let main argv =
         | Train a -> TrainCommand.run a
         | Rules _ -> listRules ()
         | Nets _ -> listNets ()
+        | Experiment x ->
+            let e = TargetProp.Experiments.Catalog.find (x.GetResult ExperimentArgs.Name)
+            let d = TargetProp.Experiments.Experiment.defaults e.Name
+            let o =
+                { d with
+                    Quick = x.Contains ExperimentArgs.Quick
+                    Seeds = x.GetResult(ExperimentArgs.Seeds, d.Seeds)
+                    Threads = x.GetResult(ExperimentArgs.Threads, d.Threads)
+                    Out = x.GetResult(ExperimentArgs.Out, d.Out) }
+            TargetProp.Experiments.Experiment.run e o |> ignore
+            0
         | Report r ->
             let folders = r.GetResult ReportArgs.Folders
             let out = r.GetResult(ReportArgs.Out, System.IO.Path.Combine(List.head folders, "report.png"))

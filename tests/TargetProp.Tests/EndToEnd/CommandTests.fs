@@ -135,6 +135,29 @@ let tests =
             Expect.stringContains stderr "metrics.jsonl does not exist" "says what is missing"
             Directory.Delete(root, true)
         }
+        test "every experiment runs in quick mode and writes its runs, results.jsonl and figure; a script runs one too" {
+            for e in TargetProp.Experiments.Catalog.all do
+                let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-%s-%d" e.Name (System.Random().Next()))
+                let code, stdout, stderr = tprop [ "experiment"; e.Name; "--quick"; "--out"; out ]
+                Expect.equal code 0 (stdout + stderr)
+                let results = File.ReadAllLines(Path.Combine(out, "results.jsonl"))
+                Expect.equal results.Length e.Arms.Length (sprintf "%s: a result per arm (one seed)" e.Name)
+                for line in results do
+                    let o = JsonDocument.Parse(line).RootElement
+                    let err = o.GetProperty("test_error").GetDouble()
+                    Expect.isTrue (err >= 0.0 && err <= 1.0) "a test error"
+                for arm in e.Arms do
+                    let log = Path.Combine(out, TargetProp.Experiments.Experiment.folder arm.Label 1, "metrics.jsonl")
+                    Expect.equal (File.ReadAllLines log).Length 2 (sprintf "%s: two epochs logged" arm.Label)
+                Expect.equal (File.ReadAllBytes(Path.Combine(out, e.Name + ".png")).[1..3]) "PNG"B "the figure"
+                Expect.stringContains stdout "final test error" "the table"
+                Directory.Delete(out, true)
+            let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-script-%d" (System.Random().Next()))
+            let code, stdout, stderr = dotnet [ "fsi"; "experiments/stochastic.fsx"; "--quick"; "--out"; out ]
+            Expect.equal code 0 (stdout + stderr)
+            Expect.isTrue (File.Exists(Path.Combine(out, "stochastic.png"))) "the script's figure"
+            Directory.Delete(out, true)
+        }
         test "tprop reports a user's mistake in one line, without a stack trace" {
             for args, expected in
                 [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"

@@ -111,7 +111,7 @@ type ExperimentArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Name _ -> "the experiment: discrete or stochastic."
+            | Name _ -> "the experiment: discrete, stochastic or side-information."
             | Quick -> "a check that it runs: the bundled digits, 600 examples, 2 epochs, one seed."
             | Seeds _ -> "seeds of a full run (default 3)."
             | Threads _ -> "threads (default 1); results do not depend on it."

@@ -12,12 +12,14 @@ type ExperimentOptions =
       Threads: int
       Out: string }
 
-/// One arm: a label, the model and the network's name, the data set, and the epochs of a full run.
+/// One arm: a label, the model and the network's name, the data set and what the arm attaches to it (its side
+/// inputs), and the epochs of a full run.
 type Arm =
     { Label: string
       Net: string
       Model: Model
       Data: string
+      Prepare: DataSet -> DataSet
       Epochs: int }
 
 /// An experiment: its name, the conjecture it tests (quoted), its protocol in a sentence, and its arms.
@@ -74,7 +76,7 @@ module Experiment =
             [ for arm in e.Arms ->
                   let data =
                       let d = Data.load (if o.Quick then quickData else arm.Data)
-                      if o.Quick then d.Take(min 600 d.TrainCount, min 500 d.TestCount) else d
+                      arm.Prepare (if o.Quick then d.Take(min 600 d.TrainCount, min 500 d.TestCount) else d)
                   let errors =
                       [ for seed in seeds ->
                             let folder = Path.Combine(o.Out, folder arm.Label seed)

@@ -52,14 +52,16 @@ module Plots =
 
     /// The series of runs: runs that differ only by seed (same rule, network and data) become one mean ± std line
     /// labelled with their seed count, over the epochs all of them reached; any other run is its own line labelled
-    /// with rule, network and seed. Error and loss are drawn against the epoch; each per-layer diagnostic against the
+    /// with rule and seed (and network and data, where the runs differ in them). Error and loss are drawn against the epoch; each per-layer diagnostic against the
     /// layer, at the last epoch (X is then the layer number).
     let series (runs: RunLog list) : Series list =
         let groups = runs |> List.groupBy (fun r -> r.Rule, r.Net, r.Data)
+        // A label names the network and the data only when the runs differ in them.
         let data = runs |> List.map _.Data |> List.distinct |> List.length > 1
+        let nets = runs |> List.map _.Net |> List.distinct |> List.length > 1
         [ for (rule, net, d), rs in groups do
               let epochs = rs |> List.map (fun r -> r.Epochs.Length) |> List.min
-              let name = sprintf "%s, %s%s" rule net (if data then ", " + d else "")
+              let name = rule + (if nets then ", " + net else "") + (if data then ", " + d else "")
               let label =
                   match rs with
                   | [ r ] -> sprintf "%s, seed %d" name r.Seed
@@ -102,7 +104,7 @@ module Plots =
                     let band = plot.Add.FillY(s.X, s.Low, s.High)
                     band.FillColor <- line.Color.WithAlpha(0.25)
                     band.LineWidth <- 0.0f
-            plot.ShowLegend() |> ignore
+            plot.ShowLegend(ScottPlot.Alignment.UpperRight) |> ignore
         let height = 360 * rows
         let tmp = path + ".tmp.png"
         ScottPlot.IMultiplotExtensions.SavePng(figure, tmp, width, height) |> ignore

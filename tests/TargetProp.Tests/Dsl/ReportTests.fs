@@ -54,16 +54,16 @@ let tests =
             let bp = RunLog.read (run (Path.Combine(root, "bp")) "bp" 7 2 0.05)
             let series = Plots.series (runs @ [ bp ])
             let find panel label = series |> List.find (fun s -> s.Panel = panel && s.Label = label)
-            let dtp = find "test error (%)" "dtp, lee2015, 3 seeds (mean ± std)"
+            let dtp = find "test error (%)" "dtp, 3 seeds (mean ± std)"
             Expect.equal dtp.X [| 1.0; 2.0; 3.0 |] "epochs"
             // Test error (%) per seed s at epoch e: 10s + e; mean 20 + e, std 10 (n − 1).
             for i in 0..2 do
                 Expect.floatClose Accuracy.high dtp.Y.[i] (20.0 + float (i + 1)) "mean"
                 Expect.floatClose Accuracy.high (dtp.High.[i] - dtp.Y.[i]) 10.0 "std"
-            let single = find "test error (%)" "bp, lee2015, seed 7"
+            let single = find "test error (%)" "bp, seed 7"
             Expect.equal (single.Y |> Array.map (fun v -> System.Math.Round(v, 9))) [| 6.0; 7.0 |] "one run: its own values"
             Expect.isEmpty single.Low "no band for one run"
-            let angles = find "angle to bp (degrees), epoch 3" "dtp, lee2015, 3 seeds (mean ± std)"
+            let angles = find "angle to bp (degrees), epoch 3" "dtp, 3 seeds (mean ± std)"
             Expect.equal angles.X [| 1.0; 2.0; 3.0 |] "per layer"
             Expect.equal angles.Y [| 12.0; 22.0; 32.0 |] "mean over seeds 1-3 of 10·l + s"
             Directory.Delete(root, true)

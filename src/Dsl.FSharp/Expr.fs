@@ -181,19 +181,13 @@ module Expr =
 
     let usesConditional (e: Expr) = subterms e |> List.exists (function R _ -> true | _ -> false)
 
-    let conditionalDomains (e: Expr) : Space list list =
-        subterms e
-        |> List.choose (function
-            | R x -> conditionalDomain x |> Result.toOption
-            | _ -> None)
-        |> List.distinct
+    // The distinct valid inputs of the applications `argument` picks out (g's or r's).
+    let private inputs (argument: Expr -> Expr option) (check: Expr -> Result<Space list, string>) (e: Expr) =
+        subterms e |> List.choose (argument >> Option.bind (check >> Result.toOption)) |> List.distinct
 
-    let feedbackDomains (e: Expr) : Space list list =
-        subterms e
-        |> List.choose (function
-            | G x -> domain x |> Result.toOption
-            | _ -> None)
-        |> List.distinct
+    let conditionalDomains (e: Expr) : Space list list = inputs (function R x -> Some x | _ -> None) conditionalDomain e
+
+    let feedbackDomains (e: Expr) : Space list list = inputs (function G x -> Some x | _ -> None) domain e
 
     let sides (e: Expr) : string list = subterms e |> List.choose (function Side n -> Some n | _ -> None) |> List.distinct
 

@@ -8,7 +8,7 @@ open TargetProp.Dsl
 module Discrete =
     let experiment (epochs: int) : Experiment =
         let net = Nets.lee2015Discrete
-        let arm label rule through = { Label = label; Net = net.Name; Model = net.Configure rule through; Data = "mnist"; Prepare = id; Epochs = epochs }
+        let arm = Experiment.onNet net epochs
         { Name = "discrete"
           Conjecture = "target propagation can assign credit through \"discrete hidden units\" (Bengio 2014), where back-propagation's derivative is zero"
           Protocol = sprintf "lee2015-discrete on MNIST, %d epochs, Lee et al.'s settings per rule, test error after the last epoch" epochs

@@ -59,6 +59,10 @@ module Experiment =
             | other :: _ -> raise (TrainingException(sprintf "unknown argument '%s': use --quick, --seeds K, --threads T, --out DIR" other))
         go (defaults name) args
 
+    /// An arm on MNIST with one of the named networks, the net's settings for the rule: `epochs` in a full run.
+    let onNet (net: Net) (epochs: int) (label: string) (rule: Rule) (through: ThroughDiscrete) =
+        { Label = label; Net = net.Name; Model = net.Configure rule through; Data = "mnist"; Prepare = id; Epochs = epochs }
+
     /// mean and standard deviation (n − 1) of the values.
     let meanStd (xs: float list) =
         let m = List.average xs

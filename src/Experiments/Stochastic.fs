@@ -7,7 +7,7 @@ open TargetProp.Dsl
 module Stochastic =
     let experiment (epochs: int) : Experiment =
         let net = Nets.lee2015Stochastic
-        let arm label rule through = { Label = label; Net = net.Name; Model = net.Configure rule through; Data = "mnist"; Prepare = id; Epochs = epochs }
+        let arm = Experiment.onNet net epochs
         { Name = "stochastic"
           Conjecture = "target propagation trains networks of \"noisy\" (stochastic) units, whose samples have no derivative (Bengio 2014)"
           Protocol = sprintf "lee2015-stochastic on MNIST, %d epochs, Lee et al.'s settings per rule, test error of the 100-sample average after the last epoch" epochs

@@ -36,9 +36,13 @@ module Check =
               let layer = s.Layers.[l - 1]
               if layer.Units <= 0 then
                   yield err (Stack.layerName s l) (sprintf "the layer has %d units" layer.Units) "give every layer a positive number of units"
+              match layer.Activation with
+              | SteepTanh k when not (System.Double.IsFinite k && k > 0.0) ->
+                  yield err (Stack.layerName s l) (sprintf "the unit tanh(k·a) has gain k = %g" k) "use a finite gain greater than 0, e.g. SteepTanh 4.0"
+              | _ -> ()
               if layer.Activation = Softmax && l < L then
                   yield err (Stack.layerName s l) "softmax is only supported on the output layer (it is part of the cross-entropy loss)"
-                      "use another unit for hidden layers (Tanh, Sigmoid, Relu, HardTanh, Linear, or the discrete Sign, Step, Bernoulli)"
+                      "use another unit for hidden layers (Tanh, SteepTanh k, Sigmoid, Relu, HardTanh, Linear, or the discrete Sign, Step, Bernoulli)"
               if l = L && not layer.Activation.Differentiable then
                   yield err (Stack.layerName s l)
                       (sprintf "the output layer learns from the loss ℓ through σ_L', and %s has no derivative" (unitName layer.Activation))
@@ -114,10 +118,15 @@ module Check =
                   yield err (sprintf "rule %s, conditional auto-encoder" m.Rule.Name) (sprintf "%d code units" m.Rule.Conditional.Width)
                       "use 0 (as many as the layer) or more: Rule.withConditional 240 0.1"
               yield! nonNegative (sprintf "rule %s, conditional auto-encoder" m.Rule.Name) "noise σ" m.Rule.Conditional.Sigma
+              match m.Rule.Conditional.Optimiser with
+              | Some o -> yield! optimiser (sprintf "rule %s, conditional auto-encoder's optimiser" m.Rule.Name) o
+              | None -> ()
           match m.Rule.FeedbackActivation with
           | Some u when not u.Differentiable || u = Softmax ->
               yield err (sprintf "rule %s, feedback activation" m.Rule.Name) (sprintf "g_l's output unit τ is %s, which g_l cannot be trained through" (unitName u))
                   "use a differentiable unit (Linear, Tanh, Sigmoid, Relu, HardTanh), or none for the layer below's; to read g's input through sign, use Rule.withFeedbackInput Sign"
+          | Some(SteepTanh k) when not (System.Double.IsFinite k && k > 0.0) ->
+              yield err (sprintf "rule %s, feedback activation" m.Rule.Name) (sprintf "g_l's output unit tanh(k·a) has gain k = %g" k) "use a finite gain greater than 0, e.g. SteepTanh 4.0"
           | _ -> ()
           match m.Rule.FeedbackInput with
           | Linear | Sign | Step -> ()

@@ -17,7 +17,9 @@ type Compiled =
       /// U_lᵀ for each layer that reads side inputs.
       U: Map<int, MatrixBuffer>
       /// Each conditional auto-encoder's weights.
-      Coders: Map<int, CoderBuffers> }
+      Coders: Map<int, CoderBuffers>
+      /// Each layer's value in target space, h_0 .. h_L, as the last phase run left it (its first rows: that batch's).
+      Values: MatrixBuffer[] }
 
     /// Copies the current parameters out of the plan, weights as [out × in].
     member c.Parameters: Parameters =

@@ -18,7 +18,7 @@ module Evaluate =
             [| for l in 0..L ->
                    if emits l && not (Model.emitsInTraining m l) then buffer (sprintf "%s(h%d)" ((unit l).ToString().ToLowerInvariant()) l) (Stack.width s l)
                    else layout.H.[l] |]
-        let dense l = Layout.dense layout l up.[l - 1] (ExprLowering.kernel (unit l)) (Layout.relaxed layout l)
+        let dense l = Layout.dense layout l up.[l - 1] (unit l) (Layout.relaxed layout l)
         let emit sample l = ExprLowering.emit m l Evaluation sample (Layout.relaxed layout l) up.[l]
         // Layers first .. L of a pass, layer `first`'s value already computed.
         let from first sample =

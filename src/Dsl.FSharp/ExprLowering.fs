@@ -38,28 +38,9 @@ type ExprScope =
 /// Lowering of target expressions (Expr) to ops over a Layout: every atom (g x, f x, x .* y, noise, ...) becomes one
 /// buffer computed once, and a sum of scaled atoms one fused combination.
 module ExprLowering =
-    /// The runtime kernel that computes a unit's value in target space, the one place the language's units meet the
-    /// runtime's: a softmax output keeps its logits as the layer's value (the softmax lives in the loss), and a discrete
-    /// or stochastic unit computes its relaxation ρ (then its emission, below).
-    let kernel (u: Nonlinearity) : Activation =
-        match u with
-        | Linear | Softmax -> Activation.Linear
-        | Tanh | Sign -> Activation.Tanh
-        | Sigmoid | Step | Bernoulli -> Activation.Sigmoid
-        | Relu -> Activation.Relu
-        | HardTanh -> Activation.HardTanh
-
-    /// The runtime kernel that computes a discrete or stochastic unit's emission from its relaxed value.
-    let emission (u: Nonlinearity) : Emission option =
-        match u with
-        | Sign -> Some Emission.Sign
-        | Step -> Some Emission.Step
-        | Bernoulli -> Some Emission.Bernoulli
-        | Linear | Tanh | Sigmoid | Relu | Softmax | HardTanh -> None
-
     /// y = σ_l(r) from layer l's relaxed value r in a pass (Bernoulli draws keyed by the pass and sample).
     let emit (m: Model) (l: int) (pass: Pass) (sample: int) (r: MatrixBuffer) (y: MatrixBuffer) : Op =
-        match emission (Stack.activation m.Stack l) with
+        match UnitKernels.emission (Stack.activation m.Stack l) with
         | Some e -> EmitOp(e, r, y, Streams.emission l pass, Streams.key pass sample)
         | None -> invalidArg "l" (sprintf "layer %d's unit emits nothing" l)
 
@@ -69,7 +50,7 @@ module ExprLowering =
         let c = layout.Coders.[k]
         let code = Layout.activation layout.Batch ("e" + name) c.E.Cols
         let y = Layout.activation layout.Batch name c.D.Cols
-        y, code, [ DenseOp(x, c.E, c.Eb, Activation.Tanh, code); DenseOp(code, c.D, c.Db, kernel (Stack.activation m.Stack k), y) ]
+        y, code, [ DenseOp(x, c.E, c.Eb, Activation.Tanh, code); UnitKernels.dense code c.D c.Db (Stack.activation m.Stack k) y None ]
 
     /// When the expression's ops can run.
     let stage (e: Expr) = if Expr.usesTarget e then InChain elif Expr.usesOutTarget e then AfterTop else BeforeTop
@@ -85,13 +66,12 @@ module ExprLowering =
         let L = Model.depth m
         let buffer = Layout.activation layout.Batch
         let width = Stack.width m.Stack
-        let act l = kernel (Stack.activation m.Stack l)
         let emitted, emitOps =
             if Model.emitsInTraining m (l - 1) then
                 let e = buffer (sprintf "%O(%s)" (Stack.activation m.Stack (l - 1)) x.Name) x.Cols
                 e, [ emit m (l - 1) pass 0 x e ]
             else x, []
-        let dense l (y: MatrixBuffer) = Layout.dense layout l emitted (act l) y
+        let dense l (y: MatrixBuffer) = Layout.dense layout l emitted (Stack.activation m.Stack l) y
         if l < L || not (Layout.ownOutputValue layout) then
             let y = buffer name (width l)
             y, emitOps @ [ dense l y ]
@@ -190,7 +170,7 @@ module ExprLowering =
     /// compute it the first time.
     and gInput (sc: ExprScope) (bind: Binding) (l: int) (x: Expr) : MatrixBuffer * (Stage * Op) list =
         let xb, xops = lowerAt sc bind l (argumentSpace x) x
-        match emission sc.Model.Rule.FeedbackInput with
+        match UnitKernels.emission sc.Model.Rule.FeedbackInput with
         | None -> xb, xops
         | Some e ->
             let bound = if stage x = BeforeTop then "" else bind.Name
@@ -205,8 +185,7 @@ module ExprLowering =
     /// g_l(x) = τ(u(x) V_lᵀ + c_l) written into dst, after the ops that compute x.
     and applyG (sc: ExprScope) (bind: Binding) (l: int) (x: Expr) (dst: MatrixBuffer) : (Stage * Op) list =
         let xb, xops = gInput sc bind l x
-        let tau = kernel (Model.feedbackActivation sc.Model l)
-        xops @ [ stage (G x), DenseOp(xb, sc.Layout.V.[l], sc.Layout.C.[l], tau, dst) :> Op ]
+        xops @ [ stage (G x), UnitKernels.dense xb sc.Layout.V.[l] sc.Layout.C.[l] (Model.feedbackActivation sc.Model l) dst None ]
 
     /// The expression written into dst: a lone g application writes there directly; anything else is Σ_i c_i·atom_i
     /// in one fused combination.

@@ -25,7 +25,7 @@ module FeedbackLosses =
         let m, layout = sc.Model, sc.Layout
         let buffer = Layout.activation layout.Batch
         let below = Stack.width m.Stack (l - 1)
-        let tau = ExprLowering.kernel (Model.feedbackActivation m l)
+        let tau = Model.feedbackActivation m l
         let scale, batchPower = reduction m
         let decay = float32 m.FeedbackNoiseDecay
         let named name = sprintf "%s%d" name l
@@ -37,7 +37,7 @@ module FeedbackLosses =
         /// through the rule's feedback input unit u.
         member _.GInput(v: MatrixBuffer) : MatrixBuffer * Op list =
             let x, ops = Layout.sideBySide layout.Batch (Model.feedbackDomain m |> List.map (function SideSpace s -> layout.Sides.[s] | _ -> v))
-            match ExprLowering.emission m.Rule.FeedbackInput with
+            match UnitKernels.emission m.Rule.FeedbackInput with
             | None -> x, ops
             | Some e ->
                 let u = buffer (sprintf "%O(%s)" m.Rule.FeedbackInput x.Name) x.Cols
@@ -46,21 +46,21 @@ module FeedbackLosses =
         /// u = g_l(x) = τ(x V_lᵀ + c_l) into a new buffer.
         member _.G(x: MatrixBuffer, name: string) =
             let u = buffer (named name) below
-            u, DenseOp(x, layout.V.[l], layout.C.[l], tau, u) :> Op
+            u, UnitKernels.dense x layout.V.[l] layout.C.[l] tau u None
 
         /// ∂V_l, ∂c_l = Σ_i (s·c_i·G_i ⊙ τ'(u_i))ᵀ x_i over the terms (x_i, u_i, G_i, c_i), the first overwriting.
         member _.Contribute(terms: (MatrixBuffer * MatrixBuffer * MatrixBuffer * float32) list) : Op list =
             terms
             |> List.mapi (fun i (x, u, gu, c) ->
                 let d = buffer (sprintf "δg%d_%d" l i) below
-                [ MultiplyDerivativeOp(tau, u, gu, d, c * scale, batchPower) :> Op
+                [ UnitKernels.throughDerivative tau u gu d (c * scale) batchPower
                   WeightGradOp(d, x, layout.GradV.[l], layout.GradC.[l], (i > 0)) ])
             |> List.concat
 
         /// δ = s·(u − v) ⊙ τ'(u) and ∂V_l, ∂c_l = δᵀx, c = Σ_b δ: the gradient of a squared loss ‖u − v‖².
         member _.Squared(x: MatrixBuffer, u: MatrixBuffer, v: MatrixBuffer) : Op list =
             let d = buffer (named "δg") below
-            [ DeltaOp(tau, scale, batchPower, u, v, d); WeightGradOp(d, x, layout.GradV.[l], layout.GradC.[l]) ]
+            [ UnitKernels.delta tau scale batchPower u v d; WeightGradOp(d, x, layout.GradV.[l], layout.GradC.[l]) ]
 
         /// ε ~ N(0, σ²) on h_{l-1} (keyed by the feedback step), and h_{l-1} + ε.
         member _.PerturbBelow(sigma: float) =
@@ -174,7 +174,7 @@ module FeedbackLosses =
         let back = buffer (sprintf "δr%d·D%d" k k) code.Cols
         let dc = buffer (sprintf "δe%d" k) code.Cols
         [ noise ] @ concat @ rops
-        @ [ DeltaOp(ExprLowering.kernel (Stack.activation m.Stack k), scale, batchPower, u, h, du)
+        @ [ UnitKernels.delta (Stack.activation m.Stack k) scale batchPower u h du
             WeightGradOp(du, code, c.GradD, c.GradDb)
             BackwardOp(du, c.D, back)
             MultiplyDerivativeOp(Activation.Tanh, code, back, dc)

@@ -55,9 +55,11 @@ module Laws =
                       Spare = spare; TopAtOutput = atOutput; Optimiser = opt; Through = Refuse; Context = context }
             }
 
-        let small = cases [ Tanh; Sigmoid; Relu; Linear ] (1, 7)
+        let small = cases [ Tanh; SteepTanh 3.0; Sigmoid; Relu; Linear ] (1, 7)
 
-        let smooth = cases [ Tanh; Sigmoid; Linear ] (1, 7)
+        let trainable = cases [ Tanh; SteepTanh 1.5; Sigmoid; Relu; Linear ] (1, 7)
+
+        let smooth = cases [ Tanh; SteepTanh 3.0; Sigmoid; Linear ] (1, 7)
 
         let discrete =
             gen {

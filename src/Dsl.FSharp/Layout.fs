@@ -65,10 +65,8 @@ module Layout =
     let relaxed (layout: Layout) (l: int) = if l = layout.H.Length - 1 then layout.H.[l] else layout.Value.[l]
 
     /// f_l(x) = σ(x W_lᵀ + s U_lᵀ + b_l) into y as one op, with the side inputs layer l reads, if any.
-    let dense (layout: Layout) (l: int) (x: MatrixBuffer) (act: Activation) (y: MatrixBuffer) : Op =
-        match layout.U.TryFind l with
-        | Some ut -> DenseOp(x, layout.W.[l - 1], layout.B.[l - 1], act, y, layout.LayerSide.[l], ut)
-        | None -> DenseOp(x, layout.W.[l - 1], layout.B.[l - 1], act, y)
+    let dense (layout: Layout) (l: int) (x: MatrixBuffer) (u: Nonlinearity) (y: MatrixBuffer) : Op =
+        UnitKernels.dense x layout.W.[l - 1] layout.B.[l - 1] u y (layout.U.TryFind l |> Option.map (fun ut -> layout.LayerSide.[l], ut))
 
     /// A buffer of `batch` rows.
     let activation (batch: int) (name: string) (cols: int) = MatrixBuffer(name, batch, cols)

@@ -18,7 +18,7 @@ module Lower =
         let L = Stack.depth s
         let T = Model.topLayer m
         let width l = Stack.width s l
-        let act l = ExprLowering.kernel (Stack.activation s l)
+        let act l = Stack.activation s l
         let buf = Layout.activation batch
         let layout = Layout.create batch m
         let h, value, targets = layout.H, layout.Value, layout.Target
@@ -63,7 +63,7 @@ module Lower =
                       | Gradient ->
                           let e = buf (sprintf "e%d" l) (width l)
                           let back = buf (sprintf "eW%d" l) (width (l - 1))
-                          [ InChain, DeltaOp(act l, 1.0f, 0, Layout.relaxed layout l, targets.[l], e) :> Op
+                          [ InChain, UnitKernels.delta (act l) 1.0f 0 (Layout.relaxed layout l) targets.[l] e
                             InChain, BackwardOp(e, W.[l - 1], back)
                             InChain, AddScaledOp(value.[l - 1], -through (l - 1), back, targets.[l - 1]) ]
                       | Propagate e -> ExprLowering.lowerInto sc stepBinding l BelowSpace e targets.[l - 1] ]
@@ -85,7 +85,7 @@ module Lower =
         // comes first, row-wise.
         let pieces l = Fusion.pieces (width (l - 1)) (width l)
         let deltas = [| for l in 1..L -> buf (sprintf "δ%d" l) (width l) |]
-        let deltaOp l = DeltaOp(act l, lossScale, batchPower, Layout.relaxed layout l, targets.[l], deltas.[l - 1]) :> Op
+        let deltaOp l = UnitKernels.delta (act l) lossScale batchPower (Layout.relaxed layout l) targets.[l] deltas.[l - 1]
         let localGroups =
             [ for l in 1..localTop do
                   let inputs, outputs, n = width (l - 1), width l, pieces l
@@ -108,7 +108,7 @@ module Lower =
                       let loss = FeedbackLosses.lower sc l
                       loss.Shared, loss.Gradient, [ OptimOp(V.[l], gV.[l], o) :> Op; OptimOp(C.[l], gC.[l], o) ] ]
                 @ [ for k in Model.conditionalLayers m ->
-                        let gradient, update = FeedbackLosses.conditional m layout o k
+                        let gradient, update = FeedbackLosses.conditional m layout (m.Rule.Conditional.Optimiser |> Option.map runtimeOptimiser |> Option.defaultValue o) k
                         [], gradient, update ]
             let shared = groups |> List.collect (fun (s, _, _) -> s)
             // DRL's chains read the g_k and r_k of the layers above, so every gradient is taken before any of them moves.
@@ -144,4 +144,5 @@ module Lower =
                 Fusion.chained (stepStart @ gather :: sideOps @ inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ localOps),
                 Fusion.chained (match feedbackForward @ feedbackOps with [] -> [] | ops -> feedbackStart @ gather :: sideOps @ inputNoise FeedbackPass @ ops),
                 Fusion.chained (stepStart @ feedbackStart @ gather :: sideOps @ inputNoise ForwardPass @ forward ForwardPass L @ targetOps @ feedbackOps @ localOps))
-        { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = layout.A; U = layout.U; Coders = layout.Coders }
+        { Model = m; Plan = plan; W = W; B = B; V = V; C = C; A = layout.A; U = layout.U; Coders = layout.Coders
+          Values = [| for l in 0..L -> Layout.relaxed layout l |] }

@@ -14,7 +14,7 @@ type Range =
     | Values of float list
 
 /// A layer's unit: the non-linearity σ in h_l = σ(W_l h_{l-1} + b_l), as the language knows it, with the properties the
-/// model check and the rules read. The runtime's kernels are chosen from it in one place (ExprLowering.kernel).
+/// model check and the rules read. The runtime's kernels are chosen from it in one place (UnitKernels).
 ///
 /// A discrete or stochastic unit (Sign, Step, Bernoulli) has a smooth relaxation ρ, and a layer with one keeps two
 /// values: its relaxed value r_l = ρ(a_l), which its targets, local loss and g's read and write (Lee et al.'s h_l), and
@@ -26,6 +26,8 @@ type Nonlinearity =
     | Linear
     /// σ(a) = tanh a
     | Tanh
+    /// σ(a) = tanh(k·a), k > 0 the gain: a steep unit for k > 1 (tanh(4a), a strong non-linearity), with σ' = k(1 − h²).
+    | SteepTanh of gain: float
     /// σ(a) = 1 / (1 + e^−a)
     | Sigmoid
     /// σ(a) = max(a, 0)
@@ -45,20 +47,20 @@ type Nonlinearity =
     /// Whether σ has a derivative a rule may use (almost everywhere: relu and hardTanh have kinks).
     member u.Differentiable =
         match u with
-        | Linear | Tanh | Sigmoid | Relu | Softmax | HardTanh -> true
+        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh -> true
         | Sign | Step | Bernoulli -> false
 
     /// Whether σ takes finitely many values.
     member u.Discrete =
         match u with
-        | Linear | Tanh | Sigmoid | Relu | Softmax | HardTanh -> false
+        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh -> false
         | Sign | Step | Bernoulli -> true
 
     /// Whether σ draws a random value.
     member u.Stochastic =
         match u with
         | Bernoulli -> true
-        | Linear | Tanh | Sigmoid | Relu | Softmax | HardTanh | Sign | Step -> false
+        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh | Sign | Step -> false
 
     /// The smooth unit ρ whose value stands for the layer in target space, and whose derivative is the straight-through
     /// estimator's stand-in for σ': tanh for sign, the sigmoid for step and Bernoulli (its mean); σ itself otherwise.
@@ -66,13 +68,13 @@ type Nonlinearity =
         match u with
         | Sign -> Tanh
         | Step | Bernoulli -> Sigmoid
-        | Linear | Tanh | Sigmoid | Relu | Softmax | HardTanh -> u
+        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh -> u
 
     /// The values σ takes.
     member u.Range =
         match u with
         | Linear -> Reals
-        | Tanh -> Between(-1.0, 1.0)
+        | Tanh | SteepTanh _ -> Between(-1.0, 1.0)
         | Sigmoid -> Between(0.0, 1.0)
         | Relu -> NonNegative
         | Softmax -> Simplex
@@ -80,11 +82,12 @@ type Nonlinearity =
         | Sign -> Values [ -1.0; 1.0 ]
         | Step | Bernoulli -> Values [ 0.0; 1.0 ]
 
-    /// The case's name, as the code that builds a layer writes it (dense 240 Tanh).
+    /// The case, as the code that builds a layer writes it (dense 240 Tanh, dense 240 (SteepTanh 4.0)).
     override u.ToString() =
         match u with
         | Linear -> "Linear"
         | Tanh -> "Tanh"
+        | SteepTanh k -> sprintf "(SteepTanh %s)" (Code.float k)
         | Sigmoid -> "Sigmoid"
         | Relu -> "Relu"
         | Softmax -> "Softmax"

@@ -2,10 +2,11 @@ namespace TargetProp.Dsl
 
 open System.IO
 
-/// One line of a figure: its panel, its legend text and its points; Low and High bound a band (mean ± one standard
-/// deviation over seeds) and are empty for a single run.
+/// One line of a figure: its panel, what its x axis is (with the unit), its legend text and its points; Low and High
+/// bound a band (mean ± one standard deviation over seeds) and are empty for a single run.
 type Series =
     { Panel: string
+      XAxis: string
       Label: string
       X: float[]
       Y: float[]
@@ -26,21 +27,30 @@ module Plots =
         [ "angle_bp", "angle to bp (degrees)"
           "angle_gn", "angle to Gauss–Newton (degrees)"
           "recon", "g_l reconstruction error"
-          "target_move", "target move ‖ĥ_l − h_l‖" ]
+          "target_move", "target move ‖ĥ_l − h_l‖"
+          "probe_error", "linear probe test error (fraction)" ]
 
     /// The marker in a panel's title that it is drawn against the layer, at an epoch.
     let private atEpoch = ", epoch "
 
     /// mean and standard deviation (n − 1 in the denominator; 0 for one value) of each column.
-    let private meanStd (rows: float[] list) =
+    let meanStd (rows: float[] list) =
         let n = float rows.Length
         let columns = Array.transpose (Array.ofList rows)
         let mean = columns |> Array.map Array.average
         let std = Array.map2 (fun (c: float[]) m -> if c.Length < 2 then 0.0 else sqrt ((c |> Array.sumBy (fun v -> (v - m) ** 2.0)) / (n - 1.0))) columns mean
         mean, std
 
+    /// A line of a panel from one row of values per run: the row itself for one run, mean ± std for several.
+    let band (panel: string) (axis: string) (label: string) (x: float[]) (rows: float[] list) : Series =
+        match rows with
+        | [ only ] -> { Panel = panel; XAxis = axis; Label = label; X = x; Y = only; Low = [||]; High = [||] }
+        | _ ->
+            let mean, std = meanStd rows
+            { Panel = panel; XAxis = axis; Label = label; X = x; Y = mean; Low = Array.map2 (-) mean std; High = Array.map2 (+) mean std }
+
     /// Every metric a run logged under a prefix (angle_bp_1, angle_bp_2, ...), with its layer, in layer order.
-    let private layers (prefix: string) (e: EpochMetrics) =
+    let layers (prefix: string) (e: EpochMetrics) =
         e.Diagnostics
         |> List.choose (fun (name, _) ->
             if name.StartsWith(prefix + "_") then
@@ -66,14 +76,9 @@ module Plots =
                   match rs with
                   | [ r ] -> sprintf "%s, seed %d" name r.Seed
                   | _ -> sprintf "%s, %d seeds (mean ± std)" name rs.Length
-              let line panel (x: float[]) (rows: float[] list) =
-                  match rows with
-                  | [ only ] -> { Panel = panel; Label = label; X = x; Y = only; Low = [||]; High = [||] }
-                  | _ ->
-                      let mean, std = meanStd rows
-                      { Panel = panel; Label = label; X = x; Y = mean; Low = Array.map2 (-) mean std; High = Array.map2 (+) mean std }
+              let line panel axis (x: float[]) (rows: float[] list) = band panel axis label x rows
               for panel, value in curves do
-                  yield line panel (Array.init epochs (fun i -> float (i + 1))) (rs |> List.map (fun r -> r.Epochs |> List.take epochs |> List.map value |> Array.ofList))
+                  yield line panel "epoch" (Array.init epochs (fun i -> float (i + 1))) (rs |> List.map (fun r -> r.Epochs |> List.take epochs |> List.map value |> Array.ofList))
               let last (r: RunLog) = r.Epochs.[epochs - 1]
               for prefix, panel in diagnosticPanels do
                   match layers prefix (last (List.head rs)) with
@@ -81,10 +86,10 @@ module Plots =
                   | named ->
                       let x = named |> List.map (fst >> float) |> Array.ofList
                       let rows = rs |> List.map (fun r -> named |> List.map (fun (_, n) -> last r |> fun e -> e.Diagnostics |> List.find (fst >> (=) n) |> snd) |> Array.ofList)
-                      yield line (sprintf "%s%s%d" panel atEpoch epochs) x rows ]
+                      yield line (sprintf "%s%s%d" panel atEpoch epochs) "layer" x rows ]
 
     /// Draws the series to a PNG `width` pixels wide, two panels a row, 360 pixels a row, written through a temporary
-    /// file and a rename. A panel whose title names an epoch is drawn against the layer.
+    /// file and a rename.
     let render (path: string) (width: int) (series: Series list) =
         let panels = series |> List.map _.Panel |> List.distinct
         let columns = min 2 panels.Length
@@ -94,7 +99,7 @@ module Plots =
         for i, panel in List.indexed panels do
             let plot = if i = 0 then ScottPlot.IMultiplotExtensions.GetPlot(figure, 0) else ScottPlot.IMultiplotExtensions.AddPlot figure
             plot.Title(panel, 13.0f)
-            plot.XLabel((if panel.Contains atEpoch then "layer" else "epoch"), 12.0f)
+            plot.XLabel((series |> List.find (fun s -> s.Panel = panel)).XAxis, 12.0f)
             plot.YLabel(panel.Split(atEpoch).[0], 12.0f)
             plot.Axes.Bottom.TickGenerator <- ScottPlot.TickGenerators.NumericAutomatic(IntegerTicksOnly = true)
             for s in series |> List.filter (fun s -> s.Panel = panel) do

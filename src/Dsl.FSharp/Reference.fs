@@ -86,6 +86,7 @@ module Reference =
     let rec activate (u: Nonlinearity) (x: M) : M =
         match u with
         | Tanh -> x.Map(fun v -> tanh v)
+        | SteepTanh k -> x.Map(fun v -> tanh (k * v))
         | Sigmoid -> x.Map(fun v -> 1.0 / (1.0 + exp -v))
         | Relu -> x.Map(fun v -> Kink.See v; max v 0.0)
         | HardTanh -> x.Map(fun v -> Kink.See(abs v - 1.0); min (max v -1.0) 1.0)
@@ -96,6 +97,7 @@ module Reference =
     let rec derivative (u: Nonlinearity) (h: M) : M =
         match u with
         | Tanh -> h.Map(fun v -> 1.0 - v * v)
+        | SteepTanh k -> h.Map(fun v -> k * (1.0 - v * v))
         | Sigmoid -> h.Map(fun v -> v * (1.0 - v))
         | Relu -> h.Map(fun v -> if v > 0.0 then 1.0 else 0.0)
         | HardTanh -> h.Map(fun v -> if abs v < 1.0 then 1.0 else 0.0)
@@ -114,7 +116,7 @@ module Reference =
                 let u = float (Noise.UniformAt(seed, step, stream, int64 (i * r.ColumnCount + j)))
                 Kink.See(v - u)
                 if u < v then 1.0 else 0.0)
-        | Linear | Tanh | Sigmoid | Relu | Softmax | HardTanh -> r
+        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh -> r
 
     /// σ(X Wᵀ + 1 bᵀ)
     let dense (a: Nonlinearity) (w: M) (b: Vector<float>) (x: M) : M =

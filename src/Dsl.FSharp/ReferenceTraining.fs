@@ -114,6 +114,7 @@ module ReferenceTraining =
                         s.Coders
                         |> Map.map (fun k (e, eb, d, db) ->
                             let ge, geb, gd, gdb = coders.[k]
+                            let o = defaultArg m.Rule.Conditional.Optimiser o
                             updateMatrix o scale (sprintf "E%d" k) e ge, updateVector o scale (sprintf "e%d" k) eb geb,
                             updateMatrix o scale (sprintf "D%d" k) d gd, updateVector o scale (sprintf "d%d" k) db gdb) }
 

@@ -111,7 +111,8 @@ type RuleDefaults =
 
 type ConditionalCoder =
     { Width: int
-      Sigma: float }
+      Sigma: float
+      Optimiser: Optimiser option }
 
 type Rule =
     { Name: string
@@ -131,7 +132,11 @@ type Rule =
           | Some a -> yield sprintf "Rule.withFeedbackActivation %O" a
           | None -> ()
           if r.FeedbackInput <> Linear then yield sprintf "Rule.withFeedbackInput %O" r.FeedbackInput
-          if r.Conditional <> Rule.ConditionalDefaults then yield sprintf "Rule.withConditional %d %s" r.Conditional.Width (Code.float r.Conditional.Sigma)
+          if r.Conditional.Width <> Rule.ConditionalDefaults.Width || r.Conditional.Sigma <> Rule.ConditionalDefaults.Sigma then
+              yield sprintf "Rule.withConditional %d %s" r.Conditional.Width (Code.float r.Conditional.Sigma)
+          match r.Conditional.Optimiser with
+          | Some o -> yield sprintf "Rule.withConditionalOptimiser (%O)" o
+          | None -> ()
           // Only the defaults that differ from Lee et al.'s (Rule.create's).
           let lee = Rule.LeeDefaults
           let changed =
@@ -144,7 +149,7 @@ type Rule =
         |> String.concat " |> "
 
     /// The conditional auto-encoders' defaults: as wide as their layer, noise σ 0.1.
-    static member internal ConditionalDefaults = { Width = 0; Sigma = 0.1 }
+    static member internal ConditionalDefaults = { Width = 0; Sigma = 0.1; Optimiser = None }
 
     /// Lee et al. 2015's settings, Rule.create's defaults (Rule.leeDefaults).
     static member internal LeeDefaults =
@@ -164,7 +169,8 @@ type Rule =
             if not usesR then ""
             else
                 let width = if r.Conditional.Width > 0 then string r.Conditional.Width else "n_k"
-                sprintf "; r_k(h_k, s) = ρ_k(D_k tanh(E_k [h_k+ε, s] + e_k) + d_k), %s code units, trained on ‖r_k(h_k+ε, s) − h_k‖², ε ~ N(0, %g²)" width r.Conditional.Sigma
+                sprintf "; r_k(h_k, s) = ρ_k(D_k tanh(E_k [h_k+ε, s] + e_k) + d_k), %s code units, trained on ‖r_k(h_k+ε, s) − h_k‖², ε ~ N(0, %g²)%s" width r.Conditional.Sigma
+                    (match r.Conditional.Optimiser with Some o -> sprintf " by %O" o | None -> "")
         sprintf "rule %s: %s; %s; local loss %s; feedback %s%s%s" r.Name r.Top.Equation r.Propagation.Equation r.LocalLoss.Equation feedback tau coder
 
 module Top =
@@ -219,7 +225,8 @@ module Rule =
     let withLocalLoss (l: LocalLoss) (r: Rule) = { r with LocalLoss = l }
     let withFeedbackActivation (a: Nonlinearity) (r: Rule) = { r with FeedbackActivation = Some a }
     let withFeedbackInput (u: Nonlinearity) (r: Rule) = { r with FeedbackInput = u }
-    let withConditional (width: int) (sigma: float) (r: Rule) = { r with Conditional = { Width = width; Sigma = sigma } }
+    let withConditional (width: int) (sigma: float) (r: Rule) = { r with Conditional = { r.Conditional with Width = width; Sigma = sigma } }
+    let withConditionalOptimiser (o: Optimiser) (r: Rule) = { r with Conditional = { r.Conditional with Optimiser = Some o } }
 
     let conditionedOn (name: string) (r: Rule) =
         match r.Propagation with

@@ -111,11 +111,12 @@ type RuleDefaults =
       FeedbackPretraining: int }
 
 /// The conditional auto-encoders r_k(h_k, s) = d_k(e_k(h_k + ε, s)) of a propagation that applies r: e_k = tanh(E_k x +
-/// e_k0) with Width units (0: as many as layer k), d_k = ρ_k(D_k e + d_k0) in layer k's space, trained (with the
-/// feedback optimiser, in the feedback updates) on ‖r_k(h_k + ε, s) − h_k‖², ε ~ N(0, Sigma²).
+/// e_k0) with Width units (0: as many as layer k), d_k = ρ_k(D_k e + d_k0) in layer k's space, trained in the feedback
+/// updates on ‖r_k(h_k + ε, s) − h_k‖², ε ~ N(0, Sigma²), by Optimiser (None: the feedback optimiser, g's).
 type ConditionalCoder =
     { Width: int
-      Sigma: float }
+      Sigma: float
+      Optimiser: Optimiser option }
 
 /// A target rule: the choices of steps 2 (Top), 3 (Propagation), 4 (LocalLoss) and 5 (Feedback), plus its
 /// paper's settings. Prints as the F# that builds it.
@@ -234,6 +235,9 @@ module Rule =
 
     /// The rule with conditional auto-encoders of `width` code units (0: the layer's own width) trained with noise σ.
     val withConditional: width: int -> sigma: float -> r: Rule -> Rule
+
+    /// The rule with its conditional auto-encoders trained by their own optimiser (by default they share g's).
+    val withConditionalOptimiser: o: Optimiser -> r: Rule -> Rule
 
     /// Every g_l of the propagation also reads the side input (g x becomes g (x ++ side name)): targets conditioned
     /// on it, e.g. on the label.

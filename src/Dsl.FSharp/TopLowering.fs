@@ -25,7 +25,7 @@ module TopLowering =
     let lower (m: Model) (layout: Layout) : LoweredTop =
         let L = Model.depth m
         let width = Stack.width m.Stack
-        let act l = ExprLowering.kernel (Stack.activation m.Stack l)
+        let act l = Stack.activation m.Stack l
         let buf = Layout.activation layout.Batch
         let h, value, targets = layout.H, layout.Value, layout.Target
         let k = m.Rule.Top.Auxiliary
@@ -48,7 +48,7 @@ module TopLowering =
                 [ SoftmaxCrossEntropyOp(h.[L], buf "softmax" (width L), deltaL) :> Op ], deltaL
             else
                 let dh = buf "∂ℓ/∂hL" (width L)
-                [ SquaredErrorOp(h.[L], dh) :> Op; MultiplyDerivativeOp(act L, h.[L], dh, deltaL) ], dh
+                [ SquaredErrorOp(h.[L], dh) :> Op; UnitKernels.throughDerivative (act L) h.[L] dh deltaL 1.0f 0 ], dh
 
         // Step 2: the top target. Above the local layers, the output layer learns by its own gradient.
         let outputGradOps = [ WeightGradOp(deltaL, h.[L - 1], layout.GradW.[L - 1], layout.GradB.[L - 1]) :> Op ]

@@ -27,6 +27,11 @@ type Run =
       Epochs: EpochMetrics list
       Parameters: Parameters }
 
+type Hooks =
+    { Measure: (Parameters -> (string * float) list) option
+      OnEpoch: EpochMetrics -> unit
+      Stop: EpochMetrics list -> bool }
+
 module Train =
     let defaults =
         { Epochs = 10
@@ -120,7 +125,7 @@ module Train =
     let compile (batch: int) (m: Model) : Compiled = Lower.compile batch (check m)
 
     // A run of a model already checked, from parameters p0 (p0 may be drawn from the checked model first).
-    let private trainChecked (checkedModel: CheckedModel) (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (d: DataSet) : Run =
+    let private trainChecked (checkedModel: CheckedModel) (p0: Parameters) (h: Hooks) (c: TrainConfig) (d: DataSet) : Run =
         validate c checkedModel d
         let compiled = Lower.compile c.Batch checkedModel
         let m = checkedModel.Model
@@ -140,39 +145,48 @@ module Train =
         ctx.Epoch <- 0
         for order in pretrainingOrders do
             feedbackEpoch m ex d order trainCount
-        let epochs =
-            [ for n, order in List.indexed epochOrders do
-                  let n = n + 1
-                  let clock = Stopwatch.StartNew()
-                  ctx.Epoch <- n
-                  epoch m ex d order trainCount
-                  let seconds = clock.Elapsed.TotalSeconds
-                  let loss = ctx.LossSum / float ctx.Examples
-                  let trainError = float ctx.Errors / float ctx.Examples
-                  if not (System.Double.IsFinite loss) then
-                      fail "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%s)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Equation
-                  ctx.ResetTally()
-                  pass ex d.TestX d.TestY (sides d true) testOrder d.TestCount [ plan.Predict ]
-                  let e =
-                      { Epoch = n
-                        TrainLoss = loss
-                        TrainError = trainError
-                        TestError = float ctx.Errors / float ctx.Examples
-                        Seconds = seconds
-                        Diagnostics = if c.Diagnostics then probe () else [] }
-                  onEpoch e
-                  yield e ]
+        let epochs = ResizeArray<EpochMetrics>()
+        let mutable orders = List.indexed epochOrders
+        while not orders.IsEmpty && not (epochs.Count > 0 && h.Stop (List.ofSeq epochs)) do
+            let n, order = orders.Head
+            orders <- orders.Tail
+            let n = n + 1
+            let clock = Stopwatch.StartNew()
+            ctx.Epoch <- n
+            epoch m ex d order trainCount
+            let seconds = clock.Elapsed.TotalSeconds
+            let loss = ctx.LossSum / float ctx.Examples
+            let trainError = float ctx.Errors / float ctx.Examples
+            if not (System.Double.IsFinite loss) then
+                fail "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%s)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Equation
+            ctx.ResetTally()
+            pass ex d.TestX d.TestY (sides d true) testOrder d.TestCount [ plan.Predict ]
+            let e =
+                { Epoch = n
+                  TrainLoss = loss
+                  TrainError = trainError
+                  TestError = float ctx.Errors / float ctx.Examples
+                  Seconds = seconds
+                  Diagnostics =
+                      (if c.Diagnostics then probe () else [])
+                      @ (match h.Measure with Some measure -> measure compiled.Parameters | None -> []) }
+            h.OnEpoch e
+            epochs.Add e
         { Model = m
           Config = c
           Data = d.Name
-          Epochs = epochs
+          Epochs = List.ofSeq epochs
           Parameters = compiled.Parameters }
 
-    let runFrom (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
-        trainChecked (check m) p0 onEpoch c d
+    let hooks (onEpoch: EpochMetrics -> unit) = { Measure = None; OnEpoch = onEpoch; Stop = fun _ -> false }
 
-    let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
+    let runFrom (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
+        trainChecked (check m) p0 (hooks onEpoch) c d
+
+    let runHooked (h: Hooks) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
         let checkedModel = check m
-        trainChecked checkedModel (Parameters.init c.Seed checkedModel.Model) onEpoch c d
+        trainChecked checkedModel (Parameters.init c.Seed checkedModel.Model) h c d
+
+    let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run = runHooked (hooks onEpoch) c m d
 
     let run (c: TrainConfig) (m: Model) (d: DataSet) : Run = runWith ignore c m d

@@ -32,6 +32,14 @@ type Run =
       Epochs: EpochMetrics list
       Parameters: Parameters }
 
+/// What a run does beside training: after each epoch, measures of its own taken from the current parameters (logged
+/// beside the diagnostics: a linear probe's error per layer, say), then the epoch's metrics handed on, then whether to
+/// stop before TrainConfig.Epochs (a wall-time budget, say: EpochMetrics.Seconds sums the training time).
+type Hooks =
+    { Measure: (Parameters -> (string * float) list) option
+      OnEpoch: EpochMetrics -> unit
+      Stop: EpochMetrics list -> bool }
+
 /// The training loop: the schedule's passes over shuffled batches, metrics per epoch, and the checks of the settings.
 module Train =
     /// Lee et al.'s batch of 100, one thread, seed 1, 10 epochs.
@@ -71,6 +79,12 @@ module Train =
 
     /// Trains the model from parameters drawn from the seed (Parameters.init), calling onEpoch after each epoch.
     val runWith: onEpoch: (EpochMetrics -> unit) -> c: TrainConfig -> m: Model -> d: DataSet -> Run
+
+    /// Hooks that measure nothing more, call onEpoch, and never stop early.
+    val hooks: onEpoch: (EpochMetrics -> unit) -> Hooks
+
+    /// Trains the model from parameters drawn from the seed, with the hooks.
+    val runHooked: h: Hooks -> c: TrainConfig -> m: Model -> d: DataSet -> Run
 
     /// Trains without a per-epoch callback.
     val run: c: TrainConfig -> m: Model -> d: DataSet -> Run

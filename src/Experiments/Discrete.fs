@@ -16,4 +16,6 @@ module Discrete =
             [ arm "dtp" Rules.dtp Refuse
               arm "bp through sign" Rules.bp NoGradient
               arm "bp continuous, tested with sign" Rules.bp ContinuousTraining
-              arm "bp straight-through" Rules.bp StraightThrough ] }
+              arm "bp straight-through" Rules.bp StraightThrough ]
+          Columns = [ Experiment.finalError ]
+          Figures = [ "", Experiment.curves ] }

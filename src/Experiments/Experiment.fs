@@ -13,27 +13,42 @@ type ExperimentOptions =
       Out: string }
 
 /// One arm: a label, the model and the network's name, the data set and what the arm attaches to it (its side
-/// inputs), and the epochs of a full run.
+/// inputs, or a subset), the epochs of a full run and when to stop before them (given the epochs so far), whether to
+/// log the per-layer diagnostics, and measures of its own after every epoch (from the data, seed, threads and the
+/// current parameters).
 type Arm =
     { Label: string
       Net: string
       Model: Model
       Data: string
       Prepare: DataSet -> DataSet
-      Epochs: int }
+      Epochs: int
+      Until: EpochMetrics list -> bool
+      Diagnostics: bool
+      Measure: (DataSet -> int -> int -> Parameters -> (string * float) list) option }
 
-/// An experiment: its name, the conjecture it tests (quoted), its protocol in a sentence, and its arms.
+/// A column of an experiment's table and of its results.jsonl: a key, a heading with its unit, and what it reads from
+/// a run's log.
+type Column =
+    { Key: string
+      Heading: string
+      Read: RunLog -> float }
+
+/// An experiment: its name, the conjecture it tests (quoted), its protocol in a sentence, its arms, the columns of its
+/// table (each mean ± std over seeds), and its figures (a file name and the series drawn from every arm's runs).
 type Experiment =
     { Name: string
       Conjecture: string
       Protocol: string
-      Arms: Arm list }
+      Arms: Arm list
+      Columns: Column list
+      Figures: (string * ((Arm * RunLog list) list -> Series list)) list }
 
-/// What an arm's runs ended with: the final test error of each seed.
+/// What an arm's runs ended with: each column's value for each seed.
 type ArmResult =
     { Arm: string
       Seeds: int list
-      TestErrors: float list }
+      Values: Map<string, float list> }
 
 module Experiment =
     /// The default options: full, three seeds, one thread, into runs/experiments/<name>.
@@ -59,9 +74,21 @@ module Experiment =
             | other :: _ -> raise (TrainingException(sprintf "unknown argument '%s': use --quick, --seeds K, --threads T, --out DIR" other))
         go (defaults name) args
 
+    /// An arm of `epochs` epochs on MNIST as it is, with no diagnostics or measures of its own.
+    let arm (label: string) (net: string) (model: Model) (epochs: int) : Arm =
+        { Label = label; Net = net; Model = model; Data = "mnist"; Prepare = id; Epochs = epochs
+          Until = (fun _ -> false); Diagnostics = false; Measure = None }
+
     /// An arm on MNIST with one of the named networks, the net's settings for the rule: `epochs` in a full run.
     let onNet (net: Net) (epochs: int) (label: string) (rule: Rule) (through: ThroughDiscrete) =
-        { Label = label; Net = net.Name; Model = net.Configure rule through; Data = "mnist"; Prepare = id; Epochs = epochs }
+        arm label net.Name (net.Configure rule through) epochs
+
+    /// The test error after the last epoch, in %.
+    let finalError : Column =
+        { Key = "test_error"; Heading = "final test error (%)"; Read = fun r -> 100.0 * (List.last r.Epochs).TestError }
+
+    /// The figure of every run: error and loss per epoch, per-layer diagnostics when logged (Plots.series).
+    let curves (runs: (Arm * RunLog list) list) = Plots.series (runs |> List.collect snd)
 
     /// mean and standard deviation (n − 1) of the values.
     let meanStd (xs: float list) =
@@ -69,42 +96,62 @@ module Experiment =
         let s = if xs.Length < 2 then 0.0 else sqrt ((xs |> List.sumBy (fun x -> (x - m) ** 2.0)) / float (xs.Length - 1))
         m, s
 
-    /// Trains every arm on every seed, each run logged under Out/<arm>-seed<k>/metrics.jsonl; writes the final test
-    /// errors to Out/results.jsonl, the figure of every run to Out/<name>.png, and prints a table of mean ± std.
+    let private number (x: float) = if System.Double.IsFinite x then x.ToString("R", System.Globalization.CultureInfo.InvariantCulture) else "null"
+
+    /// Trains every arm on every seed, each run logged under Out/<arm>-seed<k>/metrics.jsonl; writes each column's value
+    /// per run to Out/results.jsonl, each figure to Out/<name><suffix>.png, and prints the table of mean ± std.
     let run (e: Experiment) (o: ExperimentOptions) : ArmResult list =
         if o.Seeds < 1 then raise (TrainingException(sprintf "seeds = %d: run at least one seed" o.Seeds))
         Directory.CreateDirectory o.Out |> ignore
         let seeds = if o.Quick then [ 1 ] else [ 1 .. o.Seeds ]
         printfn "experiment %s (%s): %s" e.Name (if o.Quick then "quick" else "full") e.Protocol
-        let results =
+        let runs =
             [ for arm in e.Arms ->
                   let data =
                       let d = Data.load (if o.Quick then quickData else arm.Data)
                       arm.Prepare (if o.Quick then d.Take(min 600 d.TrainCount, min 500 d.TestCount) else d)
-                  let errors =
-                      [ for seed in seeds ->
-                            let folder = Path.Combine(o.Out, folder arm.Label seed)
-                            Directory.CreateDirectory folder |> ignore
-                            let jsonl = Path.Combine(folder, "metrics.jsonl")
-                            Report.writeAtomic jsonl ""
-                            let config = { Train.defaults with Epochs = (if o.Quick then 2 else arm.Epochs); Seed = seed; Threads = o.Threads }
-                            let log (m: EpochMetrics) =
-                                Report.append jsonl (Report.jsonLine arm.Label arm.Net data.Name config m)
-                                printfn "  %-28s seed %d  %s" arm.Label seed (Report.epochLine config.Epochs m)
-                            let r = Train.runWith log config arm.Model data
-                            (List.last r.Epochs).TestError ]
-                  { Arm = arm.Label; Seeds = seeds; TestErrors = errors } ]
+                  arm,
+                  [ for seed in seeds ->
+                        let folder = Path.Combine(o.Out, folder arm.Label seed)
+                        Directory.CreateDirectory folder |> ignore
+                        let jsonl = Path.Combine(folder, "metrics.jsonl")
+                        Report.writeAtomic jsonl ""
+                        let config =
+                            { Train.defaults with
+                                Epochs = (if o.Quick then 2 else arm.Epochs); Seed = seed; Threads = o.Threads; Diagnostics = arm.Diagnostics }
+                        let log (m: EpochMetrics) =
+                            Report.append jsonl (Report.jsonLine arm.Label arm.Net data.Name config m)
+                            printfn "  %-28s seed %d  %s" arm.Label seed (Report.epochLine config.Epochs m)
+                        let hooks =
+                            { Measure = arm.Measure |> Option.map (fun measure -> measure data seed o.Threads)
+                              OnEpoch = log
+                              Stop = if o.Quick then (fun _ -> false) else arm.Until }
+                        Train.runHooked hooks config arm.Model data |> ignore
+                        RunLog.read folder ] ]
+        let results =
+            [ for arm, logs in runs ->
+                  { Arm = arm.Label
+                    Seeds = seeds
+                    Values = e.Columns |> List.map (fun c -> c.Key, logs |> List.map c.Read) |> Map.ofList } ]
         let lines =
             [ for r in results do
-                  for seed, err in List.zip r.Seeds r.TestErrors ->
-                      sprintf "{\"experiment\":\"%s\",\"arm\":\"%s\",\"seed\":%d,\"test_error\":%s,\"quick\":%b}" e.Name r.Arm seed
-                          (err.ToString("R", System.Globalization.CultureInfo.InvariantCulture)) o.Quick ]
+                  for i, seed in List.indexed r.Seeds ->
+                      let columns = e.Columns |> List.map (fun c -> sprintf ",\"%s\":%s" c.Key (number r.Values.[c.Key].[i])) |> String.concat ""
+                      sprintf "{\"experiment\":\"%s\",\"arm\":\"%s\",\"seed\":%d%s,\"quick\":%b}" e.Name r.Arm seed columns o.Quick ]
         Report.writeAtomic (Path.Combine(o.Out, "results.jsonl")) (String.concat "\n" lines + "\n")
-        Report.plot (Path.Combine(o.Out, e.Name + ".png")) [ for arm in e.Arms do for seed in seeds -> Path.Combine(o.Out, folder arm.Label seed) ]
+        for suffix, series in e.Figures do
+            match series runs with
+            | [] -> ()
+            | drawn -> Plots.render (Path.Combine(o.Out, e.Name + suffix + ".png")) 800 drawn
         printfn ""
-        printfn "%-30s %-8s %s" "arm" "seeds" "final test error (%, mean ± std)"
+        printfn "%-36s %-6s %s" "arm" "seeds" (e.Columns |> List.map (fun c -> sprintf "%-24s" c.Heading) |> String.concat " ")
         for r in results do
-            let m, s = meanStd r.TestErrors
-            printfn "%-30s %-8d %.2f ± %.2f" r.Arm r.Seeds.Length (100.0 * m) (100.0 * s)
-        printfn "figures and numbers in %s" o.Out
+            let cells =
+                e.Columns
+                |> List.map (fun c ->
+                    match r.Values.[c.Key] |> List.filter System.Double.IsFinite with
+                    | [] -> sprintf "%-24s" "—"
+                    | xs -> let m, s = meanStd xs in sprintf "%-24s" (sprintf "%.2f ± %.2f" m s))
+            printfn "%-36s %-6d %s" r.Arm r.Seeds.Length (String.concat " " cells)
+        printfn "figures and numbers in %s (mean ± std over seeds; — where no seed has a value)" o.Out
         results

@@ -13,4 +13,6 @@ module Stochastic =
           Protocol = sprintf "lee2015-stochastic on MNIST, %d epochs, Lee et al.'s settings per rule, test error of the 100-sample average after the last epoch" epochs
           Arms =
             [ arm "dtp" Rules.dtp Refuse
-              arm "bp straight-through" Rules.bp StraightThrough ] }
+              arm "bp straight-through" Rules.bp StraightThrough ]
+          Columns = [ Experiment.finalError ]
+          Figures = [ "", Experiment.curves ] }

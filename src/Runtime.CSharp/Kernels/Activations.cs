@@ -7,23 +7,25 @@ namespace TargetProp.Runtime;
 /// <summary>Bias + activation and activation derivatives on row-major [rows × cols] spans.</summary>
 public static class Activations
 {
-    /// <summary>h = σ(z + b) row by row, in place: z holds the pre-activations on entry and h on exit.
+    /// <summary>h = σ(k·(z + b)) row by row, in place: z holds the pre-activations on entry and h on exit; the gain k
+    /// makes a steep (k &gt; 1) or flat unit, tanh(4a), and is 1 for the plain one (then k·x is x, bit for bit).
     /// Softmax is treated as linear here (the logits are the layer's value; see <see cref="Activation"/>).
-    /// One pass over z for tanh, relu and linear (sigmoid adds a TensorPrimitives pass).</summary>
-    public static void BiasActivate(Activation activation, int rows, int cols, ReadOnlySpan<float> bias, Span<float> z)
+    /// One pass over z for tanh, relu and linear (sigmoid adds a TensorPrimitives pass). The derivative of a unit with
+    /// a gain is k·σ'(k·a): the derivative kernels take k in their scale.</summary>
+    public static void BiasActivate(Activation activation, int rows, int cols, ReadOnlySpan<float> bias, Span<float> z, float gain = 1)
     {
         ThrowHelper.ThrowIfMatrixTooShort(z.Length, rows, cols, nameof(z));
         ThrowHelper.ThrowIfLengthDiffers(bias.Length, cols, nameof(bias));
         switch (activation)
         {
-            case Activation.Tanh: BiasActivate<TanhOp>(rows, cols, bias, z); break;
-            case Activation.Relu: BiasActivate<ReluOp>(rows, cols, bias, z); break;
-            case Activation.HardTanh: BiasActivate<HardTanhOp>(rows, cols, bias, z); break;
+            case Activation.Tanh: BiasActivate<TanhOp>(rows, cols, bias, z, gain); break;
+            case Activation.Relu: BiasActivate<ReluOp>(rows, cols, bias, z, gain); break;
+            case Activation.HardTanh: BiasActivate<HardTanhOp>(rows, cols, bias, z, gain); break;
             case Activation.Sigmoid:
-                BiasActivate<LinearOp>(rows, cols, bias, z);
+                BiasActivate<LinearOp>(rows, cols, bias, z, gain);
                 TensorPrimitives.Sigmoid(z[..(rows * cols)], z);
                 break;
-            case Activation.Linear or Activation.Softmax: BiasActivate<LinearOp>(rows, cols, bias, z); break;
+            case Activation.Linear or Activation.Softmax: BiasActivate<LinearOp>(rows, cols, bias, z, gain); break;
             default: ThrowHelper.UnknownActivation(activation, nameof(BiasActivate)); break;
         }
     }
@@ -96,22 +98,22 @@ public static class Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => h * (T.Of(1f) - h);
     }
 
-    /// z_rj ← σ(z_rj + b_j), row by row.
-    private static void BiasActivate<TAct>(int rows, int cols, ReadOnlySpan<float> bias, Span<float> z) where TAct : IActivationOp
+    /// z_rj ← σ(k·(z_rj + b_j)), row by row.
+    private static void BiasActivate<TAct>(int rows, int cols, ReadOnlySpan<float> bias, Span<float> z, float gain) where TAct : IActivationOp
     {
         for (int r = 0; r < rows; r++)
         {
-            var kernel = new BiasActivateKernel<TAct>(bias, z.Slice(r * cols, cols));
+            var kernel = new BiasActivateKernel<TAct>(bias, z.Slice(r * cols, cols), gain);
             LaneLoop.Run(ref kernel, cols);
         }
     }
 
-    private ref struct BiasActivateKernel<TAct>(ReadOnlySpan<float> b, Span<float> row) : ILaneKernel where TAct : IActivationOp
+    private ref struct BiasActivateKernel<TAct>(ReadOnlySpan<float> b, Span<float> row, float gain) : ILaneKernel where TAct : IActivationOp
     {
         private readonly ref float _b = ref MemoryMarshal.GetReference(b), _row = ref MemoryMarshal.GetReference(row);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T>(nuint j) where T : struct, ILanes<T> => TAct.Apply(T.Load(ref _row, j) + T.Load(ref _b, j)).Store(ref _row, j);
+        public void Apply<T>(nuint j) where T : struct, ILanes<T> => TAct.Apply(T.Of(gain) * (T.Load(ref _row, j) + T.Load(ref _b, j))).Store(ref _row, j);
     }
 
     /// <summary>destination = scale · (h − t) ⊙ σ'(h): the gradient of scale/2·‖h − t‖² with respect to the pre-activation.

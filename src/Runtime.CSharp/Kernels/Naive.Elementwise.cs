@@ -23,12 +23,12 @@ public static partial class Naive
         _ => throw new ArgumentOutOfRangeException(nameof(a), a, $"no body for the activation {a}."),
     };
 
-    /// <summary>z[r, j] ← σ(z[r, j] + b[j]).</summary>
-    public static void BiasActivate(Activation a, int rows, int cols, ReadOnlySpan<float> bias, Span<float> z)
+    /// <summary>z[r, j] ← σ(k·(z[r, j] + b[j])), k the gain.</summary>
+    public static void BiasActivate(Activation a, int rows, int cols, ReadOnlySpan<float> bias, Span<float> z, float gain = 1)
     {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
-                z[r * cols + j] = (float)Activate(a, (double)z[r * cols + j] + bias[j]);
+                z[r * cols + j] = (float)Activate(a, gain * ((double)z[r * cols + j] + bias[j]));
     }
 
     /// <summary>d = s·(h − t)·σ'(h).</summary>

@@ -25,10 +25,10 @@ let large (rule: string) = Laws.Generate.cases (activationsFor rule) (12, 60)
 /// Cases whose targets reach down at least one layer below the top (T ≥ 2), where propagation laws have something to say.
 /// Rules with conditional auto-encoder targets (Bengio 2014): alone with the label as top target, mixed half and half
 /// with dtp's difference and trained beside DRL's g, and as dtp's propagation mixed with r given the label, with a
-/// narrower code and more noise.
+/// narrower code, more noise and an optimiser of its own.
 let conditionalRules =
     [ Rule.create "cae" Top.label (Target.conditional "label") Feedback.none
       Rule.create "caeDrl" (Top.gradientStep 0.3 |> Top.atLastHidden) (Target.mix 0.5 (Target.conditional "label") Propagate.difference) (Feedback.drl 0.1 0.01)
-      Rules.dtp |> Rule.withName "caeDtp" |> Rule.withPropagation (0.5 * (below + g target - g here) + 0.5 * r (below ++ side "label")) |> Rule.withConditional 3 0.3 ]
+      Rules.dtp |> Rule.withName "caeDtp" |> Rule.withPropagation (0.5 * (below + g target - g here) + 0.5 * r (below ++ side "label")) |> Rule.withConditional 3 0.3 |> Rule.withConditionalOptimiser (Adam 0.01) ]
 
 let deep (r: Rule) = Laws.Generate.small |> Gen.filter (fun c -> Model.topLayer (Laws.model r c) >= 2)

@@ -68,6 +68,21 @@ let tests =
             let p = Parameters.init 1 m
             Expect.equal (p.Coders.[1].E.Length, p.Coders.[1].D.Length) (7 * (5 + 3), 5 * 7) "E [7 × (5 + 3)], D [5 × 7]"
             Expect.stringContains (string m.Rule) "Rule.withConditional 7 0.2" "its settings print as code"
+            let own = m.Rule |> Rule.withConditionalOptimiser (Adam 0.001)
+            Expect.stringContains (string own) "Rule.withConditional 7 0.2 |> Rule.withConditionalOptimiser (Adam 0.001)" "its own optimiser prints as code"
+            Expect.stringContains own.Equation "by Adam 0.001" "and in the equation"
+            match Check.run (Model.create net (m.Rule |> Rule.withConditionalOptimiser (Sgd(0.1, 1.5)))) with
+            | Ok _ -> failtest "a momentum of 1.5 was accepted"
+            | Error errors -> Expect.exists errors (fun e -> e.Where.Contains "conditional auto-encoder's optimiser" && e.Problem.Contains "momentum") (sprintf "%A" errors)
+        }
+        test "a steep unit tanh(k·a) prints as code, and a gain that is not positive and finite is refused where it is" {
+            let net k = input 4 |> dense 5 (SteepTanh k) |> dense 3 Softmax
+            Expect.stringContains (string (net 4.0)) "dense 5 (SteepTanh 4.0)" "the code"
+            for k in [ 0.0; -1.0; nan ] do
+                match Check.run (Model.create (net k) Rules.dtp) with
+                | Ok _ -> failtestf "gain %g was accepted" k
+                | Error errors -> Expect.exists errors (fun e -> e.Where.Contains "layer 1" && e.Fix.Contains "SteepTanh 4.0") (sprintf "%g: %A" k errors)
+            Expect.isOk (Check.run (Model.create (net 4.0) (Rules.dtp |> Rule.withFeedbackActivation (SteepTanh 2.0)))) "a steep g is sound"
         }
         test "composition with >> and |> agree and repeat unrolls" {
             let block = dense 5 Tanh >> dense 3 Relu

@@ -24,7 +24,7 @@ let private runsOn (cases: Gen<Case>) (schedule: Schedule) (rules: Gen<Rule>) =
             | Error _ -> false ==> true
             | Ok agrees -> agrees |> Prop.label (sprintf "replay: Laws.trainedEqualsReference rule %O, where rule is %O" t r))
 
-let private runs = runsOn Laws.Generate.small
+let private runs = runsOn Laws.Generate.trainable
 
 [<Tests>]
 let tests =

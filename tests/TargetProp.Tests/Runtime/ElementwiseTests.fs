@@ -12,15 +12,16 @@ let private shapes = [ for r in [ 1; 3 ] do for c in edgeSizes -> r, c ]
 [<Tests>]
 let tests =
     testList "Runtime.Elementwise" [
-        test "BiasActivate equals σ(z + b) row by row" {
+        test "BiasActivate equals σ(k·(z + b)) row by row, for gains 1, 4 and 0.5" {
             for a in activations do
-                for rows, cols in shapes do
-                    let z = uniform (rows * cols) (rows * cols) -3.0f 3.0f
-                    let b = uniform cols cols -1.0f 1.0f
-                    let expected = Array.copy z
-                    Naive.BiasActivate(a, rows, cols, b, expected)
-                    Activations.BiasActivate(a, rows, cols, b, System.Span z)
-                    close 2e-6 2e-6 (sprintf "%A %dx%d" a rows cols) expected z
+                for gain in [ 1.0f; 4.0f; 0.5f ] do
+                    for rows, cols in shapes do
+                        let z = uniform (rows * cols) (rows * cols) -3.0f 3.0f
+                        let b = uniform cols cols -1.0f 1.0f
+                        let expected = Array.copy z
+                        Naive.BiasActivate(a, rows, cols, b, expected, gain)
+                        Activations.BiasActivate(a, rows, cols, b, System.Span z, gain)
+                        close 2e-6 2e-6 (sprintf "%A gain %g %dx%d" a gain rows cols) expected z
         }
         test "tanh is within 5 ulp of float64 tanh from 0 to 9 and at its edges, and rounds to ±1 beyond the clamp" {
             let xs =

@@ -1,13 +1,13 @@
 namespace TargetProp.Runtime;
 
-/// <summary>y = σ(x·Wᵀ + s·Uᵀ + b) for a batch: the forward map f_l, with the side inputs s it reads through U (none
+/// <summary>y = σ(k·(x·Wᵀ + s·Uᵀ + b)) for a batch: the forward map f_l, with the side inputs s it reads through U (none
 /// when s is null), or a feedback map g_l (V, c, τ). The plan stores the weights transposed, wt = Wᵀ [in × out] and
 /// ut = Uᵀ [side width × out], so these are NN products, whose right operands the GEMM reads in place instead of
-/// packing them again on every call (and on every worker).</summary>
+/// packing them again on every call (and on every worker). The gain k is 1 but for a steep unit (tanh(4a)).</summary>
 /// <remarks>Row-wise (see <see cref="RowwiseOp"/>): each worker does the GEMM and the activation of its rows in one
 /// hand-off (GEMM results do not depend on how M is split: every element is one FMA chain in ascending k).</remarks>
 public sealed class DenseOp(MatrixBuffer x, MatrixBuffer wt, MatrixBuffer b, Activation activation, MatrixBuffer y,
-    MatrixBuffer? s = null, MatrixBuffer? ut = null) : RowwiseOp
+    MatrixBuffer? s = null, MatrixBuffer? ut = null, float gain = 1) : RowwiseOp
 {
     protected internal override int Width => y.Cols;
 
@@ -17,13 +17,13 @@ public sealed class DenseOp(MatrixBuffer x, MatrixBuffer wt, MatrixBuffer b, Act
         Gemm.Multiply(GemmForm.NN, count, wt.Cols, wt.Rows, Slice(x, first, count), x.Cols, wt.All, wt.Cols, output, y.Cols, accumulate: false);
         if (s is not null && ut is not null)
             Gemm.Multiply(GemmForm.NN, count, ut.Cols, ut.Rows, Slice(s, first, count), s.Cols, ut.All, ut.Cols, output, y.Cols, accumulate: true);
-        Activations.BiasActivate(activation, count, y.Cols, b.All, output);
+        Activations.BiasActivate(activation, count, y.Cols, b.All, output, gain);
     }
 
     public override long GemmFlops(int rows) => 2L * rows * wt.Rows * wt.Cols + (ut is null ? 0 : 2L * rows * ut.Rows * ut.Cols);
 
     public override string ToString() =>
-        $"{y.Name} = {activation.ToString().ToLowerInvariant()}({x.Name}·{wt.Name}{(ut is null ? "" : $" + {s!.Name}·{ut.Name}")} + {b.Name})";
+        $"{y.Name} = {activation.ToString().ToLowerInvariant()}({(gain == 1 ? "" : $"{gain}·")}({x.Name}·{wt.Name}{(ut is null ? "" : $" + {s!.Name}·{ut.Name}")} + {b.Name}))";
 }
 
 /// <summary>∂L/∂Wᵀ = xᵀ·δ and ∂L/∂b = Σ_rows δ, for δ = ∂L/∂(pre-activation) [rows × out] and the layer input

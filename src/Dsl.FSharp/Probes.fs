@@ -1,0 +1,52 @@
+namespace TargetProp.Dsl
+
+open TargetProp.Runtime
+open TargetProp.Runtime.Data
+
+/// Linear probes (Alain & Bengio 2016): how far each layer's representation makes the classes linearly separable, the
+/// measure of the seed's "transforming the data into a space where it is easier to model by [the upper layers],
+/// flattening manifolds". A probe is a logistic regression p = softmax(W h_l + b) fitted on the frozen h_l of the
+/// training split and scored on the test split's.
+module Probes =
+    /// Rows per batch when computing features.
+    let private batch = 500
+
+    /// h_0 .. h_{L-1} of every example of one split (h_0 = x), each [count × n_l] row-major: the compiled evaluation
+    /// pass with parameters p, each layer's value in target space (a discrete unit's relaxed value; for a stochastic
+    /// stack, the last sample's).
+    let hidden (m: Model) (p: Parameters) (threads: int) (x: float32[]) (y: int[]) (sides: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) : float32[][] =
+        let compiled = Train.compile batch m
+        compiled.Load p
+        use ex = new Executor(compiled.Plan, 1UL, threads)
+        let L = Model.depth m
+        let count = y.Length
+        let width = Stack.width m.Stack
+        let features = [| for l in 0 .. L - 1 -> Array.zeroCreate<float32> (count * width l) |]
+        let order = Array.init count id
+        let mutable start = 0
+        while start < count do
+            let rows = min batch (count - start)
+            ex.LoadBatch(x, y, System.ReadOnlySpan(order), start, rows, sides)
+            ex.Run compiled.Plan.Predict
+            for l in 0 .. L - 1 do
+                Array.blit compiled.Values.[l].Data 0 features.[l] (start * width l) (rows * width l)
+            start <- start + rows
+        features
+
+    /// Epochs, batch and optimiser (Adam 10⁻³) of a probe's fit: enough for the convex fit to settle on MNIST-sized data.
+    let private fit = { Train.defaults with Epochs = 5; Batch = 100 }
+
+    /// The test error of a logistic regression fitted (from zero-mean orthogonal weights drawn from `seed`) on features
+    /// `train` [trainY.Length × width] and scored on `test`.
+    let linear (seed: int) (threads: int) (width: int) (classes: int) (train: float32[], trainY: int[]) (test: float32[], testY: int[]) : float =
+        let data = DataSet("probe", "features", width, classes, train, trainY, test, testY)
+        let rule = Rules.bp |> Rule.withName "probe" |> Rule.withDefaults { Rules.bp.Defaults with ForwardOptimiser = Adam 1e-3 }
+        let run = Train.run { fit with Seed = seed; Threads = threads } (Model.create (input width |> dense classes Softmax) rule) data
+        (List.last run.Epochs).TestError
+
+    /// ("probe_error_l", the linear probe's test error on h_l) for l = 0 (the input) .. L-1, with parameters p.
+    let measure (m: Model) (d: DataSet) (seed: int) (threads: int) (p: Parameters) : (string * float) list =
+        let train = hidden m p threads d.TrainX d.TrainY (d.SideValues false)
+        let test = hidden m p threads d.TestX d.TestY (d.SideValues true)
+        [ for l in 0 .. Model.depth m - 1 ->
+              sprintf "probe_error_%d" l, linear seed threads (Stack.width m.Stack l) d.Classes (train.[l], d.TrainY) (test.[l], d.TestY) ]

@@ -72,18 +72,24 @@ module Diagnostics =
                 moves.[k - 1].SetRow(b, j.Transpose() * y)
         moves
 
-    /// Every metric of `names m`, on the probe batch x [rows × features], labels y.
-    let measure (m: Model) (p: Parameters) (sides: Map<string, float32[]>) (x: float32[]) (y: int[]) : (string * float) list =
+    /// The probe batch of a data set: the side inputs, features and labels of its first min(ProbeRows, count) training
+    /// examples, the same every epoch.
+    let probeBatch (d: TargetProp.Runtime.Data.DataSet) (count: int) : Map<string, float32[]> * float32[] * int[] =
+        let rows = min ProbeRows count
+        d.Sides |> Seq.map (fun kv -> kv.Key, Array.sub kv.Value.Train 0 (rows * kv.Value.Width)) |> Map.ofSeq,
+        Array.sub d.TrainX 0 (rows * d.Features),
+        Array.sub d.TrainY 0 rows
+
+    /// The probe batch x [rows × features] as a matrix, with its side inputs and labels as the reference draws them.
+    let private batch (m: Model) (sides: Map<string, float32[]>) (x: float32[]) (y: int[]) =
         let rows = y.Length
-        let s = Reference.ofParameters m p
         let matrix (a: float32[]) = Matrix<float>.Build.Dense(rows, a.Length / rows, fun i j -> float a.[i * (a.Length / rows) + j])
-        let X = matrix x
-        let d = Reference.withSides m y { Reference.noDraws with Sides = sides |> Map.map (fun _ a -> matrix a) }
-        let L = Model.depth m
-        let T = Model.topLayer m
-        // The forward pass a forward update takes (its draws at step 0), so the targets measured are the rule's own.
-        let h, passed = Reference.forwardPass m s d ForwardPass X
-        let t, values, _ = Reference.targets m s d h passed y
+        matrix x, Reference.withSides m y { Reference.noDraws with Sides = sides |> Map.map (fun _ a -> matrix a) }
+
+    /// angle_bp_l for every layer l, alone: the cheap part of `measure` on a deep stack (no Gauss–Newton moves).
+    let anglesToBp (m: Model) (p: Parameters) (sides: Map<string, float32[]>) (x: float32[]) (y: int[]) : (string * float) list =
+        let s = Reference.ofParameters m p
+        let X, d = batch m sides x y
         let g = Reference.forwardGradients m s d X y
         let bp = Reference.lossGradients m p d X y
         // A layer's update and bp's as one vector: W_l's gradient beside U_l's, when the layer reads side inputs.
@@ -91,11 +97,22 @@ module Diagnostics =
             match gradients.U.TryFind l with
             | Some u -> gradients.W.[l - 1].Append u
             | None -> gradients.W.[l - 1]
+        [ for l in 1 .. Model.depth m -> sprintf "angle_bp_%d" l, angle (beside g l) (beside bp l) ]
+
+    /// Every metric of `names m`, on the probe batch x [rows × features], labels y.
+    let measure (m: Model) (p: Parameters) (sides: Map<string, float32[]>) (x: float32[]) (y: int[]) : (string * float) list =
+        let rows = y.Length
+        let s = Reference.ofParameters m p
+        let X, d = batch m sides x y
+        let T = Model.topLayer m
+        // The forward pass a forward update takes (its draws at step 0), so the targets measured are the rule's own.
+        let h, passed = Reference.forwardPass m s d ForwardPass X
+        let t, values, _ = Reference.targets m s d h passed y
         let gnRows = min rows GaussNewtonRows
         let firstRows (a: M) = a.SubMatrix(0, gnRows, 0, a.ColumnCount)
         let gn = gaussNewton m s h values (firstRows (t.[T] - values.[T])) gnRows
         let direct = Model.directFeedback m
-        [ for l in 1..L -> sprintf "angle_bp_%d" l, angle (beside g l) (beside bp l) ]
+        anglesToBp m p sides x y
         @ [ for l in 1 .. T - 1 -> sprintf "angle_gn_%d" l, angle (firstRows (t.[l] - values.[l])) gn.[l] ]
         @ [ for l in Model.feedbackLayers m ->
                 let r = Reference.feedback m s l (Reference.feedbackInput m d values.[if direct then T else l]) - h.[l - 1]

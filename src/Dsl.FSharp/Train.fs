@@ -28,7 +28,7 @@ type Run =
       Parameters: Parameters }
 
 type Hooks =
-    { Measure: (Parameters -> (string * float) list) option
+    { Measure: (int -> Parameters -> (string * float) list) option
       OnEpoch: EpochMetrics -> unit
       Stop: EpochMetrics list -> bool }
 
@@ -139,9 +139,8 @@ module Train =
         let ctx = ex.Context
         // The diagnostics' probe batch: the first training examples, the same every epoch.
         let probe () =
-            let rows = min Diagnostics.ProbeRows trainCount
-            let sides = d.Sides |> Seq.map (fun kv -> kv.Key, Array.sub kv.Value.Train 0 (rows * kv.Value.Width)) |> Map.ofSeq
-            Diagnostics.measure m compiled.Parameters sides (Array.sub d.TrainX 0 (rows * d.Features)) (Array.sub d.TrainY 0 rows)
+            let sides, x, y = Diagnostics.probeBatch d trainCount
+            Diagnostics.measure m compiled.Parameters sides x y
         ctx.Epoch <- 0
         for order in pretrainingOrders do
             feedbackEpoch m ex d order trainCount
@@ -169,7 +168,7 @@ module Train =
                   Seconds = seconds
                   Diagnostics =
                       (if c.Diagnostics then probe () else [])
-                      @ (match h.Measure with Some measure -> measure compiled.Parameters | None -> []) }
+                      @ (match h.Measure with Some measure -> measure n compiled.Parameters | None -> []) }
             h.OnEpoch e
             epochs.Add e
         { Model = m

@@ -32,11 +32,11 @@ type Run =
       Epochs: EpochMetrics list
       Parameters: Parameters }
 
-/// What a run does beside training: after each epoch, measures of its own taken from the current parameters (logged
+/// What a run does beside training: after each epoch n, measures of its own taken from n and the parameters (logged
 /// beside the diagnostics: a linear probe's error per layer, say), then the epoch's metrics handed on, then whether to
 /// stop before TrainConfig.Epochs (a wall-time budget, say: EpochMetrics.Seconds sums the training time).
 type Hooks =
-    { Measure: (Parameters -> (string * float) list) option
+    { Measure: (int -> Parameters -> (string * float) list) option
       OnEpoch: EpochMetrics -> unit
       Stop: EpochMetrics list -> bool }
 

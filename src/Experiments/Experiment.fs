@@ -12,10 +12,19 @@ type ExperimentOptions =
       Threads: int
       Out: string }
 
+/// What an arm's own measure is given after each epoch: the run's data, seed and threads, the epoch, the epochs the
+/// run is configured for, and the parameters.
+type MeasureContext =
+    { Data: DataSet
+      Seed: int
+      Threads: int
+      Epoch: int
+      Epochs: int
+      Parameters: Parameters }
+
 /// One arm: a label, the model and the network's name, the data set and what the arm attaches to it (its side
 /// inputs, or a subset), the epochs of a full run and when to stop before them (given the epochs so far), whether to
-/// log the per-layer diagnostics, and measures of its own after every epoch (from the data, seed, threads and the
-/// current parameters).
+/// log the per-layer diagnostics, and measures of its own after every epoch.
 type Arm =
     { Label: string
       Net: string
@@ -25,7 +34,7 @@ type Arm =
       Epochs: int
       Until: EpochMetrics list -> bool
       Diagnostics: bool
-      Measure: (DataSet -> int -> int -> Parameters -> (string * float) list) option }
+      Measure: (MeasureContext -> (string * float) list) option }
 
 /// A column of an experiment's table and of its results.jsonl: a key, a heading with its unit, and what it reads from
 /// a run's log.
@@ -44,11 +53,13 @@ type Experiment =
       Columns: Column list
       Figures: (string * ((Arm * RunLog list) list -> Series list)) list }
 
-/// What an arm's runs ended with: each column's value for each seed.
+/// What an arm's runs ended with: each column's value for each seed (NaN for a run that diverged), and the message of
+/// each seed's run that diverged.
 type ArmResult =
     { Arm: string
       Seeds: int list
-      Values: Map<string, float list> }
+      Values: Map<string, float list>
+      Diverged: Map<int, string> }
 
 module Experiment =
     /// The default options: full, three seeds, one thread, into runs/experiments/<name>.
@@ -99,7 +110,9 @@ module Experiment =
     let private number (x: float) = if System.Double.IsFinite x then x.ToString("R", System.Globalization.CultureInfo.InvariantCulture) else "null"
 
     /// Trains every arm on every seed, each run logged under Out/<arm>-seed<k>/metrics.jsonl; writes each column's value
-    /// per run to Out/results.jsonl, each figure to Out/<name><suffix>.png, and prints the table of mean ± std.
+    /// per run to Out/results.jsonl, each figure to Out/<name><suffix>.png, and prints the table of mean ± std. A run
+    /// that diverges is reported as such (its message in results.jsonl, a count in the table) and left out of the
+    /// columns and figures; the other runs go on.
     let run (e: Experiment) (o: ExperimentOptions) : ArmResult list =
         if o.Seeds < 1 then raise (TrainingException(sprintf "seeds = %d: run at least one seed" o.Seeds))
         Directory.CreateDirectory o.Out |> ignore
@@ -123,24 +136,35 @@ module Experiment =
                             Report.append jsonl (Report.jsonLine arm.Label arm.Net data.Name config m)
                             printfn "  %-28s seed %d  %s" arm.Label seed (Report.epochLine config.Epochs m)
                         let hooks =
-                            { Measure = arm.Measure |> Option.map (fun measure -> measure data seed o.Threads)
+                            { Measure =
+                                arm.Measure
+                                |> Option.map (fun measure n p ->
+                                    measure { Data = data; Seed = seed; Threads = o.Threads; Epoch = n; Epochs = config.Epochs; Parameters = p })
                               OnEpoch = log
                               Stop = if o.Quick then (fun _ -> false) else arm.Until }
-                        Train.runHooked hooks config arm.Model data |> ignore
-                        RunLog.read folder ] ]
+                        try
+                            Train.runHooked hooks config arm.Model data |> ignore
+                            seed, Ok(RunLog.read folder)
+                        with TrainingException why ->
+                            printfn "  %-28s seed %d  diverged: %s" arm.Label seed why
+                            seed, Error why ] ]
         let results =
-            [ for arm, logs in runs ->
+            [ for arm, outcomes in runs ->
+                  let read (c: Column) = outcomes |> List.map (function _, Ok log -> c.Read log | _, Error _ -> nan)
                   { Arm = arm.Label
                     Seeds = seeds
-                    Values = e.Columns |> List.map (fun c -> c.Key, logs |> List.map c.Read) |> Map.ofList } ]
+                    Values = e.Columns |> List.map (fun c -> c.Key, read c) |> Map.ofList
+                    Diverged = outcomes |> List.choose (function seed, Error why -> Some(seed, why) | _ -> None) |> Map.ofList } ]
         let lines =
             [ for r in results do
                   for i, seed in List.indexed r.Seeds ->
                       let columns = e.Columns |> List.map (fun c -> sprintf ",\"%s\":%s" c.Key (number r.Values.[c.Key].[i])) |> String.concat ""
-                      sprintf "{\"experiment\":\"%s\",\"arm\":\"%s\",\"seed\":%d%s,\"quick\":%b}" e.Name r.Arm seed columns o.Quick ]
+                      let diverged = match r.Diverged.TryFind seed with Some why -> System.Text.Json.JsonSerializer.Serialize why | None -> "null"
+                      sprintf "{\"experiment\":\"%s\",\"arm\":%s,\"seed\":%d%s,\"diverged\":%s,\"quick\":%b}" e.Name (System.Text.Json.JsonSerializer.Serialize r.Arm) seed columns diverged o.Quick ]
         Report.writeAtomic (Path.Combine(o.Out, "results.jsonl")) (String.concat "\n" lines + "\n")
+        let trained = runs |> List.map (fun (arm, outcomes) -> arm, outcomes |> List.choose (function _, Ok log -> Some log | _ -> None))
         for suffix, series in e.Figures do
-            match series runs with
+            match series trained with
             | [] -> ()
             | drawn -> Plots.render (Path.Combine(o.Out, e.Name + suffix + ".png")) 800 drawn
         printfn ""
@@ -152,6 +176,7 @@ module Experiment =
                     match r.Values.[c.Key] |> List.filter System.Double.IsFinite with
                     | [] -> sprintf "%-24s" "—"
                     | xs -> let m, s = meanStd xs in sprintf "%-24s" (sprintf "%.2f ± %.2f" m s))
-            printfn "%-36s %-6d %s" r.Arm r.Seeds.Length (String.concat " " cells)
+            let diverged = if r.Diverged.IsEmpty then "" else sprintf " (%d diverged)" r.Diverged.Count
+            printfn "%-36s %-6d %s%s" r.Arm r.Seeds.Length (String.concat " " cells) diverged
         printfn "figures and numbers in %s (mean ± std over seeds; — where no seed has a value)" o.Out
         results

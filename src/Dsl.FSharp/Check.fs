@@ -192,7 +192,7 @@ module Check =
         let r = m.Rule
         let usesG =
             match r.Propagation with
-            | Gradient -> false
+            | Gradient -> true // a g_l trained beside bp, for measures (Model.feedbackLayers)
             | Propagate e -> Expr.usesFeedback e
         [ match r.Feedback with
           | NoFeedback -> ()

@@ -112,6 +112,8 @@ module Model =
     let feedbackLayers (m: Model) =
         match m.Rule.Propagation with
         | Propagate e when Expr.usesFeedback e -> [ 2 .. topLayer m ]
+        // bp's targets use no g, but a feedback loss still trains one beside it, for measuring (reconstructions).
+        | Gradient when m.Rule.Feedback <> NoFeedback -> [ 2 .. topLayer m ]
         | _ -> []
 
     let feedbackInputWidth (m: Model) (l: int) =

@@ -120,7 +120,8 @@ module Model =
     val usedSides: m: Model -> string list
 
     /// The layers l that have a feedback map g_l (l-1 gets its target through the propagation): 2..T, when the
-    /// propagation uses g.
+    /// propagation uses g, or when bp's propagation comes with a feedback loss (Rules.bp |> Rule.withFeedback
+    /// (Feedback.reconstruct σ)): g_l is then trained beside bp and used by nothing but measures (Diagnostics' recon_l).
     val feedbackLayers: m: Model -> int list
 
     /// Width of g_l's input: layer l's value (or the top's, for direct feedback) and any side inputs.

@@ -4,7 +4,7 @@ open TargetProp.Dsl
 
 /// The experiments by name, with the epochs of their full runs.
 module Catalog =
-    let all : Experiment list = [ Discrete.experiment 20; Stochastic.experiment 20; SideInformation.experiment 10; DeepChains.experiment ]
+    let all : Experiment list = [ Discrete.experiment 20; Stochastic.experiment 20; SideInformation.experiment 10; DeepChains.experiment; PleaseUpperLayers.experiment 10 ]
 
     /// The experiment of that name, or a TrainingException listing the names.
     let find (name: string) =

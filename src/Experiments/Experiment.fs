@@ -43,13 +43,15 @@ type Column =
       Heading: string
       Read: RunLog -> float }
 
-/// An experiment: its name, the conjecture it tests (quoted), its protocol in a sentence, its arms, the columns of its
-/// table (each mean ± std over seeds), and its figures (a file name and the series drawn from every arm's runs).
+/// An experiment: its name, the conjecture it tests (quoted), its protocol in a sentence, its arms and those a quick
+/// run takes, the columns of its table (each mean ± std over seeds), and its figures (a file name suffix and the
+/// series drawn from every arm's runs).
 type Experiment =
     { Name: string
       Conjecture: string
       Protocol: string
       Arms: Arm list
+      QuickArms: Arm list
       Columns: Column list
       Figures: (string * ((Arm * RunLog list) list -> Series list)) list }
 
@@ -119,7 +121,7 @@ module Experiment =
         let seeds = if o.Quick then [ 1 ] else [ 1 .. o.Seeds ]
         printfn "experiment %s (%s): %s" e.Name (if o.Quick then "quick" else "full") e.Protocol
         let runs =
-            [ for arm in e.Arms ->
+            [ for arm in (if o.Quick then e.QuickArms else e.Arms) ->
                   let data =
                       let d = Data.load (if o.Quick then quickData else arm.Data)
                       arm.Prepare (if o.Quick then d.Take(min 600 d.TrainCount, min 500 d.TestCount) else d)

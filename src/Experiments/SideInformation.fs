@@ -49,5 +49,6 @@ module SideInformation =
           Conjecture = "an auto-encoder that \"takes both a representation of input and target (or any side information) in input\" gives \"a target towards a representation that is more likely, conditioned on all the side information\" (Bengio 2014)"
           Protocol = sprintf "784-240×3-10 tanh, %d epochs, on MNIST and Fashion-MNIST: dtp, bp, and dtp mixed with r_k(h_k, s) (β 0.005 and 0.001) for s the label, and (β 0.001) s a label with 20 %% of the training labels flipped" epochs
           Arms = arms "mnist" @ arms "fashion-mnist"
+          QuickArms = arms "mnist"
           Columns = [ Experiment.finalError ]
           Figures = [ "", Experiment.curves ] }

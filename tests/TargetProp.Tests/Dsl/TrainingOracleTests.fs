@@ -29,6 +29,18 @@ let private runs = runsOn Laws.Generate.trainable
 [<Tests>]
 let tests =
     testList "Dsl.TrainingOracle" [
+        yield test "a g_l trained beside bp leaves bp's forward weights as they are, and learns to reconstruct" {
+            let d = (TargetProp.Dsl.Data.digits ()).Take(300, 100)
+            let net = input 784 |> dense 20 Tanh |> dense 20 Tanh |> dense 10 Softmax
+            let c = { Train.defaults with Epochs = 2; Diagnostics = true }
+            let plain = Train.run c (Model.create net Rules.bp) d
+            let beside = Train.run c (Model.create net (Rules.bp |> Rule.withFeedback (Feedback.reconstruct 0.0))) d
+            Expect.equal beside.Parameters.W plain.Parameters.W "the same forward weights, bit for bit"
+            let recon (r: Run) = r.Epochs |> List.map (fun e -> e.Diagnostics |> List.find (fst >> (=) "recon_2") |> snd)
+            match recon beside with
+            | [ first; second ] -> Expect.isLessThan second first "g_2's reconstruction error falls"
+            | other -> failtestf "expected two epochs of recon_2, got %A" other
+        }
         for schedule in [ Alternating; Parallel; Interleaved ] do
             for r in Rules.all do
                 yield testPropertyWithConfig (config 25) (sprintf "%s, %O: a compiled training run ends where the reference's does" r.Name schedule)
@@ -37,6 +49,9 @@ let tests =
                   <| runs schedule Laws.Generate.rules
             yield testPropertyWithConfig (config 40) (sprintf "conditional auto-encoder targets, %O: a compiled training run ends where the reference's does" schedule)
                   <| runs schedule (Gen.elements conditionalRules)
+            // g_l trained beside bp for measures only: its feedback updates are compiled and checked like any rule's.
+            yield testPropertyWithConfig (config 25) (sprintf "bp with g_l trained beside it, %O: a compiled training run ends where the reference's does" schedule)
+                  <| runs schedule (Gen.constant (Rules.bp |> Rule.withFeedback (Feedback.reconstruct 0.2)))
             // Sign, step, Bernoulli and hardTanh hidden units, with each stand-in for their derivatives: targets, local
             // losses and g on the relaxed values, emissions (and Bernoulli draws) between layers, input noise.
             yield testPropertyWithConfig (config 60) (sprintf "discrete and stochastic units, %O: a compiled training run ends where the reference's does" schedule)

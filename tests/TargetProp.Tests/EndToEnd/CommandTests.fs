@@ -141,16 +141,23 @@ let tests =
                 let code, stdout, stderr = tprop [ "experiment"; e.Name; "--quick"; "--out"; out ]
                 Expect.equal code 0 (stdout + stderr)
                 let results = File.ReadAllLines(Path.Combine(out, "results.jsonl"))
-                Expect.equal results.Length e.Arms.Length (sprintf "%s: a result per arm (one seed)" e.Name)
+                Expect.equal results.Length e.QuickArms.Length (sprintf "%s: a result per arm (one seed)" e.Name)
                 for line in results do
                     let o = JsonDocument.Parse(line).RootElement
-                    let err = o.GetProperty("test_error").GetDouble()
-                    Expect.isTrue (err >= 0.0 && err <= 1.0) "a test error"
-                for arm in e.Arms do
+                    Expect.equal (o.GetProperty("diverged").ValueKind) JsonValueKind.Null (sprintf "%s: no run diverged" line)
+                    for c in e.Columns do
+                        match o.GetProperty(c.Key).ValueKind with
+                        | JsonValueKind.Number | JsonValueKind.Null -> ()
+                        | other -> failtestf "%s: column %s is %O" line c.Key other
+                    match o.TryGetProperty "test_error" with
+                    | true, v -> Expect.isTrue (v.GetDouble() >= 0.0 && v.GetDouble() <= 100.0) "a test error in %"
+                    | _ -> ()
+                for arm in e.QuickArms do
                     let log = Path.Combine(out, TargetProp.Experiments.Experiment.folder arm.Label 1, "metrics.jsonl")
                     Expect.equal (File.ReadAllLines log).Length 2 (sprintf "%s: two epochs logged" arm.Label)
-                Expect.equal (File.ReadAllBytes(Path.Combine(out, e.Name + ".png")).[1..3]) "PNG"B "the figure"
-                Expect.stringContains stdout "final test error" "the table"
+                for suffix, _ in e.Figures do
+                    Expect.equal (File.ReadAllBytes(Path.Combine(out, e.Name + suffix + ".png")).[1..3]) "PNG"B (sprintf "the figure %s%s" e.Name suffix)
+                Expect.stringContains stdout e.Columns.Head.Heading "the table"
                 Directory.Delete(out, true)
             let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-script-%d" (System.Random().Next()))
             let code, stdout, stderr = dotnet [ "fsi"; "experiments/stochastic.fsx"; "--quick"; "--out"; out ]

@@ -33,15 +33,16 @@ module Probes =
             start <- start + rows
         features
 
-    /// Epochs, batch and optimiser (Adam 10⁻³) of a probe's fit: enough for the convex fit to settle on MNIST-sized data.
-    let private fit = { Train.defaults with Epochs = 5; Batch = 100 }
+    /// A probe's fit: Adam 10⁻³ on batches of 100 for at least 3,000 steps (5 epochs of MNIST's 60,000 images; more
+    /// epochs of a smaller set), enough for the convex fit to settle.
+    let private fit (examples: int) = { Train.defaults with Epochs = max 5 ((3000 * 100 + examples - 1) / examples); Batch = 100 }
 
     /// The test error of a logistic regression fitted (from zero-mean orthogonal weights drawn from `seed`) on features
     /// `train` [trainY.Length × width] and scored on `test`.
     let linear (seed: int) (threads: int) (width: int) (classes: int) (train: float32[], trainY: int[]) (test: float32[], testY: int[]) : float =
         let data = DataSet("probe", "features", width, classes, train, trainY, test, testY)
         let rule = Rules.bp |> Rule.withName "probe" |> Rule.withDefaults { Rules.bp.Defaults with ForwardOptimiser = Adam 1e-3 }
-        let run = Train.run { fit with Seed = seed; Threads = threads } (Model.create (input width |> dense classes Softmax) rule) data
+        let run = Train.run { fit trainY.Length with Seed = seed; Threads = threads } (Model.create (input width |> dense classes Softmax) rule) data
         (List.last run.Epochs).TestError
 
     /// ("probe_error_l", the linear probe's test error on h_l) for l = 0 (the input) .. L-1, with parameters p.

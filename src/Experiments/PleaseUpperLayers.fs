@@ -55,7 +55,7 @@ module PleaseUpperLayers =
         { Name = "please-upper-layers"
           Conjecture = "each layer's encoder \"learns to please the upper layers by transforming the data into a space where it is easier to model by them, flattening manifolds\" (Bengio 2014)"
           Protocol =
-            sprintf "lee2015 (784-240×7-10 tanh) on MNIST, %d epochs, dtp, tp and bp with their settings (bp with g_l trained beside it, unused); after every epoch a linear probe (softmax regression, Adam 10⁻³, 5 epochs) fitted on each frozen h_l of the 60,000 training images and scored on the test images, and g_l's reconstruction error on 100 training images" epochs
+            sprintf "lee2015 (784-240×7-10 tanh) on MNIST, %d epochs, dtp, tp and bp with their settings (bp with g_l trained beside it, unused); after every epoch a linear probe (softmax regression, Adam 10⁻³, at least 3,000 steps of 100) fitted on each frozen h_l of the 60,000 training images and scored on the test images, and g_l's reconstruction error on 100 training images" epochs
           Arms = arms
           QuickArms = arms
           Columns =

@@ -60,6 +60,7 @@ let main argv =
         if e.ErrorCode = ErrorCode.HelpText then (printfn "%s" e.Message; 0) else fail e.Message
     | ModelException _ as e -> fail e.Message
     | TrainingException message -> fail message
+    | DivergedException message -> fail message
     | :? DataFormatException as e -> fail e.Message
     | :? DataNotFoundException as e -> fail e.Message
     // A folder or file the user named cannot be written or read (the message names the path).

@@ -46,7 +46,7 @@ module Check =
               if l = L && not layer.Activation.Differentiable then
                   yield err (Stack.layerName s l)
                       (sprintf "the output layer learns from the loss ℓ through σ_L', and %s has no derivative" (unitName layer.Activation))
-                      "end the stack with a differentiable unit (dense 10 Softmax, Linear, Tanh or Sigmoid); discrete and stochastic units belong on hidden layers" ]
+                      "end the stack with a differentiable unit (dense 10 Softmax, Linear, Tanh, SteepTanh k or Sigmoid); discrete and stochastic units belong on hidden layers" ]
 
     let private nonNegative (where: string) (what: string) (x: float) =
         if System.Double.IsFinite x && x >= 0.0 then []
@@ -124,7 +124,7 @@ module Check =
           match m.Rule.FeedbackActivation with
           | Some u when not u.Differentiable || u = Softmax ->
               yield err (sprintf "rule %s, feedback activation" m.Rule.Name) (sprintf "g_l's output unit τ is %s, which g_l cannot be trained through" (unitName u))
-                  "use a differentiable unit (Linear, Tanh, Sigmoid, Relu, HardTanh), or none for the layer below's; to read g's input through sign, use Rule.withFeedbackInput Sign"
+                  "use a differentiable unit (Linear, Tanh, SteepTanh k, Sigmoid, Relu, HardTanh), or none for the layer below's; to read g's input through sign, use Rule.withFeedbackInput Sign"
           | Some(SteepTanh k) when not (System.Double.IsFinite k && k > 0.0) ->
               yield err (sprintf "rule %s, feedback activation" m.Rule.Name) (sprintf "g_l's output unit tanh(k·a) has gain k = %g" k) "use a finite gain greater than 0, e.g. SteepTanh 4.0"
           | _ -> ()
@@ -194,12 +194,16 @@ module Check =
             match r.Propagation with
             | Gradient -> true // a g_l trained beside bp, for measures (Model.feedbackLayers)
             | Propagate e -> Expr.usesFeedback e
+        let chainsTargets = match r.Feedback with Drl _ -> true | NoFeedback | Reconstruct _ | Ldrl _ -> false
         [ match r.Feedback with
           | NoFeedback -> ()
           | Reconstruct(sigma, _) | Ldrl sigma -> yield! nonNegative where "noise σ" sigma
           | Drl(sigma, lambda) ->
               yield! nonNegative where "noise σ" sigma
               yield! nonNegative where "regularisation λ" lambda
+          if r.Propagation = Gradient && chainsTargets then
+              yield err where "beside bp, DRL's loss has nothing to train g_l on: it reads the propagation's targets through g, and bp's use none"
+                  "use Feedback.reconstruct σ, Feedback.denoise σ or Feedback.ldrl σ beside bp, or a propagation with g for DRL"
           if r.Feedback <> NoFeedback && not usesG then
               yield err where "the feedback maps g_l are to be trained, but the propagation never uses g"
                   "use Feedback.none, or a propagation with g (e.g. below + g target - g here)"

@@ -20,3 +20,8 @@ exception ModelException of ModelError list
 exception TrainingException of string
     with
         override e.Message = e.Data0
+
+/// A run whose loss stopped being finite: in which epoch, and what to change. A sweep records it and goes on.
+exception DivergedException of string
+    with
+        override e.Message = e.Data0

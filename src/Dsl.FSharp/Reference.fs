@@ -153,10 +153,12 @@ module Reference =
         | GradientStep _ -> topLayer m
         | Label | Blend _ -> m.Stack.Layers.Length - 1
 
-    /// The layers l with a feedback map g_l: 2..T when the propagation applies g (g_1 would target the input).
+    /// The layers l with a feedback map g_l: 2..T when the propagation applies g (g_1 would target the input), or when
+    /// bp's propagation comes with a feedback loss (g_l trained beside bp, for measures).
     let feedbackLayers (m: Model) =
         match m.Rule.Propagation with
         | Propagate e when Expr.usesFeedback e -> [ 2 .. topLayer m ]
+        | Gradient when m.Rule.Feedback <> NoFeedback -> [ 2 .. topLayer m ]
         | _ -> []
 
     /// The layers k with a conditional auto-encoder r_k: 1..T-1 when the propagation applies r.

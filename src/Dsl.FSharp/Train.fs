@@ -157,7 +157,7 @@ module Train =
             let loss = ctx.LossSum / float ctx.Examples
             let trainError = float ctx.Errors / float ctx.Examples
             if not (System.Double.IsFinite loss) then
-                fail "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%s)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Equation
+                raise (DivergedException(sprintf "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%s)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Equation))
             ctx.ResetTally()
             pass ex d.TestX d.TestY (sides d true) testOrder d.TestCount [ plan.Predict ]
             let e =

@@ -74,7 +74,7 @@ module Train =
     val compile: batch: int -> m: Model -> Compiled
 
     /// Trains the model from parameters p0, calling onEpoch after each epoch. A diverging run stops with a
-    /// TrainingException that says what to change.
+    /// DivergedException that says what to change; settings and data that cannot train it, with a TrainingException.
     val runFrom: p0: Parameters -> onEpoch: (EpochMetrics -> unit) -> c: TrainConfig -> m: Model -> d: DataSet -> Run
 
     /// Trains the model from parameters drawn from the seed (Parameters.init), calling onEpoch after each epoch.

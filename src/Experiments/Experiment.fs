@@ -147,7 +147,7 @@ module Experiment =
                         try
                             Train.runHooked hooks config arm.Model data |> ignore
                             seed, Ok(RunLog.read folder)
-                        with TrainingException why ->
+                        with DivergedException why ->
                             printfn "  %-28s seed %d  diverged: %s" arm.Label seed why
                             seed, Error why ] ]
         let results =
@@ -164,11 +164,16 @@ module Experiment =
                       let diverged = match r.Diverged.TryFind seed with Some why -> System.Text.Json.JsonSerializer.Serialize why | None -> "null"
                       sprintf "{\"experiment\":\"%s\",\"arm\":%s,\"seed\":%d%s,\"diverged\":%s,\"quick\":%b}" e.Name (System.Text.Json.JsonSerializer.Serialize r.Arm) seed columns diverged o.Quick ]
         Report.writeAtomic (Path.Combine(o.Out, "results.jsonl")) (String.concat "\n" lines + "\n")
-        let trained = runs |> List.map (fun (arm, outcomes) -> arm, outcomes |> List.choose (function _, Ok log -> Some log | _ -> None))
-        for suffix, series in e.Figures do
-            match series trained with
-            | [] -> ()
-            | drawn -> Plots.render (Path.Combine(o.Out, e.Name + suffix + ".png")) 800 drawn
+        // The figures draw the arms with at least one run that trained.
+        let trained =
+            runs
+            |> List.map (fun (arm, outcomes) -> arm, outcomes |> List.choose (function _, Ok log -> Some log | _ -> None))
+            |> List.filter (snd >> List.isEmpty >> not)
+        if not trained.IsEmpty then
+            for suffix, series in e.Figures do
+                match series trained with
+                | [] -> ()
+                | drawn -> Plots.render (Path.Combine(o.Out, e.Name + suffix + ".png")) 800 drawn
         printfn ""
         printfn "%-36s %-6s %s" "arm" "seeds" (e.Columns |> List.map (fun c -> sprintf "%-24s" c.Heading) |> String.concat " ")
         for r in results do

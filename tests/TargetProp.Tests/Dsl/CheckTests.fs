@@ -25,6 +25,11 @@ let private signNet = input 4 |> dense 5 Sign |> dense 5 Tanh |> dense 3 Softmax
 [<Tests>]
 let tests =
     testList "Dsl.Check" [
+        test "beside bp, g_l may learn a reconstruction or LDRL's local loss, but not DRL's, which reads targets bp does not make" {
+            accepted (withRule (Rules.bp |> Rule.withFeedback (Feedback.reconstruct 0.1)))
+            accepted (withRule (Rules.bp |> Rule.withFeedback (Feedback.ldrl 0.1)))
+            refused (withRule (Rules.bp |> Rule.withFeedback (Feedback.drl 0.1 0.01))) "feedback" "DRL's loss has nothing to train g_l on" "Feedback.reconstruct σ"
+        }
         test "bp through a sign unit is refused at the layer that reads it, naming the unit and the rules that work" {
             refused (Model.create signNet Rules.bp) "layer 2 (dense 5 tanh)" "sign(h_1), the sign unit of layer 1" "dtp"
             refused (Model.create signNet Rules.bp) "layer 2" "sign has no derivative" "--straight-through"

@@ -112,7 +112,7 @@ let tests =
                 try
                     Train.run { Train.defaults with Epochs = 3 } m ((Data.digits ()).Take(500, 100)) |> ignore
                     ""
-                with TrainingException msg -> msg
+                with DivergedException msg -> msg
             Expect.stringContains message "training diverged in epoch" "what"
             Expect.stringContains message "Lower the learning rates" "how to fix"
         }

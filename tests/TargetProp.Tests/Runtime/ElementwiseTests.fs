@@ -12,9 +12,9 @@ let private shapes = [ for r in [ 1; 3 ] do for c in edgeSizes -> r, c ]
 [<Tests>]
 let tests =
     testList "Runtime.Elementwise" [
-        test "BiasActivate equals σ(k·(z + b)) row by row, for gains 1, 4 and 0.5" {
+        test "BiasActivate equals σ(k·(z + b)) row by row, for gains 1, 4, 0.5 and 3" {
             for a in activations do
-                for gain in [ 1.0f; 4.0f; 0.5f ] do
+                for gain in [ 1.0f; 4.0f; 0.5f; 3.0f ] do
                     for rows, cols in shapes do
                         let z = uniform (rows * cols) (rows * cols) -3.0f 3.0f
                         let b = uniform cols cols -1.0f 1.0f

@@ -71,7 +71,8 @@ module Plots =
         let nets = runs |> List.map _.Net |> List.distinct |> List.length > 1
         [ for (rule, net, d), rs in groups do
               let epochs = rs |> List.map (fun r -> r.Epochs.Length) |> List.min
-              let name = rule + (if nets then ", " + net else "") + (if data then ", " + d else "")
+              // (A rule label that already names them, as an experiment's arm label may, is left as it is.)
+              let name = rule + (if nets && not (rule.Contains net) then ", " + net else "") + (if data && not (rule.Contains d) then ", " + d else "")
               let label =
                   match rs with
                   | [ r ] -> sprintf "%s, seed %d" name r.Seed
@@ -88,17 +89,21 @@ module Plots =
                       let rows = rs |> List.map (fun r -> named |> List.map (fun (_, n) -> last r |> fun e -> e.Diagnostics |> List.find (fst >> (=) n) |> snd) |> Array.ofList)
                       yield line (sprintf "%s%s%d" panel atEpoch epochs) "layer" x rows ]
 
-    /// Draws the series to a PNG `width` pixels wide, two panels a row, 360 pixels a row, written through a temporary
-    /// file and a rename.
+    /// Draws the series to a PNG `width` pixels wide, 360 pixels a row, written through a temporary file and a rename:
+    /// two panels a row with the legend inside, or, when a panel has more than four lines, one a row with the legend
+    /// beside the plot, where it hides no line.
     let render (path: string) (width: int) (series: Series list) =
         let panels = series |> List.map _.Panel |> List.distinct
-        let columns = min 2 panels.Length
+        let crowded = series |> List.countBy _.Panel |> List.exists (fun (_, n) -> n > 4)
+        let columns = if crowded then 1 else min 2 panels.Length
         let rows = (panels.Length + columns - 1) / columns
         let figure = ScottPlot.Multiplot()
         figure.Layout <- ScottPlot.MultiplotLayouts.Grid(rows, columns)
         for i, panel in List.indexed panels do
             let plot = if i = 0 then ScottPlot.IMultiplotExtensions.GetPlot(figure, 0) else ScottPlot.IMultiplotExtensions.AddPlot figure
             plot.Title(panel, 13.0f)
+            // Twenty colours, so that the lines of a crowded panel do not share one.
+            plot.Add.Palette <- ScottPlot.Palettes.Category20()
             plot.XLabel((series |> List.find (fun s -> s.Panel = panel)).XAxis, 12.0f)
             plot.YLabel(panel.Split(atEpoch).[0], 12.0f)
             plot.Axes.Bottom.TickGenerator <- ScottPlot.TickGenerators.NumericAutomatic(IntegerTicksOnly = true)
@@ -109,7 +114,8 @@ module Plots =
                     let band = plot.Add.FillY(s.X, s.Low, s.High)
                     band.FillColor <- line.Color.WithAlpha(0.25)
                     band.LineWidth <- 0.0f
-            plot.ShowLegend(ScottPlot.Alignment.UpperRight) |> ignore
+            if crowded then plot.ShowLegend(ScottPlot.Edge.Right) |> ignore
+            else plot.ShowLegend(ScottPlot.Alignment.UpperRight) |> ignore
         let height = 360 * rows
         let tmp = path + ".tmp.png"
         ScottPlot.IMultiplotExtensions.SavePng(figure, tmp, width, height) |> ignore

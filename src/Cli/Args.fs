@@ -108,14 +108,16 @@ type ExperimentArgs =
     | Seeds of k: int
     | Threads of t: int
     | Out of dir: string
+    | Redraw
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Name _ -> "the experiment: discrete, stochastic or side-information."
+            | Name _ -> "the experiment: discrete, stochastic, side-information, deep-chains or please-upper-layers."
             | Quick -> "a check that it runs: the bundled digits, 600 examples, 2 epochs, one seed."
             | Seeds _ -> "seeds of a full run (default 3)."
             | Threads _ -> "threads (default 1); results do not depend on it."
             | Out _ -> "folder for the runs, results.jsonl and the figure (default runs/experiments/<name>)."
+            | Redraw -> "train nothing: redraw the figures and the table from the runs already in the --out folder."
 
 type NetsArgs =
     | [<Hidden>] Unused

@@ -43,7 +43,8 @@ let main argv =
                     Seeds = x.GetResult(ExperimentArgs.Seeds, d.Seeds)
                     Threads = x.GetResult(ExperimentArgs.Threads, d.Threads)
                     Out = x.GetResult(ExperimentArgs.Out, d.Out) }
-            TargetProp.Experiments.Experiment.run e o |> ignore
+            if x.Contains ExperimentArgs.Redraw then TargetProp.Experiments.Experiment.redraw e o.Out |> ignore
+            else TargetProp.Experiments.Experiment.run e o |> ignore
             0
         | Report r ->
             let folders = r.GetResult ReportArgs.Folders

@@ -111,6 +111,47 @@ module Experiment =
 
     let private number (x: float) = if System.Double.IsFinite x then x.ToString("R", System.Globalization.CultureInfo.InvariantCulture) else "null"
 
+    /// The arms' results from their runs' outcomes (a log, or the message of a run that diverged): results.jsonl, the
+    /// figures of the arms with a run that trained, and the table of mean ± std.
+    let private summarise (e: Experiment) (out: string) (quick: bool) (runs: (Arm * (int * Result<RunLog, string>) list) list) : ArmResult list =
+        let results =
+            [ for arm, outcomes in runs ->
+                  let read (c: Column) = outcomes |> List.map (function _, Ok log -> c.Read log | _, Error _ -> nan)
+                  { Arm = arm.Label
+                    Seeds = outcomes |> List.map fst
+                    Values = e.Columns |> List.map (fun c -> c.Key, read c) |> Map.ofList
+                    Diverged = outcomes |> List.choose (function seed, Error why -> Some(seed, why) | _ -> None) |> Map.ofList } ]
+        let lines =
+            [ for r in results do
+                  for i, seed in List.indexed r.Seeds ->
+                      let columns = e.Columns |> List.map (fun c -> sprintf ",\"%s\":%s" c.Key (number r.Values.[c.Key].[i])) |> String.concat ""
+                      let diverged = match r.Diverged.TryFind seed with Some why -> System.Text.Json.JsonSerializer.Serialize why | None -> "null"
+                      sprintf "{\"experiment\":\"%s\",\"arm\":%s,\"seed\":%d%s,\"diverged\":%s,\"quick\":%b}" e.Name (System.Text.Json.JsonSerializer.Serialize r.Arm) seed columns diverged quick ]
+        Report.writeAtomic (Path.Combine(out, "results.jsonl")) (String.concat "\n" lines + "\n")
+        // The figures draw the arms with at least one run that trained.
+        let trained =
+            runs
+            |> List.map (fun (arm, outcomes) -> arm, outcomes |> List.choose (function _, Ok log -> Some log | _ -> None))
+            |> List.filter (snd >> List.isEmpty >> not)
+        if not trained.IsEmpty then
+            for suffix, series in e.Figures do
+                match series trained with
+                | [] -> ()
+                | drawn -> Plots.render (Path.Combine(out, e.Name + suffix + ".png")) 800 drawn
+        printfn ""
+        printfn "%-36s %-6s %s" "arm" "seeds" (e.Columns |> List.map (fun c -> sprintf "%-24s" c.Heading) |> String.concat " ")
+        for r in results do
+            let cells =
+                e.Columns
+                |> List.map (fun c ->
+                    match r.Values.[c.Key] |> List.filter System.Double.IsFinite with
+                    | [] -> sprintf "%-24s" "—"
+                    | xs -> let m, s = meanStd xs in sprintf "%-24s" (sprintf "%.2f ± %.2f" m s))
+            let diverged = if r.Diverged.IsEmpty then "" else sprintf " (%d diverged)" r.Diverged.Count
+            printfn "%-36s %-6d %s%s" r.Arm r.Seeds.Length (String.concat " " cells) diverged
+        printfn "figures and numbers in %s (mean ± std over seeds; — where no seed has a value)" out
+        results
+
     /// Trains every arm on every seed, each run logged under Out/<arm>-seed<k>/metrics.jsonl; writes each column's value
     /// per run to Out/results.jsonl, each figure to Out/<name><suffix>.png, and prints the table of mean ± std. A run
     /// that diverges is reported as such (its message in results.jsonl, a count in the table) and left out of the
@@ -150,40 +191,26 @@ module Experiment =
                         with DivergedException why ->
                             printfn "  %-28s seed %d  diverged: %s" arm.Label seed why
                             seed, Error why ] ]
-        let results =
-            [ for arm, outcomes in runs ->
-                  let read (c: Column) = outcomes |> List.map (function _, Ok log -> c.Read log | _, Error _ -> nan)
-                  { Arm = arm.Label
-                    Seeds = seeds
-                    Values = e.Columns |> List.map (fun c -> c.Key, read c) |> Map.ofList
-                    Diverged = outcomes |> List.choose (function seed, Error why -> Some(seed, why) | _ -> None) |> Map.ofList } ]
-        let lines =
-            [ for r in results do
-                  for i, seed in List.indexed r.Seeds ->
-                      let columns = e.Columns |> List.map (fun c -> sprintf ",\"%s\":%s" c.Key (number r.Values.[c.Key].[i])) |> String.concat ""
-                      let diverged = match r.Diverged.TryFind seed with Some why -> System.Text.Json.JsonSerializer.Serialize why | None -> "null"
-                      sprintf "{\"experiment\":\"%s\",\"arm\":%s,\"seed\":%d%s,\"diverged\":%s,\"quick\":%b}" e.Name (System.Text.Json.JsonSerializer.Serialize r.Arm) seed columns diverged o.Quick ]
-        Report.writeAtomic (Path.Combine(o.Out, "results.jsonl")) (String.concat "\n" lines + "\n")
-        // The figures draw the arms with at least one run that trained.
-        let trained =
-            runs
-            |> List.map (fun (arm, outcomes) -> arm, outcomes |> List.choose (function _, Ok log -> Some log | _ -> None))
-            |> List.filter (snd >> List.isEmpty >> not)
-        if not trained.IsEmpty then
-            for suffix, series in e.Figures do
-                match series trained with
-                | [] -> ()
-                | drawn -> Plots.render (Path.Combine(o.Out, e.Name + suffix + ".png")) 800 drawn
-        printfn ""
-        printfn "%-36s %-6s %s" "arm" "seeds" (e.Columns |> List.map (fun c -> sprintf "%-24s" c.Heading) |> String.concat " ")
-        for r in results do
-            let cells =
-                e.Columns
-                |> List.map (fun c ->
-                    match r.Values.[c.Key] |> List.filter System.Double.IsFinite with
-                    | [] -> sprintf "%-24s" "—"
-                    | xs -> let m, s = meanStd xs in sprintf "%-24s" (sprintf "%.2f ± %.2f" m s))
-            let diverged = if r.Diverged.IsEmpty then "" else sprintf " (%d diverged)" r.Diverged.Count
-            printfn "%-36s %-6d %s%s" r.Arm r.Seeds.Length (String.concat " " cells) diverged
-        printfn "figures and numbers in %s (mean ± std over seeds; — where no seed has a value)" o.Out
-        results
+        summarise e o.Out o.Quick runs
+
+    /// Redraws the figures and the table of an experiment's runs in `out` from their logs and results.jsonl, with the
+    /// current figure code, without training (results.jsonl is rewritten with the columns recomputed).
+    let redraw (e: Experiment) (out: string) : ArmResult list =
+        let path = Path.Combine(out, "results.jsonl")
+        if not (File.Exists path) then
+            raise (TrainingException(sprintf "%s does not exist: give the folder that tprop experiment %s --out wrote" path e.Name))
+        let rows = File.ReadAllLines path |> Array.filter (fun l -> l.Trim() <> "") |> Array.map (fun l -> System.Text.Json.JsonDocument.Parse(l).RootElement)
+        let text (r: System.Text.Json.JsonElement) (name: string) = r.GetProperty(name).GetString()
+        let quick = rows |> Array.exists (fun r -> r.GetProperty("quick").GetBoolean())
+        let runs =
+            [ for arm in (if quick then e.QuickArms else e.Arms) do
+                  match rows |> Array.filter (fun r -> text r "arm" = arm.Label) |> List.ofArray with
+                  | [] -> ()
+                  | mine ->
+                      yield arm,
+                            [ for r in mine ->
+                                  let seed = r.GetProperty("seed").GetInt32()
+                                  match r.GetProperty("diverged").ValueKind with
+                                  | System.Text.Json.JsonValueKind.String -> seed, Error(text r "diverged")
+                                  | _ -> seed, Ok(RunLog.read (Path.Combine(out, folder arm.Label seed))) ] ]
+        summarise e out quick runs

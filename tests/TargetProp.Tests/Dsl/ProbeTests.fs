@@ -65,7 +65,7 @@ let tests =
             Expect.floatClose Accuracy.high err 30.0 "epochs 1 and 2 end within it, 3 after"
             Expect.isTrue (System.Double.IsNaN(DeepChains.errorAtWallTime (log [ 1.5 * wall, 0.5 ]))) "none within: no value"
         }
-        test "an experiment reports a run that diverges and goes on with the others" {
+        test "an experiment reports a run that diverges and goes on with the others, and redraws from its logs" {
             let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-diverges-%d" (System.Random().Next()))
             let net = input 784 |> dense 8 Tanh |> dense 10 Softmax
             let arm label rule = Experiment.arm label "784-8-10" (Model.create net rule) 2
@@ -81,6 +81,10 @@ let tests =
             Expect.stringContains lines.[0] "\"diverged\":\"training diverged" "the message in results.jsonl"
             Expect.stringContains lines.[0] "\"test_error\":null" "no number for it"
             Expect.isTrue (File.Exists(Path.Combine(out, "diverging.png"))) "the figure of the runs that trained"
+            File.Delete(Path.Combine(out, "diverging.png"))
+            let again = Experiment.redraw e out
+            Expect.equal (again |> List.map (fun r -> r.Arm, r.Diverged.Count, r.Values.["test_error"] |> List.map string)) (results |> List.map (fun r -> r.Arm, r.Diverged.Count, r.Values.["test_error"] |> List.map string)) "redrawn from the logs: the same table"
+            Expect.isTrue (File.Exists(Path.Combine(out, "diverging.png"))) "and the figure again"
             Directory.Delete(out, true)
         }
     ]

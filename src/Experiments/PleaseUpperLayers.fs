@@ -37,14 +37,14 @@ module PleaseUpperLayers =
               yield Plots.band (sprintf "linear probe test error on h_l (%%), epoch %d" epochs) "layer l (0: the input)" arm.Label x (rows |> List.map (Array.map ((*) 100.0)))
           for arm, logs in runs do
               let x, rows = perLayer "recon" logs
-              yield Plots.band (sprintf "reconstruction error ‖g_l(h_l) − h_{l-1}‖² per unit, epoch %d" epochs) "layer l" arm.Label x rows
+              yield Plots.band (sprintf "reconstruction error of h_{l-1} by g_l, epoch %d" epochs) "layer l" arm.Label x rows
           for arm, logs in runs do
               for l in [ 1; 4; 7 ] ->
                   Plots.band "linear probe test error on h_1, h_4, h_7 (%)" "epoch" (sprintf "%s, h_%d" arm.Label l) epochAxis
                       (perEpoch (sprintf "probe_error_%d" l) logs |> upTo |> List.map (Array.map ((*) 100.0)))
           for arm, logs in runs do
               for l in [ 2; 7 ] ->
-                  Plots.band "reconstruction error of h_1 by g_2, of h_6 by g_7" "epoch" (sprintf "%s, g_%d" arm.Label l) epochAxis
+                  Plots.band "reconstruction error of h_1 by g_2 and h_6 by g_7" "epoch" (sprintf "%s, g_%d" arm.Label l) epochAxis
                       (perEpoch (sprintf "recon_%d" l) logs |> upTo) ]
 
     let experiment (epochs: int) : Experiment =

@@ -27,18 +27,23 @@ module DeepChains =
         let within = r.Epochs |> List.scan (fun t e -> t + e.Seconds) 0.0 |> List.tail |> List.filter (fun t -> t <= wallTime) |> List.length
         if within = 0 then nan else 100.0 * r.Epochs.[within - 1].TestError
 
-    /// angle_bp_l at the fixed epoch for the hidden layers l = 1 .. L-1.
+    /// The hidden layers of a run's network, read from its name (784-240x<d>-10 <unit>).
+    let private depthOf (r: RunLog) = int (r.Net.Split('x', '-').[2])
+
+    /// angle_bp_l at the fixed epoch for the hidden layers l = 1 .. d (index l - 1): NaN where the log has none (an
+    /// angle to a zero update is undefined and logged as NaN).
     let private hiddenAngles (r: RunLog) =
         let e = at epochs r
-        let named = Plots.layers "angle_bp" e
-        [ for l, name in named do
-              if l < named.Length then yield l, e.Diagnostics |> List.find (fst >> (=) name) |> snd ]
+        Array.init (depthOf r) (fun i -> e.Diagnostics |> List.tryFind (fst >> (=) (sprintf "angle_bp_%d" (i + 1))) |> Option.map snd |> Option.defaultValue nan)
+
+    /// The mean of the finite values (NaN if none).
+    let private finiteMean (xs: float seq) = match xs |> Seq.filter System.Double.IsFinite |> List.ofSeq with [] -> nan | v -> List.average v
 
     let private columns =
         [ { Key = "test_error_at_epochs"; Heading = sprintf "test error, %d epochs (%%)" epochs; Read = fun r -> 100.0 * (at epochs r).TestError }
           { Key = "test_error_at_wall_time"; Heading = sprintf "test error at %g s (%%)" wallTime; Read = errorAtWallTime }
-          { Key = "angle_bp_1"; Heading = "angle to bp, layer 1 (°)"; Read = fun r -> hiddenAngles r |> List.head |> snd }
-          { Key = "angle_bp_mean"; Heading = "angle to bp, mean (°)"; Read = fun r -> hiddenAngles r |> List.averageBy snd } ]
+          { Key = "angle_bp_1"; Heading = "angle to bp, layer 1 (°)"; Read = fun r -> (hiddenAngles r).[0] }
+          { Key = "angle_bp_mean"; Heading = "angle to bp, mean (°)"; Read = fun r -> finiteMean (hiddenAngles r) } ]
 
     let private armsOf () =
         [ for unit, unitName in units do
@@ -86,9 +91,13 @@ module DeepChains =
                   let rule, unit, depth = keyOf.[arm.Label]
                   if rule.Name <> Rules.bp.Name then
                       let angles = logs |> List.map hiddenAngles
-                      let x = angles.Head |> List.map (fst >> float) |> Array.ofList
-                      yield Plots.band (sprintf "%s, %s: angle to bp (degrees), epoch %d" rule.Name unit epochs) "layer" (sprintf "depth %d" depth) x
-                                (angles |> List.map (List.map snd >> Array.ofList)) ]
+                      // The mean over the seeds that have the layer's angle; a layer none has is left out.
+                      let points = [ for l in 1..depth do
+                                         let m = finiteMean (angles |> List.map (fun a -> a.[l - 1]))
+                                         if System.Double.IsFinite m then yield float l, m ]
+                      yield { Panel = sprintf "%s, %s: angle to bp (degrees), epoch %d" rule.Name unit epochs; XAxis = "layer"
+                              Label = sprintf "depth %d" depth; X = points |> List.map fst |> Array.ofList; Y = points |> List.map snd |> Array.ofList
+                              Low = [||]; High = [||] } ]
         { Name = "deep-chains"
           Conjecture = "target propagation can assign credit \"through a long chain of strong non-linear operations\", where back-propagated gradients vanish or explode (Bengio 2014)"
           Protocol =

@@ -1,0 +1,9 @@
+// The please-upper-layers experiment (see its module, TargetProp.Experiments.PleaseUpperLayers): its runs, results.jsonl, a figure and a table.
+// Run after `dotnet build -c Release`:  dotnet fsi experiments/please-upper-layers.fsx [--quick] [--seeds K] [--threads T] [--out DIR]
+// (the same as `tprop experiment please-upper-layers ...`).
+#load "../examples/prelude.fsx"
+#r "../src/Cli/bin/Release/net10.0/TargetProp.Experiments.dll"
+open TargetProp.Experiments
+
+let experiment = Catalog.find "please-upper-layers"
+Experiment.run experiment (Experiment.options experiment.Name (List.ofArray fsi.CommandLineArgs |> List.tail)) |> ignore

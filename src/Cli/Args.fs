@@ -8,6 +8,13 @@ type ScheduleArg =
     | Parallel
     | Interleaved
 
+type ActivationArg =
+    | Tanh
+    | Sigmoid
+    | Relu
+    | Linear
+    | Hard_Tanh
+
 type ThroughArg =
     | Straight_Through
     | No_Gradient
@@ -16,6 +23,8 @@ type ThroughArg =
 type TrainArgs =
     | Rule of name: string
     | Net of name: string
+    | Hidden of layers: string
+    | Activation of ActivationArg
     | Straight_Through
     | Through of ThroughArg
     | Data of name_or_folder: string
@@ -32,7 +41,9 @@ type TrainArgs =
         member a.Usage =
             match a with
             | Rule _ -> "target rule: bp, tp, dtp, sdtp, aoSdtp, ddtpLinear, drl, ldrl or fwDtp (default dtp); `tprop rules` prints their equations."
-            | Net _ -> "named network with its paper's settings for the rule: lee2015, lee2015-discrete or lee2015-stochastic; `tprop nets` prints their equations (default: Lee et al.'s 784-240×7-10 sized to the data)."
+            | Net _ -> "named network with its paper's settings for the rule: lee2015, lee2015-discrete, lee2015-stochastic, bartunov2018-fc or meulemans2020; `tprop nets` prints their equations (default: Lee et al.'s 784-240×7-10 sized to the data)."
+            | Hidden _ -> "hidden layers as COUNTxWIDTH, e.g. 5x256 (default: 7x240, Lee et al.'s); the output is a softmax over the data's classes."
+            | Activation _ -> "the hidden layers' unit with --hidden: tanh (default), sigmoid, relu, linear or hard-tanh."
             | Straight_Through -> "where a rule needs a derivative through a discrete or stochastic unit, use its relaxation's (the straight-through estimator); same as --through straight-through."
             | Through _ -> "what stands in for a derivative through a discrete or stochastic unit: straight-through, no-gradient (credit stops there) or continuous (train the continuous net, evaluate with the units). Default: refuse such a rule."
             | Data _ -> "data set: digits (bundled, the default), mnist, fashion-mnist, or a folder with the four IDX files."

@@ -58,7 +58,8 @@ let epoch (args: ParseResults<EpochArgs>) =
     let threads = args.GetResult(EpochArgs.Threads, 1)
     let seed = args.GetResult(EpochArgs.Seed, 1)
     let data = DataSets.Load(args.GetResult(EpochArgs.Data, "mnist"))
-    let model = Model.create (TrainCommand.network data.Features data.Classes) rule
+    // Lee et al.'s 784-240×7-10, sized to the data.
+    let model = Model.create (Nets.mlp data.Features 7 240 Nonlinearity.Tanh data.Classes) rule
     let config = { Train.defaults with Threads = threads; Seed = seed }
     Train.validate config (Train.check model) data
     let compiled = Train.compile config.Batch model

@@ -8,9 +8,21 @@ open TargetProp.Dsl
 open TargetProp.Runtime.Data
 open TargetProp.Cli.Args
 
-/// 784-240×7-10 with tanh hidden layers (Lee et al. 2015), sized to the data set.
-let network (features: int) (classes: int) =
-    input features |> repeat 7 (dense 240 Tanh) |> dense classes Softmax
+/// The stack of --hidden COUNTxWIDTH and --activation, sized to the data set (default 7x240 tanh, Lee et al. 2015's).
+let network (args: ParseResults<TrainArgs>) (features: int) (classes: int) =
+    let hidden = args.GetResult(TrainArgs.Hidden, "7x240")
+    let count, width =
+        match hidden.Split('x', 'X') |> Array.map System.Int32.TryParse with
+        | [| true, c; true, w |] when c >= 1 && w >= 1 -> c, w
+        | _ -> raise (TrainingException(sprintf "--hidden %s: give the hidden layers as COUNTxWIDTH with both at least 1, e.g. --hidden 5x256" hidden))
+    let unit =
+        match args.GetResult(TrainArgs.Activation, ActivationArg.Tanh) with
+        | ActivationArg.Tanh -> Nonlinearity.Tanh
+        | ActivationArg.Sigmoid -> Nonlinearity.Sigmoid
+        | ActivationArg.Relu -> Nonlinearity.Relu
+        | ActivationArg.Linear -> Nonlinearity.Linear
+        | ActivationArg.Hard_Tanh -> Nonlinearity.HardTanh
+    Nets.mlp features count width unit classes
 
 /// A preset by name, or a one-line error listing the presets.
 let rule (name: string) =
@@ -45,11 +57,13 @@ let run (args: ParseResults<TrainArgs>) =
     let model =
         let m =
             match args.TryGetResult TrainArgs.Net with
+            | Some _ when args.Contains TrainArgs.Hidden || args.Contains TrainArgs.Activation ->
+                raise (TrainingException "--net names a whole network: give either --net or --hidden/--activation, not both")
             | Some name ->
                 match Nets.tryFind name with
                 | Ok net -> net.Configure rule through
                 | Error message -> raise (TrainingException message)
-            | None -> Model.create (network data.Features data.Classes) rule |> Model.throughDiscrete through
+            | None -> Model.create (network args data.Features data.Classes) rule |> Model.throughDiscrete through
         match args.TryGetResult TrainArgs.Schedule with
         | Some ScheduleArg.Alternating -> Model.schedule Schedule.Alternating m
         | Some ScheduleArg.Parallel -> Model.schedule Schedule.Parallel m

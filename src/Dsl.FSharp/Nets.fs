@@ -16,8 +16,11 @@ module Nets =
 
     let private plain (stack: Stack) (rule: Rule) (through: ThroughDiscrete) = Model.create stack rule |> Model.throughDiscrete through
 
+    let mlp (features: int) (count: int) (width: int) (unit: Nonlinearity) (classes: int) =
+        input features |> repeat count (dense width unit) |> dense classes Softmax
+
     let lee2015 =
-        let stack = input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax
+        let stack = mlp 784 7 240 Tanh 10
         { Name = "lee2015"
           Source = "Lee, Zhang, Fischer & Bengio 2015, Difference Target Propagation, §3.1 (conti_dtp.py)"
           Stack = stack
@@ -60,7 +63,15 @@ module Nets =
                 | "bp" -> rates 0.00458495466364 0.00458495466364 m
                 | _ -> m }
 
-    let all = [ lee2015; lee2015Discrete; lee2015Stochastic ]
+    let private plainNet (name: string) (source: string) (stack: Stack) = { Name = name; Source = source; Stack = stack; Configure = plain stack }
+
+    let bartunov2018Fc =
+        plainNet "bartunov2018-fc" "Bartunov et al. 2018, Assessing the Scalability of Biologically-Motivated Deep Learning Algorithms, MNIST fully connected" (mlp 784 5 256 Tanh 10)
+
+    let meulemans2020 =
+        plainNet "meulemans2020" "Meulemans et al. 2020, A Theoretical Framework for Target Propagation, MNIST and Fashion-MNIST" (mlp 784 5 256 Tanh 10)
+
+    let all = [ lee2015; lee2015Discrete; lee2015Stochastic; bartunov2018Fc; meulemans2020 ]
 
     let tryFind (name: string) =
         match all |> List.tryFind (fun n -> n.Name = name) with

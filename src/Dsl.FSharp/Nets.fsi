@@ -28,6 +28,17 @@ module Nets =
     /// with the straight-through estimator, lr 4.58e-3. Tested with class probabilities averaged over 100 samples.
     val lee2015Stochastic: Net
 
+    /// features-(width×count)-classes: `count` hidden layers of `width` units of one kind, softmax output.
+    val mlp: features: int -> count: int -> width: int -> unit: Nonlinearity -> classes: int -> Stack
+
+    /// Bartunov et al. 2018's MNIST network: 784-256×5-10, tanh hidden layers. The rules' own settings (their
+    /// searched ones come with the reproduction protocols).
+    val bartunov2018Fc: Net
+
+    /// Meulemans et al. 2020's MNIST and Fashion-MNIST network: 784-256×5-10, tanh hidden layers. The rules' own
+    /// settings (their published final configs come with the reproduction protocols).
+    val meulemans2020: Net
+
     /// Every named network.
     val all: Net list
 

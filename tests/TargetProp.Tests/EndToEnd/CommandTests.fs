@@ -165,12 +165,21 @@ let tests =
             Expect.isTrue (File.Exists(Path.Combine(out, "stochastic.png"))) "the script's figure"
             Directory.Delete(out, true)
         }
+        test "tprop train --hidden COUNTxWIDTH --activation builds that stack" {
+            let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-hidden-%d" (System.Random().Next()))
+            let code, stdout, stderr = tprop [ "train"; "--rule"; "bp"; "--hidden"; "2x16"; "--activation"; "relu"; "--epochs"; "1"; "--limit-train"; "100"; "--out"; out ]
+            Expect.equal code 0 (stdout + stderr)
+            Expect.stringContains stdout "input 784 |> repeat 2 (dense 16 Relu) |> dense 10 Softmax" "the stack it trained"
+            Directory.Delete(out, true)
+        }
         test "tprop reports a user's mistake in one line, without a stack trace" {
             for args, expected in
                 [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"
                   [ "train"; "--net"; "lee"; "--out"; Path.GetTempPath() + "tprop-never" ], "no network named 'lee'; the named networks are: lee2015, lee2015-discrete"
                   [ "train"; "--data"; "/nonexistent/folder" ], "/nonexistent/folder"
                   [ "train"; "--epochs"; "0"; "--out"; Path.GetTempPath() + "tprop-never" ], "epochs = 0"
+                  [ "train"; "--hidden"; "5by256"; "--out"; Path.GetTempPath() + "tprop-never" ], "--hidden 5by256: give the hidden layers as COUNTxWIDTH"
+                  [ "train"; "--net"; "lee2015"; "--hidden"; "5x256"; "--out"; Path.GetTempPath() + "tprop-never" ], "give either --net or --hidden/--activation"
                   [ "train"; "--epochs"; "1"; "--limit-train"; "100"; "--out"; Path.Combine(root, "README.md") ], "README.md" ] do
                 let code, _, stderr = tprop args
                 Expect.equal code 2 (sprintf "%A exit code" args)

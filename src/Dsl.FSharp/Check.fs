@@ -113,6 +113,10 @@ module Check =
           yield! nonNegative "feedback noise decay" "τ" m.FeedbackNoiseDecay
           if m.Samples < 1 then
               yield err "evaluation" (sprintf "%d samples per evaluation" m.Samples) "average over 1 or more samples (Lee et al.: 100)"
+          match m.Init with
+          | Orthogonal k | GlorotUniform k | GlorotNormal k | Uniform k when not (System.Double.IsFinite k && k > 0.0) ->
+              yield err "initialisation" (sprintf "Model.init (%O): its scale is not a finite number above 0" m.Init) "use a finite scale greater than 0, e.g. Model.init (GlorotUniform 1.0)"
+          | _ -> ()
           if not (List.isEmpty (Model.conditionalLayers m)) then
               if m.Rule.Conditional.Width < 0 then
                   yield err (sprintf "rule %s, conditional auto-encoder" m.Rule.Name) (sprintf "%d code units" m.Rule.Conditional.Width)

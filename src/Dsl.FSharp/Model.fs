@@ -6,6 +6,18 @@ type ThroughDiscrete =
     | NoGradient
     | ContinuousTraining
 
+type Init =
+    | Orthogonal of gain: float
+    | GlorotUniform of gain: float
+    | GlorotNormal of gain: float
+    | Uniform of a: float
+    override i.ToString() =
+        match i with
+        | Orthogonal g -> sprintf "Orthogonal %s" (Code.float g)
+        | GlorotUniform g -> sprintf "GlorotUniform %s" (Code.float g)
+        | GlorotNormal g -> sprintf "GlorotNormal %s" (Code.float g)
+        | Uniform a -> sprintf "Uniform %s" (Code.float a)
+
 type Model =
     { Stack: Stack
       Rule: Rule
@@ -17,7 +29,8 @@ type Model =
       ThroughDiscrete: ThroughDiscrete
       InputNoise: float
       FeedbackNoiseDecay: float
-      Samples: int }
+      Samples: int
+      Init: Init }
     override m.ToString() =
         [ yield sprintf "Model.create (%O)" m.Stack
           yield sprintf "    (%O)" m.Rule
@@ -30,6 +43,7 @@ type Model =
           if m.InputNoise <> 0.0 then yield sprintf "|> Model.inputNoise %s" (Code.float m.InputNoise)
           if m.FeedbackNoiseDecay <> 0.0 then yield sprintf "|> Model.feedbackNoiseDecay %s" (Code.float m.FeedbackNoiseDecay)
           if m.Samples <> 100 then yield sprintf "|> Model.samples %d" m.Samples
+          if m.Init <> Orthogonal 1.0 then yield sprintf "|> Model.init (%O)" m.Init
           yield "// " + Stack.equation m.Stack
           yield "// " + m.Rule.Equation ]
         |> String.concat "\n"
@@ -46,7 +60,8 @@ module Model =
           ThroughDiscrete = Refuse
           InputNoise = 0.0
           FeedbackNoiseDecay = 0.0
-          Samples = 100 }
+          Samples = 100
+          Init = Orthogonal 1.0 }
 
     let forwardOptimiser (o: Optimiser) (m: Model) = { m with ForwardOptimiser = o }
     let feedbackOptimiser (o: Optimiser) (m: Model) = { m with FeedbackOptimiser = o }
@@ -57,6 +72,7 @@ module Model =
     let inputNoise (sigma: float) (m: Model) = { m with InputNoise = sigma }
     let feedbackNoiseDecay (tau: float) (m: Model) = { m with FeedbackNoiseDecay = tau }
     let samples (n: int) (m: Model) = { m with Samples = n }
+    let init (i: Init) (m: Model) = { m with Init = i }
 
     let depth (m: Model) = Stack.depth m.Stack
 

@@ -14,6 +14,20 @@ type ThroughDiscrete =
     /// (Lee et al.'s second baseline for the discrete network).
     | ContinuousTraining
 
+/// How weight matrices W [fan_out × fan_in] are drawn (biases start at zero). Each scheme scales by a gain.
+type Init =
+    /// Glorot-uniform draws replaced by the nearest orthogonal matrix U·Vᵀ of their SVD, times the gain (Lee et al.
+    /// 2015; the default, gain 1).
+    | Orthogonal of gain: float
+    /// U(±gain·√(6/(fan_in + fan_out))) (Glorot & Bengio 2010; Bartunov et al. 2018).
+    | GlorotUniform of gain: float
+    /// N(0, gain²·2/(fan_in + fan_out)) (Glorot & Bengio 2010).
+    | GlorotNormal of gain: float
+    /// U(±a).
+    | Uniform of a: float
+    /// The F# code that builds it: GlorotUniform 1.0.
+    override ToString: unit -> string
+
 /// A stack, a rule and the settings that train it. Prints as the F# that builds it (Model.create stack rule |> ...),
 /// followed by the stack's and the rule's equations as comments.
 type Model =
@@ -34,7 +48,9 @@ type Model =
       /// to the g_l's losses (ε and η), not to the conditional auto-encoders' noise, which keeps Rule.Conditional.Sigma.
       FeedbackNoiseDecay: float
       /// Samples whose class probabilities are averaged to evaluate a stack with stochastic units (default 100).
-      Samples: int }
+      Samples: int
+      /// How every weight matrix is drawn (default Orthogonal 1.0).
+      Init: Init }
     override ToString: unit -> string
 
 /// Making a model, and what the rest of the library reads of its structure.
@@ -68,6 +84,9 @@ module Model =
 
     /// The model evaluated by averaging the class probabilities of that many samples (stochastic units only).
     val samples: n: int -> m: Model -> Model
+
+    /// The model with its weights drawn by another scheme.
+    val init: i: Init -> m: Model -> Model
 
     /// Whether layer l (0 < l < L) emits something other than its relaxed value to the layer above in training: a
     /// discrete or stochastic unit, unless the model trains the continuous net.

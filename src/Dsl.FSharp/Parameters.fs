@@ -33,42 +33,54 @@ module Parameters =
           U = p.U |> Map.map (fun _ a -> Array.copy a)
           Coders = p.Coders |> Map.map (fun _ c -> { E = Array.copy c.E; Eb = Array.copy c.Eb; D = Array.copy c.D; Db = Array.copy c.Db }) }
 
-    /// Uniform ±√(6/(fan_in+fan_out)) (Glorot), then replaced by the nearest orthogonal matrix U·Vᵀ of its SVD
-    /// (Lee et al. 2015's initialisation: the singular values become 1, so the uniform scale only seeds the directions).
-    let private orthogonal (rng: System.Random) (rows: int) (cols: int) : float32[] =
-        let limit = sqrt (6.0 / float (rows + cols))
-        let a = Matrix<float>.Build.Dense(rows, cols, fun _ _ -> (2.0 * rng.NextDouble() - 1.0) * limit)
-        let svd = a.Svd(true)
-        let k = min rows cols
-        let q = svd.U.SubMatrix(0, rows, 0, k) * svd.VT.SubMatrix(0, k, 0, cols)
-        Array.init (rows * cols) (fun i -> float32 q.[i / cols, i % cols])
+    /// A [rows × cols] weight matrix (fan_out = rows, fan_in = cols) drawn by the scheme, row by row from rng:
+    ///   Orthogonal g     uniform ±√(6/(fan_in+fan_out)) (Glorot), replaced by the nearest orthogonal matrix U·Vᵀ of its
+    ///                    SVD (Lee et al. 2015: the singular values become g, the uniform draws only seed the directions);
+    ///   GlorotUniform g  uniform ±g·√(6/(fan_in+fan_out));
+    ///   GlorotNormal g   N(0, g²·2/(fan_in+fan_out)), by Box–Muller from pairs of uniforms;
+    ///   Uniform a        uniform ±a.
+    let private draw (init: Init) (rng: System.Random) (rows: int) (cols: int) : float32[] =
+        let glorot = sqrt (6.0 / float (rows + cols))
+        let uniform limit = Array.init (rows * cols) (fun _ -> float32 ((2.0 * rng.NextDouble() - 1.0) * limit))
+        match init with
+        | Orthogonal gain ->
+            let a = Matrix<float>.Build.Dense(rows, cols, fun _ _ -> (2.0 * rng.NextDouble() - 1.0) * glorot)
+            let svd = a.Svd(true)
+            let k = min rows cols
+            let q = svd.U.SubMatrix(0, rows, 0, k) * svd.VT.SubMatrix(0, k, 0, cols)
+            Array.init (rows * cols) (fun i -> float32 (gain * q.[i / cols, i % cols]))
+        | GlorotUniform gain -> uniform (gain * glorot)
+        | GlorotNormal gain ->
+            let std = gain * sqrt (2.0 / float (rows + cols))
+            Array.init (rows * cols) (fun _ -> float32 (std * sqrt (-2.0 * log (1.0 - rng.NextDouble())) * cos (2.0 * System.Math.PI * rng.NextDouble())))
+        | Uniform a -> uniform a
 
-    /// Fresh parameters for a model: orthogonal weights, zero biases, drawn from the seed alone (so the same seed gives
-    /// the same network). Forward weights come first, layer by layer, then feedback weights, then the auxiliary ones,
+    /// Fresh parameters for a model: weights drawn by its Init (orthogonal by default), zero biases, drawn from the
+    /// seed alone (so the same seed gives the same network). Forward weights come first, layer by layer, then feedback weights, then the auxiliary ones,
     /// then the side inputs' U_l, then the conditional auto-encoders' E_k and D_k (drawn last, so a model without them
     /// draws what it always drew).
     let init (seed: int) (m: Model) : Parameters =
         let rng = System.Random(seed)
         let s = m.Stack
         let L = Stack.depth s
-        let w = [| for l in 1..L -> orthogonal rng (Stack.width s l) (Stack.width s (l - 1)) |]
+        let w = [| for l in 1..L -> draw m.Init rng (Stack.width s l) (Stack.width s (l - 1)) |]
         let fb = Model.feedbackLayers m
-        let v = fb |> List.map (fun l -> l, orthogonal rng (Stack.width s (l - 1)) (Model.feedbackInputWidth m l)) |> Map.ofList
+        let v = fb |> List.map (fun l -> l, draw m.Init rng (Stack.width s (l - 1)) (Model.feedbackInputWidth m l)) |> Map.ofList
         let k = m.Rule.Top.Auxiliary
         { W = w
           B = [| for l in 1..L -> Array.zeroCreate (Stack.width s l) |]
           V = v
           C = fb |> List.map (fun l -> l, Array.zeroCreate (Stack.width s (l - 1))) |> Map.ofList
-          A = if k > 0 && L >= 2 then orthogonal rng k (Stack.width s (L - 1)) else [||]
+          A = if k > 0 && L >= 2 then draw m.Init rng k (Stack.width s (L - 1)) else [||]
           U =
             [ for l in 1..L do
                   let width = Model.layerSideWidth m l
-                  if width > 0 then yield l, orthogonal rng (Stack.width s l) width ]
+                  if width > 0 then yield l, draw m.Init rng (Stack.width s l) width ]
             |> Map.ofList
           Coders =
             [ for k in Model.conditionalLayers m do
                   let code, inputs, n = Model.conditionalWidth m k, Model.conditionalInputWidth m k, Stack.width s k
-                  let e = orthogonal rng code inputs
-                  let d = orthogonal rng n code
+                  let e = draw m.Init rng code inputs
+                  let d = draw m.Init rng n code
                   yield k, { E = e; Eb = Array.zeroCreate code; D = d; Db = Array.zeroCreate n } ]
             |> Map.ofList }

@@ -86,7 +86,7 @@ module Plots =
                   | [] -> ()
                   | named ->
                       let x = named |> List.map (fst >> float) |> Array.ofList
-                      let rows = rs |> List.map (fun r -> named |> List.map (fun (_, n) -> last r |> fun e -> e.Diagnostics |> List.find (fst >> (=) n) |> snd) |> Array.ofList)
+                      let rows = rs |> List.map (fun r -> named |> List.map (fun (_, n) -> RunLog.metric n (last r)) |> Array.ofList)
                       yield line (sprintf "%s%s%d" panel atEpoch epochs) "layer" x rows ]
 
     /// Draws the series to a PNG `width` pixels wide, 360 pixels a row, written through a temporary file and a rename:

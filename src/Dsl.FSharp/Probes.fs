@@ -11,13 +11,8 @@ module Probes =
     /// Rows per batch when computing features.
     let private batch = 500
 
-    /// h_0 .. h_{L-1} of every example of one split (h_0 = x), each [count × n_l] row-major: the compiled evaluation
-    /// pass with parameters p, each layer's value in target space (a discrete unit's relaxed value; for a stochastic
-    /// stack, the last sample's).
-    let hidden (m: Model) (p: Parameters) (threads: int) (x: float32[]) (y: int[]) (sides: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) : float32[][] =
-        let compiled = Train.compile batch m
-        compiled.Load p
-        use ex = new Executor(compiled.Plan, 1UL, threads)
+    /// The features of one split by a compiled model with its parameters loaded, on an executor of its plan.
+    let private features (m: Model) (compiled: Compiled) (ex: Executor) (x: float32[]) (y: int[]) (sides: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) : float32[][] =
         let L = Model.depth m
         let count = y.Length
         let width = Stack.width m.Stack
@@ -33,6 +28,19 @@ module Probes =
             start <- start + rows
         features
 
+    /// Runs f with the model compiled for feature passes, parameters p loaded, and an executor of `threads` threads.
+    let private withPlan (m: Model) (p: Parameters) (threads: int) (f: Compiled -> Executor -> 'a) : 'a =
+        let compiled = Train.compile batch m
+        compiled.Load p
+        use ex = new Executor(compiled.Plan, 1UL, threads)
+        f compiled ex
+
+    /// h_0 .. h_{L-1} of every example of one split (h_0 = x), each [count × n_l] row-major: the compiled evaluation
+    /// pass with parameters p, each layer's value in target space (a discrete unit's relaxed value; for a stochastic
+    /// stack, the last sample's).
+    let hidden (m: Model) (p: Parameters) (threads: int) (x: float32[]) (y: int[]) (sides: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) : float32[][] =
+        withPlan m p threads (fun compiled ex -> features m compiled ex x y sides)
+
     /// A probe's fit: Adam 10⁻³ on batches of 100 for at least 3,000 steps (5 epochs of MNIST's 60,000 images; more
     /// epochs of a smaller set), enough for the convex fit to settle.
     let private fit (examples: int) = { Train.defaults with Epochs = max 5 ((3000 * 100 + examples - 1) / examples); Batch = 100 }
@@ -47,7 +55,9 @@ module Probes =
 
     /// ("probe_error_l", the linear probe's test error on h_l) for l = 0 (the input) .. L-1, with parameters p.
     let measure (m: Model) (d: DataSet) (seed: int) (threads: int) (p: Parameters) : (string * float) list =
-        let train = hidden m p threads d.TrainX d.TrainY (d.SideValues false)
-        let test = hidden m p threads d.TestX d.TestY (d.SideValues true)
+        // One plan for both splits.
+        let train, test =
+            withPlan m p threads (fun compiled ex ->
+                features m compiled ex d.TrainX d.TrainY (d.SideValues false), features m compiled ex d.TestX d.TestY (d.SideValues true))
         [ for l in 0 .. Model.depth m - 1 ->
               sprintf "probe_error_%d" l, linear seed threads (Stack.width m.Stack l) d.Classes (train.[l], d.TrainY) (test.[l], d.TestY) ]

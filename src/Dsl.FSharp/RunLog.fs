@@ -13,6 +13,11 @@ type RunLog =
       Epochs: EpochMetrics list }
 
 module RunLog =
+    /// A diagnostic or measure an epoch logged under `name` (angle_bp_3, probe_error_1), NaN when it logged none (an
+    /// angle to a zero update is logged as NaN, which reads back as no number).
+    let metric (name: string) (e: EpochMetrics) =
+        e.Diagnostics |> List.tryFind (fst >> (=) name) |> Option.map snd |> Option.defaultValue nan
+
     let private fields = set [ "epoch"; "train_loss"; "train_error"; "test_error"; "seconds"; "rule"; "net"; "data"; "seed"; "threads"; "batch" ]
 
     /// The run in `folder` (its metrics.jsonl), or a TrainingException naming the file, the line and what is wrong.

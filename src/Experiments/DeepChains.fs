@@ -34,7 +34,7 @@ module DeepChains =
     /// angle to a zero update is undefined and logged as NaN).
     let private hiddenAngles (r: RunLog) =
         let e = at epochs r
-        Array.init (depthOf r) (fun i -> e.Diagnostics |> List.tryFind (fst >> (=) (sprintf "angle_bp_%d" (i + 1))) |> Option.map snd |> Option.defaultValue nan)
+        Array.init (depthOf r) (fun i -> RunLog.metric (sprintf "angle_bp_%d" (i + 1)) e)
 
     /// The mean of the finite values (NaN if none).
     let private finiteMean (xs: float seq) = match xs |> Seq.filter System.Double.IsFinite |> List.ofSeq with [] -> nan | v -> List.average v

@@ -103,11 +103,10 @@ module Experiment =
     /// The figure of every run: error and loss per epoch, per-layer diagnostics when logged (Plots.series).
     let curves (runs: (Arm * RunLog list) list) = Plots.series (runs |> List.collect snd)
 
-    /// mean and standard deviation (n − 1) of the values.
+    /// mean and standard deviation (n − 1) of the values (Plots.meanStd of one column).
     let meanStd (xs: float list) =
-        let m = List.average xs
-        let s = if xs.Length < 2 then 0.0 else sqrt ((xs |> List.sumBy (fun x -> (x - m) ** 2.0)) / float (xs.Length - 1))
-        m, s
+        let m, s = Plots.meanStd (xs |> List.map (fun x -> [| x |]))
+        m.[0], s.[0]
 
     let private number (x: float) = if System.Double.IsFinite x then x.ToString("R", System.Globalization.CultureInfo.InvariantCulture) else "null"
 

@@ -16,17 +16,17 @@ module PleaseUpperLayers =
 
     /// A metric logged per epoch under `name`, for each run: one row of values per seed.
     let private perEpoch (name: string) (logs: RunLog list) =
-        logs |> List.map (fun r -> r.Epochs |> List.map (fun e -> e.Diagnostics |> List.tryFind (fst >> (=) name) |> Option.map snd |> Option.defaultValue nan) |> Array.ofList)
+        logs |> List.map (fun r -> r.Epochs |> List.map (RunLog.metric name) |> Array.ofList)
 
     /// A metric's last-epoch value per layer (prefix_l), for each run, and the layers.
     let private perLayer (prefix: string) (logs: RunLog list) =
         let last (r: RunLog) = List.last r.Epochs
         let named = Plots.layers prefix (last logs.Head)
         named |> List.map (fst >> float) |> Array.ofList,
-        logs |> List.map (fun r -> named |> List.map (fun (_, n) -> (last r).Diagnostics |> List.find (fst >> (=) n) |> snd) |> Array.ofList)
+        logs |> List.map (fun r -> named |> List.map (fun (_, n) -> RunLog.metric n (last r)) |> Array.ofList)
 
     let private last (name: string) (scale: float) (r: RunLog) =
-        (List.last r.Epochs).Diagnostics |> List.tryFind (fst >> (=) name) |> Option.map (snd >> (*) scale) |> Option.defaultValue nan
+        scale * RunLog.metric name (List.last r.Epochs)
 
     let private figures (runs: (Arm * RunLog list) list) =
         let epochs = runs |> List.collect snd |> List.map (fun r -> r.Epochs.Length) |> List.min

@@ -19,12 +19,21 @@ module Check =
         if System.Double.IsFinite x && x > 0.0 then []
         else [ err where (sprintf "%s is %g" what x) (sprintf "use a finite %s greater than 0" what) ]
 
-    let private optimiser (where: string) (o: Optimiser) =
+    let private fraction (where: string) (what: string) (x: float) =
+        if x >= 0.0 && x < 1.0 then [] else [ err where (sprintf "%s is %g" what x) (sprintf "use a %s in [0, 1)" what) ]
+
+    let rec private optimiser (where: string) (o: Optimiser) =
         match o with
         | CentredRmsProp lr | RmsProp lr | Adam lr -> finitePositive where "learning rate" lr
-        | Sgd(lr, m) ->
-            finitePositive where "learning rate" lr
-            @ (if m >= 0.0 && m < 1.0 then [] else [ err where (sprintf "momentum is %g" m) "use a momentum in [0, 1)" ])
+        | AdamWith(lr, b1, b2, eps) ->
+            finitePositive where "learning rate" lr @ fraction where "beta1" b1 @ fraction where "beta2" b2 @ finitePositive where "epsilon" eps
+        | Sgd(lr, m) -> finitePositive where "learning rate" lr @ fraction where "momentum" m
+        | WeightDecay(lambda, inner) ->
+            (if System.Double.IsFinite lambda && lambda >= 0.0 then []
+             else [ err where (sprintf "the weight decay is %g" lambda) "use a finite weight decay ≥ 0" ])
+            @ (match inner with
+               | WeightDecay _ -> [ err where "the weight decay is given twice" "give one WeightDecay with the sum of the two" ]
+               | _ -> optimiser where inner)
 
     let private stack (s: Stack) =
         let L = Stack.depth s

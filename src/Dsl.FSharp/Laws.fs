@@ -95,7 +95,9 @@ module Laws =
                 return if conditioned then Rule.conditionedOn "label" rule else rule
             }
 
-        let optimisers = [ Sgd(0.1, 0.0); Sgd(0.05, 0.9); CentredRmsProp 0.01; RmsProp 0.003; Adam 0.003 ]
+        let optimisers =
+            [ Sgd(0.1, 0.0); Sgd(0.05, 0.9); CentredRmsProp 0.01; RmsProp 0.003; Adam 0.003
+              AdamWith(0.003, 0.8, 0.99, 1e-4); WeightDecay(0.01, Sgd(0.05, 0.9)); WeightDecay(0.001, Adam 0.003) ]
 
         let trainings (schedule: Schedule) (cases: Gen<Case>) : Gen<Training> =
             gen {
@@ -323,16 +325,12 @@ module Laws =
         | Some(name, i, _) -> Error(sprintf "%s[%d], stepped by Adam or RMSprop from a gradient at rounding level, ended elsewhere in float32" name i)
         | None -> Ok(List.isEmpty outside)
 
-    let private learningRate (o: Optimiser) =
-        match o with
-        | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr -> lr
-
     let compiledEqualsReference (rule: Rule) (c: Case) =
         let m = model rule c
         let p0, pc = compiledStep 1 rule c
         let x, y = batch c
         let pr = ReferenceTraining.run m p0 (uint64 c.Seed) (c.Rows + c.Spare) x y (contextSides c (context c)) [ Array.init c.Rows id ] 1
-        agreeAfter (learningRate c.Optimiser) 1 p0 pc pr = Ok true
+        agreeAfter (Optimiser.learningRate c.Optimiser) 1 p0 pc pr = Ok true
 
     let trainingModel (rule: Rule) (t: Training) : Model =
         model rule t.Case
@@ -375,7 +373,7 @@ module Laws =
             // A compiled run that diverges where the reference does not disagrees with it.
             try
                 let compiled = (Train.runFrom p0 ignore config m data).Parameters
-                agreeAfter (max (learningRate c.Optimiser) (learningRate t.FeedbackOptimiser)) updates p0 compiled reference
+                agreeAfter (max (Optimiser.learningRate c.Optimiser) (Optimiser.learningRate t.FeedbackOptimiser)) updates p0 compiled reference
             with TrainingException _ -> Ok false
 
     let trainedEqualsReference (rule: Rule) (t: Training) =

@@ -5,11 +5,16 @@ open TargetProp.Runtime
 /// Lowering: a checked Model → buffers and op lists per phase.
 module Lower =
     let private runtimeOptimiser (o: Optimiser) : Optim.Optimiser =
-        match o with
-        | CentredRmsProp lr -> Optim.CentredRmsProp(float32 lr)
-        | RmsProp lr -> Optim.RmsProp(float32 lr)
-        | Adam lr -> Optim.Adam(float32 lr)
-        | Sgd(lr, mu) -> Optim.SgdMomentum(float32 lr, float32 mu)
+        let wd = float32 (Optimiser.weightDecay o)
+        let rec make o : Optim.Optimiser =
+            match o with
+            | CentredRmsProp lr -> Optim.CentredRmsProp(float32 lr, weightDecay = wd)
+            | RmsProp lr -> Optim.RmsProp(float32 lr, weightDecay = wd)
+            | Adam lr -> Optim.Adam(float32 lr, weightDecay = wd)
+            | AdamWith(lr, b1, b2, eps) -> Optim.Adam(float32 lr, float32 b1, float32 b2, float32 eps, wd)
+            | Sgd(lr, mu) -> Optim.SgdMomentum(float32 lr, float32 mu, wd)
+            | WeightDecay(_, inner) -> make inner
+        make o
 
     /// Lowers a checked model for batches of up to `batch` rows.
     let compile (batch: int) (checkedModel: CheckedModel) : Compiled =

@@ -27,7 +27,7 @@ module ReferenceTraining =
 
     /// The change Δ that an optimiser adds to one element p at the parameter's t-th update (t ≥ 1), with gradient g and
     /// the element's state slots s.
-    let private delta (o: Optimiser) (t: int) (s: float[]) (g: float) : float =
+    let rec private delta (o: Optimiser) (t: int) (s: float[]) (p: float) (g: float) : float =
         match o with
         | CentredRmsProp lr ->
             // Graves 2013, eq. 38–41, with Lee et al. 2015's constants: ρ = 0.95, momentum 0.9, 10⁻³ inside the root.
@@ -40,16 +40,26 @@ module ReferenceTraining =
             // Tieleman & Hinton 2012: n ← 0.9n + 0.1g²;  Δ = −lr·g/(√n + 10⁻⁸)
             s.[0] <- 0.9 * s.[0] + 0.1 * g * g
             -lr * g / (sqrt s.[0] + 1e-8)
-        | Adam lr ->
-            // Kingma & Ba 2015, Algorithm 1: m ← 0.9m + 0.1g;  v ← 0.999v + 0.001g²;
-            //   Δ = −lr·(m/(1 − 0.9ᵗ)) / (√(v/(1 − 0.999ᵗ)) + 10⁻⁸)
-            s.[0] <- 0.9 * s.[0] + 0.1 * g
-            s.[1] <- 0.999 * s.[1] + 0.001 * g * g
-            -lr * (s.[0] / (1.0 - 0.9 ** float t)) / (sqrt (s.[1] / (1.0 - 0.999 ** float t)) + 1e-8)
+        | Adam lr -> delta (AdamWith(lr, 0.9, 0.999, 1e-8)) t s p g
+        | AdamWith(lr, b1, b2, eps) ->
+            // Kingma & Ba 2015, Algorithm 1: m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  Δ = −lr·(m/(1 − β₁ᵗ)) / (√(v/(1 − β₂ᵗ)) + ε)
+            s.[0] <- b1 * s.[0] + (1.0 - b1) * g
+            s.[1] <- b2 * s.[1] + (1.0 - b2) * g * g
+            -lr * (s.[0] / (1.0 - b1 ** float t)) / (sqrt (s.[1] / (1.0 - b2 ** float t)) + eps)
         | Sgd(lr, mu) ->
             // Classical momentum (Polyak 1964; Sutskever et al. 2013): v ← μv − lr·g;  Δ = v
             s.[0] <- mu * s.[0] - lr * g
             s.[0]
+        | WeightDecay(lambda, inner) ->
+            // L2 weight decay coupled to the gradient: the inner rule steps on g + λp.
+            delta inner t s p (g + lambda * p)
+
+    /// Whether the optimiser divides by a running size of the gradient (Adam, RMSprop).
+    let rec private adaptive (o: Optimiser) =
+        match o with
+        | Adam _ | AdamWith _ | RmsProp _ -> true
+        | CentredRmsProp _ | Sgd _ -> false
+        | WeightDecay(_, inner) -> adaptive inner
 
     /// A run in progress: the parameters, each parameter's optimiser memory, and the counts of forward and feedback
     /// updates that key the step's noise.
@@ -71,11 +81,9 @@ module ReferenceTraining =
                     memory.[name] <- mem
                     mem
             mem.Updates <- mem.Updates + 1
-            match o with
-            | Adam _ | RmsProp _ ->
+            if adaptive o then
                 g |> Array.iteri (fun i gi -> if abs gi <= 1e-4 * scale then mem.Unsteady.[i] <- true)
-            | CentredRmsProp _ | Sgd _ -> ()
-            Array.init p.Length (fun i -> p.[i] + delta o mem.Updates mem.Slots.[i] g.[i])
+            Array.init p.Length (fun i -> p.[i] + delta o mem.Updates mem.Slots.[i] p.[i] g.[i])
 
         let largest (ms: M seq) (vs: Vector<float> seq) =
             Seq.append (ms |> Seq.map (fun g -> g.InfinityNorm())) (vs |> Seq.map (fun g -> g.InfinityNorm())) |> Seq.fold max 0.0

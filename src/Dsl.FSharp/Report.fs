@@ -16,6 +16,7 @@ module Report =
         put "train_loss" (JsonValue.Create e.TrainLoss)
         put "train_error" (JsonValue.Create e.TrainError)
         put "test_error" (JsonValue.Create e.TestError)
+        e.ValidationError |> Option.iter (fun v -> put "validation_error" (JsonValue.Create v))
         put "seconds" (JsonValue.Create e.Seconds)
         put "rule" (JsonValue.Create rule)
         put "net" (JsonValue.Create net)
@@ -27,15 +28,18 @@ module Report =
         o.ToJsonString options
 
     let epochLine (epochs: int) (e: EpochMetrics) =
-        sprintf "epoch %3d/%d  train loss %.4f  train error %6.2f %%  test error %6.2f %%  %.2f s"
-            e.Epoch epochs e.TrainLoss (100.0 * e.TrainError) (100.0 * e.TestError) e.Seconds
+        let validation = e.ValidationError |> Option.map (fun v -> sprintf "  validation error %6.2f %%" (100.0 * v)) |> Option.defaultValue ""
+        sprintf "epoch %3d/%d  train loss %.4f  train error %6.2f %%%s  test error %6.2f %%  %.2f s"
+            e.Epoch epochs e.TrainLoss (100.0 * e.TrainError) validation (100.0 * e.TestError) e.Seconds
 
     let csvHeader (diagnostics: string list) =
-        String.concat "," ([ "epoch"; "train_loss"; "train_error"; "test_error"; "seconds" ] @ diagnostics)
+        String.concat "," ([ "epoch"; "train_loss"; "train_error"; "test_error"; "validation_error"; "seconds" ] @ diagnostics)
 
     let csvLine (e: EpochMetrics) =
         let number (v: float) = v.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
-        String.concat "," (string e.Epoch :: List.map number ([ e.TrainLoss; e.TrainError; e.TestError; e.Seconds ] @ List.map snd e.Diagnostics))
+        let validation = e.ValidationError |> Option.map number |> Option.defaultValue ""
+        String.concat "," ([ string e.Epoch; number e.TrainLoss; number e.TrainError; number e.TestError; validation; number e.Seconds ]
+                           @ List.map (snd >> number) e.Diagnostics)
 
     let append (path: string) (line: string) =
         use w = new StreamWriter(path, true)

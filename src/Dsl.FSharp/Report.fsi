@@ -2,8 +2,8 @@ namespace TargetProp.Dsl
 
 /// Run logs: one JSON object per epoch (JSON Lines) and a CSV beside it; figures of runs as PNG.
 module Report =
-    /// One epoch as a JSON object with stable field names (epoch, train_loss, train_error, test_error, seconds, rule,
-    /// net, data, seed, threads, batch), the diagnostics (if any) after them.
+    /// One epoch as a JSON object with stable field names (epoch, train_loss, train_error, test_error, validation_error when the
+    /// run holds a validation split out, seconds, rule, net, data, seed, threads, batch), the diagnostics (if any) after them.
     val jsonLine: rule: string -> net: string -> data: string -> c: TrainConfig -> e: EpochMetrics -> string
 
     /// A PNG figure, 800 pixels wide, of the runs in these folders (their metrics.jsonl): test and train error and loss
@@ -14,7 +14,8 @@ module Report =
     /// One epoch as a progress line: "epoch   2/10  train loss 0.4120  train error  11.60 %  test error  10.20 %  1.27 s".
     val epochLine: epochs: int -> e: EpochMetrics -> string
 
-    /// The CSV header, with the diagnostics' names when the run measures them.
+    /// The CSV header (validation_error is empty in the rows of a run without a validation split), with the
+    /// diagnostics' names when the run measures them.
     val csvHeader: diagnostics: string list -> string
 
     /// One epoch as a CSV row under csvHeader, numbers in round-trip form.

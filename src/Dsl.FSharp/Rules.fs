@@ -84,13 +84,17 @@ type Optimiser =
     | CentredRmsProp of lr: float
     | RmsProp of lr: float
     | Adam of lr: float
+    | AdamWith of lr: float * beta1: float * beta2: float * epsilon: float
     | Sgd of lr: float * momentum: float
+    | WeightDecay of lambda: float * Optimiser
     override o.ToString() =
         match o with
         | CentredRmsProp lr -> sprintf "CentredRmsProp %s" (Code.float lr)
         | RmsProp lr -> sprintf "RmsProp %s" (Code.float lr)
         | Adam lr -> sprintf "Adam %s" (Code.float lr)
+        | AdamWith(lr, b1, b2, eps) -> sprintf "AdamWith(%s, %s, %s, %s)" (Code.float lr) (Code.float b1) (Code.float b2) (Code.float eps)
         | Sgd(lr, m) -> sprintf "Sgd(%s, %s)" (Code.float lr) (Code.float m)
+        | WeightDecay(lambda, inner) -> sprintf "WeightDecay(%s, %O)" (Code.float lambda) inner
 
 type Schedule =
     | Alternating
@@ -172,6 +176,19 @@ type Rule =
                 sprintf "; r_k(h_k, s) = ρ_k(D_k tanh(E_k [h_k+ε, s] + e_k) + d_k), %s code units, trained on ‖r_k(h_k+ε, s) − h_k‖², ε ~ N(0, %g²)%s" width r.Conditional.Sigma
                     (match r.Conditional.Optimiser with Some o -> sprintf " by %O" o | None -> "")
         sprintf "rule %s: %s; %s; local loss %s; feedback %s%s%s" r.Name r.Top.Equation r.Propagation.Equation r.LocalLoss.Equation feedback tau coder
+
+module Optimiser =
+    let withWeightDecay (lambda: float) (o: Optimiser) = WeightDecay(lambda, o)
+
+    let rec learningRate (o: Optimiser) =
+        match o with
+        | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr | AdamWith(lr, _, _, _) -> lr
+        | WeightDecay(_, inner) -> learningRate inner
+
+    let rec weightDecay (o: Optimiser) =
+        match o with
+        | WeightDecay(lambda, inner) -> lambda + weightDecay inner
+        | _ -> 0.0
 
 module Top =
     let gradientStep (eta: float) : Top = { Target = GradientStep eta; At = Output; Auxiliary = 0 }

@@ -83,11 +83,28 @@ type Optimiser =
     /// Centred RMSprop with momentum (Graves 2013; Lee et al. 2015): decay 0.95, momentum 0.9, ε = 1e-3 inside the root.
     | CentredRmsProp of lr: float
     | RmsProp of lr: float
+    /// Adam (Kingma & Ba 2015) with β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸.
     | Adam of lr: float
+    /// Adam with its own β₁, β₂ and ε (Meulemans et al. 2020 search ε; Adam lr is AdamWith(lr, 0.9, 0.999, 1e-8)).
+    | AdamWith of lr: float * beta1: float * beta2: float * epsilon: float
     /// SGD with momentum μ (0 for plain SGD).
     | Sgd of lr: float * momentum: float
-    /// The F# code that builds it: CentredRmsProp 0.0148893490317, Sgd(0.1, 0.9).
+    /// The optimiser stepping on g + λp instead of g: L2 weight decay coupled to the gradient, on every parameter the
+    /// optimiser updates (PyTorch's weight_decay). Per part: the forward and the feedback optimiser each have their own.
+    | WeightDecay of lambda: float * Optimiser
+    /// The F# code that builds it: CentredRmsProp 0.0148893490317, Sgd(0.1, 0.9), WeightDecay(1e-5, Adam 0.001).
     override ToString: unit -> string
+
+/// Optimisers' settings.
+module Optimiser =
+    /// The optimiser with L2 weight decay λ: it steps on g + λp.
+    val withWeightDecay: lambda: float -> o: Optimiser -> Optimiser
+
+    /// Its learning rate.
+    val learningRate: o: Optimiser -> float
+
+    /// Its weight decay λ (0 for none).
+    val weightDecay: o: Optimiser -> float
 
 /// The order of forward and feedback updates.
 type Schedule =

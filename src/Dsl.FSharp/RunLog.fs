@@ -18,7 +18,7 @@ module RunLog =
     let metric (name: string) (e: EpochMetrics) =
         e.Diagnostics |> List.tryFind (fst >> (=) name) |> Option.map snd |> Option.defaultValue nan
 
-    let private fields = set [ "epoch"; "train_loss"; "train_error"; "test_error"; "seconds"; "rule"; "net"; "data"; "seed"; "threads"; "batch" ]
+    let private fields = set [ "epoch"; "train_loss"; "train_error"; "test_error"; "validation_error"; "seconds"; "rule"; "net"; "data"; "seed"; "threads"; "batch" ]
 
     /// The run in `folder` (its metrics.jsonl), or a TrainingException naming the file, the line and what is wrong.
     let read (folder: string) : RunLog =
@@ -51,6 +51,7 @@ module RunLog =
                     TrainLoss = number "train_loss"
                     TrainError = number "train_error"
                     TestError = number "test_error"
+                    ValidationError = if o.TryGetProperty("validation_error") |> fst then Some(number "validation_error") else None
                     Seconds = number "seconds"
                     Diagnostics = diagnostics } ]
         let (rule, net, data, seed), _ = List.head parsed

@@ -10,6 +10,7 @@ type TrainConfig =
       Seed: int
       Threads: int
       LimitTrain: int option
+      Validation: int
       Diagnostics: bool }
 
 type EpochMetrics =
@@ -17,6 +18,7 @@ type EpochMetrics =
       TrainLoss: float
       TrainError: float
       TestError: float
+      ValidationError: float option
       Seconds: float
       Diagnostics: (string * float) list }
 
@@ -39,6 +41,7 @@ module Train =
           Seed = 1
           Threads = 1
           LimitTrain = None
+          Validation = 0
           Diagnostics = false }
 
     let private fail fmt = Printf.kprintf (fun s -> raise (TrainingException s)) fmt
@@ -53,6 +56,9 @@ module Train =
         | Some n when n < 1 || n > d.TrainCount ->
             fail "limit-train = %d, but %s has %d training examples: use 1..%d" n d.Name d.TrainCount d.TrainCount
         | _ -> ()
+        let examples = defaultArg c.LimitTrain d.TrainCount
+        if c.Validation < 0 || c.Validation >= examples then
+            fail "validation = %d, but the run has %d training examples: hold out 0..%d of them" c.Validation examples (examples - 1)
         if d.Features <> m.Stack.Input then
             fail "%s has %d features per example but the model's input has %d: use input %d" d.Name d.Features m.Stack.Input d.Features
         for name, width in m.Stack.Sides do
@@ -130,7 +136,8 @@ module Train =
         let compiled = Lower.compile c.Batch checkedModel
         let m = checkedModel.Model
         compiled.Load p0
-        let trainCount = defaultArg c.LimitTrain d.TrainCount
+        let trainCount = defaultArg c.LimitTrain d.TrainCount - c.Validation
+        let validationOrder = Array.init c.Validation (fun i -> trainCount + i)
         let pretraining = if Model.trainsFeedback m then m.FeedbackPretraining else 0
         let pretrainingOrders, epochOrders = List.splitAt pretraining (orders c.Seed trainCount (pretraining + c.Epochs))
         let testOrder = Array.init d.TestCount id
@@ -158,13 +165,19 @@ module Train =
             let trainError = float ctx.Errors / float ctx.Examples
             if not (System.Double.IsFinite loss) then
                 raise (DivergedException(sprintf "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%s)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Equation))
-            ctx.ResetTally()
-            pass ex d.TestX d.TestY (sides d true) testOrder d.TestCount [ plan.Predict ]
+            // The error of the plan's predictions over `count` examples of a split, in `order`.
+            let error x y test order count =
+                ctx.ResetTally()
+                pass ex x y (sides d test) order count [ plan.Predict ]
+                float ctx.Errors / float ctx.Examples
             let e =
                 { Epoch = n
                   TrainLoss = loss
                   TrainError = trainError
-                  TestError = float ctx.Errors / float ctx.Examples
+                  TestError = error d.TestX d.TestY true testOrder d.TestCount
+                  ValidationError =
+                      if c.Validation = 0 then None
+                      else Some(error d.TrainX d.TrainY false validationOrder c.Validation)
                   Seconds = seconds
                   Diagnostics =
                       (if c.Diagnostics then probe () else [])

@@ -11,6 +11,10 @@ type TrainConfig =
       Threads: int
       /// Use only the first n training examples (None: all).
       LimitTrain: int option
+      /// Hold out the last n of those training examples as a validation split (0: none): the run trains on the others
+      /// and measures its error on these after every epoch (Lee et al. train on the first 50,000 MNIST images and
+      /// validate on the last 10,000).
+      Validation: int
       /// Measure the per-layer diagnostics (Diagnostics.names) after every epoch.
       Diagnostics: bool }
 
@@ -20,6 +24,8 @@ type EpochMetrics =
       TrainLoss: float
       TrainError: float
       TestError: float
+      /// The error on the validation split, when the run holds one out.
+      ValidationError: float option
       Seconds: float
       /// Diagnostics.names with their values, when the run measures them.
       Diagnostics: (string * float) list }

@@ -4,7 +4,7 @@ namespace TargetProp.Runtime.Optim;
 /// Adam (Kingma & Ba 2015, Algorithm 1), with bias correction at step t (from 1):
 ///     m ← β₁m + (1−β₁)g;  u ← β₂u + (1−β₂)g²;  p ← p − lr·(m/(1−β₁ᵗ)) / (√(u/(1−β₂ᵗ)) + ε)
 /// State slots: m, u.
-public sealed class Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f) : Optimiser
+public sealed class Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0) : Optimiser(weightDecay)
 {
     private const string Owner = "adam";
     public float LearningRate { get; } = CheckLearningRate(Owner, learningRate);
@@ -18,7 +18,7 @@ public sealed class Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0
         Run(new Op(LearningRate, Beta1, Beta2, Epsilon, step), p, g, state, step);
 
     public override string ToString() =>
-        $"{Owner} {Show(LearningRate)} (beta1 {Show(Beta1)}, beta2 {Show(Beta2)}, eps {Show(Epsilon)})";
+        $"{Owner} {Show(LearningRate)} (beta1 {Show(Beta1)}, beta2 {Show(Beta2)}, eps {Show(Epsilon)}{ShowDecay()})";
 
     private readonly struct Op(float lr, float b1, float b2, float eps, long t) : IStepOperator
     {

@@ -4,7 +4,7 @@ namespace TargetProp.Runtime.Optim;
 /// Centred RMSprop with momentum, as Lee et al. 2015 train DTP (Graves 2013, eq. 38–41):
 ///     a ← ρa + (1−ρ)g;  s ← ρs + (1−ρ)g²;  v ← μv − lr·g/√(s − a² + ε);  p ← p + v     (ε inside the root)
 /// State slots: a, s, v.
-public sealed class CentredRmsProp(float learningRate, float decay = 0.95f, float momentum = 0.9f, float epsilon = 1e-3f) : Optimiser
+public sealed class CentredRmsProp(float learningRate, float decay = 0.95f, float momentum = 0.9f, float epsilon = 1e-3f, float weightDecay = 0) : Optimiser(weightDecay)
 {
     private const string Owner = "centredRmsProp";
     public float LearningRate { get; } = CheckLearningRate(Owner, learningRate);
@@ -18,7 +18,7 @@ public sealed class CentredRmsProp(float learningRate, float decay = 0.95f, floa
         Run(new Op(LearningRate, Decay, Momentum, Epsilon), p, g, state, step);
 
     public override string ToString() =>
-        $"{Owner} {Show(LearningRate)} (decay {Show(Decay)}, momentum {Show(Momentum)}, eps {Show(Epsilon)})";
+        $"{Owner} {Show(LearningRate)} (decay {Show(Decay)}, momentum {Show(Momentum)}, eps {Show(Epsilon)}{ShowDecay()})";
 
     private readonly struct Op(float lr, float rho, float mu, float eps) : IStepOperator
     {

@@ -5,9 +5,14 @@ using System.Runtime.InteropServices;
 
 namespace TargetProp.Runtime.Optim;
 
-/// An update rule for a parameter vector, as a fused single-pass span kernel.
-public abstract class Optimiser
+/// An update rule for a parameter vector, as a fused single-pass span kernel. With a weight decay λ > 0 the rule steps
+/// on g + λp instead of g (L2 weight decay coupled to the gradient, as PyTorch's weight_decay), in the same pass.
+public abstract class Optimiser(float weightDecay)
 {
+    /// λ: the rule steps on g + λp (0: on g).
+    public float WeightDecay { get; } = float.IsFinite(weightDecay) && weightDecay >= 0
+        ? weightDecay : OptimErrors.Setting<float>("optimiser", nameof(weightDecay), weightDecay, "[0, ∞)");
+
     /// How many state vectors, each as long as the parameters, Step needs.
     public abstract int StateSlots { get; }
 
@@ -20,7 +25,7 @@ public abstract class Optimiser
         where TOp : struct, IStepOperator
     {
         CheckStep(p, g, state, step);
-        StepDriver.Run(op, p, g, state);
+        StepDriver.Run(op, p, g, state, WeightDecay);
     }
 
     /// The checks every Step makes before its loop: lengths, step ≥ 1, and no overlap (p and g may be the same span, though
@@ -43,6 +48,9 @@ public abstract class Optimiser
     private protected static float CheckEpsilon(string owner, float value, [CallerArgumentExpression(nameof(value))] string name = "") =>
         float.IsFinite(value) && value > 0 ? value : OptimErrors.Setting<float>(owner, name, value, "a finite number > 0");
 
+    /// ", weight decay λ" when λ > 0, for ToString.
+    private protected string ShowDecay() => WeightDecay > 0 ? $", weight decay {Show(WeightDecay)}" : "";
+
     /// Shortest round-trip form, with a C-style exponent: 0.001, 1e-8.
     private protected static string Show(float x)
     {
@@ -62,23 +70,26 @@ internal interface IStepOperator
 }
 
 /// The optimisers' pass over their elements, on the element-wise loop (LaneLoop): slot k of element i lives at
-/// state[k * n + i].
+/// state[k * n + i]. With λ > 0 the operator is given g + λp.
 /// TensorPrimitives has no multi-output element-wise operation (each optimiser updates p and up to three state vectors
 /// from the same g), so this fuses the whole update into one pass instead of 5–9 TensorPrimitives passes.
 internal static class StepDriver
 {
-    public static void Run<TOp>(in TOp op, Span<float> p, ReadOnlySpan<float> g, Span<float> state) where TOp : struct, IStepOperator
+    public static void Run<TOp>(in TOp op, Span<float> p, ReadOnlySpan<float> g, Span<float> state, float weightDecay)
+        where TOp : struct, IStepOperator
     {
-        var kernel = new StepKernel<TOp>(op, p, g, state);
+        var kernel = new StepKernel<TOp>(op, p, g, state, weightDecay);
         LaneLoop.Run(ref kernel, p.Length);
     }
 
     /// Element i's update. The operator's Invoke must inline here (everything it calls is AggressiveInlining), or the
     /// state round-trips through memory: that cost 5× on a 57,600-element update.
-    private ref struct StepKernel<TOp>(TOp op, Span<float> p, ReadOnlySpan<float> g, Span<float> state) : ILaneKernel
+    private ref struct StepKernel<TOp>(TOp op, Span<float> p, ReadOnlySpan<float> g, Span<float> state, float weightDecay) : ILaneKernel
         where TOp : struct, IStepOperator
     {
+        private readonly bool _decays = weightDecay != 0;
         private readonly ref float _p = ref MemoryMarshal.GetReference(p), _g = ref MemoryMarshal.GetReference(g),
+            // An operator without state (plain SGD under weight decay) never loads or stores a slot.
             _s0 = ref MemoryMarshal.GetReference(state),
             // Unused slots alias slot 0; their operators never touch them, and TOp.Slots is a JIT-time constant.
             _s1 = ref TOp.Slots > 1 ? ref MemoryMarshal.GetReference(state.Slice(p.Length)) : ref MemoryMarshal.GetReference(state),
@@ -87,12 +98,16 @@ internal static class StepDriver
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T>(nuint i) where T : struct, ILanes<T>
         {
-            var s0 = T.Load(ref _s0, i);
+            var s0 = TOp.Slots > 0 ? T.Load(ref _s0, i) : default;
             var s1 = TOp.Slots > 1 ? T.Load(ref _s1, i) : default;
             var s2 = TOp.Slots > 2 ? T.Load(ref _s2, i) : default;
-            var dp = op.Invoke(T.Load(ref _g, i), ref s0, ref s1, ref s2);
-            (T.Load(ref _p, i) + dp).Store(ref _p, i);
-            s0.Store(ref _s0, i);
+            var p = T.Load(ref _p, i);
+            var g = T.Load(ref _g, i);
+            // g + λp: λ > 0 is one predictable branch per vector; at λ = 0 g is used as it is, so the bits are those of no decay.
+            if (_decays) g = g + weightDecay * p;
+            var dp = op.Invoke(g, ref s0, ref s1, ref s2);
+            (p + dp).Store(ref _p, i);
+            if (TOp.Slots > 0) s0.Store(ref _s0, i);
             if (TOp.Slots > 1) s1.Store(ref _s1, i);
             if (TOp.Slots > 2) s2.Store(ref _s2, i);
         }

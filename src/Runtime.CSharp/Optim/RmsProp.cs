@@ -4,7 +4,7 @@ namespace TargetProp.Runtime.Optim;
 /// RMSprop (Tieleman & Hinton 2012), ε outside the root as in PyTorch:
 ///     s ← ρs + (1−ρ)g²;  p ← p − lr·g/(√s + ε)
 /// State slot: s.
-public sealed class RmsProp(float learningRate, float decay = 0.9f, float epsilon = 1e-8f) : Optimiser
+public sealed class RmsProp(float learningRate, float decay = 0.9f, float epsilon = 1e-8f, float weightDecay = 0) : Optimiser(weightDecay)
 {
     private const string Owner = "rmsProp";
     public float LearningRate { get; } = CheckLearningRate(Owner, learningRate);
@@ -16,7 +16,7 @@ public sealed class RmsProp(float learningRate, float decay = 0.9f, float epsilo
     public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step) =>
         Run(new Op(LearningRate, Decay, Epsilon), p, g, state, step);
 
-    public override string ToString() => $"{Owner} {Show(LearningRate)} (decay {Show(Decay)}, eps {Show(Epsilon)})";
+    public override string ToString() => $"{Owner} {Show(LearningRate)} (decay {Show(Decay)}, eps {Show(Epsilon)}{ShowDecay()})";
 
     private readonly struct Op(float lr, float rho, float eps) : IStepOperator
     {

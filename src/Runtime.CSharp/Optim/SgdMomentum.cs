@@ -5,8 +5,9 @@ namespace TargetProp.Runtime.Optim;
 
 /// Stochastic gradient descent with (heavy-ball) momentum:
 ///     v ← μv − lr·g;  p ← p + v
-/// State slot: v; with momentum 0 (plain SGD, p ← p − lr·g) there is no state and the step is one TensorPrimitives.MultiplyAdd.
-public sealed class SgdMomentum(float learningRate, float momentum = 0.9f) : Optimiser
+/// State slot: v; with momentum 0 (plain SGD, p ← p − lr·g) there is no state, and without weight decay the step is one
+/// TensorPrimitives.MultiplyAdd.
+public sealed class SgdMomentum(float learningRate, float momentum = 0.9f, float weightDecay = 0) : Optimiser(weightDecay)
 {
     private const string Owner = "sgdMomentum";
     public float LearningRate { get; } = CheckLearningRate(Owner, learningRate);
@@ -17,13 +18,24 @@ public sealed class SgdMomentum(float learningRate, float momentum = 0.9f) : Opt
     public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step)
     {
         CheckStep(p, g, state, step);
-        if (Momentum == 0)
+        if (Momentum == 0 && WeightDecay == 0)
             TensorPrimitives.MultiplyAdd(g, -LearningRate, p, p);   // p ← g·(−lr) + p
+        else if (Momentum == 0)
+            StepDriver.Run(new PlainOp(LearningRate), p, g, state, WeightDecay);   // checked above
         else
-            StepDriver.Run(new Op(LearningRate, Momentum), p, g, state);   // checked above
+            StepDriver.Run(new Op(LearningRate, Momentum), p, g, state, WeightDecay);
     }
 
-    public override string ToString() => $"{Owner} {Show(LearningRate)} (momentum {Show(Momentum)})";
+    public override string ToString() => $"{Owner} {Show(LearningRate)} (momentum {Show(Momentum)}{ShowDecay()})";
+
+    /// p ← p − lr·g, without state.
+    private readonly struct PlainOp(float lr) : IStepOperator
+    {
+        public static int Slots => 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public T Invoke<T>(T g, ref T unused0, ref T unused1, ref T unused2) where T : struct, ILanes<T> => -(lr * g);
+    }
 
     private readonly struct Op(float lr, float mu) : IStepOperator
     {

@@ -124,6 +124,16 @@ let tests =
                 refused (withRule Rules.dtp |> Model.feedbackOptimiser (Sgd(0.1, mu))) "feedback optimiser" (sprintf "momentum is %g" mu) "[0, 1)"
             accepted (withRule Rules.dtp |> Model.forwardOptimiser (Sgd(0.1, 0.99)) |> Model.feedbackOptimiser (Sgd(0.1, 0.0)))
         }
+        test "Adam's betas lie in [0, 1) and its epsilon above 0; a weight decay is finite, ≥ 0, and given once" {
+            refused (withRule Rules.dtp |> Model.forwardOptimiser (AdamWith(1e-3, 1.0, 0.999, 1e-8))) "forward optimiser" "beta1 is 1" "[0, 1)"
+            refused (withRule Rules.dtp |> Model.forwardOptimiser (AdamWith(1e-3, 0.9, -0.1, 1e-8))) "forward optimiser" "beta2 is -0.1" "[0, 1)"
+            refused (withRule Rules.dtp |> Model.feedbackOptimiser (AdamWith(1e-3, 0.9, 0.999, 0.0))) "feedback optimiser" "epsilon is 0" "greater than 0"
+            refused (withRule Rules.dtp |> Model.feedbackOptimiser (WeightDecay(-1e-4, Adam 1e-3))) "feedback optimiser" "weight decay is -0.0001" "≥ 0"
+            refused (withRule Rules.dtp |> Model.feedbackOptimiser (WeightDecay(1e-4, WeightDecay(1e-4, Adam 1e-3)))) "feedback optimiser" "given twice" "sum"
+            refused (withRule Rules.dtp |> Model.feedbackOptimiser (WeightDecay(1e-4, Adam -1.0))) "feedback optimiser" "learning rate is -1" "greater than 0"
+            accepted (withRule Rules.dtp |> Model.feedbackOptimiser (WeightDecay(1e-4, AdamWith(1e-3, 0.9, 0.999, 1e-4))))
+        }
+
         test "a feedback optimiser is checked only where g learns" {
             accepted (withRule Rules.fwDtp |> Model.feedbackOptimiser (Adam -1.0))
             refused (withRule Rules.dtp |> Model.feedbackOptimiser (Adam -1.0)) "feedback optimiser" "learning rate is -1" "greater than 0"

@@ -18,7 +18,7 @@ let private separable (seed: int) (n: int) =
 
 let private log (epochs: (float * float) list) : RunLog =
     { Folder = ""; Rule = "dtp"; Net = "n"; Data = "d"; Seed = 1
-      Epochs = epochs |> List.mapi (fun i (seconds, err) -> { Epoch = i + 1; TrainLoss = 0.0; TrainError = 0.0; TestError = err; Seconds = seconds; Diagnostics = [] }) }
+      Epochs = epochs |> List.mapi (fun i (seconds, err) -> { Epoch = i + 1; TrainLoss = 0.0; TrainError = 0.0; TestError = err; ValidationError = None; Seconds = seconds; Diagnostics = [] }) }
 
 [<Tests>]
 let tests =

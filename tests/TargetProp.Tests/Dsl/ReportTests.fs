@@ -13,7 +13,7 @@ let private run (folder: string) (rule: string) (seed: int) (epochs: int) (testB
     let lines =
         [ for e in 1..epochs ->
               Report.jsonLine rule "lee2015" "digits" c
-                  { Epoch = e; TrainLoss = 1.0 / float e; TrainError = 0.5 / float e; TestError = testBase + float e / 100.0; Seconds = 1.0
+                  { Epoch = e; TrainLoss = 1.0 / float e; TrainError = 0.5 / float e; TestError = testBase + float e / 100.0; ValidationError = None; Seconds = 1.0
                     Diagnostics = [ for l in 1..3 -> sprintf "angle_bp_%d" l, 10.0 * float l + float seed ] } ]
     File.WriteAllLines(Path.Combine(folder, "metrics.jsonl"), lines)
     folder

@@ -30,7 +30,9 @@ let tests =
                   { ok with Threads = 0 }, "threads = 0: use at least 1 thread"
                   { ok with Seed = -1 }, "seed = -1: use a seed ≥ 0"
                   { ok with LimitTrain = Some 0 }, "limit-train = 0, but tiny has 10 training examples: use 1..10"
-                  { ok with LimitTrain = Some 11 }, "limit-train = 11, but tiny has 10 training examples: use 1..10" ] do
+                  { ok with LimitTrain = Some 11 }, "limit-train = 11, but tiny has 10 training examples: use 1..10"
+                  { ok with Validation = -1 }, "validation = -1, but the run has 10 training examples: hold out 0..9 of them"
+                  { ok with LimitTrain = Some 6; Validation = 6 }, "validation = 6, but the run has 6 training examples: hold out 0..5 of them" ] do
                 Expect.stringContains (refusal c model data) expected (sprintf "%A" c)
             Expect.stringContains (refusal ok (Model.create (input 5 |> dense 3 Softmax) Rules.bp) data)
                 "tiny has 4 features per example but the model's input has 5: use input 4" "features"
@@ -54,6 +56,21 @@ let tests =
             Expect.throwsT<System.ArgumentException> (fun () -> data.WithSide("label", 3, Array.zeroCreate 30, Array.zeroCreate 6) |> ignore) "label is built in"
             let sliced = (data.WithSide("context", 2, Array.init 20 float32, Array.init 4 float32)).Take(3, 1)
             Expect.equal sliced.Sides.["context"].Train [| 0.0f .. 5.0f |] "Take slices the side input with the examples"
+        }
+        test "a validation split is the last training examples: the run trains on the others, and its validation error is the test error of those rows" {
+            let rng = System.Random 3
+            let n, held = 90, 30
+            let x = Array.init (4 * n) (fun _ -> float32 (rng.NextDouble()))
+            let y = Array.init n (fun i -> i % 3)
+            let d = DataSet("small", "test", 4, 3, x, y, Array.sub x 0 40, Array.sub y 0 10)
+            // The same training rows, with the held-out ones as the test split.
+            let asTest = DataSet("small", "test", 4, 3, Array.sub x 0 (4 * (n - held)), Array.sub y 0 (n - held), Array.sub x (4 * (n - held)) (4 * held), Array.sub y (n - held) held)
+            let c = { Train.defaults with Epochs = 3; Batch = 8 }
+            let validated = Train.run { c with Validation = held } model d
+            let plain = Train.run c model asTest
+            Expect.equal (validated.Epochs |> List.map _.ValidationError) (plain.Epochs |> List.map (_.TestError >> Some)) "validation error per epoch"
+            Expect.equal (validated.Epochs |> List.map _.TrainLoss) (plain.Epochs |> List.map _.TrainLoss) "the same training"
+            Expect.isTrue (plain.Epochs |> List.forall (fun e -> e.ValidationError.IsNone)) "no validation error without a split"
         }
         test "orders: one permutation of the examples per epoch, each reshuffled from the last, the same for the same seed" {
             let a = Train.orders 5 10 3

@@ -12,12 +12,22 @@ let private cases : (Optimiser * (double[] -> double[] -> double[] -> int64 -> u
     let adam = Adam(0.01f)
     let sgdm = SgdMomentum(0.05f)
     let sgd = SgdMomentum(0.05f, 0.0f)
+    // Weight decay λ: each naive twin steps on g + λp, computed in double.
+    let adamDecayed = Adam(0.01f, 0.8f, 0.99f, 1e-6f, weightDecay = 0.05f)
+    let sgdDecayed = SgdMomentum(0.05f, 0.0f, weightDecay = 0.1f)
+    let sgdmDecayed = SgdMomentum(0.05f, 0.9f, weightDecay = 0.1f)
+    let crmsDecayed = CentredRmsProp(0.01f, weightDecay = 0.02f)
     let d (x: float32) = double x
+    let decayed (o: Optimiser) (p: double[]) (g: double[]) = Array.map2 (fun gi pi -> gi + d o.WeightDecay * pi) g p
     [ crms :> Optimiser, (fun p g s _ -> Naive.CentredRmsPropStep(d crms.LearningRate, d crms.Decay, d crms.Momentum, d crms.Epsilon, p, g, s))
       rms, (fun p g s _ -> Naive.RmsPropStep(d rms.LearningRate, d rms.Decay, d rms.Epsilon, p, g, s))
       adam, (fun p g s t -> Naive.AdamStep(d adam.LearningRate, d adam.Beta1, d adam.Beta2, d adam.Epsilon, p, g, s, t))
       sgdm, (fun p g s _ -> Naive.SgdMomentumStep(d sgdm.LearningRate, d sgdm.Momentum, p, g, s))
-      sgd, (fun p g s _ -> Naive.SgdMomentumStep(d sgd.LearningRate, d sgd.Momentum, p, g, s)) ]
+      sgd, (fun p g s _ -> Naive.SgdMomentumStep(d sgd.LearningRate, d sgd.Momentum, p, g, s))
+      adamDecayed, (fun p g s t -> Naive.AdamStep(d adamDecayed.LearningRate, d adamDecayed.Beta1, d adamDecayed.Beta2, d adamDecayed.Epsilon, p, decayed adamDecayed p g, s, t))
+      sgdDecayed, (fun p g s _ -> Naive.SgdMomentumStep(d sgdDecayed.LearningRate, 0.0, p, decayed sgdDecayed p g, s))
+      sgdmDecayed, (fun p g s _ -> Naive.SgdMomentumStep(d sgdmDecayed.LearningRate, d sgdmDecayed.Momentum, p, decayed sgdmDecayed p g, s))
+      crmsDecayed, (fun p g s _ -> Naive.CentredRmsPropStep(d crmsDecayed.LearningRate, d crmsDecayed.Decay, d crmsDecayed.Momentum, d crmsDecayed.Epsilon, p, decayed crmsDecayed p g, s)) ]
 
 let private lengths = [ 0; 1; 7; 17; 63; 64; 65; 257 ]
 
@@ -106,6 +116,7 @@ let tests =
             Expect.equal (string (RmsProp(0.001f))) "rmsProp 0.001 (decay 0.9, eps 1e-8)" "rmsProp"
             Expect.equal (string (Adam(0.001f))) "adam 0.001 (beta1 0.9, beta2 0.999, eps 1e-8)" "adam"
             Expect.equal (string (SgdMomentum(0.1f, 0.0f))) "sgdMomentum 0.1 (momentum 0)" "sgd"
+            Expect.equal (string (Adam(0.001f, 0.9f, 0.99f, 1e-4f, weightDecay = 1e-5f))) "adam 0.001 (beta1 0.9, beta2 0.99, eps 0.0001, weight decay 1e-5)" "decayed adam"
         }
 
         test "settings are validated with messages naming the setting, the value and the range" {
@@ -121,6 +132,7 @@ let tests =
             settingError (fun () -> Adam(0.1f, beta2 = nanf)) [ "beta2"; "NaN" ]
             settingError (fun () -> Adam(0.1f, epsilon = -1e-8f)) [ "epsilon"; "-1E-08" ]
             settingError (fun () -> SgdMomentum(0.1f, 1.0f)) [ "sgdMomentum"; "momentum"; "[0, 1)" ]
+            settingError (fun () -> Adam(0.1f, weightDecay = -1e-4f)) [ "weightDecay"; "-0.0001"; "[0, ∞)" ]
         }
 
         test "Step checks its spans and step" {

@@ -237,7 +237,9 @@ module Check =
         [ if m.FeedbackIterations < 1 then
               yield err "schedule" (sprintf "%d feedback iterations per update" m.FeedbackIterations) "use 1 or more"
           if m.FeedbackPretraining < 0 then
-              yield err "schedule" (sprintf "%d feedback pre-training epochs" m.FeedbackPretraining) "use 0 or more" ]
+              yield err "schedule" (sprintf "%d feedback pre-training epochs" m.FeedbackPretraining) "use 0 or more"
+          if m.ExtraFeedbackEpochs < 0 then
+              yield err "schedule" (sprintf "%d extra feedback epochs after each epoch" m.ExtraFeedbackEpochs) "use 0 or more" ]
 
     /// Every problem in the model; empty when it can be compiled.
     let model (m: Model) : ModelError list =

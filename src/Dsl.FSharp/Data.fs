@@ -2,11 +2,26 @@ namespace TargetProp.Dsl
 
 open TargetProp.Runtime.Data
 
+type Normalisation =
+    | UnitRange
+    | Standardise
+
 module Data =
     let load (nameOrFolder: string) : DataSet = DataSets.Load nameOrFolder
     let digits () = load DataSets.Bundled
     let mnist () = load "mnist"
     let fashionMnist () = load "fashion-mnist"
+
+    let normalise (n: Normalisation) (d: DataSet) =
+        match n with
+        | UnitRange -> d
+        | Standardise ->
+            // μ = mean of the training inputs, s = their standard deviation (population form, as torchvision's constants).
+            let xs = d.TrainX
+            let mu = xs |> Array.averageBy float
+            let s = sqrt (xs |> Array.averageBy (fun x -> (float x - mu) ** 2.0))
+            let scale (a: float32[]) = a |> Array.map (fun x -> float32 ((float x - mu) / s))
+            d.WithInputs(scale d.TrainX, scale d.TestX)
 
     let withSide (name: string) (width: int) (train: float32[]) (test: float32[]) (d: DataSet) = d.WithSide(name, width, train, test)
 

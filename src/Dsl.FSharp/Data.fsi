@@ -2,6 +2,14 @@ namespace TargetProp.Dsl
 
 open TargetProp.Runtime.Data
 
+/// How the inputs are scaled before training.
+type Normalisation =
+    /// As read: every pixel divided by 255, in [0, 1].
+    | UnitRange
+    /// (x − μ)/s with μ and s the mean and standard deviation of every input value of the training split (MNIST:
+    /// 0.1307 and 0.3081, the constants of torchvision's Normalize), the test split scaled by the same μ and s.
+    | Standardise
+
 /// Data sets by name, for scripts: looked up as DESIGN.md §3 says (an explicit folder, TARGETPROP_DATA, ./data, the
 /// user's cache folder); a set that is not found is reported with where to put its files.
 module Data =
@@ -16,6 +24,9 @@ module Data =
 
     /// Fashion-MNIST (60,000 training and 10,000 test images of clothing, 10 classes).
     val fashionMnist: unit -> DataSet
+
+    /// The data set with its inputs scaled (side inputs as they are).
+    val normalise: n: Normalisation -> d: DataSet -> DataSet
 
     /// The data set with a side input attached, `width` values per example for the training and the test split
     /// ([count × width] row-major): what a stack's sideInput name width reads (a second view of the input, a noisy

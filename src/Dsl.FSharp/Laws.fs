@@ -27,13 +27,14 @@ type Training =
       Schedule: Schedule
       FeedbackIterations: int
       FeedbackPretraining: int
+      ExtraFeedbackEpochs: int
       Examples: int
       Epochs: int
       InputNoise: float
       NoiseDecay: float }
     override t.ToString() =
-        sprintf "{ Case = %O; FeedbackOptimiser = %A; Schedule = %A; FeedbackIterations = %d; FeedbackPretraining = %d; Examples = %d; Epochs = %d; InputNoise = %s; NoiseDecay = %s }"
-            t.Case t.FeedbackOptimiser t.Schedule t.FeedbackIterations t.FeedbackPretraining t.Examples t.Epochs (Code.float t.InputNoise) (Code.float t.NoiseDecay)
+        sprintf "{ Case = %O; FeedbackOptimiser = %A; Schedule = %A; FeedbackIterations = %d; FeedbackPretraining = %d; ExtraFeedbackEpochs = %d; Examples = %d; Epochs = %d; InputNoise = %s; NoiseDecay = %s }"
+            t.Case t.FeedbackOptimiser t.Schedule t.FeedbackIterations t.FeedbackPretraining t.ExtraFeedbackEpochs t.Examples t.Epochs (Code.float t.InputNoise) (Code.float t.NoiseDecay)
 
 module Laws =
     module Generate =
@@ -106,6 +107,7 @@ module Laws =
                 let! feedback = Gen.elements (optimisers |> List.filter ((<>) forward))
                 let! iterations = Gen.choose (1, 3)
                 let! pretraining = Gen.elements [ 0; 0; 1 ]
+                let! extra = Gen.elements [ 0; 0; 0; 1 ]
                 let! batches = Gen.choose (3, 4)
                 let! partial = Gen.choose (0, c.Rows - 1)
                 let! epochs = Gen.choose (1, 2)
@@ -117,6 +119,7 @@ module Laws =
                       Schedule = schedule
                       FeedbackIterations = iterations
                       FeedbackPretraining = pretraining
+                      ExtraFeedbackEpochs = extra
                       Examples = batches * c.Rows + partial
                       Epochs = epochs
                       InputNoise = inputNoise
@@ -338,6 +341,7 @@ module Laws =
         |> Model.schedule t.Schedule
         |> Model.feedbackIterations t.FeedbackIterations
         |> Model.feedbackPretraining t.FeedbackPretraining
+        |> Model.extraFeedbackEpochs t.ExtraFeedbackEpochs
         |> Model.inputNoise t.InputNoise
         |> Model.feedbackNoiseDecay t.NoiseDecay
 
@@ -362,11 +366,11 @@ module Laws =
         let m, data, p0 = trainingSetup rule t
         let c = t.Case
         let config = { Train.defaults with Epochs = t.Epochs; Batch = c.Rows; Seed = c.Seed; Threads = 1 }
-        let orders = Train.orders c.Seed t.Examples (t.FeedbackPretraining + t.Epochs)
+        let orders = Train.orders c.Seed t.Examples (t.FeedbackPretraining + t.Epochs * (1 + t.ExtraFeedbackEpochs))
         let sides = data.Sides |> Seq.map (fun kv -> kv.Key, kv.Value.Train) |> Map.ofSeq
         let reference = ReferenceTraining.run m p0 (uint64 c.Seed) c.Rows data.TrainX data.TrainY sides orders t.Epochs
         let batches = (t.Examples + c.Rows - 1) / c.Rows
-        let updates = batches * (t.FeedbackPretraining + t.Epochs) * (t.FeedbackIterations + 1)
+        let updates = batches * (t.FeedbackPretraining + t.Epochs * (1 + t.ExtraFeedbackEpochs)) * (t.FeedbackIterations + 1)
         match reference.Caveat with
         | Some why -> Error why
         | None ->

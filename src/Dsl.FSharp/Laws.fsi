@@ -30,6 +30,8 @@ type Training =
       Schedule: Schedule
       FeedbackIterations: int
       FeedbackPretraining: int
+      /// Feedback-only epochs after each epoch.
+      ExtraFeedbackEpochs: int
       /// Training examples: three or more batches, the last one partial when Examples is not a multiple of Rows.
       Examples: int
       Epochs: int

@@ -26,6 +26,7 @@ type Model =
       Schedule: Schedule
       FeedbackIterations: int
       FeedbackPretraining: int
+      ExtraFeedbackEpochs: int
       ThroughDiscrete: ThroughDiscrete
       InputNoise: float
       FeedbackNoiseDecay: float
@@ -39,6 +40,7 @@ type Model =
           yield sprintf "|> Model.schedule %O" m.Schedule
           yield sprintf "|> Model.feedbackIterations %d" m.FeedbackIterations
           yield sprintf "|> Model.feedbackPretraining %d" m.FeedbackPretraining
+          if m.ExtraFeedbackEpochs <> 0 then yield sprintf "|> Model.extraFeedbackEpochs %d" m.ExtraFeedbackEpochs
           if m.ThroughDiscrete <> Refuse then yield sprintf "|> Model.throughDiscrete %A" m.ThroughDiscrete
           if m.InputNoise <> 0.0 then yield sprintf "|> Model.inputNoise %s" (Code.float m.InputNoise)
           if m.FeedbackNoiseDecay <> 0.0 then yield sprintf "|> Model.feedbackNoiseDecay %s" (Code.float m.FeedbackNoiseDecay)
@@ -57,6 +59,7 @@ module Model =
           Schedule = rule.Defaults.Schedule
           FeedbackIterations = rule.Defaults.FeedbackIterations
           FeedbackPretraining = rule.Defaults.FeedbackPretraining
+          ExtraFeedbackEpochs = 0
           ThroughDiscrete = Refuse
           InputNoise = 0.0
           FeedbackNoiseDecay = 0.0
@@ -68,6 +71,7 @@ module Model =
     let schedule (s: Schedule) (m: Model) = { m with Schedule = s }
     let feedbackIterations (k: int) (m: Model) = { m with FeedbackIterations = k }
     let feedbackPretraining (epochs: int) (m: Model) = { m with FeedbackPretraining = epochs }
+    let extraFeedbackEpochs (epochs: int) (m: Model) = { m with ExtraFeedbackEpochs = epochs }
     let throughDiscrete (t: ThroughDiscrete) (m: Model) = { m with ThroughDiscrete = t }
     let inputNoise (sigma: float) (m: Model) = { m with InputNoise = sigma }
     let feedbackNoiseDecay (tau: float) (m: Model) = { m with FeedbackNoiseDecay = tau }

@@ -40,6 +40,8 @@ type Model =
       FeedbackIterations: int
       /// Epochs of feedback-only training before the first forward update.
       FeedbackPretraining: int
+      /// Epochs of feedback-only training after each epoch's updates (Meulemans et al. 2020's extra_fb_epochs: 1).
+      ExtraFeedbackEpochs: int
       /// What stands in for the derivative of a discrete or stochastic unit (default Refuse).
       ThroughDiscrete: ThroughDiscrete
       /// σ of Gaussian noise added to the input x in training (Lee et al.'s stochastic network: 0.3); 0 for none.
@@ -72,6 +74,9 @@ module Model =
 
     /// The model with that many epochs of feedback-only training first.
     val feedbackPretraining: epochs: int -> m: Model -> Model
+
+    /// The model with that many epochs of feedback-only training after each epoch's updates.
+    val extraFeedbackEpochs: epochs: int -> m: Model -> Model
 
     /// The model with another stand-in for derivatives through discrete or stochastic units.
     val throughDiscrete: t: ThroughDiscrete -> m: Model -> Model

@@ -167,7 +167,8 @@ module ReferenceTraining =
     /// Trains the model from p0 on examples x [n × features] with labels y, `batch` examples at a time, for `epochs`
     /// epochs, each visiting the examples in the next order of `orders` (the indices of the examples; a last partial
     /// batch is kept). When the feedback maps learn, FeedbackPretraining epochs of feedback updates only come first
-    /// (each its FeedbackIterations passes over the data, each taking an order); then the epochs of the schedule:
+    /// (each its FeedbackIterations passes over the data, each taking an order); then the epochs of the schedule, each
+    /// followed by ExtraFeedbackEpochs feedback-only epochs like the pre-training ones (each taking the next order):
     ///   alternating   FeedbackIterations passes of feedback updates over every batch, then one pass of forward updates;
     ///   parallel      per batch, both updates from one forward pass, then FeedbackIterations − 1 feedback updates;
     ///   interleaved   per batch, FeedbackIterations feedback updates, then the forward update.
@@ -186,10 +187,13 @@ module ReferenceTraining =
         let k = m.FeedbackIterations
         let trains = Reference.trainsFeedback m
         let pretraining, rest = List.splitAt (if trains then m.FeedbackPretraining else 0) orders
-        for order in pretraining do
+        let feedbackEpoch order =
             for _ in 1..k do
                 batches order |> List.iter trainer.Feedback
-        for e, order in List.indexed (List.take epochs rest) do
+        pretraining |> List.iter feedbackEpoch
+        let extra = if trains then m.ExtraFeedbackEpochs else 0
+        for e, orders in List.indexed (rest |> List.chunkBySize (1 + extra) |> List.take epochs) do
+            let order = List.head orders
             trainer.Epoch <- e + 1
             let bs = batches order
             if not trains then bs |> List.iter trainer.Forward
@@ -209,4 +213,6 @@ module ReferenceTraining =
                         for _ in 1..k do
                             trainer.Feedback b
                         trainer.Forward b
+            // The epoch's extra feedback epochs, after its updates.
+            List.tail orders |> List.iter feedbackEpoch
         trainer.Outcome

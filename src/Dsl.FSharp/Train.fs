@@ -138,8 +138,10 @@ module Train =
         compiled.Load p0
         let trainCount = defaultArg c.LimitTrain d.TrainCount - c.Validation
         let validationOrder = Array.init c.Validation (fun i -> trainCount + i)
-        let pretraining = if Model.trainsFeedback m then m.FeedbackPretraining else 0
-        let pretrainingOrders, epochOrders = List.splitAt pretraining (orders c.Seed trainCount (pretraining + c.Epochs))
+        let pretraining, extra = if Model.trainsFeedback m then m.FeedbackPretraining, m.ExtraFeedbackEpochs else 0, 0
+        let pretrainingOrders, rest = List.splitAt pretraining (orders c.Seed trainCount (pretraining + c.Epochs * (1 + extra)))
+        // Each epoch's order, then the orders of its extra feedback epochs.
+        let epochOrders = rest |> List.chunkBySize (1 + extra)
         let testOrder = Array.init d.TestCount id
         use ex = new Executor(compiled.Plan, uint64 c.Seed, c.Threads)
         let plan = compiled.Plan
@@ -154,15 +156,17 @@ module Train =
         let epochs = ResizeArray<EpochMetrics>()
         let mutable orders = List.indexed epochOrders
         while not orders.IsEmpty && not (epochs.Count > 0 && h.Stop (List.ofSeq epochs)) do
-            let n, order = orders.Head
+            let n, epochOrders = orders.Head
             orders <- orders.Tail
             let n = n + 1
             let clock = Stopwatch.StartNew()
             ctx.Epoch <- n
-            epoch m ex d order trainCount
-            let seconds = clock.Elapsed.TotalSeconds
+            epoch m ex d epochOrders.Head trainCount
             let loss = ctx.LossSum / float ctx.Examples
             let trainError = float ctx.Errors / float ctx.Examples
+            for order in epochOrders.Tail do
+                feedbackEpoch m ex d order trainCount
+            let seconds = clock.Elapsed.TotalSeconds
             if not (System.Double.IsFinite loss) then
                 raise (DivergedException(sprintf "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%s)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Equation))
             // The error of the plan's predictions over `count` examples of a split, in `order`.

@@ -56,7 +56,9 @@ module Train =
     val validate: c: TrainConfig -> checkedModel: CheckedModel -> d: DataSet -> unit
 
     /// The data order of `epochs` successive epochs over `count` examples: each a Fisher–Yates shuffle of the one
-    /// before (the first of 0..count-1), drawn from the seed alone. Feedback pre-training epochs come first.
+    /// before (the first of 0..count-1), drawn from the seed alone. Feedback pre-training epochs come first; each
+    /// epoch's extra feedback epochs (Model.ExtraFeedbackEpochs) follow it. each
+    /// epoch's extra feedback epochs (Model.ExtraFeedbackEpochs) follow it.
     val orders: seed: int -> count: int -> epochs: int -> int[] list
 
     /// An epoch as passes over the data, each pass running its phases on every batch in turn: the schedule with its

@@ -45,6 +45,11 @@ public sealed class DataSet
         return new DataSet(Name, Source, Features, Classes, TrainX, TrainY, TestX, TestY) { Sides = sides };
     }
 
+    /// <summary>The same examples, labels and side inputs with other input values (normalised, say): [TrainCount ×
+    /// Features] and [TestCount × Features], row-major.</summary>
+    public DataSet WithInputs(float[] trainX, float[] testX) =>
+        new(Name, Source, Features, Classes, trainX, TrainY, testX, TestY) { Sides = Sides };
+
     /// Checks that each X holds count × features values and every label is in 0..classes-1.
     public DataSet(string name, string source, int features, int classes, float[] trainX, int[] trainY, float[] testX, int[] testY)
     {

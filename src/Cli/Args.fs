@@ -41,7 +41,7 @@ type TrainArgs =
         member a.Usage =
             match a with
             | Rule _ -> "target rule: bp, tp, dtp, sdtp, aoSdtp, ddtpLinear, drl, ldrl or fwDtp (default dtp); `tprop rules` prints their equations."
-            | Net _ -> "named network with its paper's settings for the rule: lee2015, lee2015-discrete, lee2015-stochastic, bartunov2018-fc or meulemans2020; `tprop nets` prints their equations (default: Lee et al.'s 784-240×7-10 sized to the data)."
+            | Net _ -> "named network with its paper's settings for the rule: lee2015, lee2015-discrete, lee2015-stochastic, bartunov2018-fc, bartunov2018-cifar, meulemans2020, kao2024 or kao2024-cifar; `tprop nets` prints their equations (default: Lee et al.'s 784-240×7-10 sized to the data)."
             | Hidden _ -> "hidden layers as COUNTxWIDTH, e.g. 5x256 (default: 7x240, Lee et al.'s); the output is a softmax over the data's classes."
             | Activation _ -> "the hidden layers' unit with --hidden: tanh (default), sigmoid, relu, linear or hard-tanh."
             | Straight_Through -> "where a rule needs a derivative through a discrete or stochastic unit, use its relaxation's (the straight-through estimator); same as --through straight-through."
@@ -130,6 +130,43 @@ type ExperimentArgs =
             | Out _ -> "folder for the runs, results.jsonl and the figure (default runs/experiments/<name>)."
             | Redraw -> "train nothing: redraw the figures and the table from the runs already in the --out folder."
 
+type EngineArg =
+    | Local
+    | Slurm
+
+type ReproduceArgs =
+    | [<MainCommand>] Name of name: string
+    | List
+    | Seeds of k: int
+    | Epochs of n: int
+    | Threads of t: int
+    | On of EngineArg
+    | Jobs of n: int
+    | Wait
+    | Out of dir: string
+    | Arm of label: string
+    | Seed of k: int
+    | Status
+    | Collect
+    | Resubmit
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Name _ -> "the protocol (tprop reproduce --list names them)."
+            | List -> "list the protocols: network, data, epochs, what is reported, the paper's numbers and where the settings come from."
+            | Seeds _ -> "seeds per rule (default 3)."
+            | Epochs _ -> "epochs per run (default: the protocol's)."
+            | Threads _ -> "threads per run (default 1); results do not depend on it."
+            | On _ -> "run the trainings as tasks: local (child processes, --jobs at a time) or slurm (one sbatch job array). Default: one after another in this process."
+            | Jobs _ -> "tasks at once: processes with --on local (default 2), the array's % limit with --on slurm (default 8)."
+            | Wait -> "with --on slurm, block until every task has ended, then collect."
+            | Out _ -> "folder for the runs, results.jsonl, summary.md and the figure (default runs/reproduce/<name>)."
+            | Arm _ -> "train only this rule of the protocol (with --seed): what each task runs."
+            | Seed _ -> "the seed of the one run --arm trains."
+            | Status -> "report the tasks of the --out folder: done, failed (with the end of its log), queued, missing."
+            | Collect -> "gather the runs in the --out folder into results.jsonl, summary.md and the figure, without training."
+            | Resubmit -> "run again the tasks of the --out folder that failed or are missing, on --on's engine."
+
 type NetsArgs =
     | [<Hidden>] Unused
     interface IArgParserTemplate with
@@ -142,6 +179,7 @@ type TpropArgs =
     | [<CliPrefix(CliPrefix.None)>] Nets of ParseResults<NetsArgs>
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
     | [<CliPrefix(CliPrefix.None)>] Experiment of ParseResults<ExperimentArgs>
+    | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     interface IArgParserTemplate with
         member a.Usage =
@@ -152,3 +190,4 @@ type TpropArgs =
             | Nets _ -> "list the named networks with their equations and sources."
             | Report _ -> "draw runs to a PNG: error and loss per epoch, per-layer diagnostics, runs overlaid, seeds as mean ± std."
             | Experiment _ -> "run one of the seed's conjectures as an experiment: its runs, results.jsonl, a figure and a table."
+            | Reproduce _ -> "run a paper's protocol over seeds and print our test error beside the paper's."

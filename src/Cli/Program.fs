@@ -46,6 +46,7 @@ let main argv =
             if x.Contains ExperimentArgs.Redraw then TargetProp.Experiments.Experiment.redraw e o.Out |> ignore
             else TargetProp.Experiments.Experiment.run e o |> ignore
             0
+        | Reproduce r -> ReproduceCommand.run r
         | Report r ->
             let folders = r.GetResult ReportArgs.Folders
             let out = r.GetResult(ReportArgs.Out, System.IO.Path.Combine(List.head folders, "report.png"))

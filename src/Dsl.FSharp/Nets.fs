@@ -11,8 +11,7 @@ module Nets =
     let private rates (forward: float) (feedback: float) (m: Model) =
         m |> Model.forwardOptimiser (CentredRmsProp forward) |> Model.feedbackOptimiser (CentredRmsProp feedback)
 
-    let private withEta (eta: float) (m: Model) =
-        { m with Rule = { m.Rule with Top = { m.Rule.Top with Target = GradientStep eta } } }
+    let private withEta (eta: float) (m: Model) = { m with Rule = m.Rule |> Rule.withTop (Top.withStep eta m.Rule.Top) }
 
     let private plain (stack: Stack) (rule: Rule) (through: ThroughDiscrete) = Model.create stack rule |> Model.throughDiscrete through
 
@@ -71,7 +70,16 @@ module Nets =
     let meulemans2020 =
         plainNet "meulemans2020" "Meulemans et al. 2020, A Theoretical Framework for Target Propagation, MNIST and Fashion-MNIST" (mlp 784 5 256 Tanh 10)
 
-    let all = [ lee2015; lee2015Discrete; lee2015Stochastic; bartunov2018Fc; meulemans2020 ]
+    let bartunov2018Cifar =
+        plainNet "bartunov2018-cifar" "Bartunov et al. 2018, CIFAR-10 fully connected (Table 3: FC 1024 ×3, softmax 10)" (mlp 3072 3 1024 Tanh 10)
+
+    let kao2024 =
+        plainNet "kao2024" "Kao & Hariharan 2024, Counter-Current Learning, the TP baselines' MNIST and Fashion-MNIST network (their \"6 layers\" are 6 weight layers, as in their code and Shibuya et al.'s)" (mlp 784 5 256 Tanh 10)
+
+    let kao2024Cifar =
+        plainNet "kao2024-cifar" "Kao & Hariharan 2024, the TP baselines' CIFAR network (their \"4 layers\": 3 hidden of 1024 and the output, as in their code)" (mlp 3072 3 1024 Tanh 10)
+
+    let all = [ lee2015; lee2015Discrete; lee2015Stochastic; bartunov2018Fc; bartunov2018Cifar; meulemans2020; kao2024; kao2024Cifar ]
 
     let tryFind (name: string) =
         match all |> List.tryFind (fun n -> n.Name = name) with

@@ -39,6 +39,17 @@ module Nets =
     /// settings (their published final configs come with the reproduction protocols).
     val meulemans2020: Net
 
+    /// Bartunov et al. 2018's CIFAR-10 network: 3072-1024×3-10, tanh hidden layers. The rules' own settings.
+    val bartunov2018Cifar: Net
+
+    /// Kao & Hariharan 2024's network for the TP baselines on MNIST and Fashion-MNIST: 784-256×5-10 tanh (six weight
+    /// layers, which the paper calls "6 layers"; their code and Shibuya et al.'s build five hidden layers). The rules'
+    /// own settings.
+    val kao2024: Net
+
+    /// Kao & Hariharan 2024's CIFAR network: 3072-1024×3-10 tanh (their "4 layers"). The rules' own settings.
+    val kao2024Cifar: Net
+
     /// Every named network.
     val all: Net list
 

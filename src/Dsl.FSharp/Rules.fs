@@ -180,6 +180,15 @@ type Rule =
 module Optimiser =
     let withWeightDecay (lambda: float) (o: Optimiser) = WeightDecay(lambda, o)
 
+    let rec withLearningRate (lr: float) (o: Optimiser) =
+        match o with
+        | CentredRmsProp _ -> CentredRmsProp lr
+        | RmsProp _ -> RmsProp lr
+        | Adam _ -> Adam lr
+        | AdamWith(_, b1, b2, eps) -> AdamWith(lr, b1, b2, eps)
+        | Sgd(_, m) -> Sgd(lr, m)
+        | WeightDecay(lambda, inner) -> WeightDecay(lambda, withLearningRate lr inner)
+
     let rec learningRate (o: Optimiser) =
         match o with
         | Sgd(lr, _) | CentredRmsProp lr | RmsProp lr | Adam lr | AdamWith(lr, _, _, _) -> lr
@@ -196,6 +205,11 @@ module Top =
     let blend (beta: float) : Top = { Target = Blend beta; At = Output; Auxiliary = 0 }
     let atLastHidden (t: Top) : Top = { t with At = LastHidden }
     let withAuxiliary (k: int) (t: Top) : Top = { t with Auxiliary = k }
+    let withStep (step: float) (t: Top) : Top =
+        match t.Target with
+        | GradientStep _ -> { t with Target = GradientStep step }
+        | Blend _ -> { t with Target = Blend step }
+        | Label -> t
 
 module Propagate =
     let by (e: Expr) : Propagation = Propagate e
@@ -220,6 +234,12 @@ module Feedback =
     let ldrl (sigma: float) : Feedback = Ldrl sigma
     let fixedRandom : Feedback = NoFeedback
     let none : Feedback = NoFeedback
+    let withSigma (sigma: float) (f: Feedback) : Feedback =
+        match f with
+        | Reconstruct(_, target) -> Reconstruct(sigma, target)
+        | Drl(_, lambda) -> Drl(sigma, lambda)
+        | Ldrl _ -> Ldrl sigma
+        | NoFeedback -> NoFeedback
 
 module Rule =
     let leeDefaults = Rule.LeeDefaults

@@ -100,6 +100,9 @@ module Optimiser =
     /// The optimiser with L2 weight decay λ: it steps on g + λp.
     val withWeightDecay: lambda: float -> o: Optimiser -> Optimiser
 
+    /// The same optimiser with another learning rate.
+    val withLearningRate: lr: float -> o: Optimiser -> Optimiser
+
     /// Its learning rate.
     val learningRate: o: Optimiser -> float
 
@@ -175,6 +178,9 @@ module Top =
     /// Appends k fixed random auxiliary features to the output layer's value (AO-SDTP).
     val withAuxiliary: k: int -> t: Top -> Top
 
+    /// The top target with another step: η of a gradient step, β of a blend; a label has none and is returned as is.
+    val withStep: step: float -> t: Top -> Top
+
 /// Step 3: how targets move down.
 module Propagate =
     /// Propagation by an expression, e.g. Propagate.by (below + g target - g here).
@@ -220,6 +226,9 @@ module Feedback =
 
     /// No feedback training.
     val none: Feedback
+
+    /// The feedback training with another noise σ (no feedback training has none and is returned as is).
+    val withSigma: sigma: float -> f: Feedback -> Feedback
 
 /// Rules from parts, and their settings.
 module Rule =

@@ -23,14 +23,17 @@ type MeasureContext =
       Parameters: Parameters }
 
 /// One arm: a label, the model and the network's name, the data set and what the arm attaches to it (its side
-/// inputs, or a subset), the epochs of a full run and when to stop before them (given the epochs so far), whether to
-/// log the per-layer diagnostics, and measures of its own after every epoch.
+/// inputs, a normalisation, or a subset), the batch and the validation split held out of the training examples, the
+/// epochs of a full run and when to stop before them (given the epochs so far), whether to log the per-layer
+/// diagnostics, and measures of its own after every epoch.
 type Arm =
     { Label: string
       Net: string
       Model: Model
       Data: string
       Prepare: DataSet -> DataSet
+      Batch: int
+      Validation: int
       Epochs: int
       Until: EpochMetrics list -> bool
       Diagnostics: bool
@@ -87,9 +90,10 @@ module Experiment =
             | other :: _ -> raise (TrainingException(sprintf "unknown argument '%s': use --quick, --seeds K, --threads T, --out DIR" other))
         go (defaults name) args
 
-    /// An arm of `epochs` epochs on MNIST as it is, with no diagnostics or measures of its own.
+    /// An arm of `epochs` epochs on MNIST as it is (batch 100, no validation split), with no diagnostics or measures
+    /// of its own.
     let arm (label: string) (net: string) (model: Model) (epochs: int) : Arm =
-        { Label = label; Net = net; Model = model; Data = "mnist"; Prepare = id; Epochs = epochs
+        { Label = label; Net = net; Model = model; Data = "mnist"; Prepare = id; Batch = Train.defaults.Batch; Validation = 0; Epochs = epochs
           Until = (fun _ -> false); Diagnostics = false; Measure = None }
 
     /// An arm on MNIST with one of the named networks, the net's settings for the rule: `epochs` in a full run.
@@ -151,6 +155,45 @@ module Experiment =
         printfn "figures and numbers in %s (mean ± std over seeds; — where no seed has a value)" out
         results
 
+    /// The data set an arm trains on: its data prepared by the arm, or in a quick run the bundled digits' first 600
+    /// training and 500 test examples.
+    let data (arm: Arm) (quick: bool) =
+        let d = Data.load (if quick then quickData else arm.Data)
+        arm.Prepare (if quick then d.Take(min 600 d.TrainCount, min 500 d.TestCount) else d)
+
+    /// The file that holds the message of a run that diverged, beside its metrics.jsonl.
+    let private divergedFile (folder: string) = Path.Combine(folder, "diverged.txt")
+
+    /// Trains one arm on one seed into Out/<arm>-seed<k>/ (metrics.jsonl; diverged.txt with the message of a run that
+    /// diverged): its log, or the message.
+    let trainOne (arm: Arm) (o: ExperimentOptions) (data: DataSet) (seed: int) : Result<RunLog, string> =
+        let folder = Path.Combine(o.Out, folder arm.Label seed)
+        Directory.CreateDirectory folder |> ignore
+        let jsonl = Path.Combine(folder, "metrics.jsonl")
+        Report.writeAtomic jsonl ""
+        if File.Exists(divergedFile folder) then File.Delete(divergedFile folder)
+        let config =
+            { Train.defaults with
+                Epochs = (if o.Quick then 2 else arm.Epochs); Batch = arm.Batch; Validation = (if o.Quick then 0 else arm.Validation)
+                Seed = seed; Threads = o.Threads; Diagnostics = arm.Diagnostics }
+        let log (m: EpochMetrics) =
+            Report.append jsonl (Report.jsonLine arm.Label arm.Net data.Name config m)
+            printfn "  %-28s seed %d  %s" arm.Label seed (Report.epochLine config.Epochs m)
+        let hooks =
+            { Measure =
+                arm.Measure
+                |> Option.map (fun measure n p ->
+                    measure { Data = data; Seed = seed; Threads = o.Threads; Epoch = n; Epochs = config.Epochs; Parameters = p })
+              OnEpoch = log
+              Stop = if o.Quick then (fun _ -> false) else arm.Until }
+        try
+            Train.runHooked hooks config arm.Model data |> ignore
+            Ok(RunLog.read folder)
+        with DivergedException why ->
+            printfn "  %-28s seed %d  diverged: %s" arm.Label seed why
+            Report.writeAtomic (divergedFile folder) why
+            Error why
+
     /// Trains every arm on every seed, each run logged under Out/<arm>-seed<k>/metrics.jsonl; writes each column's value
     /// per run to Out/results.jsonl, each figure to Out/<name><suffix>.png, and prints the table of mean ± std. A run
     /// that diverges is reported as such (its message in results.jsonl, a count in the table) and left out of the
@@ -162,35 +205,25 @@ module Experiment =
         printfn "experiment %s (%s): %s" e.Name (if o.Quick then "quick" else "full") e.Protocol
         let runs =
             [ for arm in (if o.Quick then e.QuickArms else e.Arms) ->
-                  let data =
-                      let d = Data.load (if o.Quick then quickData else arm.Data)
-                      arm.Prepare (if o.Quick then d.Take(min 600 d.TrainCount, min 500 d.TestCount) else d)
-                  arm,
-                  [ for seed in seeds ->
-                        let folder = Path.Combine(o.Out, folder arm.Label seed)
-                        Directory.CreateDirectory folder |> ignore
-                        let jsonl = Path.Combine(folder, "metrics.jsonl")
-                        Report.writeAtomic jsonl ""
-                        let config =
-                            { Train.defaults with
-                                Epochs = (if o.Quick then 2 else arm.Epochs); Seed = seed; Threads = o.Threads; Diagnostics = arm.Diagnostics }
-                        let log (m: EpochMetrics) =
-                            Report.append jsonl (Report.jsonLine arm.Label arm.Net data.Name config m)
-                            printfn "  %-28s seed %d  %s" arm.Label seed (Report.epochLine config.Epochs m)
-                        let hooks =
-                            { Measure =
-                                arm.Measure
-                                |> Option.map (fun measure n p ->
-                                    measure { Data = data; Seed = seed; Threads = o.Threads; Epoch = n; Epochs = config.Epochs; Parameters = p })
-                              OnEpoch = log
-                              Stop = if o.Quick then (fun _ -> false) else arm.Until }
-                        try
-                            Train.runHooked hooks config arm.Model data |> ignore
-                            seed, Ok(RunLog.read folder)
-                        with DivergedException why ->
-                            printfn "  %-28s seed %d  diverged: %s" arm.Label seed why
-                            seed, Error why ] ]
+                  let d = data arm o.Quick
+                  arm, [ for seed in seeds -> seed, trainOne arm o d seed ] ]
         summarise e o.Out o.Quick runs
+
+    /// Gathers runs that trainOne wrote into `out` (by separate processes or Slurm tasks) and summarises them as run
+    /// does: a run counts when its metrics.jsonl holds every epoch (or it stopped by its arm's Until), or it left the
+    /// message of a divergence; the others are returned as missing (arm label, seed).
+    let collect (e: Experiment) (out: string) (seeds: int list) : ArmResult list * (string * int) list =
+        let outcome (arm: Arm) seed =
+            let folder = Path.Combine(out, folder arm.Label seed)
+            if File.Exists(divergedFile folder) then Some(Error(File.ReadAllText(divergedFile folder)))
+            elif File.Exists(Path.Combine(folder, "metrics.jsonl")) && File.ReadAllText(Path.Combine(folder, "metrics.jsonl")).Trim() <> "" then
+                let log = RunLog.read folder
+                if log.Epochs.Length >= arm.Epochs || arm.Until log.Epochs then Some(Ok log) else None
+            else None
+        let found = [ for arm in e.Arms -> arm, [ for seed in seeds -> seed, outcome arm seed ] ]
+        let missing = [ for arm, outcomes in found do for seed, o in outcomes do if o.IsNone then yield arm.Label, seed ]
+        let runs = [ for arm, outcomes in found -> arm, outcomes |> List.choose (fun (seed, o) -> o |> Option.map (fun o -> seed, o)) ]
+        summarise e out false runs, missing
 
     /// Redraws the figures and the table of an experiment's runs in `out` from their logs and results.jsonl, with the
     /// current figure code, without training (results.jsonl is rewritten with the columns recomputed).

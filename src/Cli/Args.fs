@@ -46,7 +46,7 @@ type TrainArgs =
             | Activation _ -> "the hidden layers' unit with --hidden: tanh (default), sigmoid, relu, linear or hard-tanh."
             | Straight_Through -> "where a rule needs a derivative through a discrete or stochastic unit, use its relaxation's (the straight-through estimator); same as --through straight-through."
             | Through _ -> "what stands in for a derivative through a discrete or stochastic unit: straight-through, no-gradient (credit stops there) or continuous (train the continuous net, evaluate with the units). Default: refuse such a rule."
-            | Data _ -> "data set: digits (bundled, the default), mnist, fashion-mnist, or a folder with the four IDX files."
+            | Data _ -> "data set: digits (bundled, the default), mnist, fashion-mnist, cifar-10, or a folder with the four IDX files or CIFAR-10's binary batches."
             | Epochs _ -> "epochs to train (default 10)."
             | Seed _ -> "seed for initialisation, shuffling and noise (default 1)."
             | Threads _ -> "threads (default 1); results do not depend on it."

@@ -11,6 +11,7 @@ module Data =
     let digits () = load DataSets.Bundled
     let mnist () = load "mnist"
     let fashionMnist () = load "fashion-mnist"
+    let cifar10 () = load "cifar-10"
 
     let normalise (n: Normalisation) (d: DataSet) =
         match n with

@@ -13,7 +13,8 @@ type Normalisation =
 /// Data sets by name, for scripts: looked up as DESIGN.md §3 says (an explicit folder, TARGETPROP_DATA, ./data, the
 /// user's cache folder); a set that is not found is reported with where to put its files.
 module Data =
-    /// "digits" (bundled), "mnist", "fashion-mnist", or a folder holding the four IDX files.
+    /// "digits" (bundled), "mnist", "fashion-mnist", "cifar-10", or a folder holding the four IDX files or CIFAR-10's six
+    /// binary batch files.
     val load: nameOrFolder: string -> DataSet
 
     /// The bundled set: the first 6,000 training and 1,000 test MNIST digits; works offline.
@@ -24,6 +25,10 @@ module Data =
 
     /// Fashion-MNIST (60,000 training and 10,000 test images of clothing, 10 classes).
     val fashionMnist: unit -> DataSet
+
+    /// CIFAR-10, binary version (50,000 training and 10,000 test 32×32 colour images, 10 classes): 3072 features per
+    /// image, the red, green and blue planes one after another, each row-major (channel × 1024 + row × 32 + col).
+    val cifar10: unit -> DataSet
 
     /// The data set with its inputs scaled (side inputs as they are).
     val normalise: n: Normalisation -> d: DataSet -> DataSet

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace TargetProp.Runtime.Data;
 
-/// The MNIST-family data sets by name, or any folder holding the four IDX files.
+/// The MNIST-family data sets and CIFAR-10 by name, or any folder holding the four IDX files or CIFAR-10's six batch files.
 public static class DataSets
 {
     /// The name of the set embedded in this assembly (see Data/Bundled/README.md).
@@ -27,13 +27,25 @@ public static class DataSets
                              "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
     };
 
+    /// The name of CIFAR-10 (see Cifar.cs).
+    private const string Cifar10 = "cifar-10";
+
+    /// The formats a folder is looked at for: a known name says its own; a folder or another word may hold either.
+    [Flags]
+    private enum Formats { Idx = 1, Cifar = 2, Any = Idx | Cifar }
+
     /// k / 255 for every byte k.
     private static readonly float[] s_pixelScale = Enumerable.Range(0, 256).Select(k => k / 255f).ToArray();
 
-    public static IReadOnlyList<string> Names { get; } = new ReadOnlyCollection<string>([Bundled, "mnist", "fashion-mnist"]);
+    /// k / 255 for every byte k, for the readers.
+    internal static ReadOnlySpan<float> PixelScale => s_pixelScale;
 
-    /// nameOrFolder: "digits" (the bundled set), "mnist", "fashion-mnist", or a folder holding the four files
-    /// train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz].
+    public static IReadOnlyList<string> Names { get; } = new ReadOnlyCollection<string>([Bundled, "mnist", "fashion-mnist", Cifar10]);
+
+    /// nameOrFolder: "digits" (the bundled set), "mnist", "fashion-mnist", "cifar-10", or a folder holding the four files
+    /// train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz],
+    /// or CIFAR-10's data_batch_1.bin … data_batch_5.bin and test_batch.bin (in it or in its cifar-10-batches-bin sub-folder;
+    /// a folder holding any of these is read as CIFAR-10).
     /// Names are looked up in this order: the TARGETPROP_DATA variable (folder/&lt;name&gt;/), ./data/&lt;name&gt;/, the user's cache folder
     /// (Environment.SpecialFolder.LocalApplicationData, then ~/.cache where that differs; then targetprop/&lt;name&gt;/).
     /// A known name wins over a folder of the same name; any other word without a path separator is looked up like a name.
@@ -47,16 +59,16 @@ public static class DataSets
         if (!known && Directory.Exists(nameOrFolder))
         {
             string folder = Path.GetFullPath(nameOrFolder);
-            string[]? paths = FindFiles(folder, out string missing);
-            if (paths is null)
+            var load = Find(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), folder, Formats.Any, out string missing);
+            if (load is null)
                 throw new DataNotFoundException(nameOrFolder, [folder],
-                    $"The folder {folder} lacks {missing}.\n{FilesNeeded()}");
-            return LoadFolder(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), folder, paths);
+                    $"The folder {folder} lacks {missing}.\n{FilesNeeded(Formats.Any)}");
+            return load();
         }
         if (!known && nameOrFolder.IndexOfAny(['/', '\\']) >= 0)
         {
             string folder = Path.GetFullPath(nameOrFolder);
-            throw new DataNotFoundException(nameOrFolder, [folder], $"No such folder: {folder}.\n{FilesNeeded()}");
+            throw new DataNotFoundException(nameOrFolder, [folder], $"No such folder: {folder}.\n{FilesNeeded(Formats.Any)}");
         }
         return LoadNamed(known ? nameOrFolder.ToLowerInvariant() : nameOrFolder);
     }
@@ -86,6 +98,7 @@ public static class DataSets
 
     private static DataSet LoadNamed(string name)
     {
+        Formats formats = name == Cifar10 ? Formats.Cifar : Names.Contains(name) ? Formats.Idx : Formats.Any;
         var searched = new List<string>();
         var report = new StringBuilder($"Data set \"{name}\" not found. Looked in, in this order:\n");
         foreach (string? place in Places(name))
@@ -101,12 +114,19 @@ public static class DataSets
                 report.Append($"  - {place} (no such folder)\n");
                 continue;
             }
-            string[]? paths = FindFiles(place, out string missing);
-            if (paths is not null)
-                return LoadFolder(name, place, paths);
+            var load = Find(name, place, formats, out string missing);
+            if (load is not null)
+                return load();
             report.Append($"  - {place} (lacks {missing})\n");
         }
-        report.Append(FilesNeeded()).Append('\n');
+        report.Append(FilesNeeded(formats)).Append('\n');
+        if (formats == Formats.Cifar)
+        {
+            report.Append($"Get the \"CIFAR-10 binary version (suitable for C programs)\" from {Cifar.Home} ({Cifar.Tarball}) and unpack it in "
+                + $"{searched[^1]} (or in ./data/{name}/, or in {name}/ of a folder {Variable} names): "
+                + $"mkdir -p \"{searched[^1]}\" && tar -xzf cifar-10-binary.tar.gz -C \"{searched[^1]}\" makes its {Cifar.SubFolder}/.");
+            throw new DataNotFoundException(name, searched, report.ToString());
+        }
         if (s_downloads.TryGetValue(name, out var where))
         {
             report.Append($"Get them from {where.Home}:\n");
@@ -121,8 +141,31 @@ public static class DataSets
         throw new DataNotFoundException(name, searched, report.ToString());
     }
 
-    private static string FilesNeeded() =>
-        $"A data set folder holds the four IDX files {string.Join(", ", s_files)} (each raw or gzip-compressed with .gz).";
+    private static string FilesNeeded(Formats formats)
+    {
+        string idx = $"the four IDX files {string.Join(", ", s_files)} (each raw or gzip-compressed with .gz)";
+        string cifar = $"six binary batch files {string.Join(", ", Cifar.Files)} (in it or in its {Cifar.SubFolder} sub-folder)";
+        return formats switch
+        {
+            Formats.Idx => $"A data set folder holds {idx}.",
+            Formats.Cifar => $"A CIFAR-10 folder holds the {cifar}.",
+            _ => $"A data set folder holds {idx}, or CIFAR-10's {cifar}.",
+        };
+    }
+
+    /// The loader of the set in a folder, or null with what the folder lacks: CIFAR-10 where `formats` allows it and the
+    /// folder (or its cifar-10-batches-bin) holds any of its files or the name asks for it, else the four IDX files.
+    private static Func<DataSet>? Find(string name, string folder, Formats formats, out string missing)
+    {
+        string? cifarFolder = formats.HasFlag(Formats.Cifar) ? Cifar.Locate(folder) : null;
+        if (cifarFolder is not null || formats == Formats.Cifar)
+        {
+            string[]? batches = Cifar.FindFiles(folder, cifarFolder, out missing);
+            return batches is null ? null : () => Cifar.Load(name, batches);
+        }
+        string[]? paths = FindFiles(folder, out missing);
+        return paths is null ? null : () => LoadFolder(name, folder, paths);
+    }
 
     /// The four files' paths in a folder (the raw name first, then .gz), or null with the missing ones named.
     private static string[]? FindFiles(string folder, out string missing)

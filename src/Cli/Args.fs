@@ -167,6 +167,23 @@ type ReproduceArgs =
             | Collect -> "gather the runs in the --out folder into results.jsonl, summary.md and the figure, without training."
             | Resubmit -> "run again the tasks of the --out folder that failed or are missing, on --on's engine."
 
+type SweepArgs =
+    | [<MainCommand; Mandatory>] Words of words: string list
+    | On of EngineArg
+    | Jobs of n: int
+    | Wait
+    | Out of dir: string
+    | Threads of t: int
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Words _ -> "SPEC.json to start a search (examples/sweeps/); status DIR, collect DIR or resubmit DIR to follow one."
+            | On _ -> "local (child processes, the default) or slurm (one sbatch job array, a task per trial)."
+            | Jobs _ -> "trials at once: processes with --on local (default 2), the array's % limit with --on slurm (default 8)."
+            | Wait -> "with --on slurm, block until every trial has ended, then collect."
+            | Out _ -> "folder for the trials and the results (default runs/sweeps/<name>)."
+            | Threads _ -> "threads per trial (default 1); results do not depend on it."
+
 type NetsArgs =
     | [<Hidden>] Unused
     interface IArgParserTemplate with
@@ -180,6 +197,7 @@ type TpropArgs =
     | [<CliPrefix(CliPrefix.None)>] Report of ParseResults<ReportArgs>
     | [<CliPrefix(CliPrefix.None)>] Experiment of ParseResults<ExperimentArgs>
     | [<CliPrefix(CliPrefix.None)>] Reproduce of ParseResults<ReproduceArgs>
+    | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Bench of ParseResults<BenchArgs>
     interface IArgParserTemplate with
         member a.Usage =
@@ -191,3 +209,4 @@ type TpropArgs =
             | Report _ -> "draw runs to a PNG: error and loss per epoch, per-layer diagnostics, runs overlaid, seeds as mean ± std."
             | Experiment _ -> "run one of the seed's conjectures as an experiment: its runs, results.jsonl, a figure and a table."
             | Reproduce _ -> "run a paper's protocol over seeds and print our test error beside the paper's."
+            | Sweep _ -> "search settings on a validation split: random or grid trials, as local processes or a Slurm job array."

@@ -47,6 +47,7 @@ let main argv =
             else TargetProp.Experiments.Experiment.run e o |> ignore
             0
         | Reproduce r -> ReproduceCommand.run r
+        | Sweep s -> SweepCommand.run s
         | Report r ->
             let folders = r.GetResult ReportArgs.Folders
             let out = r.GetResult(ReportArgs.Out, System.IO.Path.Combine(List.head folders, "report.png"))

@@ -23,7 +23,7 @@ let dotnet (args: string list) =
     p.WaitForExit()
     p.ExitCode, out.Result, err
 
-let private tprop (args: string list) =
+let tprop (args: string list) =
     dotnet (Path.Combine(root, "src", "Cli", "bin", "Release", "net10.0", "tprop.dll") :: args)
 
 [<Tests>]

@@ -14,9 +14,12 @@ type Range =
     | Values of float list
 
 /// A search: a training (data, network, rule, epochs, batch, validation split, seed) and the settings searched, each
-/// over a range; random (Trials draws) or grid (every combination of the Values).
+/// over a range; random (Trials draws) or grid (every combination of the Values). A search for a protocol's row
+/// starts from that row's model, data, normalisation, batch and validation split.
 type SweepSpec =
     { Name: string
+      /// A protocol and one of its rows (tprop reproduce --list).
+      Protocol: (Protocol * Row) option
       Data: string
       /// A named network, or None for Hidden/Activation.
       Net: string option
@@ -59,7 +62,7 @@ module Sweep =
             try JsonDocument.Parse(json).RootElement
             with :? JsonException as e -> fail "%s is not JSON: %s" path e.Message
         if root.ValueKind <> JsonValueKind.Object then fail "%s: the spec is a JSON object with data, rule, epochs, parameters, ..." path
-        let known = set [ "name"; "data"; "net"; "hidden"; "activation"; "rule"; "epochs"; "batch"; "validation"; "limit_train"; "seed"; "search"; "trials"; "parameters" ]
+        let known = set [ "name"; "protocol"; "row"; "data"; "net"; "hidden"; "activation"; "rule"; "epochs"; "batch"; "validation"; "limit_train"; "seed"; "search"; "trials"; "parameters" ]
         for p in root.EnumerateObject() do
             if not (known.Contains p.Name) then fail "%s: unknown field \"%s\"; the fields are: %s" path p.Name (String.concat ", " known)
         let field (name: string) = match root.TryGetProperty name with | true, v when v.ValueKind <> JsonValueKind.Null -> Some v | _ -> None
@@ -118,16 +121,31 @@ module Sweep =
                 match r with
                 | Values _ -> ()
                 | _ -> fail "%s: a grid search takes each parameter's \"values\"; \"%s\" has a range" path name
+        let protocol =
+            match field "protocol" with
+            | None -> None
+            | Some _ ->
+                for clash in [ "data"; "net"; "hidden"; "activation"; "rule"; "batch" ] do
+                    if (field clash).IsSome then fail "%s: \"%s\" comes from the protocol: drop it, or drop \"protocol\"" path clash
+                let p =
+                    try Protocols.find (text "protocol" "")
+                    with TrainingException message -> fail "%s: \"protocol\": %s" path message
+                let label = text "row" ""
+                match p.Rows |> List.tryFind (fun r -> r.Label = label) with
+                | Some r -> Some(p, r)
+                | None -> fail "%s: \"row\": \"%s\": %s's rows are %s" path label p.Name (p.Rows |> List.map _.Label |> String.concat ", ")
+        let fromProtocol (read: Protocol -> 'a) (otherwise: unit -> 'a) = match protocol with Some(p, _) -> read p | None -> otherwise ()
         let spec =
             { Name = text "name" (Path.GetFileNameWithoutExtension path)
-              Data = text "data" "digits"
+              Protocol = protocol
+              Data = fromProtocol _.Data (fun () -> text "data" "digits")
               Net = field "net" |> Option.map (fun _ -> text "net" "")
               Hidden = hidden
               Activation = activation
-              Rule = text "rule" "dtp"
-              Epochs = integer "epochs" 10
-              Batch = integer "batch" 100
-              Validation = integer "validation" 0
+              Rule = (match protocol with Some(_, row) -> row.Model.Rule.Name | None -> text "rule" "dtp")
+              Epochs = integer "epochs" (fromProtocol _.Epochs (fun () -> 10))
+              Batch = fromProtocol _.Batch (fun () -> integer "batch" 100)
+              Validation = integer "validation" (fromProtocol _.Validation (fun () -> 0))
               LimitTrain = field "limit_train" |> Option.map (fun _ -> integer "limit_train" 0)
               Seed = integer "seed" 1
               Grid = grid
@@ -136,8 +154,8 @@ module Sweep =
         if spec.Trials < 1 then fail "%s: \"trials\" = %d: run at least one trial" path spec.Trials
         if spec.Validation < 1 then fail "%s: \"validation\" = %d: a search chooses on a validation split; hold out at least 1 training example (e.g. 1000)" path spec.Validation
         match Rules.tryFind spec.Rule with
-        | Error message -> fail "%s: \"rule\": %s" path message
-        | Ok _ -> ()
+        | Error message when protocol.IsNone -> fail "%s: \"rule\": %s" path message
+        | _ -> ()
         match spec.Net |> Option.map Nets.tryFind with
         | Some(Error message) -> fail "%s: \"net\": %s" path message
         | _ -> ()
@@ -170,11 +188,12 @@ module Sweep =
 
     /// The model a trial trains: the spec's network and rule, with the trial's settings.
     let model (spec: SweepSpec) (features: int) (classes: int) (t: Trial) : Model =
-        let rule = match Rules.tryFind spec.Rule with Ok r -> r | Error message -> fail "%s" message
+        let rule () = match Rules.tryFind spec.Rule with Ok r -> r | Error message -> fail "%s" message
         let base' =
-            match spec.Net with
-            | Some name -> match Nets.tryFind name with Ok net -> net.Configure rule Refuse | Error message -> fail "%s" message
-            | None -> Model.create (Nets.mlp features (fst spec.Hidden) (snd spec.Hidden) spec.Activation classes) rule
+            match spec.Protocol, spec.Net with
+            | Some(_, row), _ -> row.Model
+            | None, Some name -> match Nets.tryFind name with Ok net -> net.Configure (rule ()) Refuse | Error message -> fail "%s" message
+            | None, None -> Model.create (Nets.mlp features (fst spec.Hidden) (snd spec.Hidden) spec.Activation classes) (rule ())
         let set (m: Model) (name: string, value: float) =
             match name with
             | "forward_lr" -> m |> Model.forwardOptimiser (Optimiser.withLearningRate value m.ForwardOptimiser)
@@ -213,7 +232,7 @@ module Sweep =
 
     /// Trains one trial into its folder (metrics.jsonl, validation error every epoch).
     let train (dir: string) (spec: SweepSpec) (t: Trial) (threads: int) =
-        let data = Data.load spec.Data
+        let data = Data.load spec.Data |> Data.normalise (match spec.Protocol with Some(p, _) -> p.Normalisation | None -> UnitRange)
         let m = model spec data.Features data.Classes t
         let config =
             { Train.defaults with
@@ -226,8 +245,13 @@ module Sweep =
         printfn "trial %d: %s" t.Id (trialLine t)
         printfn "%O" m
         let label = sprintf "trial %d" t.Id
+        let net =
+            match spec.Protocol, spec.Net with
+            | Some(p, _), _ -> p.Net
+            | None, Some name -> name
+            | None, None -> sprintf "784-%dx%d" (fst spec.Hidden) (snd spec.Hidden)
         Train.runWith (fun e ->
-            Report.append jsonl (Report.jsonLine label (defaultArg spec.Net (sprintf "%dx%d" (fst spec.Hidden) (snd spec.Hidden))) data.Name config e)
+            Report.append jsonl (Report.jsonLine label net data.Name config e)
             printfn "%s" (Report.epochLine config.Epochs e)) config m data
         |> ignore
 

@@ -18,3 +18,18 @@ let close (abs: float) (rel: float) (what: string) (expected: float32[]) (actual
         let e, a = float expected.[i], float actual.[i]
         if not (System.Math.Abs(e - a) <= abs + rel * System.Math.Abs e) then
             failtestf "%s: element %d is %g, expected %g (tolerance %g + %g·|expected|)" what i a e abs rel
+
+/// A fresh temporary folder, removed when disposed.
+type TempDir() =
+    let path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "targetprop-tests-" + System.Guid.NewGuid().ToString("N"))
+    do System.IO.Directory.CreateDirectory path |> ignore
+    member _.Path = path
+    member _.File name = System.IO.Path.Combine(path, name)
+    interface System.IDisposable with
+        member _.Dispose() = try System.IO.Directory.Delete(path, true) with _ -> ()
+
+/// Runs f with an environment variable set. The variable is process-wide: tests that use it are testSequenced.
+let withVariable (name: string) (value: string) f =
+    let old = System.Environment.GetEnvironmentVariable name
+    System.Environment.SetEnvironmentVariable(name, value)
+    try f () finally System.Environment.SetEnvironmentVariable(name, old)

@@ -79,8 +79,24 @@ let tests =
                 Expect.stringContains message expected json
                 Expect.stringContains message "spec.json" "names the file"
         }
-        test "examples/sweeps/digits-dtp.json is a 4-trial random search on the bundled digits" {
-            let s = Sweep.load (System.IO.Path.Combine(TargetProp.Tests.EndToEnd.CommandTests.root, "examples", "sweeps", "digits-dtp.json"))
+        test "examples/sweeps/digits-dtp.json is a 4-trial random search on the bundled digits; every example spec reads" {
+            let folder = System.IO.Path.Combine(TargetProp.Tests.EndToEnd.CommandTests.root, "examples", "sweeps")
+            let s = Sweep.load (System.IO.Path.Combine(folder, "digits-dtp.json"))
             Expect.equal (s.Data, s.Trials, s.Grid) ("digits", 4, false) "digits, 4 random trials"
+            for file in System.IO.Directory.GetFiles(folder, "*.json") do
+                Expect.isNonEmpty (Sweep.trials (Sweep.load file)) file
+        }
+        test "a search for a protocol's row starts from that row's model, data, batch and validation split" {
+            let s = Sweep.parse "spec.json" """{"protocol": "kao2024-fmnist", "row": "drl", "epochs": 2, "parameters": {"feedback_lr": {"values": [0.003]}}}"""
+            let p = Protocols.kao2024Fmnist
+            let row = p.Rows |> List.find (fun r -> r.Label = "drl")
+            Expect.equal (s.Data, s.Batch, s.Validation, s.Epochs) (p.Data, p.Batch, p.Validation, 2) "the protocol's training"
+            let m = Sweep.model s 784 10 (List.head (Sweep.trials s))
+            Expect.equal m { row.Model with FeedbackOptimiser = Sgd(0.003, 0.0) } "the row's model with the trial's feedback lr"
+            for json, expected in
+                [ """{"protocol": "kao2024-fmnist", "row": "dtp", "parameters": {}}""", "\"row\": \"dtp\": kao2024-fmnist's rows are bp, drl, ldrl, fwDtp"
+                  """{"protocol": "kao2024-fmnist", "row": "drl", "rule": "dtp", "parameters": {}}""", "\"rule\" comes from the protocol"
+                  """{"protocol": "kao2025", "row": "drl", "parameters": {}}""", "no protocol named 'kao2025'" ] do
+                Expect.stringContains (refusal json) expected json
         }
     ]

@@ -4,21 +4,7 @@ open System
 open System.IO
 open Expecto
 open TargetProp.Runtime.Data
-
-/// A fresh temporary folder, removed when disposed.
-type private TempDir() =
-    let path = Path.Combine(Path.GetTempPath(), "targetprop-cifar-tests-" + Guid.NewGuid().ToString("N"))
-    do Directory.CreateDirectory path |> ignore
-    member _.Path = path
-    member _.File name = Path.Combine(path, name)
-    interface IDisposable with
-        member _.Dispose() = try Directory.Delete(path, true) with _ -> ()
-
-/// Runs f with an environment variable set. The variable is process-wide: tests that use it are testSequenced.
-let private withVariable (name: string) (value: string) f =
-    let old = Environment.GetEnvironmentVariable name
-    Environment.SetEnvironmentVariable(name, value)
-    try f () finally Environment.SetEnvironmentVariable(name, old)
+open TargetProp.Tests.TestData
 
 let private trainFiles = [ for b in 1 .. 5 -> $"data_batch_{b}.bin" ]
 let private testFile = "test_batch.bin"

@@ -5,15 +5,7 @@ open System.IO
 open System.IO.Compression
 open Expecto
 open TargetProp.Runtime.Data
-
-/// A fresh temporary folder, removed when disposed.
-type private TempDir() =
-    let path = Path.Combine(Path.GetTempPath(), "targetprop-tests-" + Guid.NewGuid().ToString("N"))
-    do Directory.CreateDirectory path |> ignore
-    member _.Path = path
-    member _.File name = Path.Combine(path, name)
-    interface IDisposable with
-        member _.Dispose() = try Directory.Delete(path, true) with _ -> ()
+open TargetProp.Tests.TestData
 
 /// The bytes of an unsigned-byte IDX file with these dimensions and data.
 let private idxBytes (dims: int list) (data: byte[]) =
@@ -45,12 +37,6 @@ let private writeSet (folder: string) (trainLabels: byte[]) (testLabels: byte[])
     write "train-labels-idx1-ubyte" (idxBytes [ trainLabels.Length ] trainLabels)
     write "t10k-images-idx3-ubyte" (images testLabels.Length)
     write "t10k-labels-idx1-ubyte" (idxBytes [ testLabels.Length ] testLabels)
-
-/// Runs f with an environment variable set. The variable is process-wide: tests that use it are testSequenced.
-let private withVariable (name: string) (value: string) f =
-    let old = Environment.GetEnvironmentVariable name
-    Environment.SetEnvironmentVariable(name, value)
-    try f () finally Environment.SetEnvironmentVariable(name, old)
 
 [<Tests>]
 let tests =

@@ -134,6 +134,11 @@ let tests =
             accepted (withRule Rules.dtp |> Model.feedbackOptimiser (WeightDecay(1e-4, AdamWith(1e-3, 0.9, 0.999, 1e-4))))
         }
 
+        test "extra feedback epochs are 0 or more" {
+            refused (withRule Rules.dtp |> Model.extraFeedbackEpochs -1) "schedule" "-1 extra feedback epochs" "use 0 or more"
+            accepted (withRule Rules.dtp |> Model.extraFeedbackEpochs 0)
+        }
+
         test "a feedback optimiser is checked only where g learns" {
             accepted (withRule Rules.fwDtp |> Model.feedbackOptimiser (Adam -1.0))
             refused (withRule Rules.dtp |> Model.feedbackOptimiser (Adam -1.0)) "feedback optimiser" "learning rate is -1" "greater than 0"

@@ -84,6 +84,33 @@ let tests =
                 | Error errors -> Expect.exists errors (fun e -> e.Where.Contains "layer 1" && e.Fix.Contains "SteepTanh 4.0") (sprintf "%g: %A" k errors)
             Expect.isOk (Check.run (Model.create (net 4.0) (Rules.dtp |> Rule.withFeedbackActivation (SteepTanh 2.0)))) "a steep g is sound"
         }
+        test "a paper's optimiser settings, extra feedback epochs and settings changed in place print as code that builds them" {
+            let m =
+                Model.create (input 4 |> dense 5 Tanh |> dense 3 Softmax) Rules.drl
+                |> Model.forwardOptimiser (AdamWith(0.001, 0.9, 0.99, 1e-6))
+                |> Model.feedbackOptimiser (Optimiser.withWeightDecay 1e-5 (Adam 0.002))
+                |> Model.extraFeedbackEpochs 1
+            let text = string m
+            Expect.stringContains text "|> Model.forwardOptimiser (AdamWith(0.001, 0.9, 0.99, 1E-06))" "Adam's β₁, β₂, ε"
+            Expect.stringContains text "|> Model.feedbackOptimiser (WeightDecay(1E-05, Adam 0.002))" "weight decay"
+            Expect.stringContains text "|> Model.extraFeedbackEpochs 1" "extra feedback epochs"
+            Expect.isFalse ((string (Model.create (input 4 |> dense 3 Softmax) Rules.drl)).Contains "extraFeedbackEpochs") "printed only when set"
+            let written =
+                Model.create (input 4 |> dense 5 Tanh |> dense 3 Softmax) Rules.drl
+                |> Model.forwardOptimiser (AdamWith(0.001, 0.9, 0.99, 1E-06))
+                |> Model.feedbackOptimiser (WeightDecay(1E-05, Adam 0.002))
+                |> Model.extraFeedbackEpochs 1
+            Expect.equal written m "the printed code builds the same model"
+            Expect.equal (Optimiser.withLearningRate 0.3 (WeightDecay(1e-4, AdamWith(0.1, 0.8, 0.9, 1e-3)))) (WeightDecay(1e-4, AdamWith(0.3, 0.8, 0.9, 1e-3))) "another lr, the rest kept"
+            Expect.equal (Optimiser.learningRate (WeightDecay(1e-4, Sgd(0.2, 0.5)))) 0.2 "the lr under a decay"
+            Expect.equal (Top.withStep 0.5 (Top.gradientStep 0.1 |> Top.atLastHidden)) (Top.gradientStep 0.5 |> Top.atLastHidden) "η, where it was"
+            Expect.equal (Top.withStep 0.5 (Top.blend 0.1)) (Top.blend 0.5) "β"
+            Expect.equal (Top.withStep 0.5 Top.label) Top.label "a label has no step"
+            for f, expected in
+                [ Feedback.reconstruct 0.3, Feedback.reconstruct 0.1; Feedback.denoise 0.3, Feedback.denoise 0.1
+                  Feedback.drl 0.3 0.01, Feedback.drl 0.1 0.01; Feedback.ldrl 0.3, Feedback.ldrl 0.1; Feedback.none, Feedback.none ] do
+                Expect.equal (Feedback.withSigma 0.1 f) expected (string f)
+        }
         test "composition with >> and |> agree and repeat unrolls" {
             let block = dense 5 Tanh >> dense 3 Relu
             Expect.equal (input 2 |> repeat 2 block) (input 2 |> block |> block) "repeat 2 = twice"

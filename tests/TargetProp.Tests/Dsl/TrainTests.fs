@@ -72,6 +72,19 @@ let tests =
             Expect.equal (validated.Epochs |> List.map _.TrainLoss) (plain.Epochs |> List.map _.TrainLoss) "the same training"
             Expect.isTrue (plain.Epochs |> List.forall (fun e -> e.ValidationError.IsNone)) "no validation error without a split"
         }
+        test "Standardise scales every input by the training split's mean and deviation, the test split by the same; UnitRange keeps them" {
+            let x = [| 0.0f; 0.5f; 1.0f; 0.5f; 0.25f; 0.75f; 0.0f; 1.0f |]
+            let d = DataSet("small", "test", 4, 2, x, [| 0; 1 |], [| 0.5f; 1.0f; 0.0f; 0.25f |], [| 1 |])
+            let s = Data.normalise Standardise d
+            let mu = Array.averageBy float x
+            let sd = sqrt (x |> Array.averageBy (fun v -> (float v - mu) ** 2.0))
+            Expect.floatClose Accuracy.high (Array.averageBy float s.TrainX) 0.0 "training mean 0"
+            Expect.floatClose Accuracy.high (sqrt (s.TrainX |> Array.averageBy (fun v -> float v ** 2.0))) 1.0 "training deviation 1"
+            for v, t in Array.zip [| 0.5f; 1.0f; 0.0f; 0.25f |] s.TestX do
+                Expect.floatClose Accuracy.medium (float t) ((float v - mu) / sd) "the test split by the training split's μ and s"
+            Expect.equal (s.TrainY, s.TestY) (d.TrainY, d.TestY) "labels kept"
+            Expect.isTrue (obj.ReferenceEquals(Data.normalise UnitRange d, d)) "UnitRange: as read"
+        }
         test "orders: one permutation of the examples per epoch, each reshuffled from the last, the same for the same seed" {
             let a = Train.orders 5 10 3
             Expect.equal a.Length 3 "one order per epoch"

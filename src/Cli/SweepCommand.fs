@@ -15,7 +15,9 @@ let private settingsFile (dir: string) = Path.Combine(dir, "sweep.json")
 let private threadsOf (dir: string) = (Engine.readSettings (settingsFile dir)).GetProperty("threads").GetInt32()
 
 /// The spec and trials a sweep's folder holds.
-let private opened (dir: string) = Sweep.load (specFile dir), Sweep.readTrials (trialsFile dir)
+let private opened (dir: string) =
+    let trials = Sweep.readTrials (trialsFile dir)
+    Sweep.load (specFile dir), trials
 
 let private describe (trials: Trial list) (i: int) = Sweep.trialLine trials.[i]
 

@@ -180,7 +180,12 @@ let tests =
                   [ "train"; "--epochs"; "0"; "--out"; Path.GetTempPath() + "tprop-never" ], "epochs = 0"
                   [ "train"; "--hidden"; "5by256"; "--out"; Path.GetTempPath() + "tprop-never" ], "--hidden 5by256: give the hidden layers as COUNTxWIDTH"
                   [ "train"; "--net"; "lee2015"; "--hidden"; "5x256"; "--out"; Path.GetTempPath() + "tprop-never" ], "give either --net or --hidden/--activation"
-                  [ "train"; "--epochs"; "1"; "--limit-train"; "100"; "--out"; Path.Combine(root, "README.md") ], "README.md" ] do
+                  [ "train"; "--epochs"; "1"; "--limit-train"; "100"; "--out"; Path.Combine(root, "README.md") ], "README.md"
+                  [ "sweep"; "/nonexistent/spec.json" ], "/nonexistent/spec.json does not exist: give a sweep spec"
+                  [ "sweep"; "status"; "/nonexistent" ], "/nonexistent/trials.jsonl does not exist: give the folder tprop sweep wrote"
+                  [ "sweep"; "stats"; "/nonexistent" ], "give SPEC.json, or status DIR, collect DIR or resubmit DIR"
+                  [ "reproduce"; "lee2015-mnist"; "--collect"; "--out"; "/nonexistent" ], "reproduce.json does not exist"
+                  [ "reproduce"; "lee2015-mnist"; "--arm"; "ddtp"; "--out"; "/tmp/tprop-never" ], "lee2015-mnist has no rule 'ddtp'; its rules are: dtp, bp" ] do
                 let code, _, stderr = tprop args
                 Expect.equal code 2 (sprintf "%A exit code" args)
                 Expect.stringContains stderr expected (sprintf "%A message" args)

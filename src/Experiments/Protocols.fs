@@ -178,10 +178,11 @@ module Protocols =
         |> Model.feedbackPretraining 1
         |> optimisers (Sgd(lr, 0.0)) (Sgd(feedbackLr, 0.0))
 
-    let private kaoDescription =
-        "784-256×5-10 tanh (six weight layers: their \"6 layers\"), orthogonal initialisation, SGD without momentum, batch "
-        + "256, 100 epochs, inputs standardised by the data set's own mean and deviation, 10 % of the training images held "
-        + "out (the last 6,000; theirs a random 10 %), the test error at the epoch of the best validation error (theirs: of "
+    let private kaoDescription (net: Net) =
+        sprintf "%O (%s), " net.Stack net.Source
+        + "orthogonal initialisation, SGD without momentum, batch 256, 100 epochs, inputs standardised by the data "
+        + "set's own mean and deviation, 10 % of the training images held out (the last 6,000; 5,000 of CIFAR-10's; "
+        + "theirs a random 10 %), the test error at the epoch of the best validation error (theirs: of "
         + "the lowest validation loss). The TP rules as Shibuya et al.'s code trains them: η = 256·s on the logits, 5 "
         + "feedback updates per batch, σ 0.01. Not published: the settings they chose from their grid (forward lr {0.3, 1, "
         + "3}, step s {0.001 … 0.1}, feedback lr {1e-4 … 1e-2}; BP lr {0.01 … 0.4} with gradient clipping, which we lack); "
@@ -199,7 +200,7 @@ module Protocols =
               "fwDtp", kao net Rules.fwDtp lr step 1e-3 ]
         { Name = name
           Source = "Kao & Hariharan 2024, Counter-Current Learning, Table 1 (their rerun of the TP baselines, 5 seeds); code: IandRover/CCL-NeurIPS24, TatsukichiShibuya/Fixed-Weight-Difference-Target-Propagation"
-          Description = kaoDescription
+          Description = kaoDescription net
           Net = net.Name
           Data = data
           Normalisation = Standardise

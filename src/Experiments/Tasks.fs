@@ -33,9 +33,14 @@ module Tasks =
     /// The log of task i.
     let log (dir: string) (i: int) = Path.Combine(dir, "logs", sprintf "task-%d.log" i)
 
-    /// Writes tasks.txt and task.sh for these command lines (each the program and its arguments).
+    let private jobFile (dir: string) = Path.Combine(dir, "slurm-jobs.txt")
+
+    /// Writes tasks.txt and task.sh for these command lines (each the program and its arguments), forgetting the
+    /// exit codes and Slurm jobs of any earlier tasks in the folder.
     let write (dir: string) (commands: string list list) =
         let dir = Path.GetFullPath dir
+        if Directory.Exists(Path.Combine(dir, "status")) then Directory.Delete(Path.Combine(dir, "status"), true)
+        if File.Exists(jobFile dir) then File.Delete(jobFile dir)
         for sub in [ "logs"; "status" ] do Directory.CreateDirectory(Path.Combine(dir, sub)) |> ignore
         Report.writeAtomic (Path.Combine(dir, "tasks.txt")) (commands |> List.map (List.map quote >> String.concat " ") |> List.map (fun l -> l + "\n") |> String.concat "")
         // exec-free on purpose: the shell outlives the command to record its exit code (a killed shell records none).
@@ -91,8 +96,6 @@ module Tasks =
                     printfn "task %d ended (exit %d); log %s" i p.ExitCode (log dir i)
                     p.Dispose()
                     running.Remove((i, p)) |> ignore
-
-    let private jobFile (dir: string) = Path.Combine(dir, "slurm-jobs.txt")
 
     /// Submits tasks `ids` as one Slurm job array named `name`, each task one CPU per thread; returns the job id.
     let private submit (dir: string) (name: string) (threads: int) (limit: int) (wait: bool) (ids: int list) =

@@ -19,6 +19,8 @@ let tests =
             Expect.equal (Tasks.report dir string) [ 1; 2 ] "the failed and the missing are the ones to run again"
             Tasks.start dir "test" 1 (Local 1) [ 2 ]
             Expect.equal (snd (Tasks.status dir).[2]) Done "resubmitted"
+            Tasks.write dir [ [ "true" ]; [ "true" ] ]
+            Expect.equal (Tasks.status dir) [ 0, Missing; 1, Missing ] "new tasks forget the old ones' exit codes"
             Directory.Delete(dir, true)
         }
         test "a folder without tasks is refused naming the file" {

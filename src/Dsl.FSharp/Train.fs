@@ -1,6 +1,7 @@
 namespace TargetProp.Dsl
 
 open System.Diagnostics
+open System.IO
 open TargetProp.Runtime
 open TargetProp.Runtime.Data
 
@@ -33,6 +34,11 @@ type Hooks =
     { Measure: (int -> Parameters -> (string * float) list) option
       OnEpoch: EpochMetrics -> unit
       Stop: EpochMetrics list -> bool }
+
+type Checkpointing =
+    { Folder: string
+      Every: int
+      Keep: int }
 
 module Train =
     let defaults =
@@ -130,9 +136,14 @@ module Train =
 
     let compile (batch: int) (m: Model) : Compiled = Lower.compile batch (check m)
 
-    // A run of a model already checked, from parameters p0 (p0 may be drawn from the checked model first).
-    let private trainChecked (checkedModel: CheckedModel) (p0: Parameters) (h: Hooks) (c: TrainConfig) (d: DataSet) : Run =
+    // A run of a model already checked, from parameters p0 (p0 may be drawn from the checked model first), or from a
+    // checkpoint; saving checkpoints as it goes.
+    let private trainChecked (checkedModel: CheckedModel) (p0: Parameters) (h: Hooks) (ck: Checkpointing option) (resume: string option) (c: TrainConfig) (d: DataSet) : Run =
         validate c checkedModel d
+        match ck with
+        | Some ck when ck.Every < 1 || ck.Keep < 1 ->
+            fail "checkpoint every %d epochs, keeping %d: use 1 or more for both" ck.Every ck.Keep
+        | _ -> ()
         let compiled = Lower.compile c.Batch checkedModel
         let m = checkedModel.Model
         compiled.Load p0
@@ -146,15 +157,26 @@ module Train =
         use ex = new Executor(compiled.Plan, uint64 c.Seed, c.Threads)
         let plan = compiled.Plan
         let ctx = ex.Context
+        let headerAt epoch = Checkpoint.header compiled ex d.Name trainCount d.TestCount c.Seed c.Threads epoch
+        // Epochs already trained, by the checkpoint resumed from.
+        let done' =
+            match resume with
+            | None -> 0
+            | Some path ->
+                let saved = Checkpoint.restore path (headerAt 0) compiled ex
+                if saved.Epoch >= c.Epochs then
+                    fail "%s holds %d trained epochs; the run asks for %d: ask for more epochs to go on" path saved.Epoch c.Epochs
+                saved.Epoch
         // The diagnostics' probe batch: the first training examples, the same every epoch.
         let probe () =
             let sides, x, y = Diagnostics.probeBatch d trainCount
             Diagnostics.measure m compiled.Parameters sides x y
-        ctx.Epoch <- 0
-        for order in pretrainingOrders do
-            feedbackEpoch m ex d order trainCount
+        if done' = 0 then
+            ctx.Epoch <- 0
+            for order in pretrainingOrders do
+                feedbackEpoch m ex d order trainCount
         let epochs = ResizeArray<EpochMetrics>()
-        let mutable orders = List.indexed epochOrders
+        let mutable orders = List.indexed epochOrders |> List.skip done'
         while not orders.IsEmpty && not (epochs.Count > 0 && h.Stop (List.ofSeq epochs)) do
             let n, epochOrders = orders.Head
             orders <- orders.Tail
@@ -188,6 +210,14 @@ module Train =
                       @ (match h.Measure with Some measure -> measure n compiled.Parameters | None -> []) }
             h.OnEpoch e
             epochs.Add e
+            // Logged first, then saved: a run killed between the two resumes from the epoch before and logs this one again,
+            // which the log's owner drops (RunLog.truncate).
+            match ck with
+            | Some ck when n % ck.Every = 0 || n = c.Epochs ->
+                Directory.CreateDirectory ck.Folder |> ignore
+                Checkpoint.write (Path.Combine(ck.Folder, Checkpoint.fileName n)) (headerAt n) compiled ex
+                Checkpoint.prune ck.Folder ck.Keep
+            | _ -> ()
         { Model = m
           Config = c
           Data = d.Name
@@ -197,11 +227,15 @@ module Train =
     let hooks (onEpoch: EpochMetrics -> unit) = { Measure = None; OnEpoch = onEpoch; Stop = fun _ -> false }
 
     let runFrom (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
-        trainChecked (check m) p0 (hooks onEpoch) c d
+        trainChecked (check m) p0 (hooks onEpoch) None None c d
+
+    let runCheckpointed (h: Hooks) (ck: Checkpointing) (resume: string option) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
+        let checkedModel = check m
+        trainChecked checkedModel (Parameters.init c.Seed checkedModel.Model) h (Some ck) resume c d
 
     let runHooked (h: Hooks) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
         let checkedModel = check m
-        trainChecked checkedModel (Parameters.init c.Seed checkedModel.Model) h c d
+        trainChecked checkedModel (Parameters.init c.Seed checkedModel.Model) h None None c d
 
     let runWith (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run = runHooked (hooks onEpoch) c m d
 

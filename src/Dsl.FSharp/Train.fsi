@@ -46,6 +46,13 @@ type Hooks =
       OnEpoch: EpochMetrics -> unit
       Stop: EpochMetrics list -> bool }
 
+/// Where a run saves its state: a checkpoint (Checkpoint) in Folder after every `Every` epochs and after the last,
+/// keeping the newest `Keep`.
+type Checkpointing =
+    { Folder: string
+      Every: int
+      Keep: int }
+
 /// The training loop: the schedule's passes over shuffled batches, metrics per epoch, and the checks of the settings.
 module Train =
     /// Lee et al.'s batch of 100, one thread, seed 1, 10 epochs.
@@ -93,6 +100,12 @@ module Train =
 
     /// Trains the model from parameters drawn from the seed, with the hooks.
     val runHooked: h: Hooks -> c: TrainConfig -> m: Model -> d: DataSet -> Run
+
+    /// Trains with the hooks, saving checkpoints as `ck` says; with `resume`, from that checkpoint's state instead of
+    /// the seed's (its model, data, seed and batch must be this run's: a CheckpointException says what differs), the
+    /// epochs it holds skipped, so the run goes on bit for bit as if it had never stopped (with the same thread count,
+    /// or any: results do not depend on it). EpochMetrics of the resumed epochs only are returned and handed on.
+    val runCheckpointed: h: Hooks -> ck: Checkpointing -> resume: string option -> c: TrainConfig -> m: Model -> d: DataSet -> Run
 
     /// Trains without a per-epoch callback.
     val run: c: TrainConfig -> m: Model -> d: DataSet -> Run

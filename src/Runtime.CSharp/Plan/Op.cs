@@ -10,8 +10,12 @@ public abstract class Op
     /// (2·m·n·k per GEMM); element-wise work is not counted. Benchmarks report GFLOP/s from it.</summary>
     public virtual long GemmFlops(int rows) => 0;
 
+    /// <summary>The ops this one runs in its place (a parallel group's, a row-wise chain's), for walking a plan.</summary>
+    public virtual IEnumerable<Op> Children => [];
+
     /// <summary>Forgets any state carried from step to step (optimiser moments and step counts), as for a fresh run.</summary>
     public virtual void Reset()
     {
+        foreach (var child in Children) child.Reset();
     }
 }

@@ -30,8 +30,29 @@ public sealed class Plan
     /// <summary>Forgets the optimisers' state in every phase, so that training restarts afresh from loaded parameters.</summary>
     public void Reset()
     {
+        foreach (var op in Optimisers) op.Reset();
+    }
+
+    /// <summary>Every optimiser op of the plan once, in the order the phases (Predict, ForwardUpdate, FeedbackUpdate,
+    /// BothUpdate) first reach it, depth first: the same order for the same model, so a checkpoint can name them by
+    /// position.</summary>
+    public IReadOnlyList<OptimOp> Optimisers => _optimisers ??= FindOptimisers();
+
+    private IReadOnlyList<OptimOp>? _optimisers;
+
+    private List<OptimOp> FindOptimisers()
+    {
+        var found = new List<OptimOp>();
+        var seen = new HashSet<Op>(ReferenceEqualityComparer.Instance);
+        void Visit(Op op)
+        {
+            if (!seen.Add(op)) return;
+            if (op is OptimOp o) found.Add(o);
+            foreach (var child in op.Children) Visit(child);
+        }
         foreach (var phase in new[] { Predict, ForwardUpdate, FeedbackUpdate, BothUpdate })
-            foreach (var op in phase) op.Reset();
+            foreach (var op in phase) Visit(op);
+        return found;
     }
 
     /// <summary>GEMM floating-point operations of one run of a phase on a batch of <paramref name="rows"/> rows.</summary>

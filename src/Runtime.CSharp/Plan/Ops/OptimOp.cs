@@ -32,6 +32,16 @@ public sealed class OptimOp : Op
         state = new float[optimiser.StateSlots * count];
     }
 
+    /// <summary>The optimiser's state: slot k of element i at [k·count + i] (what a checkpoint saves).</summary>
+    public Span<float> State => state;
+
+    /// <summary>Steps taken so far (Adam's bias correction reads it).</summary>
+    public long Steps
+    {
+        get => steps;
+        set => steps = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"{this}: steps must be 0 or more.");
+    }
+
     public override void Run(StepContext context) =>
         optimiser.Step(parameter.Data.AsSpan(first, count), gradient.Data.AsSpan(first, count), state, ++steps);
 

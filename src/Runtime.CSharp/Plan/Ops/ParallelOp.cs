@@ -56,11 +56,7 @@ public sealed class ParallelOp : Op, IParallelWork
         owner = context;
     }
 
-    public override void Reset()
-    {
-        foreach (var group in groups)
-            foreach (var op in group) op.Reset();
-    }
+    public override IEnumerable<Op> Children => groups.SelectMany(g => g);
 
     public override long GemmFlops(int rows) => groups.Sum(g => g.Sum(op => op.GemmFlops(rows)));
 

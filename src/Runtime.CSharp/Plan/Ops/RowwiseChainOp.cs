@@ -17,10 +17,7 @@ public sealed class RowwiseChainOp(RowwiseOp[] ops) : RowwiseOp
 
     public override long GemmFlops(int rows) => ops.Sum(op => op.GemmFlops(rows));
 
-    public override void Reset()
-    {
-        foreach (var op in ops) op.Reset();
-    }
+    public override IEnumerable<Op> Children => ops;
 
     public override string ToString() => "row by row:\n" + string.Join("\n", ops.Select(op => "    " + op));
 }

@@ -1,0 +1,199 @@
+namespace TargetProp.Dsl
+
+open System
+open System.IO
+open System.IO.Hashing
+open System.Text
+open System.Text.Json
+open TargetProp.Runtime
+open TargetProp.Runtime.Persist
+
+/// What a checkpoint says of the run it saves, checked against the run that resumes from it.
+type CheckpointHeader =
+    { Version: int
+      /// The model as printed (Model.ToString), and its XxHash64.
+      Model: string
+      ModelHash: uint64
+      Data: string
+      TrainCount: int
+      TestCount: int
+      Seed: int
+      Threads: int
+      Batch: int
+      /// Epochs completed.
+      Epoch: int
+      /// The context's update counts, which key the noise.
+      ForwardStep: int64
+      FeedbackStep: int64 }
+
+/// A checkpoint that cannot be used: damaged (naming the section), or of another model, data set or format version.
+exception CheckpointException of string
+
+/// Checkpoints: a run's whole state after an epoch, in a versioned binary file.
+///   "TPCKPT" 0 0 | u32 version | u32 sections | sections
+///   section: u16 name length | name (UTF-8) | u64 payload length | payload | u32 CRC32C of name and payload
+/// Sections: "header" (JSON), "param <key>" (float32 values of one parameter buffer, in the plan's layout),
+/// "optim <i>" (i64 steps, then the float32 state of the plan's i-th optimiser op). Every length is checked against
+/// the file and against the model before anything is read into memory, and every CRC before anything is loaded.
+module Checkpoint =
+    /// The format this library writes; it reads this one and older.
+    let version = 1
+
+    let private magic = "TPCKPT\000\000"B
+
+    let private fail fmt = Printf.kprintf (fun s -> raise (CheckpointException s)) fmt
+
+    /// The plan's parameter buffers with stable keys (W1, b1, V2, c2, A, U1, E3, e3, D3, d3).
+    let private parameters (c: Compiled) : (string * MatrixBuffer) list =
+        [ for i, w in Array.indexed c.W -> sprintf "W%d" (i + 1), w
+          for i, b in Array.indexed c.B -> sprintf "b%d" (i + 1), b
+          for KeyValue(l, v) in c.V -> sprintf "V%d" l, v
+          for KeyValue(l, v) in c.C -> sprintf "c%d" l, v
+          match c.A with Some a -> yield "A", a | None -> ()
+          for KeyValue(l, u) in c.U -> sprintf "U%d" l, u
+          for KeyValue(k, b) in c.Coders do
+              yield sprintf "E%d" k, b.E
+              yield sprintf "e%d" k, b.Eb
+              yield sprintf "D%d" k, b.D
+              yield sprintf "d%d" k, b.Db ]
+
+    /// XxHash64 of a model's printed description.
+    let hash (model: string) = XxHash64.HashToUInt64(ReadOnlySpan(Encoding.UTF8.GetBytes model))
+
+    /// The header of a run at this point.
+    let header (c: Compiled) (ex: Executor) (data: string) (trainCount: int) (testCount: int) (seed: int) (threads: int) (epoch: int) =
+        let model = string c.Model
+        { Version = version; Model = model; ModelHash = hash model; Data = data; TrainCount = trainCount; TestCount = testCount
+          Seed = seed; Threads = threads; Batch = c.Plan.Batch; Epoch = epoch
+          ForwardStep = ex.Context.ForwardStep; FeedbackStep = ex.Context.FeedbackStep }
+
+    let private floats (span: ReadOnlySpan<float32>) = Runtime.InteropServices.MemoryMarshal.AsBytes(span).ToArray()
+
+    /// Writes the run's state to `path` through a temporary file, fsync and rename (DurableFile).
+    let write (path: string) (h: CheckpointHeader) (c: Compiled) (ex: Executor) =
+        let sections =
+            [ yield "header", JsonSerializer.SerializeToUtf8Bytes h
+              for key, buffer in parameters c -> "param " + key, floats (ReadOnlySpan buffer.Data)
+              for i, o in Seq.indexed ex.Plan.Optimisers ->
+                  "optim " + string i, Array.append (BitConverter.GetBytes o.Steps) (floats (Span.op_Implicit o.State)) ]
+        DurableFile.Write(path, fun stream ->
+            use w = new BinaryWriter(stream, Encoding.UTF8, true)
+            w.Write magic
+            w.Write(uint32 version)
+            w.Write(uint32 sections.Length)
+            for name, payload in sections do
+                let nameBytes = Encoding.UTF8.GetBytes name
+                w.Write(uint16 nameBytes.Length)
+                w.Write nameBytes
+                w.Write(uint64 payload.Length)
+                w.Write payload
+                let crc = Crc32()
+                crc.Append(ReadOnlySpan nameBytes)
+                crc.Append(ReadOnlySpan payload)
+                w.Write(crc.GetCurrentHashAsUInt32()))
+
+    /// One section's name and payload, its lengths checked against what is left of the file and against `expected`
+    /// (the payload length the model implies, given the name; -1 for any) before the payload is read, and its CRC after.
+    let private section (path: string) (r: BinaryReader) (expected: string -> int64 option) =
+        let left () = r.BaseStream.Length - r.BaseStream.Position
+        if left () < 2L then fail "%s is cut short: it ends before its next section; the file is damaged" path
+        let nameLength = int (r.ReadUInt16())
+        if nameLength = 0 || nameLength > 256 || int64 nameLength + 12L > left () then fail "%s is damaged: a section name of %d bytes does not fit the file" path nameLength
+        let nameBytes = r.ReadBytes nameLength
+        let name = try Encoding.UTF8.GetString nameBytes with _ -> "?"
+        let length = r.ReadUInt64()
+        if length > uint64 (left () - 4L) then fail "%s is damaged in section \"%s\": it claims %d bytes, but only %d are left in the file" path name length (left () - 4L)
+        match expected name with
+        | Some n when n >= 0L && int64 length <> n -> fail "%s is damaged in section \"%s\": %d bytes where the model needs %d" path name length n
+        | None -> fail "%s holds a section \"%s\" this model does not have; the file is damaged or of another model" path name
+        | _ -> ()
+        let payload = r.ReadBytes(int length)
+        let crc = Crc32()
+        crc.Append(ReadOnlySpan nameBytes)
+        crc.Append(ReadOnlySpan payload)
+        if crc.GetCurrentHashAsUInt32() <> r.ReadUInt32() then fail "%s is damaged in section \"%s\": its checksum (CRC32C) does not match" path name
+        name, payload
+
+    /// The header of a checkpoint file (its magic, version and header section checked).
+    let private open' (path: string) (r: BinaryReader) =
+        if r.BaseStream.Length < 16L then fail "%s is too short to be a checkpoint (%d bytes)" path r.BaseStream.Length
+        if r.ReadBytes 8 <> magic then fail "%s is not a TargetProp checkpoint (its first bytes are not TPCKPT)" path
+        let v = int (r.ReadUInt32())
+        if v > version then fail "%s was written in checkpoint format %d by a newer TargetProp; this one reads format %d and older: upgrade to resume it" path v version
+        if v < 1 then fail "%s is damaged: format version %d" path v
+        let count = int (r.ReadUInt32())
+        // The header's length is its own (-1: any that fits the file).
+        let _, payload = section path r (fun name -> if name = "header" then Some -1L else None)
+        let h =
+            try JsonSerializer.Deserialize<CheckpointHeader>(ReadOnlySpan payload)
+            with :? JsonException as e -> fail "%s is damaged in section \"header\": %s" path e.Message
+        h, count
+
+    /// Reads only the header of a checkpoint file (for listing).
+    let readHeader (path: string) =
+        use r = new BinaryReader(File.OpenRead path)
+        fst (open' path r)
+
+    /// Refuses a header that is not this run's: another model (naming the first line that differs), another data
+    /// set, seed or batch.
+    let check (path: string) (h: CheckpointHeader) (expected: CheckpointHeader) =
+        if h.ModelHash <> expected.ModelHash || h.Model <> expected.Model then
+            let a, b = h.Model.Split('\n'), expected.Model.Split('\n')
+            let i = Seq.zip a b |> Seq.tryFindIndex (fun (x, y) -> x <> y) |> Option.defaultValue (min a.Length b.Length)
+            let line (ls: string[]) = if i < ls.Length then ls.[i].Trim() else "(nothing)"
+            fail "%s was written for another model: its line %d is \"%s\" where this model has \"%s\"; resume with the model that wrote it, or start a new run" path (i + 1) (line a) (line b)
+        if (h.Data, h.TrainCount, h.TestCount) <> (expected.Data, expected.TrainCount, expected.TestCount) then
+            fail "%s was written for data set %s (%d training, %d test examples), not %s (%d, %d): resume on the same data" path h.Data h.TrainCount h.TestCount expected.Data expected.TrainCount expected.TestCount
+        if h.Seed <> expected.Seed then fail "%s was written by a run with seed %d, not %d: resume with --seed %d" path h.Seed expected.Seed h.Seed
+        if h.Batch <> expected.Batch then fail "%s was written by a run with batch %d, not %d: resume with --batch %d" path h.Batch expected.Batch h.Batch
+
+    /// Loads a checkpoint into the compiled plan and the executor, after checking its header against `expected` (the
+    /// resuming run's, whose Epoch and steps are ignored) and every section's size and checksum; returns its header.
+    /// Nothing is loaded unless the whole file reads well.
+    let restore (path: string) (expected: CheckpointHeader) (c: Compiled) (ex: Executor) : CheckpointHeader =
+        if not (File.Exists path) then fail "%s does not exist" path
+        use r = new BinaryReader(File.OpenRead path)
+        let h, count = open' path r
+        check path h expected
+        let buffers = parameters c |> Map.ofList
+        let optimisers = ex.Plan.Optimisers
+        let expectedLength (name: string) =
+            match name.Split(' ', 2) with
+            | [| "param"; key |] -> buffers.TryFind key |> Option.map (fun b -> 4L * int64 b.Data.Length)
+            | [| "optim"; i |] ->
+                match Int32.TryParse i with
+                | true, i when i >= 0 && i < optimisers.Count -> Some(8L + 4L * int64 optimisers.[i].State.Length)
+                | _ -> None
+            | _ -> None
+        let sections = [ for _ in 2..count -> section path r expectedLength ] |> Map.ofList
+        for key in buffers.Keys do
+            if not (sections.ContainsKey("param " + key)) then fail "%s lacks the section \"param %s\"; the file is damaged" path key
+        for i in 0 .. optimisers.Count - 1 do
+            if not (sections.ContainsKey(sprintf "optim %d" i)) then fail "%s lacks the section \"optim %d\"; the file is damaged" path i
+        let floatsOf (bytes: byte[]) (first: int) =
+            let values = Array.zeroCreate<float32> ((bytes.Length - first) / 4)
+            Buffer.BlockCopy(bytes, first, values, 0, bytes.Length - first)
+            values
+        for KeyValue(key, b) in buffers do
+            Array.blit (floatsOf sections.["param " + key] 0) 0 b.Data 0 b.Data.Length
+        for i, o in Seq.indexed optimisers do
+            let bytes = sections.[sprintf "optim %d" i]
+            o.Steps <- BitConverter.ToInt64(bytes, 0)
+            let state = floatsOf bytes 8
+            state.AsSpan().CopyTo(o.State)
+        ex.Context.ForwardStep <- h.ForwardStep
+        ex.Context.FeedbackStep <- h.FeedbackStep
+        ex.Context.Epoch <- h.Epoch
+        h
+
+    /// A checkpoint's file name in its folder: epoch-000005.ckpt.
+    let fileName (epoch: int) = sprintf "epoch-%06d.ckpt" epoch
+
+    /// The checkpoint files in a folder, newest (highest epoch) first.
+    let list (folder: string) =
+        if not (Directory.Exists folder) then []
+        else Directory.GetFiles(folder, "epoch-*.ckpt") |> Array.sortDescending |> List.ofArray
+
+    /// Deletes all but the newest `keep` checkpoints in the folder.
+    let prune (folder: string) (keep: int) =
+        for old in list folder |> List.skip (min keep (list folder).Length) do File.Delete old

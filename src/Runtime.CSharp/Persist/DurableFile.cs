@@ -1,0 +1,43 @@
+using System.Runtime.InteropServices;
+
+namespace TargetProp.Runtime.Persist;
+
+/// Writes a file so that a crash leaves either the old file or the whole new one: the bytes go to a temporary file in
+/// the same folder, which is flushed to the disk (fsync) and renamed over the target; then the folder itself is
+/// flushed, so the rename survives a power cut (POSIX; on Windows the rename is the last step).
+public static partial class DurableFile
+{
+    /// Writes through a temporary file and an atomic rename; `write` fills the stream.
+    public static void Write(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full) ?? ".";
+        string tmp = Path.Combine(folder, "." + Path.GetFileName(full) + ".tmp");
+        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            write(stream);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, full, overwrite: true);
+        FlushFolder(folder);
+    }
+
+    /// fsync of a folder, so that a rename into it is on the disk.
+    public static void FlushFolder(string folder)
+    {
+        if (!(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())) return;
+        int fd = Open(folder, 0 /* O_RDONLY */);
+        if (fd < 0) return;
+        try { _ = Fsync(fd); }
+        finally { _ = Close(fd); }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}

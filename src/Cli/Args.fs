@@ -37,9 +37,15 @@ type TrainArgs =
     | Out of dir: string
     | Force
     | Diagnostics
+    | Checkpoint_Every of n: int
+    | Keep of k: int
+    | Resume of dir: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Checkpoint_Every _ -> "save the run's whole state after every n epochs and after the last (default 1), in <out>/checkpoints."
+            | Keep _ -> "how many of the newest checkpoints to keep (default 2)."
+            | Resume _ -> "go on with the run in this folder from its newest checkpoint, with its own options (--epochs and --threads may change): bit for bit as if it had never stopped."
             | Rule _ -> "target rule: bp, tp, dtp, sdtp, aoSdtp, ddtpLinear, drl, ldrl or fwDtp (default dtp); `tprop rules` prints their equations."
             | Net _ -> "named network with its paper's settings for the rule: lee2015, lee2015-discrete, lee2015-stochastic, bartunov2018-fc, bartunov2018-cifar, meulemans2020, kao2024 or kao2024-cifar; `tprop nets` prints their equations (default: Lee et al.'s 784-240×7-10 sized to the data)."
             | Hidden _ -> "hidden layers as COUNTxWIDTH, e.g. 5x256 (default: 7x240, Lee et al.'s); the output is a softmax over the data's classes."

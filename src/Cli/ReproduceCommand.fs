@@ -68,7 +68,8 @@ let run (args: ParseResults<ReproduceArgs>) =
         match e.Arms |> List.tryFind (fun a -> a.Label = label) with
         | None -> raise (TrainingException(sprintf "%s has no rule '%s'; its rules are: %s" p.Name label (p.Rows |> List.map _.Label |> String.concat ", ")))
         | Some arm ->
-            match Experiment.trainOne arm (options given) (Experiment.data arm false) seed with
+            // A task: resumable, so that a task killed and run again (--resubmit) goes on from its last epoch.
+            match Experiment.trainOne arm (options given) (Experiment.data arm false) seed true with
             | Ok _ -> 0
             | Error _ -> 3
     | None when args.Contains ReproduceArgs.Status ->

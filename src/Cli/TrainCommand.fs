@@ -34,7 +34,13 @@ let private mnistHint =
     "The bundled digits set is the first 6,000 training and 1,000 test images of MNIST. For the full set, put the four "
     + "MNIST files (train-images-idx3-ubyte.gz, ...) in $TARGETPROP_DATA/mnist/ or ./data/mnist/ and use --data mnist."
 
-let run (args: ParseResults<TrainArgs>) =
+/// The run's own options, kept in its folder so that --resume needs only the folder.
+let private optionsFile (out: string) = Path.Combine(out, "train.json")
+
+let private parser = lazy (ArgumentParser.Create<TrainArgs>(programName = "tprop train"))
+
+/// Trains as the options say; `resume` is the checkpoint to go on from, in the run's folder.
+let private train (args: ParseResults<TrainArgs>) (resume: string option) =
     let rule = rule (args.GetResult(TrainArgs.Rule, "dtp"))
     let dataName = args.GetResult(TrainArgs.Data, "digits")
     let config =
@@ -73,12 +79,27 @@ let run (args: ParseResults<TrainArgs>) =
     let out = args.GetResult(TrainArgs.Out, Path.Combine("runs", sprintf "%s-%s" rule.Name (System.DateTime.Now.ToString "yyyyMMdd-HHmmss")))
     let jsonl = Path.Combine(out, "metrics.jsonl")
     let csv = Path.Combine(out, "metrics.csv")
-    if File.Exists jsonl && not (args.Contains TrainArgs.Force) then
-        raise (TrainingException(sprintf "%s already holds a run's metrics.jsonl: choose another --out folder, or add --force to replace it" out))
-    Directory.CreateDirectory out |> ignore
-    // A new run starts its logs afresh; each epoch then appends a complete line.
-    Report.writeAtomic jsonl ""
-    Report.writeAtomic csv (Report.csvHeader (if config.Diagnostics then Diagnostics.names model else []) + "\n")
+    let checkpointing =
+        { Folder = Path.Combine(out, "checkpoints")
+          Every = args.GetResult(TrainArgs.Checkpoint_Every, 1)
+          Keep = args.GetResult(TrainArgs.Keep, 2) }
+    match resume with
+    | Some path ->
+        // The logs keep the epochs the checkpoint holds; the resumed epochs are appended.
+        let epoch = (Checkpoint.readHeader path).Epoch
+        Report.keepEpochs jsonl epoch
+        Report.keepEpochs csv epoch
+        printfn "resuming %s after epoch %d from %s" out epoch path
+    | None ->
+        if File.Exists jsonl && not (args.Contains TrainArgs.Force) then
+            raise (TrainingException(sprintf "%s already holds a run's metrics.jsonl: choose another --out folder, add --force to replace it, or go on with it: tprop train --resume %s" out out))
+        Directory.CreateDirectory out |> ignore
+        if Directory.Exists checkpointing.Folder then Directory.Delete(checkpointing.Folder, true)
+        // A new run starts its logs afresh; each epoch then appends a complete line.
+        Report.writeAtomic jsonl ""
+        Report.writeAtomic csv (Report.csvHeader (if config.Diagnostics then Diagnostics.names model else []) + "\n")
+        let options = parser.Value.PrintCommandLineArguments(args.GetAllResults() |> List.filter (function TrainArgs.Out _ | TrainArgs.Force -> false | _ -> true))
+        Report.writeAtomic (optionsFile out) (System.Text.Json.JsonSerializer.Serialize(Array.append options [| "--out"; Path.GetFullPath out |]) + "\n")
     printfn "%O" model
     printfn "data %s (%s): %d training, %d test examples; batch %d, seed %d, %d thread(s); logs in %s"
         data.Name data.Source (defaultArg config.LimitTrain data.TrainCount) data.TestCount config.Batch config.Seed config.Threads out
@@ -88,10 +109,40 @@ let run (args: ParseResults<TrainArgs>) =
         printfn "%s" (Report.epochLine config.Epochs e)
         if not e.Diagnostics.IsEmpty then
             printfn "  %s" (e.Diagnostics |> List.map (fun (n, v) -> sprintf "%s %.3g" n v) |> String.concat "  ")
-    let run = Train.runWith onEpoch config model data
+    let run = Train.runCheckpointed (Train.hooks onEpoch) checkpointing resume config model data
     let table = Table().AddColumns("epoch", "train loss", "train error", "test error", "seconds")
     for e in run.Epochs do
         table.AddRow(string e.Epoch, sprintf "%.4f" e.TrainLoss, sprintf "%.2f %%" (100.0 * e.TrainError),
                      sprintf "%.2f %%" (100.0 * e.TestError), sprintf "%.2f" e.Seconds) |> ignore
     AnsiConsole.Write table
     0
+
+/// tprop train: a new run, or (--resume DIR) the run in DIR going on from its newest checkpoint with its own options,
+/// --epochs and --threads given here replacing its own.
+let run (args: ParseResults<TrainArgs>) =
+    match args.TryGetResult TrainArgs.Resume with
+    | None -> train args None
+    | Some dir ->
+        let saved =
+            let path = optionsFile dir
+            if not (File.Exists path) then
+                raise (TrainingException(sprintf "%s does not exist: give the --out folder of a run tprop train started" path))
+            System.Text.Json.JsonSerializer.Deserialize<string[]>(File.ReadAllText path)
+        let checkpoint =
+            match Checkpoint.list (Path.Combine(dir, "checkpoints")) with
+            | newest :: _ -> newest
+            | [] -> raise (TrainingException(sprintf "%s holds no checkpoint (checkpoints/epoch-*.ckpt): the run saved none before it stopped; start it again" dir))
+        // Its own options, with --epochs and --threads given here in place of its own.
+        let overrides = [ for a in args.GetAllResults() do
+                              match a with
+                              | TrainArgs.Epochs n -> yield "--epochs", string n
+                              | TrainArgs.Threads t -> yield "--threads", string t
+                              | TrainArgs.Resume _ -> ()
+                              | other -> raise (TrainingException(sprintf "--resume goes on with the run's own options; only --epochs and --threads may change (not %s)" (parser.Value.PrintCommandLineArgumentsFlat [ other ]))) ]
+        let rec drop (flags: Set<string>) (xs: string list) =
+            match xs with
+            | flag :: _ :: rest when flags.Contains flag -> drop flags rest
+            | x :: rest -> x :: drop flags rest
+            | [] -> []
+        let argv = drop (overrides |> List.map fst |> set) (List.ofArray saved) @ (overrides |> List.collect (fun (f, v) -> [ f; v ]))
+        train (parser.Value.ParseCommandLine(Array.ofList argv)) (Some checkpoint)

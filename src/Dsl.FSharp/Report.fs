@@ -45,6 +45,24 @@ module Report =
         use w = new StreamWriter(path, true)
         w.WriteLine line
 
+    /// Keeps only the lines of a log (JSON Lines with an "epoch" field, or a CSV whose first column is the epoch,
+    /// header kept) of epochs up to `epoch`: what a resumed run starts from.
+    let keepEpochs (path: string) (epoch: int) =
+        if File.Exists path then
+            let epochOf (line: string) =
+                if line.TrimStart().StartsWith "{" then
+                    match JsonNode.Parse(line).["epoch"] with
+                    | null -> None
+                    | e -> Some(e.GetValue<int>())
+                else
+                    match System.Int32.TryParse(line.Split(',').[0]) with
+                    | true, e -> Some e
+                    | _ -> None
+            let kept = File.ReadAllLines path |> Array.filter (fun l -> l.Trim() <> "" && (match epochOf l with Some e -> e <= epoch | None -> true))
+            let tmp = path + ".tmp"
+            File.WriteAllLines(tmp, kept)
+            File.Move(tmp, path, true)
+
     let writeAtomic (path: string) (text: string) =
         let tmp = path + ".tmp"
         File.WriteAllText(tmp, text)

@@ -24,5 +24,9 @@ module Report =
     /// Appends a line to a log, creating it if needed; a line is written whole and flushed before returning.
     val append: path: string -> line: string -> unit
 
+    /// Keeps the lines of a metrics.jsonl or metrics.csv for epochs up to `epoch` (a CSV's header too), dropping later
+    /// ones: a run resumed from a checkpoint of that epoch logs the rest again.
+    val keepEpochs: path: string -> epoch: int -> unit
+
     /// Writes text to path through a temporary file and a rename, so an existing file is never left half-written.
     val writeAtomic: path: string -> text: string -> unit

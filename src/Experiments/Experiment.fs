@@ -165,12 +165,22 @@ module Experiment =
     let private divergedFile (folder: string) = Path.Combine(folder, "diverged.txt")
 
     /// Trains one arm on one seed into Out/<arm>-seed<k>/ (metrics.jsonl; diverged.txt with the message of a run that
-    /// diverged): its log, or the message.
-    let trainOne (arm: Arm) (o: ExperimentOptions) (data: DataSet) (seed: int) : Result<RunLog, string> =
+    /// diverged): its log, or the message. With `resumable`, the run saves a checkpoint after every epoch (the newest
+    /// two kept, in checkpoints/) and, when it finds one there, goes on from it (a task killed and run again).
+    let trainOne (arm: Arm) (o: ExperimentOptions) (data: DataSet) (seed: int) (resumable: bool) : Result<RunLog, string> =
         let folder = Path.Combine(o.Out, folder arm.Label seed)
         Directory.CreateDirectory folder |> ignore
         let jsonl = Path.Combine(folder, "metrics.jsonl")
-        Report.writeAtomic jsonl ""
+        let checkpoints = Path.Combine(folder, "checkpoints")
+        let resume = if resumable then List.tryHead (Checkpoint.list checkpoints) else None
+        match resume with
+        | Some path ->
+            let epoch = (Checkpoint.readHeader path).Epoch
+            Report.keepEpochs jsonl epoch
+            printfn "  %-28s seed %d  resumes after epoch %d from %s" arm.Label seed epoch path
+        | None ->
+            Report.writeAtomic jsonl ""
+            if Directory.Exists checkpoints then Directory.Delete(checkpoints, true)
         if File.Exists(divergedFile folder) then File.Delete(divergedFile folder)
         let config =
             { Train.defaults with
@@ -187,7 +197,8 @@ module Experiment =
               OnEpoch = log
               Stop = if o.Quick then (fun _ -> false) else arm.Until }
         try
-            Train.runHooked hooks config arm.Model data |> ignore
+            if resumable then Train.runCheckpointed hooks { Folder = checkpoints; Every = 1; Keep = 2 } resume config arm.Model data |> ignore
+            else Train.runHooked hooks config arm.Model data |> ignore
             Ok(RunLog.read folder)
         with DivergedException why ->
             printfn "  %-28s seed %d  diverged: %s" arm.Label seed why
@@ -206,7 +217,7 @@ module Experiment =
         let runs =
             [ for arm in (if o.Quick then e.QuickArms else e.Arms) ->
                   let d = data arm o.Quick
-                  arm, [ for seed in seeds -> seed, trainOne arm o d seed ] ]
+                  arm, [ for seed in seeds -> seed, trainOne arm o d seed false ] ]
         summarise e o.Out o.Quick runs
 
     /// Gathers runs that trainOne wrote into `out` (by separate processes or Slurm tasks) and summarises them as run

@@ -49,6 +49,33 @@ let tests =
             Expect.equal (File.ReadAllLines(Path.Combine(out, "metrics.jsonl")).Length) 2 "the earlier run is kept"
             Directory.Delete(out, true)
         }
+        test "tprop train --resume: a run stopped after epoch 3 of 5 and resumed ends with the same checkpoint and log (but seconds) as one that never stopped" {
+            let whole = Path.Combine(Path.GetTempPath(), sprintf "tprop-whole-%d" (System.Random().Next()))
+            let part = Path.Combine(Path.GetTempPath(), sprintf "tprop-part-%d" (System.Random().Next()))
+            let common = [ "train"; "--rule"; "drl"; "--limit-train"; "300"; "--seed"; "4" ]
+            let code, stdout, stderr = tprop (common @ [ "--epochs"; "5"; "--out"; whole ])
+            Expect.equal code 0 (stdout + stderr)
+            let code, stdout, stderr = tprop (common @ [ "--epochs"; "3"; "--out"; part ])
+            Expect.equal code 0 (stdout + stderr)
+            // As if killed after logging epoch 4 but before its checkpoint: the resumed run logs epoch 4 once.
+            File.AppendAllText(Path.Combine(part, "metrics.jsonl"), "{\"epoch\":4,\"train_loss\":0}\n")
+            let code, stdout, stderr = tprop [ "train"; "--resume"; part; "--epochs"; "5" ]
+            Expect.equal code 0 (stdout + stderr)
+            Expect.stringContains stdout "after epoch 3" "resumed from epoch 3's checkpoint"
+            let withoutSeconds (folder: string) =
+                File.ReadAllLines(Path.Combine(folder, "metrics.jsonl"))
+                |> Array.map (fun l -> let o = Nodes.JsonNode.Parse(l).AsObject() in o.Remove "seconds" |> ignore; o.ToJsonString())
+            Expect.equal (withoutSeconds part) (withoutSeconds whole) "metrics.jsonl, every field but seconds"
+            let last (folder: string) = File.ReadAllBytes(Path.Combine(folder, "checkpoints", "epoch-000005.ckpt"))
+            Expect.equal (last part) (last whole) "the final checkpoint (weights, optimiser states, update counts), byte for byte"
+            let code, _, stderr = tprop [ "train"; "--resume"; part; "--rule"; "bp" ]
+            Expect.equal code 2 "only --epochs and --threads may change"
+            Expect.stringContains stderr "only --epochs and --threads may change" stderr
+            let code, _, stderr = tprop [ "train"; "--resume"; Path.GetTempPath() + "tprop-never" ]
+            Expect.equal code 2 "not a run's folder"
+            Expect.stringContains stderr "train.json does not exist" stderr
+            for d in [ whole; part ] do Directory.Delete(d, true)
+        }
         test "tprop train --diagnostics logs every layer's angles under stable names, bp's at 0°" {
             let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-%d" (System.Random().Next()))
             let code, stdout, stderr = tprop [ "train"; "--rule"; "bp"; "--epochs"; "1"; "--limit-train"; "500"; "--diagnostics"; "--out"; out ]

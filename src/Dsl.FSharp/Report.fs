@@ -46,19 +46,25 @@ module Report =
         w.WriteLine line
 
     /// Keeps only the lines of a log (JSON Lines with an "epoch" field, or a CSV whose first column is the epoch,
-    /// header kept) of epochs up to `epoch`: what a resumed run starts from.
+    /// header kept) of epochs up to `epoch`: what a resumed run starts from. A line cut short by a kill (not JSON, or
+    /// fewer fields than the header) is dropped.
     let keepEpochs (path: string) (epoch: int) =
         if File.Exists path then
-            let epochOf (line: string) =
-                if line.TrimStart().StartsWith "{" then
-                    match JsonNode.Parse(line).["epoch"] with
-                    | null -> None
-                    | e -> Some(e.GetValue<int>())
+            let lines = File.ReadAllLines path |> Array.filter (fun l -> l.Trim() <> "")
+            let csv = path.EndsWith ".csv"
+            let fields (l: string) = l.Split(',').Length
+            let upTo (line: string) =
+                if csv then
+                    fields line = fields lines.[0] && (match System.Int32.TryParse(line.Split(',').[0]) with | true, e -> e <= epoch | _ -> false)
                 else
-                    match System.Int32.TryParse(line.Split(',').[0]) with
-                    | true, e -> Some e
-                    | _ -> None
-            let kept = File.ReadAllLines path |> Array.filter (fun l -> l.Trim() <> "" && (match epochOf l with Some e -> e <= epoch | None -> true))
+                    try
+                        match JsonNode.Parse(line) with
+                        | :? JsonObject as o when o.ContainsKey "epoch" -> o.["epoch"].GetValue<int>() <= epoch
+                        | _ -> false
+                    with :? System.Text.Json.JsonException -> false
+            let kept =
+                if csv && lines.Length > 0 then Array.append [| lines.[0] |] (lines.[1..] |> Array.filter upTo)
+                else lines |> Array.filter upTo
             let tmp = path + ".tmp"
             File.WriteAllLines(tmp, kept)
             File.Move(tmp, path, true)

@@ -7,6 +7,10 @@ namespace TargetProp.Runtime.Persist;
 /// flushed, so the rename survives a power cut (POSIX; on Windows the rename is the last step).
 public static partial class DurableFile
 {
+    /// TPROP_WRITE_DELAY_MS=n holds every write n ms between its bytes and its rename: the fault-injection tests set
+    /// it so that a kill lands inside a write.
+    private static readonly int s_delay = int.TryParse(Environment.GetEnvironmentVariable("TPROP_WRITE_DELAY_MS"), out int ms) ? ms : 0;
+
     /// Writes through a temporary file and an atomic rename; `write` fills the stream.
     public static void Write(string path, Action<Stream> write)
     {
@@ -16,6 +20,11 @@ public static partial class DurableFile
         using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             write(stream);
+            if (s_delay > 0)
+            {
+                stream.Flush();
+                Thread.Sleep(s_delay);
+            }
             stream.Flush(flushToDisk: true);
         }
         File.Move(tmp, full, overwrite: true);

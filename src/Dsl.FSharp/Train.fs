@@ -118,14 +118,33 @@ module Train =
         | Ok m -> m
         | Error errors -> raise (ModelException errors)
 
+    /// A DivergedException saying where an update left NaN or ∞ (the epoch, the update count, the phase, the parameter
+    /// and its layer) and what to lower, from the runtime's NonFiniteException.
+    let private diverged (m: Model) (ex: Executor) (phases: Op[] list) (e: NonFiniteException) =
+        let ctx = ex.Context
+        let forward = phases |> List.exists (fun ph -> obj.ReferenceEquals(ph, ex.Plan.ForwardUpdate) || obj.ReferenceEquals(ph, ex.Plan.BothUpdate))
+        let feedbackParameter = e.Parameter.StartsWith "V" || e.Parameter.StartsWith "c" || e.Parameter.StartsWith "E" || e.Parameter.StartsWith "D"
+        let phase = if forward then "a forward update" else "a feedback update"
+        let layer = e.Parameter |> String.filter System.Char.IsDigit
+        let lower =
+            if feedbackParameter then sprintf "lower the feedback learning rate (%O) or the feedback noise σ (%s)" m.FeedbackOptimiser m.Rule.Feedback.Equation
+            else sprintf "lower the forward learning rate (%O) or the first target's step (%s)" m.ForwardOptimiser m.Rule.Top.Equation
+        DivergedException(
+            sprintf "training diverged in epoch %d, in %s of layer %s: %s; %s. The epoch is not logged or saved: the last checkpoint stays the newest."
+                ctx.Epoch phase (if layer = "" then "?" else layer) e.Message lower)
+
     let epoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) =
         let all = passes m ex.Plan
         for i, phases in List.indexed all do
             if i = all.Length - 1 then ex.Context.ResetTally()
-            pass ex d.TrainX d.TrainY (sides d false) order count phases
+            try pass ex d.TrainX d.TrainY (sides d false) order count phases
+            with :? NonFiniteException as e -> raise (diverged m ex phases e)
 
     let feedbackEpoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) =
-        for _ in 1 .. m.FeedbackIterations do pass ex d.TrainX d.TrainY (sides d false) order count [ ex.Plan.FeedbackUpdate ]
+        for _ in 1 .. m.FeedbackIterations do
+            let phases = [ ex.Plan.FeedbackUpdate ]
+            try pass ex d.TrainX d.TrainY (sides d false) order count phases
+            with :? NonFiniteException as e -> raise (diverged m ex phases e)
 
     let epochFlops (m: Model) (plan: Plan) (count: int) =
         let batches = count / plan.Batch

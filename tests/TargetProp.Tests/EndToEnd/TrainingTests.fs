@@ -106,15 +106,20 @@ let tests =
             for name, v in angles do
                 Expect.isLessThan v 90.0 name
         }
-        test "a diverging run stops with a message that says what to change" {
-            let m = Model.create lee Rules.bp |> Model.forwardOptimiser (Sgd(1e6, 0.0))
-            let message =
+        test "a diverging run stops at the update that left NaN or ∞, names it and what to lower, and saves nothing of it" {
+            let folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), sprintf "tprop-diverge-%d" (System.Random().Next()))
+            let diverging (m: Model) =
                 try
-                    Train.run { Train.defaults with Epochs = 3 } m ((Data.digits ()).Take(500, 100)) |> ignore
-                    ""
+                    Train.runCheckpointed (Train.hooks ignore) { Folder = folder; Every = 1; Keep = 2 } None { Train.defaults with Epochs = 3 } m ((Data.digits ()).Take(500, 100)) |> ignore
+                    failtest "trained"
                 with DivergedException msg -> msg
-            Expect.stringContains message "training diverged in epoch" "what"
-            Expect.stringContains message "Lower the learning rates" "how to fix"
+            let forward = diverging (Model.create lee Rules.bp |> Model.forwardOptimiser (Sgd(1e30, 0.0)))
+            for text in [ "training diverged in epoch 1, in a forward update of layer "; "left NaN or ∞ in W"; "lower the forward learning rate (Sgd(1E+30, 0.0))" ] do
+                Expect.stringContains forward text forward
+            let feedback = diverging (Model.create lee Rules.ddtpLinear |> Model.feedbackOptimiser (Sgd(1e30, 0.0)))
+            for text in [ "in a feedback update of layer "; "left NaN or ∞ in V"; "lower the feedback learning rate (Sgd(1E+30, 0.0)) or the feedback noise σ" ] do
+                Expect.stringContains feedback text feedback
+            Expect.isEmpty (Checkpoint.list folder) "no checkpoint of a diverged epoch"
         }
         test "data that does not fit the model is refused before training" {
             let m = Model.create (input 100 |> dense 10 Softmax) Rules.bp

@@ -1,10 +1,13 @@
+using System.Numerics.Tensors;
 using TargetProp.Runtime.Optim;
 
 namespace TargetProp.Runtime;
 
 /// <summary>p ← update(p, ∂L/∂p) by the parameter's own optimiser state, over the whole parameter or the elements
 /// first .. first + count − 1 (a piece of a large matrix, so its update can share out over workers; every element's
-/// update is independent). Counts its own steps (Adam's bias correction).</summary>
+/// update is independent). Counts its own steps (Adam's bias correction). After each step it checks the updated
+/// elements, still in cache, for NaN and ∞ (one TensorPrimitives pass): a diverging update stops the run there, before
+/// the damage spreads to other layers or is saved (NonFiniteException).</summary>
 public sealed class OptimOp : Op
 {
     private readonly MatrixBuffer parameter;
@@ -42,8 +45,16 @@ public sealed class OptimOp : Op
         set => steps = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"{this}: steps must be 0 or more.");
     }
 
-    public override void Run(StepContext context) =>
-        optimiser.Step(parameter.Data.AsSpan(first, count), gradient.Data.AsSpan(first, count), state, ++steps);
+    /// <summary>The parameter it updates.</summary>
+    public MatrixBuffer Parameter => parameter;
+
+    public override void Run(StepContext context)
+    {
+        var p = parameter.Data.AsSpan(first, count);
+        optimiser.Step(p, gradient.Data.AsSpan(first, count), state, ++steps);
+        if (!TensorPrimitives.IsFiniteAll<float>(p))
+            ThrowHelper.NonFinite(parameter.Name, steps, TensorPrimitives.IsFiniteAll<float>(gradient.Data.AsSpan(first, count)));
+    }
 
     public override void Reset()
     {

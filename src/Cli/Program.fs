@@ -64,6 +64,7 @@ let main argv =
     | ModelException _ as e -> fail e.Message
     | TrainingException message -> fail message
     | DivergedException message -> fail message
+    | CheckpointException message -> fail message
     | :? DataFormatException as e -> fail e.Message
     | :? DataNotFoundException as e -> fail e.Message
     // A folder or file the user named cannot be written or read (the message names the path).

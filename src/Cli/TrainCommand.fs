@@ -85,8 +85,15 @@ let private train (args: ParseResults<TrainArgs>) (resume: string option) =
           Keep = args.GetResult(TrainArgs.Keep, 2) }
     match resume with
     | Some path ->
-        // The logs keep the epochs the checkpoint holds; the resumed epochs are appended.
-        let epoch = (Checkpoint.readHeader path).Epoch
+        // Refused before anything changes if it is not this run's; then the logs keep the epochs the checkpoint holds,
+        // and the resumed epochs are appended.
+        let saved = Checkpoint.readHeader path
+        let text = string model
+        Checkpoint.check path saved
+            { saved with
+                Model = text; ModelHash = Checkpoint.hash text; Data = data.Name; TestCount = data.TestCount; Seed = config.Seed
+                Batch = config.Batch; TrainCount = defaultArg config.LimitTrain data.TrainCount - config.Validation }
+        let epoch = saved.Epoch
         Report.keepEpochs jsonl epoch
         Report.keepEpochs csv epoch
         printfn "resuming %s after epoch %d from %s" out epoch path
@@ -128,10 +135,6 @@ let run (args: ParseResults<TrainArgs>) =
             if not (File.Exists path) then
                 raise (TrainingException(sprintf "%s does not exist: give the --out folder of a run tprop train started" path))
             System.Text.Json.JsonSerializer.Deserialize<string[]>(File.ReadAllText path)
-        let checkpoint =
-            match Checkpoint.list (Path.Combine(dir, "checkpoints")) with
-            | newest :: _ -> newest
-            | [] -> raise (TrainingException(sprintf "%s holds no checkpoint (checkpoints/epoch-*.ckpt): the run saved none before it stopped; start it again" dir))
         // Its own options, with --epochs and --threads given here in place of its own.
         let overrides = [ for a in args.GetAllResults() do
                               match a with
@@ -139,6 +142,19 @@ let run (args: ParseResults<TrainArgs>) =
                               | TrainArgs.Threads t -> yield "--threads", string t
                               | TrainArgs.Resume _ -> ()
                               | other -> raise (TrainingException(sprintf "--resume goes on with the run's own options; only --epochs and --threads may change (not %s)" (parser.Value.PrintCommandLineArgumentsFlat [ other ]))) ]
+        // The newest checkpoint, read whole before anything in the folder changes; a damaged one is refused, offering
+        // the newest that reads well.
+        let checkpoint =
+            let reads path = try Checkpoint.verify path |> ignore; None with CheckpointException why -> Some why
+            match Checkpoint.list (Path.Combine(dir, "checkpoints")) with
+            | [] -> raise (TrainingException(sprintf "%s holds no checkpoint (checkpoints/epoch-*.ckpt): the run saved none before it stopped; start it again" dir))
+            | newest :: older ->
+                match reads newest with
+                | None -> newest
+                | Some why ->
+                    match older |> List.tryFind (reads >> Option.isNone) with
+                    | Some good -> raise (CheckpointException(sprintf "%s; the previous checkpoint %s reads well: move the damaged one out of the folder to resume from it" why good))
+                    | None -> raise (CheckpointException(sprintf "%s, and no older checkpoint in the folder reads well: start the run again" why))
         let rec drop (flags: Set<string>) (xs: string list) =
             match xs with
             | flag :: _ :: rest when flags.Contains flag -> drop flags rest

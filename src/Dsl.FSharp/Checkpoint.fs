@@ -134,6 +134,15 @@ module Checkpoint =
         use r = new BinaryReader(File.OpenRead path)
         fst (open' path r)
 
+    /// Reads a whole checkpoint file and checks every section's length and checksum, loading nothing: its header,
+    /// or a CheckpointException naming the damaged section.
+    let verify (path: string) =
+        use r = new BinaryReader(File.OpenRead path)
+        let h, count = open' path r
+        for _ in 2..count do section path r (fun _ -> Some -1L) |> ignore
+        if r.BaseStream.Position <> r.BaseStream.Length then fail "%s is damaged: %d bytes follow its last section" path (r.BaseStream.Length - r.BaseStream.Position)
+        h
+
     /// Refuses a header that is not this run's: another model (naming the first line that differs), another data
     /// set, seed or batch.
     let check (path: string) (h: CheckpointHeader) (expected: CheckpointHeader) =

@@ -68,6 +68,17 @@ let tests =
             Expect.equal (withoutSeconds part) (withoutSeconds whole) "metrics.jsonl, every field but seconds"
             let last (folder: string) = File.ReadAllBytes(Path.Combine(folder, "checkpoints", "epoch-000005.ckpt"))
             Expect.equal (last part) (last whole) "the final checkpoint (weights, optimiser states, update counts), byte for byte"
+            // A damaged newest checkpoint is refused naming its section, the previous one offered, and nothing in the folder changes.
+            let newest = Path.Combine(part, "checkpoints", "epoch-000005.ckpt")
+            let bytes = File.ReadAllBytes newest
+            bytes.[bytes.Length - 100] <- bytes.[bytes.Length - 100] ^^^ 1uy
+            File.WriteAllBytes(newest, bytes)
+            let before = [ for f in Directory.GetFiles(part, "*", SearchOption.AllDirectories) -> f, File.ReadAllBytes f ]
+            let code, _, stderr = tprop [ "train"; "--resume"; part; "--epochs"; "6" ]
+            Expect.equal code 2 "a damaged checkpoint"
+            for text in [ "epoch-000005.ckpt is damaged in section \"optim"; "its checksum (CRC32C) does not match"; "the previous checkpoint"; "epoch-000004.ckpt reads well" ] do
+                Expect.stringContains stderr text stderr
+            Expect.equal [ for f in Directory.GetFiles(part, "*", SearchOption.AllDirectories) -> f, File.ReadAllBytes f ] before "nothing in the folder changed"
             let code, _, stderr = tprop [ "train"; "--resume"; part; "--rule"; "bp" ]
             Expect.equal code 2 "only --epochs and --threads may change"
             Expect.stringContains stderr "only --epochs and --threads may change" stderr

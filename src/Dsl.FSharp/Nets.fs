@@ -84,4 +84,6 @@ module Nets =
     let tryFind (name: string) =
         match all |> List.tryFind (fun n -> n.Name = name) with
         | Some n -> Ok n
-        | None -> Error(sprintf "no network named '%s'; the named networks are: %s (tprop nets prints them)" name (all |> List.map _.Name |> String.concat ", "))
+        | None ->
+            let names = all |> List.map _.Name
+            Error(sprintf "no network named '%s'%s; the named networks are: %s (tprop nets prints them)" name (TargetProp.Runtime.Nearest.Suggestion(name, names)) (String.concat ", " names))

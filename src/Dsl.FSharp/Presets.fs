@@ -80,4 +80,6 @@ module Rules =
     let tryFind (name: string) : Result<Rule, string> =
         match all |> List.tryFind (fun r -> r.Name = name) with
         | Some r -> Ok r
-        | None -> Error(sprintf "no rule named '%s'; the presets are: %s" name (all |> List.map _.Name |> String.concat ", "))
+        | None ->
+            let names = all |> List.map _.Name
+            Error(sprintf "no rule named '%s'%s; the presets are: %s" name (TargetProp.Runtime.Nearest.Suggestion(name, names)) (String.concat ", " names))

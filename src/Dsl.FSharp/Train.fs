@@ -65,6 +65,8 @@ module Train =
         let examples = defaultArg c.LimitTrain d.TrainCount
         if c.Validation < 0 || c.Validation >= examples then
             fail "validation = %d, but the run has %d training examples: hold out 0..%d of them" c.Validation examples (examples - 1)
+        if c.Batch > examples - c.Validation then
+            fail "batch = %d, but the run trains on %d examples: use a batch of at most %d" c.Batch (examples - c.Validation) (examples - c.Validation)
         if d.Features <> m.Stack.Input then
             fail "%s has %d features per example but the model's input has %d: use input %d" d.Name d.Features m.Stack.Input d.Features
         for name, width in m.Stack.Sides do

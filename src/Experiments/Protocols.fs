@@ -223,4 +223,6 @@ module Protocols =
     let find (name: string) =
         match all |> List.tryFind (fun p -> p.Name = name) with
         | Some p -> p
-        | None -> raise (TrainingException(sprintf "no protocol named '%s'; the protocols are: %s (tprop reproduce --list)" name (all |> List.map _.Name |> String.concat ", ")))
+        | None ->
+            let names = all |> List.map _.Name
+            raise (TrainingException(sprintf "no protocol named '%s'%s; the protocols are: %s (tprop reproduce --list)" name (TargetProp.Runtime.Nearest.Suggestion(name, names)) (String.concat ", " names)))

@@ -100,7 +100,7 @@ public static class DataSets
     {
         Formats formats = name == Cifar10 ? Formats.Cifar : Names.Contains(name) ? Formats.Idx : Formats.Any;
         var searched = new List<string>();
-        var report = new StringBuilder($"Data set \"{name}\" not found. Looked in, in this order:\n");
+        var report = new StringBuilder($"Data set \"{name}\" not found{Nearest.Suggestion(name, Names)}. Looked in, in this order:\n");
         foreach (string? place in Places(name))
         {
             if (place is null)

@@ -32,6 +32,7 @@ let tests =
                   { ok with LimitTrain = Some 0 }, "limit-train = 0, but tiny has 10 training examples: use 1..10"
                   { ok with LimitTrain = Some 11 }, "limit-train = 11, but tiny has 10 training examples: use 1..10"
                   { ok with Validation = -1 }, "validation = -1, but the run has 10 training examples: hold out 0..9 of them"
+                  { ok with Batch = 9; Validation = 2 }, "batch = 9, but the run trains on 8 examples: use a batch of at most 8"
                   { ok with LimitTrain = Some 6; Validation = 6 }, "validation = 6, but the run has 6 training examples: hold out 0..5 of them" ] do
                 Expect.stringContains (refusal c model data) expected (sprintf "%A" c)
             Expect.stringContains (refusal ok (Model.create (input 5 |> dense 3 Softmax) Rules.bp) data)

@@ -213,6 +213,10 @@ let tests =
         test "tprop reports a user's mistake in one line, without a stack trace" {
             for args, expected in
                 [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"
+                  [ "train"; "--rule"; "dpt" ], "no rule named 'dpt' (did you mean dtp?); the presets are"
+                  [ "train"; "--data"; "mnistt" ], "Data set \"mnistt\" not found (did you mean mnist?)"
+                  [ "train"; "--net"; "lee2051"; "--out"; Path.GetTempPath() + "tprop-never" ], "(did you mean lee2015?)"
+                  [ "train"; "--batch"; "1000000"; "--out"; Path.GetTempPath() + "tprop-never" ], "batch = 1000000, but the run trains on 6000 examples: use a batch of at most 6000"
                   [ "train"; "--net"; "lee"; "--out"; Path.GetTempPath() + "tprop-never" ], "no network named 'lee'; the named networks are: lee2015, lee2015-discrete"
                   [ "train"; "--data"; "/nonexistent/folder" ], "/nonexistent/folder"
                   [ "train"; "--epochs"; "0"; "--out"; Path.GetTempPath() + "tprop-never" ], "epochs = 0"

@@ -110,13 +110,10 @@ let private train (args: ParseResults<TrainArgs>) (resume: string option) =
     printfn "%O" model
     printfn "data %s (%s): %d training, %d test examples; batch %d, seed %d, %d thread(s); logs in %s"
         data.Name data.Source (defaultArg config.LimitTrain data.TrainCount) data.TestCount config.Batch config.Seed config.Threads out
-    let onEpoch (e: EpochMetrics) =
+    let log (e: EpochMetrics) =
         Report.append jsonl (Report.jsonLine rule.Name (args.GetResult(TrainArgs.Net, "lee2015")) data.Name config e)
         Report.append csv (Report.csvLine e)
-        printfn "%s" (Report.epochLine config.Epochs e)
-        if not e.Diagnostics.IsEmpty then
-            printfn "  %s" (e.Diagnostics |> List.map (fun (n, v) -> sprintf "%s %.3g" n v) |> String.concat "  ")
-    let run = Train.runCheckpointed (Train.hooks onEpoch) checkpointing resume config model data
+    let run = Progress.run config.Epochs log (fun hooks -> Train.runCheckpointed hooks checkpointing resume config model data)
     let table = Table().AddColumns("epoch", "train loss", "train error", "test error", "seconds")
     for e in run.Epochs do
         table.AddRow(string e.Epoch, sprintf "%.4f" e.TrainLoss, sprintf "%.2f %%" (100.0 * e.TrainError),

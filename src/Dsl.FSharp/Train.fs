@@ -33,7 +33,8 @@ type Run =
 type Hooks =
     { Measure: (int -> Parameters -> (string * float) list) option
       OnEpoch: EpochMetrics -> unit
-      Stop: EpochMetrics list -> bool }
+      Stop: EpochMetrics list -> bool
+      OnBatch: (int -> int -> int -> float -> unit) option }
 
 type Checkpointing =
     { Folder: string
@@ -96,8 +97,9 @@ module Train =
     /// The declared side inputs' values of one split, by name.
     let private sides (d: DataSet) (test: bool) = d.SideValues test
 
-    /// Runs `phases`, in turn, on every batch of `count` examples in `order` (and the same rows of the side inputs).
-    let private pass (ex: Executor) (x: float32[]) (y: int[]) (side: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) (order: int[]) (count: int) (phases: Op[] list) =
+    /// Runs `phases`, in turn, on every batch of `count` examples in `order` (and the same rows of the side inputs),
+    /// reporting the examples done after each batch.
+    let private passReporting (ex: Executor) (x: float32[]) (y: int[]) (side: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) (order: int[]) (count: int) (phases: Op[] list) (report: int -> unit) =
         let batch = ex.Plan.Batch
         let mutable start = 0
         while start < count do
@@ -105,6 +107,9 @@ module Train =
             ex.LoadBatch(x, y, System.ReadOnlySpan(order), start, rows, side)
             for phase in phases do ex.Run phase
             start <- start + rows
+            report start
+
+    let private pass ex x y side order count phases = passReporting ex x y side order count phases ignore
 
     let passes (m: Model) (plan: Plan) : Op[] list list =
         let k = m.FeedbackIterations
@@ -135,12 +140,16 @@ module Train =
             sprintf "training diverged in epoch %d, in %s of layer %s: %s; %s. The epoch is not logged or saved: the last checkpoint stays the newest."
                 ctx.Epoch phase (if layer = "" then "?" else layer) e.Message lower)
 
-    let epoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) =
+    /// An epoch, reporting the examples done after each batch of its last pass (the forward updates).
+    let private epochReporting (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) (report: int -> unit) =
         let all = passes m ex.Plan
         for i, phases in List.indexed all do
-            if i = all.Length - 1 then ex.Context.ResetTally()
-            try pass ex d.TrainX d.TrainY (sides d false) order count phases
+            let last = i = all.Length - 1
+            if last then ex.Context.ResetTally()
+            try passReporting ex d.TrainX d.TrainY (sides d false) order count phases (if last then report else ignore)
             with :? NonFiniteException as e -> raise (diverged m ex phases e)
+
+    let epoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) = epochReporting m ex d order count ignore
 
     let feedbackEpoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) =
         for _ in 1 .. m.FeedbackIterations do
@@ -204,7 +213,11 @@ module Train =
             let n = n + 1
             let clock = Stopwatch.StartNew()
             ctx.Epoch <- n
-            epoch m ex d epochOrders.Head trainCount
+            let report =
+                match h.OnBatch with
+                | Some onBatch -> fun done' -> onBatch n done' trainCount (ctx.LossSum / float (max 1 ctx.Examples))
+                | None -> ignore
+            epochReporting m ex d epochOrders.Head trainCount report
             let loss = ctx.LossSum / float ctx.Examples
             let trainError = float ctx.Errors / float ctx.Examples
             for order in epochOrders.Tail do
@@ -245,7 +258,7 @@ module Train =
           Epochs = List.ofSeq epochs
           Parameters = compiled.Parameters }
 
-    let hooks (onEpoch: EpochMetrics -> unit) = { Measure = None; OnEpoch = onEpoch; Stop = fun _ -> false }
+    let hooks (onEpoch: EpochMetrics -> unit) = { Measure = None; OnEpoch = onEpoch; Stop = (fun _ -> false); OnBatch = None }
 
     let runFrom (p0: Parameters) (onEpoch: EpochMetrics -> unit) (c: TrainConfig) (m: Model) (d: DataSet) : Run =
         trainChecked (check m) p0 (hooks onEpoch) None None c d

@@ -44,7 +44,10 @@ type Run =
 type Hooks =
     { Measure: (int -> Parameters -> (string * float) list) option
       OnEpoch: EpochMetrics -> unit
-      Stop: EpochMetrics list -> bool }
+      Stop: EpochMetrics list -> bool
+      /// After each batch of an epoch's forward updates: the epoch, the examples done and to do, and the running mean
+      /// loss (for a progress bar).
+      OnBatch: (int -> int -> int -> float -> unit) option }
 
 /// Where a run saves its state: a checkpoint (Checkpoint) in Folder after every `Every` epochs and after the last,
 /// keeping the newest `Keep`.

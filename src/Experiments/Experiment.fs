@@ -195,7 +195,8 @@ module Experiment =
                 |> Option.map (fun measure n p ->
                     measure { Data = data; Seed = seed; Threads = o.Threads; Epoch = n; Epochs = config.Epochs; Parameters = p })
               OnEpoch = log
-              Stop = if o.Quick then (fun _ -> false) else arm.Until }
+              Stop = (if o.Quick then (fun _ -> false) else arm.Until)
+              OnBatch = None }
         try
             if resumable then Train.runCheckpointed hooks { Folder = checkpoints; Every = 1; Keep = 2 } resume config arm.Model data |> ignore
             else Train.runHooked hooks config arm.Model data |> ignore

@@ -53,7 +53,8 @@ let tests =
             let hooks =
                 { Measure = Some(fun n (p: Parameters) -> [ "epoch_seen", float n; "w1_0", float p.W.[0].[0] ])
                   OnEpoch = seen.Add
-                  Stop = fun es -> es.Length >= 2 }
+                  Stop = (fun es -> es.Length >= 2)
+                  OnBatch = None }
             let run = Train.runHooked hooks { Train.defaults with Epochs = 5 } m d
             Expect.equal run.Epochs.Length 2 "stopped after two epochs"
             Expect.equal (seen |> Seq.map (fun e -> e.Diagnostics |> List.find (fst >> (=) "epoch_seen") |> snd) |> List.ofSeq) [ 1.0; 2.0 ] "measured after each, by number"

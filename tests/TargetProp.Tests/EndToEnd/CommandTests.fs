@@ -43,6 +43,7 @@ let tests =
                     Expect.isTrue (System.Double.IsFinite v && v >= 0.0) field
                 Expect.isLessThanOrEqual (o.GetProperty("test_error").GetDouble()) 1.0 "error is a fraction"
             Expect.stringContains stdout "epoch   2/2" "a progress line per epoch"
+            Expect.isFalse (stdout |> Seq.exists (fun c -> c = '\u001b' || c = '\r')) "no control characters when the output is not a terminal"
             let code2, _, stderr2 = tprop [ "train"; "--epochs"; "1"; "--out"; out ]
             Expect.equal code2 2 "refuses to overwrite a run"
             Expect.stringContains stderr2 "already holds a run's metrics.jsonl" "says why"
@@ -86,6 +87,21 @@ let tests =
             Expect.equal code 2 "not a run's folder"
             Expect.stringContains stderr "train.json does not exist" stderr
             for d in [ whole; part ] do Directory.Delete(d, true)
+        }
+        test "in a terminal, tprop train draws a live progress bar per epoch with examples/s and the running loss" {
+            let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-progress-%d" (System.Random().Next()))
+            let dll = Path.Combine(root, "src", "Cli", "bin", "Release", "net10.0", "tprop.dll")
+            // script(1) runs the command on a pseudo-terminal, as a user's shell would.
+            let info = ProcessStartInfo("script", [ "-q"; "-c"; sprintf "dotnet %s train --epochs 2 --limit-train 2000 --out %s" dll out; "/dev/null" ], RedirectStandardOutput = true, RedirectStandardError = true)
+            info.Environment.["TERM"] <- "xterm-256color"
+            use p = Process.Start info
+            let stdout = p.StandardOutput.ReadToEnd()
+            p.WaitForExit()
+            Expect.equal p.ExitCode 0 stdout
+            for text in [ "examples/s"; "loss "; "epoch   2/2"; "\u001b[" ] do
+                Expect.stringContains stdout text "the live view"
+            Expect.equal (File.ReadAllLines(Path.Combine(out, "metrics.jsonl"))).Length 2 "the log as without a terminal"
+            Directory.Delete(out, true)
         }
         test "tprop train --diagnostics logs every layer's angles under stable names, bp's at 0°" {
             let out = Path.Combine(Path.GetTempPath(), sprintf "tprop-%d" (System.Random().Next()))

@@ -55,7 +55,7 @@ type TrainArgs =
             | Data _ -> "data set: digits (bundled, the default), mnist, fashion-mnist, cifar-10, or a folder with the four IDX files or CIFAR-10's binary batches."
             | Epochs _ -> "epochs to train (default 10)."
             | Seed _ -> "seed for initialisation, shuffling and noise (default 1)."
-            | Threads _ -> "threads (default 1); results do not depend on it."
+            | Threads _ -> "threads (default: the machine's cores, at most 2 per 100 examples of the batch); results do not depend on it."
             | Batch _ -> "examples per batch (default 100)."
             | Schedule _ -> "alternating (feedback passes, then a forward pass, each epoch), parallel (both from one forward pass, each batch) or interleaved (feedback, then forward, each batch); default: the rule's own."
             | Limit_Train _ -> "train on the first n training examples only."

@@ -24,6 +24,11 @@ let network (args: ParseResults<TrainArgs>) (features: int) (classes: int) =
         | ActivationArg.Hard_Tanh -> Nonlinearity.HardTanh
     Nets.mlp features count width unit classes
 
+/// The machine's cores, at most 2 per 100 examples of the batch: the runtime shares a batch's rows and GEMM panels
+/// out over workers, and its scaling is measured at 1 and 2 threads only (BENCHMARKS.md: 2 threads take a dtp epoch
+/// from ~3.1 to ~2.1 s); past 2 workers a 100-row batch leaves each fewer than 50 rows.
+let defaultThreads (batch: int) = max 1 (min System.Environment.ProcessorCount (2 * ((batch + 99) / 100)))
+
 /// A preset by name, or a one-line error listing the presets.
 let rule (name: string) =
     match Rules.tryFind name with
@@ -47,7 +52,7 @@ let private train (args: ParseResults<TrainArgs>) (resume: string option) =
         { Train.defaults with
             Epochs = args.GetResult(TrainArgs.Epochs, Train.defaults.Epochs)
             Seed = args.GetResult(TrainArgs.Seed, Train.defaults.Seed)
-            Threads = args.GetResult(TrainArgs.Threads, Train.defaults.Threads)
+            Threads = args.GetResult(TrainArgs.Threads, defaultThreads (args.GetResult(TrainArgs.Batch, Train.defaults.Batch)))
             Batch = args.GetResult(TrainArgs.Batch, Train.defaults.Batch)
             LimitTrain = args.TryGetResult TrainArgs.Limit_Train
             Diagnostics = args.Contains TrainArgs.Diagnostics }

@@ -33,3 +33,13 @@ let withVariable (name: string) (value: string) f =
     let old = System.Environment.GetEnvironmentVariable name
     System.Environment.SetEnvironmentVariable(name, value)
     try f () finally System.Environment.SetEnvironmentVariable(name, old)
+
+/// Asserts that `read` raises a DataFormatException about `path` whose message names the file and says `fragment`.
+let expectFormatError (path: string) (fragment: string) (read: unit -> 'a) =
+    try
+        read () |> ignore
+        failtest $"expected a DataFormatException about {fragment}"
+    with :? TargetProp.Runtime.Data.DataFormatException as e ->
+        Expect.equal e.Path path "the exception's Path is the file"
+        Expect.stringContains e.Message path "the message names the file"
+        Expect.stringContains e.Message fragment "the message says what is wrong"

@@ -54,15 +54,6 @@ let private expectSet (d: DataSet) =
     expectSplit "train" trainRecords d.TrainX d.TrainY
     expectSplit "test" testRecords d.TestX d.TestY
 
-let private expectFormatError (path: string) (fragment: string) (read: unit -> 'a) =
-    try
-        read () |> ignore
-        failtest $"expected a DataFormatException about {fragment}"
-    with :? DataFormatException as e ->
-        Expect.equal e.Path path "the exception's Path is the file"
-        Expect.stringContains e.Message path "the message names the file"
-        Expect.stringContains e.Message fragment "the message says what is wrong"
-
 [<Tests>]
 let tests =
     testList "Runtime.Cifar" [

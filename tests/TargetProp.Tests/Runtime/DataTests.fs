@@ -18,15 +18,6 @@ let private gzip (bytes: byte[]) =
     (use z = new GZipStream(ms, CompressionLevel.Optimal, true) in z.Write(bytes, 0, bytes.Length))
     ms.ToArray()
 
-let private expectFormatError (path: string) (fragment: string) (read: unit -> 'a) =
-    try
-        read () |> ignore
-        failtest $"expected a DataFormatException about {fragment}"
-    with :? DataFormatException as e ->
-        Expect.equal e.Path path "the exception's Path is the file"
-        Expect.stringContains e.Message path "the message names the file"
-        Expect.stringContains e.Message fragment "the message says what is wrong"
-
 /// Writes a four-file IDX set (28×28 images) with the given counts and labels into folder.
 let private writeSet (folder: string) (trainLabels: byte[]) (testLabels: byte[]) (compress: bool) =
     let write name bytes =

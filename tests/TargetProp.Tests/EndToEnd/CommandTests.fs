@@ -44,6 +44,15 @@ let tests =
                 Expect.isLessThanOrEqual (o.GetProperty("test_error").GetDouble()) 1.0 "error is a fraction"
             Expect.stringContains stdout "epoch   2/2" "a progress line per epoch"
             Expect.isFalse (stdout |> Seq.exists (fun c -> c = '\u001b' || c = '\r')) "no control characters when the output is not a terminal"
+            // The same seed and thread count: the same log, every field but seconds.
+            let again = out + "-again"
+            let code, stdout, stderr = tprop [ "train"; "--rule"; "dtp"; "--epochs"; "2"; "--limit-train"; "1000"; "--out"; again ]
+            Expect.equal code 0 (stdout + stderr)
+            let withoutSeconds (folder: string) =
+                File.ReadAllLines(Path.Combine(folder, "metrics.jsonl"))
+                |> Array.map (fun l -> let o = Nodes.JsonNode.Parse(l).AsObject() in o.Remove "seconds" |> ignore; o.ToJsonString())
+            Expect.equal (withoutSeconds again) (withoutSeconds out) "two runs, one log"
+            Directory.Delete(again, true)
             let code2, _, stderr2 = tprop [ "train"; "--epochs"; "1"; "--out"; out ]
             Expect.equal code2 2 "refuses to overwrite a run"
             Expect.stringContains stderr2 "already holds a run's metrics.jsonl" "says why"

@@ -178,13 +178,22 @@ module Sweep =
             combine spec.Parameters |> List.mapi (fun i values -> { Id = i; Seed = spec.Seed; Values = values })
         else
             let rng = Random(spec.Seed)
+            let draw (r: Range) =
+                match r with
+                | LogUniform(lo, hi) -> exp (log lo + rng.NextDouble() * (log hi - log lo))
+                | Uniform(lo, hi) -> lo + rng.NextDouble() * (hi - lo)
+                | Values xs -> xs.[rng.Next xs.Length]
+            // A combination already drawn is drawn again (up to 100 times), so short value lists are not wasted on
+            // repeats while new combinations remain.
+            let drawn = Collections.Generic.HashSet<float list>(HashIdentity.Structural)
             [ for i in 0 .. spec.Trials - 1 ->
-                  let draw (r: Range) =
-                      match r with
-                      | LogUniform(lo, hi) -> exp (log lo + rng.NextDouble() * (log hi - log lo))
-                      | Uniform(lo, hi) -> lo + rng.NextDouble() * (hi - lo)
-                      | Values xs -> xs.[rng.Next xs.Length]
-                  { Id = i; Seed = spec.Seed; Values = [ for name, r in spec.Parameters -> name, draw r ] } ]
+                  let mutable values = [ for _, r in spec.Parameters -> draw r ]
+                  let mutable tries = 0
+                  while drawn.Contains values && tries < 100 do
+                      values <- [ for _, r in spec.Parameters -> draw r ]
+                      tries <- tries + 1
+                  drawn.Add values |> ignore
+                  { Id = i; Seed = spec.Seed; Values = List.zip (List.map fst spec.Parameters) values } ]
 
     /// The model a trial trains: the spec's network and rule, with the trial's settings.
     let model (spec: SweepSpec) (features: int) (classes: int) (t: Trial) : Model =

@@ -34,6 +34,13 @@ let tests =
             Expect.equal (Sweep.trials s) trials "the same spec gives the same trials"
             Expect.notEqual (Sweep.trials { s with Seed = 2 }) trials "another seed, other trials"
         }
+        test "random draws from short value lists do not repeat a combination while new ones remain" {
+            let s = spec """ "forward_lr": {"values": [0.1, 0.2, 0.4]}, "step": {"values": [1, 2]} """ """, "trials": 6"""
+            let combos = Sweep.trials s |> List.map (fun t -> t.Values)
+            Expect.equal (List.distinct combos).Length 6 "6 draws, the 6 combinations"
+            let more = Sweep.trials { s with Trials = 8 } |> List.map (fun t -> t.Values)
+            Expect.equal (List.truncate 6 more) combos "the first draws as before; repeats only after all are drawn"
+        }
         test "a grid search takes every combination of the values, in order" {
             let s = spec """ "forward_lr": {"values": [0.1, 0.2]}, "step": {"values": [1, 2, 3]} """ """, "search": "grid" """
             Expect.equal s.Trials 6 "2 × 3"

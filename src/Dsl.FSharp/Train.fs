@@ -127,11 +127,13 @@ module Train =
 
     /// A DivergedException saying where an update left NaN or ∞ (the epoch, the update count, the phase, the parameter
     /// and its layer) and what to lower, from the runtime's NonFiniteException.
-    let private diverged (m: Model) (ex: Executor) (phases: Op[] list) (e: NonFiniteException) =
+    let private isFeedback (parameter: string) =
+        parameter.StartsWith "V" || parameter.StartsWith "c" || parameter.StartsWith "E" || parameter.StartsWith "D"
+
+    let private diverged (m: Model) (ex: Executor) (e: NonFiniteException) =
         let ctx = ex.Context
-        let forward = phases |> List.exists (fun ph -> obj.ReferenceEquals(ph, ex.Plan.ForwardUpdate) || obj.ReferenceEquals(ph, ex.Plan.BothUpdate))
-        let feedbackParameter = e.Parameter.StartsWith "V" || e.Parameter.StartsWith "c" || e.Parameter.StartsWith "E" || e.Parameter.StartsWith "D"
-        let phase = if forward then "a forward update" else "a feedback update"
+        let feedbackParameter = isFeedback e.Parameter
+        let phase = if feedbackParameter then "a feedback update" else "a forward update"
         let layer = e.Parameter |> String.filter System.Char.IsDigit
         let lower =
             if feedbackParameter then sprintf "lower the feedback learning rate (%O) or the feedback noise σ (%s)" m.FeedbackOptimiser m.Rule.Feedback.Equation
@@ -147,7 +149,7 @@ module Train =
             let last = i = all.Length - 1
             if last then ex.Context.ResetTally()
             try passReporting ex d.TrainX d.TrainY (sides d false) order count phases (if last then report else ignore)
-            with :? NonFiniteException as e -> raise (diverged m ex phases e)
+            with :? NonFiniteException as e -> raise (diverged m ex e)
 
     let epoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) = epochReporting m ex d order count ignore
 
@@ -155,7 +157,7 @@ module Train =
         for _ in 1 .. m.FeedbackIterations do
             let phases = [ ex.Plan.FeedbackUpdate ]
             try pass ex d.TrainX d.TrainY (sides d false) order count phases
-            with :? NonFiniteException as e -> raise (diverged m ex phases e)
+            with :? NonFiniteException as e -> raise (diverged m ex e)
 
     let epochFlops (m: Model) (plan: Plan) (count: int) =
         let batches = count / plan.Batch
@@ -222,6 +224,10 @@ module Train =
             let trainError = float ctx.Errors / float ctx.Examples
             for order in epochOrders.Tail do
                 feedbackEpoch m ex d order trainCount
+            // The updates since each parameter's last check (every 8th step), before anything of the epoch is kept; the
+            // feedback parameters first, whose damage reaches the forward ones through the targets.
+            try for o in plan.Optimisers |> Seq.sortBy (fun o -> not (isFeedback o.Parameter.Name)) do o.CheckFinite()
+            with :? NonFiniteException as e -> raise (diverged m ex e)
             let seconds = clock.Elapsed.TotalSeconds
             if not (System.Double.IsFinite loss) then
                 raise (DivergedException(sprintf "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%s)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Equation))

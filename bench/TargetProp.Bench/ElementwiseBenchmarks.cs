@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
 using TargetProp.Runtime;
 using TargetProp.Runtime.Optim;
@@ -40,4 +41,7 @@ public class ElementwiseBenchmarks
 
     /// One centred-RMSprop update of a 240 × 240 weight matrix.
     [Benchmark] public void CentredRmsPropStep() => _rms.Step(_w, _grad, _state, 1);
+
+    /// The divergence check of the same matrix: is every element of W finite (OptimOp, every 8th update).
+    [Benchmark] public bool FiniteCheck() => TensorPrimitives.IsFiniteAll<float>(_w);
 }

@@ -38,12 +38,14 @@ type TrainArgs =
     | Force
     | Diagnostics
     | Checkpoint_Every of n: int
+    | Checkpoint_Every_Steps of k: int
     | Keep of k: int
     | Resume of dir: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Checkpoint_Every _ -> "save the run's whole state after every n epochs and after the last (default 1), in <out>/checkpoints."
+            | Checkpoint_Every_Steps _ -> "also save it after every k batches within an epoch (default: only at epochs' ends); a run resumed from one goes on exactly as if never stopped."
             | Keep _ -> "how many of the newest checkpoints to keep (default 2)."
             | Resume _ -> "go on with the run in this folder from its newest checkpoint, with its own options (--epochs and --threads may change): bit for bit as if it had never stopped."
             | Rule _ -> "target rule: bp, tp, dtp, sdtp, aoSdtp, ddtpLinear, drl, ldrl or fwDtp (default dtp); `tprop rules` prints their equations."

@@ -87,6 +87,7 @@ let private train (args: ParseResults<TrainArgs>) (resume: string option) =
     let checkpointing =
         { Folder = Path.Combine(out, "checkpoints")
           Every = args.GetResult(TrainArgs.Checkpoint_Every, 1)
+          EverySteps = args.TryGetResult TrainArgs.Checkpoint_Every_Steps
           Keep = args.GetResult(TrainArgs.Keep, 2) }
     match resume with
     | Some path ->
@@ -101,7 +102,10 @@ let private train (args: ParseResults<TrainArgs>) (resume: string option) =
         let epoch = saved.Epoch
         Report.keepEpochs jsonl epoch
         Report.keepEpochs csv epoch
-        printfn "resuming %s after epoch %d from %s" out epoch path
+        if saved.Pretraining || saved.Pass > 0 || saved.PassExamples > 0 then
+            printfn "resuming %s within %s (%d passes and %d examples done) from %s" out
+                (if saved.Pretraining then "the feedback pre-training" else sprintf "epoch %d" (epoch + 1)) saved.Pass saved.PassExamples path
+        else printfn "resuming %s after epoch %d from %s" out epoch path
     | None ->
         if File.Exists jsonl && not (args.Contains TrainArgs.Force) then
             raise (TrainingException(sprintf "%s already holds a run's metrics.jsonl: choose another --out folder, add --force to replace it, or go on with it: tprop train --resume %s" out out))

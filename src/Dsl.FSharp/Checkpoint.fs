@@ -22,6 +22,15 @@ type CheckpointHeader =
       Batch: int
       /// Epochs completed.
       Epoch: int
+      /// Where the run stands in the part after them (the feedback pre-training when Pretraining, else epoch Epoch + 1):
+      /// Pass passes over the training examples done, and PassExamples examples of the next; 0 and 0 at an epoch's end.
+      Pretraining: bool
+      Pass: int
+      PassExamples: int
+      /// The part's tally so far (its tallied pass's loss sum, errors and examples: the epoch's training figures).
+      LossSum: float
+      Errors: int
+      Examples: int
       /// The context's update counts, which key the noise.
       ForwardStep: int64
       FeedbackStep: int64 }
@@ -36,8 +45,8 @@ exception CheckpointException of string
 /// "optim <i>" (i64 steps, then the float32 state of the plan's i-th optimiser op). Every length is checked against
 /// the file and against the model before anything is read into memory, and every CRC before anything is loaded.
 module Checkpoint =
-    /// The format this library writes; it reads this one and older.
-    let version = 1
+    /// The format this library writes; it reads this one and older (1: no position within an epoch, so at its end).
+    let version = 2
 
     let private magic = "TPCKPT\000\000"B
 
@@ -60,12 +69,14 @@ module Checkpoint =
     /// XxHash64 of a model's printed description.
     let hash (model: string) = XxHash64.HashToUInt64(ReadOnlySpan(Encoding.UTF8.GetBytes model))
 
-    /// The header of a run at this point.
+    /// The header of a run at the end of epoch `epoch` (`with` Pretraining, Pass and PassExamples for a point within the next).
     let header (c: Compiled) (ex: Executor) (data: string) (trainCount: int) (testCount: int) (seed: int) (threads: int) (epoch: int) =
         let model = string c.Model
+        let ctx = ex.Context
         { Version = version; Model = model; ModelHash = hash model; Data = data; TrainCount = trainCount; TestCount = testCount
           Seed = seed; Threads = threads; Batch = c.Plan.Batch; Epoch = epoch
-          ForwardStep = ex.Context.ForwardStep; FeedbackStep = ex.Context.FeedbackStep }
+          Pretraining = false; Pass = 0; PassExamples = 0; LossSum = ctx.LossSum; Errors = ctx.Errors; Examples = ctx.Examples
+          ForwardStep = ctx.ForwardStep; FeedbackStep = ctx.FeedbackStep }
 
     let private floats (span: ReadOnlySpan<float32>) = Runtime.InteropServices.MemoryMarshal.AsBytes(span).ToArray()
 
@@ -190,13 +201,21 @@ module Checkpoint =
             o.Steps <- BitConverter.ToInt64(bytes, 0)
             let state = floatsOf bytes 8
             state.AsSpan().CopyTo(o.State)
-        ex.Context.ForwardStep <- h.ForwardStep
-        ex.Context.FeedbackStep <- h.FeedbackStep
-        ex.Context.Epoch <- h.Epoch
+        let ctx = ex.Context
+        ctx.ForwardStep <- h.ForwardStep
+        ctx.FeedbackStep <- h.FeedbackStep
+        ctx.Epoch <- h.Epoch
+        ctx.LossSum <- h.LossSum
+        ctx.Errors <- h.Errors
+        ctx.Examples <- h.Examples
         h
 
-    /// A checkpoint's file name in its folder: epoch-000005.ckpt.
+    /// A checkpoint's file name in its folder: epoch-000005.ckpt at the end of epoch 5.
     let fileName (epoch: int) = sprintf "epoch-%06d.ckpt" epoch
+
+    /// The file name of a checkpoint within a part of a run, after `step` batches of it: epoch-000006-step-0000300.ckpt
+    /// within epoch 6, epoch-000000-step-… within the feedback pre-training. Names sort in the run's order.
+    let stepFileName (part: int) (step: int) = sprintf "epoch-%06d-step-%07d.ckpt" part step
 
     /// The checkpoint files in a folder, newest (highest epoch) first.
     let list (folder: string) =

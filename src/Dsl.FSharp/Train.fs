@@ -39,6 +39,7 @@ type Hooks =
 type Checkpointing =
     { Folder: string
       Every: int
+      EverySteps: int option
       Keep: int }
 
 module Train =
@@ -97,11 +98,11 @@ module Train =
     /// The declared side inputs' values of one split, by name.
     let private sides (d: DataSet) (test: bool) = d.SideValues test
 
-    /// Runs `phases`, in turn, on every batch of `count` examples in `order` (and the same rows of the side inputs),
-    /// reporting the examples done after each batch.
-    let private passReporting (ex: Executor) (x: float32[]) (y: int[]) (side: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) (order: int[]) (count: int) (phases: Op[] list) (report: int -> unit) =
+    /// Runs `phases`, in turn, on every batch of `count` examples in `order` from example `start` on (and the same rows
+    /// of the side inputs), reporting the examples done after each batch.
+    let private passFrom (ex: Executor) (x: float32[]) (y: int[]) (side: System.Collections.Generic.IReadOnlyDictionary<string, float32[]>) (order: int[]) (start: int) (count: int) (phases: Op[] list) (report: int -> unit) =
         let batch = ex.Plan.Batch
-        let mutable start = 0
+        let mutable start = start
         while start < count do
             let rows = min batch (count - start)
             ex.LoadBatch(x, y, System.ReadOnlySpan(order), start, rows, side)
@@ -109,7 +110,7 @@ module Train =
             start <- start + rows
             report start
 
-    let private pass ex x y side order count phases = passReporting ex x y side order count phases ignore
+    let private pass ex x y side order count phases = passFrom ex x y side order 0 count phases ignore
 
     let passes (m: Model) (plan: Plan) : Op[] list list =
         let k = m.FeedbackIterations
@@ -142,22 +143,36 @@ module Train =
             sprintf "training diverged in epoch %d, in %s of layer %s: %s; %s. The epoch is not logged or saved: the last checkpoint stays the newest."
                 ctx.Epoch phase (if layer = "" then "?" else layer) e.Message lower)
 
-    /// An epoch, reporting the examples done after each batch of its last pass (the forward updates).
-    let private epochReporting (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) (report: int -> unit) =
-        let all = passes m ex.Plan
-        for i, phases in List.indexed all do
-            let last = i = all.Length - 1
-            if last then ex.Context.ResetTally()
-            try passReporting ex d.TrainX d.TrainY (sides d false) order count phases (if last then report else ignore)
+    /// One pass over the training examples: its order, the phases each batch runs, and whether it is tallied (its loss
+    /// and errors are the epoch's training figures).
+    type private Pass = { Order: int[]; Phases: Op[] list; Tallied: bool }
+
+    /// A feedback epoch's passes: FeedbackIterations passes of feedback updates in `order`.
+    let private feedbackPasses (m: Model) (plan: Plan) (order: int[]) =
+        List.replicate m.FeedbackIterations { Order = order; Phases = [ plan.FeedbackUpdate ]; Tallied = false }
+
+    /// An epoch's passes: the schedule's in `orders.Head`, its last tallied, then those of the extra feedback epochs
+    /// in `orders.Tail`.
+    let private epochPasses (m: Model) (plan: Plan) (orders: int[] list) =
+        let main = passes m plan
+        [ for i, phases in List.indexed main -> { Order = orders.Head; Phases = phases; Tallied = (i = main.Length - 1) }
+          for order in orders.Tail do yield! feedbackPasses m plan order ]
+
+    /// Runs `passes` from pass `first`, example `start` of it, over `count` training examples; after each batch,
+    /// `after pass examples` (the pass's index and the examples done of it). A tallied pass started from its
+    /// beginning resets the tally; one resumed within keeps it.
+    let private runPasses (m: Model) (ex: Executor) (d: DataSet) (count: int) (passes: Pass list) (first: int) (start: int) (after: int -> int -> unit) =
+        for i, p in List.indexed passes |> List.skip first do
+            let start = if i = first then start else 0
+            if p.Tallied && start = 0 then ex.Context.ResetTally()
+            try passFrom ex d.TrainX d.TrainY (sides d false) p.Order start count p.Phases (after i)
             with :? NonFiniteException as e -> raise (diverged m ex e)
 
-    let epoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) = epochReporting m ex d order count ignore
+    let epoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) =
+        runPasses m ex d count (epochPasses m ex.Plan [ order ]) 0 0 (fun _ _ -> ())
 
     let feedbackEpoch (m: Model) (ex: Executor) (d: DataSet) (order: int[]) (count: int) =
-        for _ in 1 .. m.FeedbackIterations do
-            let phases = [ ex.Plan.FeedbackUpdate ]
-            try pass ex d.TrainX d.TrainY (sides d false) order count phases
-            with :? NonFiniteException as e -> raise (diverged m ex e)
+        runPasses m ex d count (feedbackPasses m ex.Plan order) 0 0 (fun _ _ -> ())
 
     let epochFlops (m: Model) (plan: Plan) (count: int) =
         let batches = count / plan.Batch
@@ -168,13 +183,20 @@ module Train =
 
     let compile (batch: int) (m: Model) : Compiled = Lower.compile batch (check m)
 
+    /// Where a resumed run starts: the part (0: the feedback pre-training, n: epoch n), the passes of it done and the
+    /// examples of the next; a new run at the pre-training's start.
+    let private resumePoint (h: CheckpointHeader) =
+        if h.Pretraining then 0, h.Pass, h.PassExamples else h.Epoch + 1, h.Pass, h.PassExamples
+
     // A run of a model already checked, from parameters p0 (p0 may be drawn from the checked model first), or from a
-    // checkpoint; saving checkpoints as it goes.
+    // checkpoint; saving checkpoints as it goes: after every ck.Every epochs and the last, and every ck.EverySteps
+    // batches within a part of the run.
     let private trainChecked (checkedModel: CheckedModel) (p0: Parameters) (h: Hooks) (ck: Checkpointing option) (resume: string option) (c: TrainConfig) (d: DataSet) : Run =
         validate c checkedModel d
         match ck with
         | Some ck when ck.Every < 1 || ck.Keep < 1 ->
             fail "checkpoint every %d epochs, keeping %d: use 1 or more for both" ck.Every ck.Keep
+        | Some { EverySteps = Some k } when k < 1 -> fail "checkpoint every %d steps: use 1 or more" k
         | _ -> ()
         let compiled = Lower.compile c.Batch checkedModel
         let m = checkedModel.Model
@@ -183,51 +205,62 @@ module Train =
         let validationOrder = Array.init c.Validation (fun i -> trainCount + i)
         let pretraining, extra = if Model.trainsFeedback m then m.FeedbackPretraining, m.ExtraFeedbackEpochs else 0, 0
         let pretrainingOrders, rest = List.splitAt pretraining (orders c.Seed trainCount (pretraining + c.Epochs * (1 + extra)))
-        // Each epoch's order, then the orders of its extra feedback epochs.
-        let epochOrders = rest |> List.chunkBySize (1 + extra)
-        let testOrder = Array.init d.TestCount id
         use ex = new Executor(compiled.Plan, uint64 c.Seed, c.Threads)
         let plan = compiled.Plan
         let ctx = ex.Context
+        // The run's parts: the feedback pre-training, then each epoch with its extra feedback epochs.
+        let parts = List.collect (feedbackPasses m plan) pretrainingOrders :: (rest |> List.chunkBySize (1 + extra) |> List.map (epochPasses m plan))
         let headerAt epoch = Checkpoint.header compiled ex d.Name trainCount d.TestCount c.Seed c.Threads epoch
-        // Epochs already trained, by the checkpoint resumed from.
-        let done' =
+        let save (ck: Checkpointing) (name: string) header =
+            Directory.CreateDirectory ck.Folder |> ignore
+            Checkpoint.write (Path.Combine(ck.Folder, name)) header compiled ex
+            Checkpoint.prune ck.Folder ck.Keep
+        // The updates since each parameter's last check (every 8th step), before anything is kept; the feedback
+        // parameters first, whose damage reaches the forward ones through the targets.
+        let checkFinite () =
+            try for o in plan.Optimisers |> Seq.sortBy (fun o -> not (isFeedback o.Parameter.Name)) do o.CheckFinite()
+            with :? NonFiniteException as e -> raise (diverged m ex e)
+        let startPart, startPass, startExamples =
             match resume with
-            | None -> 0
+            | None -> 0, 0, 0
             | Some path ->
                 let saved = Checkpoint.restore path (headerAt 0) compiled ex
                 if saved.Epoch >= c.Epochs then
                     fail "%s holds %d trained epochs; the run asks for %d: ask for more epochs to go on" path saved.Epoch c.Epochs
-                saved.Epoch
-        // The diagnostics' probe batch: the first training examples, the same every epoch.
-        let probe () =
-            let sides, x, y = Diagnostics.probeBatch d trainCount
-            Diagnostics.measure m compiled.Parameters sides x y
-        if done' = 0 then
-            ctx.Epoch <- 0
-            for order in pretrainingOrders do
-                feedbackEpoch m ex d order trainCount
-        let epochs = ResizeArray<EpochMetrics>()
-        let mutable orders = List.indexed epochOrders |> List.skip done'
-        while not orders.IsEmpty && not (epochs.Count > 0 && h.Stop (List.ofSeq epochs)) do
-            let n, epochOrders = orders.Head
-            orders <- orders.Tail
-            let n = n + 1
-            let clock = Stopwatch.StartNew()
+                resumePoint saved
+        let batches = (trainCount + c.Batch - 1) / c.Batch
+        // After each batch of part n's pass i: the progress of its tallied pass, and a checkpoint every k batches of
+        // the part (but its last, which the epoch's own checkpoint covers).
+        let afterBatch (n: int) (passes: Pass list) (i: int) (examples: int) =
+            match h.OnBatch with
+            | Some onBatch when passes.[i].Tallied -> onBatch n examples trainCount (ctx.LossSum / float (max 1 ctx.Examples))
+            | _ -> ()
+            match ck with
+            | Some({ EverySteps = Some k } as ck) ->
+                let step = i * batches + (examples + c.Batch - 1) / c.Batch
+                if step % k = 0 && step < passes.Length * batches then
+                    checkFinite ()
+                    let passDone = examples = trainCount
+                    { headerAt (max 0 (n - 1)) with
+                        Pretraining = (n = 0)
+                        Pass = if passDone then i + 1 else i
+                        PassExamples = if passDone then 0 else examples }
+                    |> save ck (Checkpoint.stepFileName n step)
+            | _ -> ()
+        // Runs part n of the run from where it stands.
+        let runPart (n: int) =
             ctx.Epoch <- n
-            let report =
-                match h.OnBatch with
-                | Some onBatch -> fun done' -> onBatch n done' trainCount (ctx.LossSum / float (max 1 ctx.Examples))
-                | None -> ignore
-            epochReporting m ex d epochOrders.Head trainCount report
+            let first, start = if n = startPart then startPass, startExamples else 0, 0
+            runPasses m ex d trainCount parts.[n] first start (afterBatch n parts.[n])
+        if startPart = 0 then runPart 0
+        let epochs = ResizeArray<EpochMetrics>()
+        let mutable n = max 1 startPart
+        while n <= c.Epochs && not (epochs.Count > 0 && h.Stop (List.ofSeq epochs)) do
+            let clock = Stopwatch.StartNew()
+            runPart n
             let loss = ctx.LossSum / float ctx.Examples
             let trainError = float ctx.Errors / float ctx.Examples
-            for order in epochOrders.Tail do
-                feedbackEpoch m ex d order trainCount
-            // The updates since each parameter's last check (every 8th step), before anything of the epoch is kept; the
-            // feedback parameters first, whose damage reaches the forward ones through the targets.
-            try for o in plan.Optimisers |> Seq.sortBy (fun o -> not (isFeedback o.Parameter.Name)) do o.CheckFinite()
-            with :? NonFiniteException as e -> raise (diverged m ex e)
+            checkFinite ()
             let seconds = clock.Elapsed.TotalSeconds
             if not (System.Double.IsFinite loss) then
                 raise (DivergedException(sprintf "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%s)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Equation))
@@ -240,24 +273,25 @@ module Train =
                 { Epoch = n
                   TrainLoss = loss
                   TrainError = trainError
-                  TestError = error d.TestX d.TestY true testOrder d.TestCount
+                  TestError = error d.TestX d.TestY true (Array.init d.TestCount id) d.TestCount
                   ValidationError =
                       if c.Validation = 0 then None
                       else Some(error d.TrainX d.TrainY false validationOrder c.Validation)
                   Seconds = seconds
                   Diagnostics =
-                      (if c.Diagnostics then probe () else [])
+                      (if c.Diagnostics then
+                           let sides, x, y = Diagnostics.probeBatch d trainCount
+                           Diagnostics.measure m compiled.Parameters sides x y
+                       else [])
                       @ (match h.Measure with Some measure -> measure n compiled.Parameters | None -> []) }
             h.OnEpoch e
             epochs.Add e
             // Logged first, then saved: a run killed between the two resumes from the epoch before and logs this one again,
             // which the log's owner drops (RunLog.truncate).
             match ck with
-            | Some ck when n % ck.Every = 0 || n = c.Epochs ->
-                Directory.CreateDirectory ck.Folder |> ignore
-                Checkpoint.write (Path.Combine(ck.Folder, Checkpoint.fileName n)) (headerAt n) compiled ex
-                Checkpoint.prune ck.Folder ck.Keep
+            | Some ck when n % ck.Every = 0 || n = c.Epochs -> save ck (Checkpoint.fileName n) (headerAt n)
             | _ -> ()
+            n <- n + 1
         { Model = m
           Config = c
           Data = d.Name

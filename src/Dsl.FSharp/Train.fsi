@@ -50,10 +50,12 @@ type Hooks =
       OnBatch: (int -> int -> int -> float -> unit) option }
 
 /// Where a run saves its state: a checkpoint (Checkpoint) in Folder after every `Every` epochs and after the last,
-/// keeping the newest `Keep`.
+/// and with EverySteps = Some k after every k batches within an epoch (or the feedback pre-training), keeping the
+/// newest `Keep`. A run resumed from any of them goes on exactly as if never stopped.
 type Checkpointing =
     { Folder: string
       Every: int
+      EverySteps: int option
       Keep: int }
 
 /// The training loop: the schedule's passes over shuffled batches, metrics per epoch, and the checks of the settings.

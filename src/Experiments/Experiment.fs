@@ -198,7 +198,7 @@ module Experiment =
               Stop = (if o.Quick then (fun _ -> false) else arm.Until)
               OnBatch = None }
         try
-            if resumable then Train.runCheckpointed hooks { Folder = checkpoints; Every = 1; Keep = 2 } resume config arm.Model data |> ignore
+            if resumable then Train.runCheckpointed hooks { Folder = checkpoints; Every = 1; EverySteps = None; Keep = 2 } resume config arm.Model data |> ignore
             else Train.runHooked hooks config arm.Model data |> ignore
             Ok(RunLog.read folder)
         with DivergedException why ->

@@ -27,7 +27,7 @@ let private config = { Train.defaults with Epochs = 5; Batch = 8; Seed = 3; Vali
 let private ignoreSeconds (es: EpochMetrics list) = es |> List.map (fun e -> { e with Seconds = 0.0 })
 
 let private run (dir: string) (resume: string option) (c: TrainConfig) =
-    Train.runCheckpointed (Train.hooks ignore) { Folder = dir; Every = 1; Keep = 10 } resume c model data
+    Train.runCheckpointed (Train.hooks ignore) { Folder = dir; Every = 1; EverySteps = None; Keep = 10 } resume c model data
 
 /// The message of the CheckpointException restoring `path` into `m`'s plan raises, and whether the plan's parameters
 /// stayed as they were.
@@ -55,12 +55,34 @@ let tests =
             Expect.equal resumed.Parameters uninterrupted.Parameters "the same weights, bit for bit"
             Expect.equal (ignoreSeconds resumed.Epochs) (ignoreSeconds (List.skip 3 uninterrupted.Epochs)) "epochs 4 and 5, the same metrics"
             for threads in [ 2 ] do
-                let other = Train.runCheckpointed (Train.hooks ignore) { Folder = part.Path; Every = 5; Keep = 1 } (Some(Path.Combine(whole.Path, Checkpoint.fileName 3))) { config with Threads = threads } model data
+                let other = Train.runCheckpointed (Train.hooks ignore) { Folder = part.Path; Every = 5; EverySteps = None; Keep = 1 } (Some(Path.Combine(whole.Path, Checkpoint.fileName 3))) { config with Threads = threads } model data
                 Expect.equal other.Parameters uninterrupted.Parameters (sprintf "resumed on %d threads" threads)
+        }
+        test "a run resumed from a checkpoint within an epoch, in any pass and in the pre-training, ends as the run that never stopped" {
+            // Alternating with 2 feedback iterations and an extra feedback epoch: 5 passes of 8 batches (7 of 8
+            // examples, one of 4) per epoch, the third tallied; 2 passes in the pre-training; a checkpoint every 4 batches.
+            let m = model |> Model.feedbackIterations 2
+            let every (dir: string) resume c =
+                Train.runCheckpointed (Train.hooks ignore) { Folder = dir; Every = 1; EverySteps = Some 4; Keep = 1000 } resume c m data
+            use plain = new TempDir()
+            let reference = Train.runCheckpointed (Train.hooks ignore) { Folder = plain.Path; Every = 1; EverySteps = None; Keep = 1 } None config m data
+            use whole = new TempDir()
+            let uninterrupted = every whole.Path None config
+            Expect.equal uninterrupted.Parameters reference.Parameters "saving within epochs changes nothing"
+            let names = Checkpoint.list whole.Path |> List.map Path.GetFileName
+            Expect.equal names.Length (5 + 3 + 5 * 9) "5 epochs' ends, 3 in the pre-training's 16 batches, 9 in each epoch's 40"
+            // At a pass's end, within the first, at the tallied pass's start and within it, in an extra feedback epoch.
+            for part, step, epochsLogged in [ 0, 8, 0; 2, 4, 1; 2, 16, 1; 2, 20, 1; 4, 36, 3 ] do
+                let name = Checkpoint.stepFileName part step
+                Expect.contains names name "written"
+                use dir = new TempDir()
+                let resumed = every dir.Path (Some(Path.Combine(whole.Path, name))) config
+                Expect.equal resumed.Parameters uninterrupted.Parameters (name + ": the same weights, bit for bit")
+                Expect.equal (ignoreSeconds resumed.Epochs) (ignoreSeconds (List.skip epochsLogged uninterrupted.Epochs)) (name + ": the same metrics, the epoch it was in included")
         }
         test "only the newest checkpoints are kept, and a run asked for no more epochs than it holds is refused" {
             use dir = new TempDir()
-            Train.runCheckpointed (Train.hooks ignore) { Folder = dir.Path; Every = 2; Keep = 2 } None config model data |> ignore
+            Train.runCheckpointed (Train.hooks ignore) { Folder = dir.Path; Every = 2; EverySteps = None; Keep = 2 } None config model data |> ignore
             Expect.equal (Checkpoint.list dir.Path |> List.map Path.GetFileName) [ Checkpoint.fileName 5; Checkpoint.fileName 4 ] "every 2nd epoch and the last, the newest 2"
             Expect.throwsC (fun () -> run dir.Path (Some(Path.Combine(dir.Path, Checkpoint.fileName 5))) config |> ignore)
                 (fun e -> Expect.stringContains e.Message "holds 5 trained epochs; the run asks for 5" "why")
@@ -87,8 +109,8 @@ let tests =
                 let message, unchanged = refusal (damaged "cut.ckpt" (fun b -> b.[.. cut - 1])) model config
                 Expect.stringContains message "cut.ckpt" (sprintf "cut at %d: %s" cut message)
                 Expect.isTrue unchanged "nothing loaded"
-            let message, _ = refusal (damaged "newer.ckpt" (fun b -> b.[8] <- 2uy; b)) model config
-            Expect.stringContains message "format 2 by a newer TargetProp; this one reads format 1" "newer"
+            let message, _ = refusal (damaged "newer.ckpt" (fun b -> b.[8] <- 3uy; b)) model config
+            Expect.stringContains message "format 3 by a newer TargetProp; this one reads format 2" "newer"
             let message, _ = refusal (damaged "magic.ckpt" (flipAt 0)) model config
             Expect.stringContains message "is not a TargetProp checkpoint" "magic"
             let message, _ = refusal good (model |> Model.forwardOptimiser (Adam 0.02)) config

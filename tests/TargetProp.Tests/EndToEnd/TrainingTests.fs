@@ -110,7 +110,7 @@ let tests =
             let folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), sprintf "tprop-diverge-%d" (System.Random().Next()))
             let diverging (m: Model) =
                 try
-                    Train.runCheckpointed (Train.hooks ignore) { Folder = folder; Every = 1; Keep = 2 } None { Train.defaults with Epochs = 3 } m ((Data.digits ()).Take(500, 100)) |> ignore
+                    Train.runCheckpointed (Train.hooks ignore) { Folder = folder; Every = 1; EverySteps = None; Keep = 2 } None { Train.defaults with Epochs = 3 } m ((Data.digits ()).Take(500, 100)) |> ignore
                     failtest "trained"
                 with DivergedException msg -> msg
             let forward = diverging (Model.create lee Rules.bp |> Model.forwardOptimiser (Sgd(1e30, 0.0)))

@@ -138,8 +138,7 @@ let tests =
                 refusedKeeping run ([ "train"; "--epochs"; "1" ] @ small @ [ "--out"; run; "--force" ])
                     (sprintf "cannot write the run's folder %s: " run)
                 let _, _, stderr = tprop ([ "train"; "--epochs"; "1" ] @ small @ [ "--out"; run; "--force" ])
-                for text in [ "Read-only file system"; "Give --out a folder you can write to" ] do
-                    Expect.stringContains stderr text "what and the fix")
+                Expect.stringContains stderr "Give --out a folder you can write to" "the fix")
         }
         test "a full disk: the run stops naming the checkpoint and 'no space left', the earlier checkpoint verifies, the log is whole, no temporary file is left; a resume on the full disk names the log and changes nothing" {
             // The size of one checkpoint of this run, measured: the disk then holds one and a half.

@@ -107,22 +107,31 @@ let private train (args: ParseResults<TrainArgs>) (resume: string option) =
                 (if saved.Pretraining then "the feedback pre-training" else sprintf "epoch %d" (epoch + 1)) saved.Pass saved.PassExamples path
         else printfn "resuming %s after epoch %d from %s" out epoch path
     | None ->
+        if File.Exists out then
+            raise (TrainingException(sprintf "--out %s is a file, not a folder: give a folder for the run's logs and checkpoints" out))
         if File.Exists jsonl && not (args.Contains TrainArgs.Force) then
             raise (TrainingException(sprintf "%s already holds a run's metrics.jsonl: choose another --out folder, add --force to replace it, or go on with it: tprop train --resume %s" out out))
-        Directory.CreateDirectory out |> ignore
-        if Directory.Exists checkpointing.Folder then Directory.Delete(checkpointing.Folder, true)
-        // A new run starts its logs afresh; each epoch then appends a complete line.
-        Report.writeAtomic jsonl ""
-        Report.writeAtomic csv (Report.csvHeader (if config.Diagnostics then Diagnostics.names model else []) + "\n")
-        let options = parser.Value.PrintCommandLineArguments(args.GetAllResults() |> List.filter (function TrainArgs.Out _ | TrainArgs.Force -> false | _ -> true))
-        Report.writeAtomic (optionsFile out) (System.Text.Json.JsonSerializer.Serialize(Array.append options [| "--out"; Path.GetFullPath out |]) + "\n")
+        try
+            Directory.CreateDirectory out |> ignore
+            if Directory.Exists checkpointing.Folder then Directory.Delete(checkpointing.Folder, true)
+            // A new run starts its logs afresh; each epoch then appends a complete line.
+            Report.writeAtomic jsonl ""
+            Report.writeAtomic csv (Report.csvHeader (if config.Diagnostics then Diagnostics.names model else []) + "\n")
+            let options = parser.Value.PrintCommandLineArguments(args.GetAllResults() |> List.filter (function TrainArgs.Out _ | TrainArgs.Force -> false | _ -> true))
+            Report.writeAtomic (optionsFile out) (System.Text.Json.JsonSerializer.Serialize(Array.append options [| "--out"; Path.GetFullPath out |]) + "\n")
+        with :? IOException | :? System.UnauthorizedAccessException as e ->
+            raise (TrainingException(sprintf "cannot write the run's folder %s: %s\nGive --out a folder you can write to, on a disk with space." out e.Message))
     printfn "%O" model
     printfn "data %s (%s): %d training, %d test examples; batch %d, seed %d, %d thread(s); logs in %s"
         data.Name data.Source (defaultArg config.LimitTrain data.TrainCount) data.TestCount config.Batch config.Seed config.Threads out
     let log (e: EpochMetrics) =
         Report.append jsonl (Report.jsonLine rule.Name (args.GetResult(TrainArgs.Net, "lee2015")) data.Name config e)
         Report.append csv (Report.csvLine e)
-    let run = Progress.run config.Epochs log (fun hooks -> Train.runCheckpointed hooks checkpointing resume config model data)
+    let run =
+        try Progress.run config.Epochs log (fun hooks -> Train.runCheckpointed hooks checkpointing resume config model data)
+        with :? IOException | :? System.UnauthorizedAccessException as e ->
+            // A log line or checkpoint that could not be written (a full disk, say): what was saved before is kept.
+            raise (TrainingException(sprintf "the run stopped: %s\nThe logs and checkpoints saved before are in %s: free space (or make the folder writable) and go on with tprop train --resume %s" e.Message out out))
     let table = Table().AddColumns("epoch", "train loss", "train error", "test error", "seconds")
     for e in run.Epochs do
         table.AddRow(string e.Epoch, sprintf "%.4f" e.TrainLoss, sprintf "%.2f %%" (100.0 * e.TrainError),

@@ -31,7 +31,7 @@ module Data =
             let a = Idx.Read file
             let values = a.Data |> Array.map (fun b -> float32 b / 255.0f)
             if count = 0 || a.Dimensions.[0] <> count then
-                raise (DataFormatException(file, sprintf "the side input '%s' has %d examples here, but %s has %d in this split" name a.Dimensions.[0] d.Name count))
+                raise (DataFormatException(file, sprintf "the side input '%s' has %d examples here, but %s has %d in this split: give it one row per example, in the data set's order (dimensions [%d, WIDTH])" name a.Dimensions.[0] d.Name count count))
             values, values.Length / count
         let train, width = read trainFile d.TrainCount
         let test, testWidth = read testFile d.TestCount

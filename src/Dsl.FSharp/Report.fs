@@ -45,6 +45,11 @@ module Report =
         use w = new StreamWriter(path, true)
         w.WriteLine line
 
+    let writeAtomic (path: string) (text: string) =
+        TargetProp.Runtime.Persist.DurableFile.Write(path, fun stream ->
+            let bytes = System.Text.UTF8Encoding(false).GetBytes text
+            stream.Write(bytes, 0, bytes.Length))
+
     /// Keeps only the lines of a log (JSON Lines with an "epoch" field, or a CSV whose first column is the epoch,
     /// header kept) of epochs up to `epoch`: what a resumed run starts from. A line cut short by a kill (not JSON, or
     /// fewer fields than the header) is dropped.
@@ -65,14 +70,7 @@ module Report =
             let kept =
                 if csv && lines.Length > 0 then Array.append [| lines.[0] |] (lines.[1..] |> Array.filter upTo)
                 else lines |> Array.filter upTo
-            let tmp = path + ".tmp"
-            File.WriteAllLines(tmp, kept)
-            File.Move(tmp, path, true)
-
-    let writeAtomic (path: string) (text: string) =
-        let tmp = path + ".tmp"
-        File.WriteAllText(tmp, text)
-        File.Move(tmp, path, true)
+            writeAtomic path (kept |> Array.map (fun l -> l + System.Environment.NewLine) |> String.concat "")
 
     let plot (out: string) (folders: string list) =
         Plots.render out 800 (Plots.series (folders |> List.map RunLog.read))

@@ -28,5 +28,6 @@ module Report =
     /// ones: a run resumed from a checkpoint of that epoch logs the rest again.
     val keepEpochs: path: string -> epoch: int -> unit
 
-    /// Writes text to path through a temporary file and a rename, so an existing file is never left half-written.
+    /// Writes text (UTF-8) to path through a temporary file, fsync and a rename (DurableFile), so an existing file is
+    /// never left half-written; a failed write (a full disk) leaves no temporary file and says which file it was.
     val writeAtomic: path: string -> text: string -> unit

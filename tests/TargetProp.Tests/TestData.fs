@@ -43,3 +43,25 @@ let expectFormatError (path: string) (fragment: string) (read: unit -> 'a) =
         Expect.equal e.Path path "the exception's Path is the file"
         Expect.stringContains e.Message path "the message names the file"
         Expect.stringContains e.Message fragment "the message says what is wrong"
+
+/// The bytes of an unsigned-byte IDX file with these dimensions and data.
+let idxBytes (dims: int list) (data: byte[]) =
+    [| yield 0uy; yield 0uy; yield 0x08uy; yield byte dims.Length
+       for d in dims do yield! [| byte (d >>> 24); byte (d >>> 16); byte (d >>> 8); byte d |]
+       yield! data |]
+
+let gzip (bytes: byte[]) =
+    use ms = new System.IO.MemoryStream()
+    (use z = new System.IO.Compression.GZipStream(ms, System.IO.Compression.CompressionLevel.Optimal, true) in z.Write(bytes, 0, bytes.Length))
+    ms.ToArray()
+
+/// Writes a four-file IDX set (28×28 images) with the given counts and labels into folder.
+let writeIdxSet (folder: string) (trainLabels: byte[]) (testLabels: byte[]) (compress: bool) =
+    let write name bytes =
+        let bytes = if compress then gzip bytes else bytes
+        System.IO.File.WriteAllBytes(System.IO.Path.Combine(folder, name + (if compress then ".gz" else "")), bytes)
+    let images (n: int) = idxBytes [ n; 28; 28 ] (Array.init (n * 784) (fun i -> byte (i % 256)))
+    write "train-images-idx3-ubyte" (images trainLabels.Length)
+    write "train-labels-idx1-ubyte" (idxBytes [ trainLabels.Length ] trainLabels)
+    write "t10k-images-idx3-ubyte" (images testLabels.Length)
+    write "t10k-labels-idx1-ubyte" (idxBytes [ testLabels.Length ] testLabels)

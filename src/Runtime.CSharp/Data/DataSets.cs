@@ -65,6 +65,9 @@ public static class DataSets
                     $"The folder {folder} lacks {missing}.\n{FilesNeeded(Formats.Any)}");
             return load();
         }
+        if (!known && File.Exists(nameOrFolder))
+            throw new DataNotFoundException(nameOrFolder, [Path.GetFullPath(nameOrFolder)],
+                $"{Path.GetFullPath(nameOrFolder)} is a file, not a folder: give the folder that holds it, or a name ({string.Join(", ", Names)}).\n{FilesNeeded(Formats.Any)}");
         if (!known && nameOrFolder.IndexOfAny(['/', '\\']) >= 0)
         {
             string folder = Path.GetFullPath(nameOrFolder);

@@ -11,23 +11,36 @@ public static partial class DurableFile
     /// it so that a kill lands inside a write.
     private static readonly int s_delay = int.TryParse(Environment.GetEnvironmentVariable("TPROP_WRITE_DELAY_MS"), out int ms) ? ms : 0;
 
-    /// Writes through a temporary file and an atomic rename; `write` fills the stream.
+    /// Writes through a temporary file and an atomic rename; `write` fills the stream. A write that fails (a full disk,
+    /// a read-only folder) removes the temporary file and leaves the file at `path` as it was; an IOException says so,
+    /// naming `path`.
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
         string tmp = Path.Combine(folder, "." + Path.GetFileName(full) + ".tmp");
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            write(stream);
-            if (s_delay > 0)
+            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
-                stream.Flush();
-                Thread.Sleep(s_delay);
+                write(stream);
+                if (s_delay > 0)
+                {
+                    stream.Flush();
+                    Thread.Sleep(s_delay);
+                }
+                stream.Flush(flushToDisk: true);
             }
-            stream.Flush(flushToDisk: true);
+            File.Move(tmp, full, overwrite: true);
         }
-        File.Move(tmp, full, overwrite: true);
+        catch (Exception e)
+        {
+            if (File.Exists(tmp))
+                File.Delete(tmp);
+            if (e is IOException)
+                throw new IOException($"{full} could not be written ({e.Message}); it is as it was before: free space on that disk, or make the folder writable, and try again.", e);
+            throw;
+        }
         FlushFolder(folder);
     }
 

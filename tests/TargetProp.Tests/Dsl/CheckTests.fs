@@ -134,6 +134,20 @@ let tests =
             accepted (withRule Rules.dtp |> Model.feedbackOptimiser (WeightDecay(1e-4, AdamWith(1e-3, 0.9, 0.999, 1e-4))))
         }
 
+        test "a learning rate that is 0, negative or NaN is refused for every optimiser, forward and feedback" {
+            for lr in [ 0.0; -0.01; nan ] do
+                for o in [ Sgd(lr, 0.0); CentredRmsProp lr; RmsProp lr; Adam lr; AdamWith(lr, 0.9, 0.999, 1e-8); WeightDecay(1e-4, Sgd(lr, 0.9)) ] do
+                    refused (withRule Rules.dtp |> Model.forwardOptimiser o) "forward optimiser" (sprintf "learning rate is %g" lr) "use a finite learning rate greater than 0"
+                    refused (withRule Rules.dtp |> Model.feedbackOptimiser o) "feedback optimiser" (sprintf "learning rate is %g" lr) "use a finite learning rate greater than 0"
+            accepted (withRule Rules.dtp |> Model.forwardOptimiser (Sgd(1e-9, 0.0)) |> Model.feedbackOptimiser (RmsProp 1e-9))
+        }
+        test "a stack with no layers, or a layer of 0 or fewer units, is refused naming where" {
+            refused (Model.create (input 4) Rules.bp) "stack" "the stack has no layers" "add layers, e.g. input 784 |> dense 10 Softmax"
+            for units in [ 0; -3 ] do
+                refused (Model.create (input 4 |> dense units Tanh |> dense 3 Softmax) Rules.dtp) (sprintf "layer 1 (dense %d tanh)" units)
+                    (sprintf "the layer has %d units" units) "give every layer a positive number of units"
+            refused (Model.create (input -1 |> dense 3 Softmax) Rules.bp) "layer 0 (input)" "the input has -1 features" "positive width"
+        }
         test "extra feedback epochs are 0 or more" {
             refused (withRule Rules.dtp |> Model.extraFeedbackEpochs -1) "schedule" "-1 extra feedback epochs" "use 0 or more"
             accepted (withRule Rules.dtp |> Model.extraFeedbackEpochs 0)

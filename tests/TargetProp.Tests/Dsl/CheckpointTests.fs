@@ -29,18 +29,22 @@ let private ignoreSeconds (es: EpochMetrics list) = es |> List.map (fun e -> { e
 let private run (dir: string) (resume: string option) (c: TrainConfig) =
     Train.runCheckpointed (Train.hooks ignore) { Folder = dir; Every = 1; EverySteps = None; Keep = 10 } resume c model data
 
-/// The message of the CheckpointException restoring `path` into `m`'s plan raises, and whether the plan's parameters
-/// stayed as they were.
-let private refusal (path: string) (m: Model) (c: TrainConfig) =
+/// The message of the CheckpointException restoring `path` into `m`'s plan, for a run on the data set named with its
+/// training and test counts, raises, and whether the plan's parameters stayed as they were.
+let private refusalOn (dataName: string, trainCount: int, testCount: int) (path: string) (m: Model) (c: TrainConfig) =
     let compiled = Train.compile c.Batch m
     compiled.Load(Parameters.init c.Seed m)
     let before = compiled.Parameters
     use ex = new TargetProp.Runtime.Executor(compiled.Plan, uint64 c.Seed, 1)
-    let expected = Checkpoint.header compiled ex data.Name (data.TrainCount - c.Validation) data.TestCount c.Seed 1 0
+    let expected = Checkpoint.header compiled ex dataName trainCount testCount c.Seed 1 0
     try
         Checkpoint.restore path expected compiled ex |> ignore
         failtestf "restored %s" path
     with CheckpointException message -> message, compiled.Parameters = before
+
+/// As refusalOn, for a run on this file's data set.
+let private refusal (path: string) (m: Model) (c: TrainConfig) =
+    refusalOn (data.Name, data.TrainCount - c.Validation, data.TestCount) path m c
 
 [<Tests>]
 let tests =
@@ -87,7 +91,7 @@ let tests =
             Expect.throwsC (fun () -> run dir.Path (Some(Path.Combine(dir.Path, Checkpoint.fileName 5))) config |> ignore)
                 (fun e -> Expect.stringContains e.Message "holds 5 trained epochs; the run asks for 5" "why")
         }
-        test "a damaged checkpoint is refused naming the section, and nothing is loaded; so are other models, seeds and versions" {
+        test "a damaged checkpoint is refused naming the section, and nothing is loaded; so are other models, data sets, seeds and versions" {
             use dir = new TempDir()
             run dir.Path None { config with Epochs = 1 } |> ignore
             let good = Path.Combine(dir.Path, Checkpoint.fileName 1)
@@ -117,5 +121,9 @@ let tests =
             Expect.stringContains message "was written for another model: its line 3 is \"|> Model.forwardOptimiser (AdamWith(0.01, 0.9, 0.99, 1E-06))\" where this model has \"|> Model.forwardOptimiser (Adam 0.02)\"" "another model"
             let message, _ = refusal good model { config with Seed = 4 }
             Expect.stringContains message "seed 3, not 4: resume with --seed 3" "another seed"
+            for name, train, test in [ "other", 60, 10; "small", 59, 10; "small", 60, 9 ] do
+                let message, unchanged = refusalOn (name, train, test) good model config
+                Expect.stringContains message (sprintf "1.ckpt was written for data set small (60 training, 10 test examples), not %s (%d, %d): resume on the same data" name train test) "another data set"
+                Expect.isTrue unchanged (sprintf "%s (%d, %d): nothing loaded" name train test)
         }
     ]

@@ -169,8 +169,17 @@ let tests =
             | Error errors -> Expect.exists errors (fun e -> e.Problem.Contains "only g takes as its input") "concatenation outside g"
             | Ok _ -> failtest "expected an error"
         }
-        test "compiling a bad model raises every error in one message" {
-            let ex = Expect.throwsC (fun () -> Train.compile 10 (Model.create (input 3 |> dense 2 Softmax |> dense 0 Tanh) Rules.bp) |> ignore) id
-            Expect.stringContains ex.Message "2 problem(s)" "both problems"
+        test "compiling or training a model with two mistakes raises one exception that names both" {
+            let bad = Model.create (input 3 |> dense 2 Softmax |> dense 0 Tanh) Rules.bp
+            let data = TargetProp.Runtime.Data.DataSet("tiny", "test", 3, 2, Array.zeroCreate 12, [| 0; 1; 0; 1 |], Array.zeroCreate 6, [| 0; 1 |])
+            for what, act in [ "compile", (fun () -> Train.compile 10 bad |> ignore)
+                               "run", (fun () -> Train.run { Train.defaults with Epochs = 1; Batch = 2 } bad data |> ignore) ] do
+                try
+                    act ()
+                    failtestf "%s accepted the model" what
+                with ModelException errors as e ->
+                    Expect.equal errors.Length 2 what
+                    for text in [ "the model has 2 problem(s)"; "layer 1 (dense 2 softmax): softmax is only supported on the output layer"; "layer 2 (dense 0 tanh): the layer has 0 units" ] do
+                        Expect.stringContains e.Message text what
         }
     ]

@@ -14,14 +14,17 @@ let root =
         else up d.Parent
     up (DirectoryInfo System.AppContext.BaseDirectory)
 
-/// Runs dotnet with arguments in the root folder; returns exit code, stdout and stderr.
-let dotnet (args: string list) =
-    let info = ProcessStartInfo("dotnet", args, WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true)
+/// Runs a program with arguments in the root folder; returns exit code, stdout and stderr.
+let exec (program: string) (args: string list) =
+    let info = ProcessStartInfo(program, args, WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true)
     use p = Process.Start info
     let out = p.StandardOutput.ReadToEndAsync()
     let err = p.StandardError.ReadToEnd()
     p.WaitForExit()
     p.ExitCode, out.Result, err
+
+/// Runs dotnet with arguments in the root folder; returns exit code, stdout and stderr.
+let dotnet (args: string list) = exec "dotnet" args
 
 let tprop (args: string list) =
     dotnet (Path.Combine(root, "src", "Cli", "bin", "Release", "net10.0", "tprop.dll") :: args)

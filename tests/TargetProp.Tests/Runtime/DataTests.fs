@@ -2,32 +2,9 @@ module TargetProp.Tests.Runtime.DataTests
 
 open System
 open System.IO
-open System.IO.Compression
 open Expecto
 open TargetProp.Runtime.Data
 open TargetProp.Tests.TestData
-
-/// The bytes of an unsigned-byte IDX file with these dimensions and data.
-let private idxBytes (dims: int list) (data: byte[]) =
-    [| yield 0uy; yield 0uy; yield 0x08uy; yield byte dims.Length
-       for d in dims do yield! [| byte (d >>> 24); byte (d >>> 16); byte (d >>> 8); byte d |]
-       yield! data |]
-
-let private gzip (bytes: byte[]) =
-    use ms = new MemoryStream()
-    (use z = new GZipStream(ms, CompressionLevel.Optimal, true) in z.Write(bytes, 0, bytes.Length))
-    ms.ToArray()
-
-/// Writes a four-file IDX set (28×28 images) with the given counts and labels into folder.
-let private writeSet (folder: string) (trainLabels: byte[]) (testLabels: byte[]) (compress: bool) =
-    let write name bytes =
-        let bytes = if compress then gzip bytes else bytes
-        File.WriteAllBytes(Path.Combine(folder, name + (if compress then ".gz" else "")), bytes)
-    let images (n: int) = idxBytes [ n; 28; 28 ] (Array.init (n * 784) (fun i -> byte (i % 256)))
-    write "train-images-idx3-ubyte" (images trainLabels.Length)
-    write "train-labels-idx1-ubyte" (idxBytes [ trainLabels.Length ] trainLabels)
-    write "t10k-images-idx3-ubyte" (images testLabels.Length)
-    write "t10k-labels-idx1-ubyte" (idxBytes [ testLabels.Length ] testLabels)
 
 [<Tests>]
 let tests =
@@ -67,13 +44,23 @@ let tests =
                     File.WriteAllBytes(path, bytes)
                     expectFormatError path fragment (fun () -> Idx.Read path)
                 }
+            test "a missing file: a DataNotFoundException naming it" {
+                use dir = new TempDir()
+                let path = dir.File "train-images-idx3-ubyte"
+                try
+                    Idx.Read path |> ignore
+                    failtest "expected DataNotFoundException"
+                with :? DataNotFoundException as e ->
+                    Expect.equal e.Name path "the file asked for"
+                    Expect.stringContains e.Message (path + ": no such file") "the message names it"
+            }
         ]
 
         testList "DataSets.Load" [
             for compress in [ false; true ] do
                 test $"""a folder of four files written by the test ({if compress then "gzip" else "raw"})""" {
                     use dir = new TempDir()
-                    writeSet dir.Path [| 3uy; 1uy; 4uy |] [| 9uy; 0uy |] compress
+                    writeIdxSet dir.Path [| 3uy; 1uy; 4uy |] [| 9uy; 0uy |] compress
                     let d = DataSets.Load dir.Path
                     Expect.equal (d.TrainCount, d.TestCount, d.Features, d.Classes) (3, 2, 784, 10) "shape"
                     Expect.sequenceEqual d.TrainY [| 3; 1; 4 |] "train labels"
@@ -85,26 +72,39 @@ let tests =
 
             test "more labels than images names the labels file" {
                 use dir = new TempDir()
-                writeSet dir.Path [| 1uy; 2uy |] [| 0uy |] false
+                writeIdxSet dir.Path [| 1uy; 2uy |] [| 0uy |] false
                 let labels = dir.File "train-labels-idx1-ubyte"
                 File.WriteAllBytes(labels, idxBytes [ 3 ] [| 1uy; 2uy; 3uy |])
                 expectFormatError labels "expected one label per image" (fun () -> DataSets.Load dir.Path)
             }
             test "a label of 10 or more names the labels file and the index" {
                 use dir = new TempDir()
-                writeSet dir.Path [| 1uy; 2uy |] [| 0uy; 10uy |] false
+                writeIdxSet dir.Path [| 1uy; 2uy |] [| 0uy; 10uy |] false
                 expectFormatError (dir.File "t10k-labels-idx1-ubyte") "found 10 at index 1" (fun () -> DataSets.Load dir.Path)
+            }
+            test "a side input's IDX file with another count of examples than the split names the file, both counts and the fix" {
+                use dir = new TempDir()
+                writeIdxSet dir.Path [| 1uy; 2uy; 3uy |] [| 0uy |] false
+                let d = DataSets.Load dir.Path
+                File.WriteAllBytes(dir.File "side-train", idxBytes [ 2; 4 ] (Array.zeroCreate 8))
+                File.WriteAllBytes(dir.File "side-test", idxBytes [ 1; 4 ] (Array.zeroCreate 4))
+                expectFormatError (dir.File "side-train")
+                    $"the side input 'view' has 2 examples here, but {d.Name} has 3 in this split: give it one row per example, in the data set's order (dimensions [3, WIDTH])"
+                    (fun () -> TargetProp.Dsl.Data.withSideFromIdx "view" (dir.File "side-train") (dir.File "side-test") d)
+                File.WriteAllBytes(dir.File "side-train", idxBytes [ 3; 4 ] (Array.zeroCreate 12))
+                let attached = TargetProp.Dsl.Data.withSideFromIdx "view" (dir.File "side-train") (dir.File "side-test") d
+                Expect.equal attached.Sides.["view"].Width 4 "the right count is attached, 4 values per example"
             }
             test "test images of another size than the training images name the test images file" {
                 use dir = new TempDir()
-                writeSet dir.Path [| 1uy |] [| 0uy |] false
+                writeIdxSet dir.Path [| 1uy |] [| 0uy |] false
                 let images = dir.File "t10k-images-idx3-ubyte"
                 File.WriteAllBytes(images, idxBytes [ 1; 27; 28 ] (Array.zeroCreate (27 * 28)))
                 expectFormatError images "expected images of 784 pixels" (fun () -> DataSets.Load dir.Path)
             }
             test "an images file with 1 dimension is refused" {
                 use dir = new TempDir()
-                writeSet dir.Path [| 1uy |] [| 0uy |] false
+                writeIdxSet dir.Path [| 1uy |] [| 0uy |] false
                 let images = dir.File "train-images-idx3-ubyte"
                 File.WriteAllBytes(images, idxBytes [ 784 ] (Array.zeroCreate 784))
                 expectFormatError images "3 dimensions" (fun () -> DataSets.Load dir.Path)

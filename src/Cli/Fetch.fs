@@ -22,7 +22,9 @@ let private plainLines () =
 let private download (name: string) =
     let note (line: string) = printfn "  %s" line
     if not (Progress.interactive ()) then
-        DataSets.Download(name, DownloadOptions(Progress = System.Action<_>(plainLines ()), Note = System.Action<_>(note)))
+        // Bound first: a delegate built from an application would call plainLines () afresh at every call.
+        let plain = plainLines ()
+        DataSets.Download(name, DownloadOptions(Progress = System.Action<_>(plain), Note = System.Action<_>(note)))
     else
         AnsiConsole.Progress()
             .AutoClear(false)

@@ -21,7 +21,8 @@ public sealed class DownloadOptions
     /// How long the server may send nothing (no response, or no bytes of the body) before the attempt is abandoned.
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// Attempts per mirror and file; a failed attempt that got some bytes is resumed by the next.
+    /// Attempts per mirror and file; a failed attempt that got some bytes is resumed by the next. A mirror that cannot
+    /// be reached at all (no such host, connection refused) is left for the next at once.
     public int Attempts { get; init; } = 4;
 
     /// The wait before the second attempt, doubled before each one after it (1 s: then 2 s, 4 s).
@@ -48,10 +49,12 @@ internal static class Downloader
     /// How an attempt ended: the file is whole, another attempt may succeed, or this mirror cannot serve it.
     private enum Outcome { Whole, Retry, GiveUp }
 
-    /// The HTTP client, with a User-Agent some servers require.
+    /// The HTTP client, with a User-Agent some servers require and 10 s to connect (a firewall that drops packets
+    /// would otherwise hold each mirror for the whole read timeout).
     private static HttpClient CreateClient()
     {
-        var client = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None })
+        var handler = new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, ConnectTimeout = TimeSpan.FromSeconds(10) };
+        var client = new HttpClient(handler)
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };
@@ -179,9 +182,15 @@ internal static class Downloader
         {
             return (Outcome.Retry, $"timed out: no response within {seconds}", false);
         }
+        // A host that cannot be resolved or reached is given up for the next mirror at once: retries are for transfers
+        // that break and servers that fail for a moment, and an offline machine should hear so in seconds, not minutes.
+        catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError)
+        {
+            return (Outcome.GiveUp, $"cannot connect ({e.Message})", false);
+        }
         catch (HttpRequestException e)
         {
-            return (Outcome.Retry, $"no connection ({e.Message})", false);
+            return (Outcome.Retry, $"no response ({e.Message})", false);
         }
         using (response)
         {

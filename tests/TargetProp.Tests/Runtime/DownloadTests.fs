@@ -148,14 +148,23 @@ let tests =
             Expect.isFalse (File.Exists(dir.File "b.gz")) "no raw file named .gz"
         }
 
-        test "a file missing from the first mirror is fetched from the next" {
+        test "a mirror that refuses connections is left at once, one without the file after its 404, and the next serves it" {
             use server = new Server(Map [ "/good/a.gz", gzip CompressionLevel.Optimal (content 9) ], true, NoFault)
             use dir = new TempDir()
+            let closed =
+                let l = new Net.Sockets.TcpListener(Net.IPAddress.Loopback, 0)
+                l.Start()
+                let port = (l.LocalEndpoint :?> Net.IPEndPoint).Port
+                l.Stop()
+                sprintf "http://127.0.0.1:%d/" port
             let notes = ConcurrentQueue()
             let set = RemoteSet("synthetic", "https://example.invalid/", [||], [| remote "a.gz" (content 9) |])
-            Downloader.Fetch(set, [| server.Url + "missing/"; server.Url + "good/" |], dir.Path, quick notes, "BY HAND")
+            Downloader.Fetch(set, [| closed; server.Url + "missing/"; server.Url + "good/" |], dir.Path, quick notes, "BY HAND")
             Expect.isTrue (File.Exists(dir.File "a.gz")) "fetched"
+            Expect.exists notes (fun n -> n.Contains "cannot connect" && n.Contains(server.Url + "missing/")) "the refused connection and the next mirror are noted"
             Expect.exists notes (fun n -> n.Contains "HTTP 404" && n.Contains(server.Url + "good/")) "the 404 and the next mirror are noted"
+            Expect.isFalse (notes |> Seq.exists (fun n -> n.Contains "attempt 2")) "neither is retried"
+            Expect.equal (server.Requests |> List.map _.Path) [ "/missing/a.gz"; "/good/a.gz" ] "one request each"
         }
 
         for fault, expected in [ StallAfter 1000L, "timed out: no data for 1 s after"; Silent, "timed out: no response within 1 s" ] do

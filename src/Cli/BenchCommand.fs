@@ -57,7 +57,7 @@ let epoch (args: ParseResults<EpochArgs>) =
     let rule = TrainCommand.rule (args.GetResult(EpochArgs.Rule, "dtp"))
     let threads = args.GetResult(EpochArgs.Threads, 1)
     let seed = args.GetResult(EpochArgs.Seed, 1)
-    let data = DataSets.Load(args.GetResult(EpochArgs.Data, "mnist"))
+    let data = Fetch.load (args.GetResult(EpochArgs.Data, "mnist"))
     // Lee et al.'s 784-240×7-10, sized to the data.
     let model = Model.create (Nets.mlp data.Features 7 240 Nonlinearity.Tanh data.Classes) rule
     let config = { Train.defaults with Threads = threads; Seed = seed }

@@ -44,7 +44,9 @@ let main argv =
                     Threads = x.GetResult(ExperimentArgs.Threads, d.Threads)
                     Out = x.GetResult(ExperimentArgs.Out, d.Out) }
             if x.Contains ExperimentArgs.Redraw then TargetProp.Experiments.Experiment.redraw e o.Out |> ignore
-            else TargetProp.Experiments.Experiment.run e o |> ignore
+            else
+                if not o.Quick then e.Arms |> List.map _.Data |> List.distinct |> List.iter Fetch.ensure
+                TargetProp.Experiments.Experiment.run e o |> ignore
             0
         | Reproduce r -> ReproduceCommand.run r
         | Sweep s -> SweepCommand.run s
@@ -67,6 +69,7 @@ let main argv =
     | CheckpointException message -> fail message
     | :? DataFormatException as e -> fail e.Message
     | :? DataNotFoundException as e -> fail e.Message
+    | :? DataDownloadException as e -> fail e.Message
     // A folder or file the user named cannot be written or read (the message names the path).
     | :? System.IO.IOException as e -> fail e.Message
     | :? System.UnauthorizedAccessException as e -> fail e.Message

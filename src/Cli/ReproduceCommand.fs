@@ -60,6 +60,8 @@ let run (args: ParseResults<ReproduceArgs>) =
     let engineOf () =
         args.TryGetResult ReproduceArgs.On
         |> Option.map (fun on -> Engine.engine on (args.TryGetResult ReproduceArgs.Jobs) (args.Contains ReproduceArgs.Wait))
+    // Every branch but --status and --collect trains, here or in tasks started from here.
+    if not (args.Contains ReproduceArgs.Status || args.Contains ReproduceArgs.Collect) then Fetch.ensure p.Data
     match args.TryGetResult ReproduceArgs.Arm with
     | Some label ->
         // One run: what each task trains.

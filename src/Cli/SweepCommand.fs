@@ -27,6 +27,7 @@ let private engineOf (args: ParseResults<SweepArgs>) =
 /// Runs trials `ids` of the sweep in `dir`, then (when they have all ended) reports and collects.
 let private start (args: ParseResults<SweepArgs>) (dir: string) (spec: SweepSpec) (trials: Trial list) (ids: int list) =
     let engine = engineOf args
+    Fetch.ensure spec.Data
     Tasks.start dir spec.Name (threadsOf dir) engine ids
     if Engine.ended engine then
         Tasks.report dir (describe trials) |> ignore
@@ -53,7 +54,7 @@ let run (args: ParseResults<SweepArgs>) =
         // One trial: what each task runs.
         let spec, trials = opened dir
         match System.Int32.TryParse id with
-        | true, i when i >= 0 && i < trials.Length -> Sweep.train dir spec trials.[i] (args.GetResult(SweepArgs.Threads, threadsOf dir)); 0
+        | true, i when i >= 0 && i < trials.Length -> Fetch.ensure spec.Data; Sweep.train dir spec trials.[i] (args.GetResult(SweepArgs.Threads, threadsOf dir)); 0
         | _ -> raise (TrainingException(sprintf "trial %s: %s holds trials 0..%d" id (trialsFile dir) (trials.Length - 1)))
     | [ path ] ->
         let spec = Sweep.load path

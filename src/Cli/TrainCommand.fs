@@ -56,7 +56,7 @@ let private train (args: ParseResults<TrainArgs>) (resume: string option) =
             Batch = args.GetResult(TrainArgs.Batch, Train.defaults.Batch)
             LimitTrain = args.TryGetResult TrainArgs.Limit_Train
             Diagnostics = args.Contains TrainArgs.Diagnostics }
-    let data = DataSets.Load dataName
+    let data = Fetch.load dataName
     if dataName = "digits" then printfn "%s" mnistHint
     let through =
         match args.TryGetResult TrainArgs.Through with

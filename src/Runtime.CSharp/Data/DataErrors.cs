@@ -30,6 +30,24 @@ public sealed class DataNotFoundException : Exception
     }
 }
 
+/// A data set that could not be downloaded: the message names the file, each URL tried and what went wrong there (for a
+/// corrupt file, the expected and the received checksum), and where to put the files by hand. Nothing unverified is
+/// left in the destination folder.
+public sealed class DataDownloadException : Exception
+{
+    /// The data set's name.
+    public string Name { get; }
+
+    /// The file that could not be fetched, as named on the server.
+    public string File { get; }
+
+    public DataDownloadException(string name, string file, string message) : base(message)
+    {
+        Name = name;
+        File = file;
+    }
+}
+
 /// Cold throw helpers for the data readers, so the callers' loops stay small.
 internal static class DataErrors
 {

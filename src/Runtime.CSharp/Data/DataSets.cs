@@ -18,15 +18,6 @@ public static class DataSets
     private static readonly string[] s_files =
         ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
-    /// Where to get each downloadable set: its home page and the base URL of its four .gz files.
-    private static readonly Dictionary<string, (string Home, string Files)> s_downloads = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["mnist"] = ("http://yann.lecun.com/exdb/mnist/ (mirror: https://ossci-datasets.s3.amazonaws.com/mnist/)",
-                     "http://yann.lecun.com/exdb/mnist/"),
-        ["fashion-mnist"] = ("https://github.com/zalandoresearch/fashion-mnist",
-                             "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
-    };
-
     /// The name of CIFAR-10 (see Cifar.cs).
     private const string Cifar10 = "cifar-10";
 
@@ -99,11 +90,37 @@ public static class DataSets
         return places;
     }
 
-    private static DataSet LoadNamed(string name)
+    /// Whether `name` is a set Download can fetch (mnist, fashion-mnist).
+    public static bool IsDownloadable(string name) => Catalogue.Find(name) is not null;
+
+    /// The folder a named set is found in, looked up as Load looks it up; null when no place holds it. Reads no file.
+    public static string? Locate(string name)
     {
-        Formats formats = name == Cifar10 ? Formats.Cifar : Names.Contains(name) ? Formats.Idx : Formats.Any;
-        var searched = new List<string>();
-        var report = new StringBuilder($"Data set \"{name}\" not found{Nearest.Suggestion(name, Names)}. Looked in, in this order:\n");
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return Search(Names.Contains(name, StringComparer.OrdinalIgnoreCase) ? name.ToLowerInvariant() : name, out _).Folder;
+    }
+
+    /// Downloads a known set (mnist, fashion-mnist) into options.Folder or the user's cache folder targetprop/&lt;name&gt;/
+    /// (the last place Load looks in), fetching only the files that folder lacks; returns the folder. Each file is
+    /// verified by the checksums of its decompressed content before it is renamed into place. Failure:
+    /// DataDownloadException naming the file, each URL tried and why, and where to put the files by hand.
+    public static string Download(string name, DownloadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        RemoteSet set = Catalogue.Find(name)
+            ?? throw new ArgumentException($"\"{name}\" cannot be downloaded; the sets that can are mnist and fashion-mnist.", nameof(name));
+        options ??= new DownloadOptions();
+        string folder = Path.GetFullPath(options.Folder ?? Places(set.Name)[^1]!);
+        Downloader.Fetch(set, options.Mirrors ?? Catalogue.Mirrors(set), folder, options, ByHand(set.Name, folder));
+        return folder;
+    }
+
+    /// The first place holding a named set, with its folder and loader; else the report of every place looked in.
+    private static (string? Folder, Func<DataSet>? Load) Search(string name, out (List<string> Searched, StringBuilder Report) notFound)
+    {
+        Formats formats = FormatsOf(name);
+        notFound = (new List<string>(), new StringBuilder($"Data set \"{name}\" not found{Nearest.Suggestion(name, Names)}. Looked in, in this order:\n"));
+        var (searched, report) = notFound;
         foreach (string? place in Places(name))
         {
             if (place is null)
@@ -119,9 +136,24 @@ public static class DataSets
             }
             var load = Find(name, place, formats, out string missing);
             if (load is not null)
-                return load();
+                return (place, load);
             report.Append($"  - {place} (lacks {missing})\n");
         }
+        return (null, null);
+    }
+
+    /// The formats a named folder is read as: CIFAR-10's, IDX for the other known names, either for any other word.
+    private static Formats FormatsOf(string name) =>
+        name == Cifar10 ? Formats.Cifar : Names.Contains(name) ? Formats.Idx : Formats.Any;
+
+    /// Loads a named set from the first place holding it, or throws DataNotFoundException with every place looked in.
+    private static DataSet LoadNamed(string name)
+    {
+        var (_, load) = Search(name, out var notFound);
+        if (load is not null)
+            return load();
+        var (searched, report) = notFound;
+        Formats formats = FormatsOf(name);
         report.Append(FilesNeeded(formats)).Append('\n');
         if (formats == Formats.Cifar)
         {
@@ -130,18 +162,23 @@ public static class DataSets
                 + $"mkdir -p \"{searched[^1]}\" && tar -xzf cifar-10-binary.tar.gz -C \"{searched[^1]}\" makes its {Cifar.SubFolder}/.");
             throw new DataNotFoundException(name, searched, report.ToString());
         }
-        if (s_downloads.TryGetValue(name, out var where))
-        {
-            report.Append($"Get them from {where.Home}:\n");
-            foreach (string file in s_files)
-                report.Append($"  {where.Files}{file}.gz\n");
-        }
+        if (IsDownloadable(name))
+            report.Append(ByHand(name, searched[^1]));
         else
-        {
-            report.Append($"Known names: {string.Join(", ", Names)}; or pass a folder.\n");
-        }
-        report.Append($"Put them in {Path.Combine(searched[^1], "")} (or in ./data/{name}/, or set {Variable} to a folder holding {name}/).");
+            report.Append($"Known names: {string.Join(", ", Names)}; or pass a folder.\n")
+                .Append($"Put them in {Path.Combine(searched[^1], "")} (or in ./data/{name}/, or set {Variable} to a folder holding {name}/).");
         throw new DataNotFoundException(name, searched, report.ToString());
+    }
+
+    /// Where to get a downloadable set's four files and where to put them (the same places Load looks in).
+    private static string ByHand(string name, string cacheFolder)
+    {
+        RemoteSet set = Catalogue.Find(name)!;
+        var text = new StringBuilder($"Get them from {set.Home} or a mirror ({string.Join(", ", set.Mirrors)}):\n");
+        foreach (RemoteFile file in set.Files)
+            text.Append($"  {set.Mirrors[0]}{file.Name}\n");
+        text.Append($"Put them in {Path.Combine(cacheFolder, "")} (or in ./data/{name}/, or set {Variable} to a folder holding {name}/).");
+        return text.ToString();
     }
 
     private static string FilesNeeded(Formats formats)

@@ -173,7 +173,7 @@ let tests =
                         skiptest "a copy of MNIST was found in ./data or a cache folder, so the missing-set message cannot be seen here"
                     with :? DataNotFoundException as e ->
                         Expect.stringContains e.Message "lacks train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]" "what the folder lacks"
-                        Expect.stringContains e.Message "http://yann.lecun.com/exdb/mnist/train-images-idx3-ubyte.gz" "the download URL"
+                        Expect.stringContains e.Message "https://ossci-datasets.s3.amazonaws.com/mnist/train-images-idx3-ubyte.gz" "the download URL (the first mirror)"
                         Expect.stringContains e.Message "Put them in" "where to put them")
             }
         ]

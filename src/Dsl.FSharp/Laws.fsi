@@ -141,7 +141,8 @@ module Laws =
     /// Multi-step oracle: a whole training run of the compiled plan, driven by Train (pre-training, epochs, schedule,
     /// feedback iterations, data order), ends with the parameters the float64 reference reaches from the same start
     /// and data order, within float32 accuracy accumulated over the run's updates. Error with the reference's caveat
-    /// when float32 cannot follow the run (ReferenceTraining.Outcome.Caveat).
+    /// when float32 cannot follow the run (ReferenceTraining.Outcome.Caveat), or, for a run that disagrees, when the
+    /// reference is ill-conditioned there (a one-ulp change of the starting weights moves its end outside the bound).
     val trainingAgreesWithReference: rule: Rule -> t: Training -> Result<bool, string>
 
     /// trainingAgreesWithReference as a law: holds where the run agrees, or where float32 cannot follow it.

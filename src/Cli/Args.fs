@@ -153,6 +153,7 @@ type ReproduceArgs =
     | Wait
     | Out of dir: string
     | Arm of label: string
+    | Rows of labels: string list
     | Seed of k: int
     | Status
     | Collect
@@ -170,6 +171,7 @@ type ReproduceArgs =
             | Wait -> "with --on slurm, block until every task has ended, then collect."
             | Out _ -> "folder for the runs, results.jsonl, summary.md and the figure (default runs/reproduce/<name>)."
             | Arm _ -> "train only this rule of the protocol (with --seed): what each task runs."
+            | Rows _ -> "run only these rows of the protocol (default: all), e.g. --rows bp \"dtp alternating\"; --status, --collect and --resubmit keep to them."
             | Seed _ -> "the seed of the one run --arm trains."
             | Status -> "report the tasks of the --out folder: done, failed (with the end of its log), queued, missing."
             | Collect -> "gather the runs in the --out folder into results.jsonl, summary.md and the figure, without training."

@@ -16,19 +16,35 @@ let private list () =
         printfn "    %s" p.Description
     0
 
-/// The run's settings, kept in its folder so that --status, --collect and --resubmit need only the folder.
-type private Settings = { Name: string; Epochs: int; Seeds: int; Threads: int }
+/// The run's settings, kept in its folder so that --status, --collect and --resubmit need only the folder; Rows empty
+/// for all of the protocol's rows.
+type private Settings = { Name: string; Epochs: int; Seeds: int; Threads: int; Rows: string list }
 
 let private settingsFile (out: string) = Path.Combine(out, "reproduce.json")
 
 let private save (out: string) (s: Settings) =
     Directory.CreateDirectory out |> ignore
-    Report.writeAtomic (settingsFile out) (sprintf "{\"name\":%s,\"epochs\":%d,\"seeds\":%d,\"threads\":%d}\n" (System.Text.Json.JsonSerializer.Serialize s.Name) s.Epochs s.Seeds s.Threads)
+    let json (x: obj) = System.Text.Json.JsonSerializer.Serialize x
+    Report.writeAtomic (settingsFile out) (sprintf "{\"name\":%s,\"epochs\":%d,\"seeds\":%d,\"threads\":%d,\"rows\":%s}\n" (json s.Name) s.Epochs s.Seeds s.Threads (json (Array.ofList s.Rows)))
 
 let private load (out: string) =
     let o = Engine.readSettings (settingsFile out)
     { Name = o.GetProperty("name").GetString(); Epochs = o.GetProperty("epochs").GetInt32()
-      Seeds = o.GetProperty("seeds").GetInt32(); Threads = o.GetProperty("threads").GetInt32() }
+      Seeds = o.GetProperty("seeds").GetInt32(); Threads = o.GetProperty("threads").GetInt32()
+      Rows =
+        match o.TryGetProperty "rows" with
+        | true, rows -> [ for r in rows.EnumerateArray() -> r.GetString() ]
+        | _ -> [] }
+
+/// The protocol with only the rows the settings name (all when they name none); an unknown label is refused with the
+/// nearest one suggested.
+let private restrict (p: Protocol) (s: Settings) =
+    let labels = p.Rows |> List.map _.Label
+    for label in s.Rows do
+        if not (List.contains label labels) then
+            let near = TargetProp.Runtime.Nearest.Suggestion(label, labels)
+            raise (TrainingException(sprintf "%s has no row '%s'%s; its rows are: %s" p.Name label near (String.concat ", " labels)))
+    if s.Rows.IsEmpty then p else { p with Rows = p.Rows |> List.filter (fun r -> List.contains r.Label s.Rows) }
 
 /// The tasks: one per row and seed, in that order.
 let private runs (p: Protocol) (s: Settings) = [ for row in p.Rows do for seed in 1 .. s.Seeds -> row.Label, seed ]
@@ -45,13 +61,17 @@ let run (args: ParseResults<ReproduceArgs>) =
         match args.TryGetResult ReproduceArgs.Name with
         | Some n -> n
         | None -> raise (TrainingException "give a protocol's name (tprop reproduce --list names them), or --list")
-    let p = Protocols.find name
-    let out = args.GetResult(ReproduceArgs.Out, Path.Combine("runs", "reproduce", p.Name))
+    let whole = Protocols.find name
+    let out = args.GetResult(ReproduceArgs.Out, Path.Combine("runs", "reproduce", whole.Name))
     let given =
-        { Name = p.Name
-          Epochs = args.GetResult(ReproduceArgs.Epochs, p.Epochs)
+        { Name = whole.Name
+          Epochs = args.GetResult(ReproduceArgs.Epochs, whole.Epochs)
           Seeds = args.GetResult(ReproduceArgs.Seeds, 3)
-          Threads = args.GetResult(ReproduceArgs.Threads, 1) }
+          Threads = args.GetResult(ReproduceArgs.Threads, 1)
+          Rows = args.GetResult(ReproduceArgs.Rows, []) }
+    // The rows of this run: those given, or (for a folder already started) those it was started with.
+    let started = args.Contains ReproduceArgs.Status || args.Contains ReproduceArgs.Collect || args.Contains ReproduceArgs.Resubmit
+    let p = restrict whole (if started then load out else given)
     if given.Epochs < 1 then raise (TrainingException(sprintf "epochs = %d: train for at least 1 epoch" given.Epochs))
     if given.Seeds < 1 then raise (TrainingException(sprintf "seeds = %d: run at least one seed" given.Seeds))
     let experiment (s: Settings) = Protocol.experiment p s.Epochs

@@ -94,6 +94,18 @@ let tests =
             let code, _, stderr = tprop [ "reproduce"; "lee2016-mnist" ]
             Expect.equal code 2 "an unknown protocol"
             Expect.stringContains stderr "the protocols are: lee2015-mnist" stderr
-            Directory.Delete(dir, true)
+            // --rows: only those rows are trained, and --collect keeps to them.
+            let some = temp "reproduce-rows"
+            let code, stdout, stderr = tprop [ "reproduce"; "lee2015-mnist"; "--rows"; "bp"; "--epochs"; "1"; "--seeds"; "1"; "--on"; "local"; "--out"; some ]
+            Expect.equal code 0 (stdout + stderr)
+            Expect.equal (File.ReadAllLines(Path.Combine(some, "results.jsonl"))).Length 1 "bp's run only"
+            let code, stdout, _ = tprop [ "reproduce"; "lee2015-mnist"; "--collect"; "--out"; some ]
+            Expect.equal code 0 stdout
+            Expect.stringContains stdout "| bp | " "bp collected"
+            Expect.isFalse (stdout.Contains "missing") "dtp, not asked for, is not missing"
+            let code, _, stderr = tprop [ "reproduce"; "lee2015-mnist"; "--rows"; "bpp"; "--out"; some ]
+            Expect.equal code 2 "an unknown row"
+            Expect.stringContains stderr "lee2015-mnist has no row 'bpp' (did you mean bp?); its rows are: dtp, bp" stderr
+            for d in [ dir; some ] do Directory.Delete(d, true)
         }
     ]

@@ -42,8 +42,16 @@ module Report =
                            @ List.map (snd >> number) e.Diagnostics)
 
     let append (path: string) (line: string) =
-        use w = new StreamWriter(path, true)
-        w.WriteLine line
+        let bytes = System.Text.UTF8Encoding(false).GetBytes(line + "\n")
+        use stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write)
+        let length = stream.Seek(0L, SeekOrigin.End)
+        // A line that cannot be written whole (a full disk) is cut back off, so the log keeps only whole lines.
+        try
+            stream.Write(bytes, 0, bytes.Length)
+            stream.Flush()
+        with :? IOException ->
+            stream.SetLength length
+            reraise ()
 
     let writeAtomic (path: string) (text: string) =
         TargetProp.Runtime.Persist.DurableFile.Write(path, fun stream ->

@@ -165,6 +165,18 @@ let tests =
                 refusedKeeping run [ "train"; "--resume"; run ]
                     (Path.Combine(run, "metrics.jsonl") + " could not be written (No space left on device"))
         }
+        test "a log line that does not fit on a full disk is cut back off: the log keeps only whole lines, and says why" {
+            onTmpfs "size=1m" (fun mount ->
+                let log = Path.Combine(mount, "metrics.jsonl")
+                TargetProp.Dsl.Report.append log "{\"epoch\":1}"
+                let before = File.ReadAllBytes log
+                fill mount
+                // 8 kB free again: a 100 kB line starts to be written, then the disk is full.
+                using (new FileStream(Path.Combine(mount, "filler"), FileMode.Open)) (fun f -> f.SetLength(f.Length - 8192L))
+                let line = "{\"epoch\":2,\"pad\":\"" + System.String('x', 100_000) + "\"}"
+                Expect.throwsC (fun () -> TargetProp.Dsl.Report.append log line) (fun e -> Expect.stringContains e.Message "No space left" "why")
+                Expect.equal (File.ReadAllBytes log) before "the log as it was: no part of the line")
+        }
         test "--resume of a folder with no checkpoint says so and changes nothing" {
             use parent = new TempDir()
             let run = savedRun parent.Path

@@ -52,6 +52,13 @@ let tests =
             Expect.equal ddtp.Model.Rule.Top (Top.gradientStep step) "the step at the output's logits"
             Expect.equal ddtp.Model.Init (GlorotNormal 1.0) "Xavier normal"
         }
+        test "kao2024-fmnist's rows carry the settings its search chose (RESULTS.md)" {
+            let model label = (Protocols.kao2024Fmnist.Rows |> List.find (fun r -> r.Label = label)).Model
+            Expect.equal (model "bp").ForwardOptimiser (Sgd(0.2, 0.0)) "bp lr 0.2"
+            for label, lr, s, feedbackLr in [ "drl", 1.0, 0.1, 1e-4; "ldrl", 1.0, 0.1, 1e-4; "fwDtp", 0.3, 0.1, 1e-3 ] do
+                let m = model label
+                Expect.equal (m.ForwardOptimiser, m.FeedbackOptimiser, m.Rule.Top) (Sgd(lr, 0.0), Sgd(feedbackLr, 0.0), Top.gradientStep (256.0 * s)) label
+        }
         test "Kao & Hariharan's rows store the paper's accuracy as an error, and their step as η = 256·s" {
             let p = Protocols.kao2024Mnist
             Expect.equal (p.Rows |> List.map (fun r -> r.Label, r.Paper |> Option.map (fun e -> System.Math.Round(e, 2)))) [ "bp", Some 1.81; "drl", Some 6.95; "ldrl", Some 6.71; "fwDtp", Some 2.8 ] "100 − accuracy"

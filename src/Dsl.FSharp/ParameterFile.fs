@@ -62,7 +62,7 @@ module ParameterFile =
         let body = ReadOnlySpan(bytes, 0, bytes.Length - 4)
         if Crc32.HashToUInt32 body <> BitConverter.ToUInt32(bytes, bytes.Length - 4) then
             fail "%s is damaged: its checksum (CRC-32) does not match" path
-        use r = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 4), Encoding.UTF8)
+        use r = new BinaryReader(new MemoryStream(bytes, magic.Length, bytes.Length - magic.Length - 4), Encoding.UTF8)
         let v = int (r.ReadUInt32())
         if v <> version then fail "%s is in parameter format %d; this library reads format %d" path v version
         let count = int (r.ReadUInt32())

@@ -4,20 +4,16 @@ using FS = TargetProp.Dsl;
 namespace TargetProp.CSharp;
 
 /// <summary>What one epoch measured (the F# <see cref="FS.EpochMetrics"/>). Errors are fractions in [0, 1].</summary>
-public sealed class EpochMetrics
+public sealed class EpochMetrics : FSharpValue<FS.EpochMetrics>
 {
     /// <summary>Wraps F# metrics.</summary>
     /// <param name="value">The F# value.</param>
-    public EpochMetrics(FS.EpochMetrics value)
+    public EpochMetrics(FS.EpochMetrics value) : base(value)
     {
-        Value = value ?? throw new ArgumentNullException(nameof(value));
         var diagnostics = new Dictionary<string, double>();
         foreach (var d in value.Diagnostics) diagnostics[d.Item1] = d.Item2;
         Diagnostics = diagnostics;
     }
-
-    /// <summary>The F# value: the same one the F# API hands on.</summary>
-    public FS.EpochMetrics Value { get; }
 
     /// <summary>The epoch, from 1.</summary>
     public int Epoch => Value.Epoch;
@@ -43,7 +39,4 @@ public sealed class EpochMetrics
     /// <summary>The progress line tprop prints: "epoch   2/10  train loss 0.4120  train error  11.60 %  test error  10.20 %  1.27 s".</summary>
     /// <param name="epochs">The run's epochs.</param>
     public string ToLine(int epochs) => FS.Report.epochLine(epochs, Value);
-
-    /// <inheritdoc/>
-    public override string ToString() => Value.ToString();
 }

@@ -8,14 +8,11 @@ namespace TargetProp.CSharp;
 /// <c>Expr.Below + Expr.G(Expr.Target) - Expr.G(Expr.Here)</c>; what C# cannot write as an operator is a method:
 /// <see cref="Times"/> (F# .*) and <see cref="Concat"/> (F# ++).
 /// </summary>
-public sealed class Expr : IEquatable<Expr>
+public sealed class Expr : FSharpValue<FS.Expr>
 {
     /// <summary>Wraps an F# expression.</summary>
     /// <param name="value">The F# value.</param>
-    public Expr(FS.Expr value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Expr Value { get; }
+    public Expr(FS.Expr value) : base(value) { }
 
     /// <summary>h_{l-1}: the value of the layer below.</summary>
     public static Expr Below { get; } = new(FS.Terms.below);
@@ -83,18 +80,6 @@ public sealed class Expr : IEquatable<Expr>
 
     /// <summary>The equation it gives: ĥ_{l-1} = h_{l-1} + g_l(ĥ_l) − g_l(h_l).</summary>
     public string Equation => FS.ExprModule.equation(Value);
-
-    /// <inheritdoc/>
-    public bool Equals(Expr? other) => other is not null && Value.Equals(other.Value);
-
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => Equals(obj as Expr);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => Value.GetHashCode();
-
-    /// <summary>The F# that builds it: below + g target - g here.</summary>
-    public override string ToString() => Value.ToString();
 
     private static FS.Expr Of(Expr e) => (e ?? throw new ArgumentNullException(nameof(e))).Value;
 }

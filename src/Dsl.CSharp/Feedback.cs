@@ -3,14 +3,11 @@ using FS = TargetProp.Dsl;
 namespace TargetProp.CSharp;
 
 /// <summary>Step 5 of a rule: how each feedback map g_l learns, ε ~ N(0, σ²) on h_{l-1} (the F# <see cref="FS.Feedback"/>).</summary>
-public sealed class Feedback
+public sealed class Feedback : FSharpValue<FS.Feedback>
 {
     /// <summary>Wraps an F# feedback training.</summary>
     /// <param name="value">The F# value.</param>
-    public Feedback(FS.Feedback value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Feedback Value { get; }
+    public Feedback(FS.Feedback value) : base(value) { }
 
     /// <summary>‖g_l(f_l(h_{l-1}+ε)) − (h_{l-1}+ε)‖²: reconstruction of the corrupted input (Lee et al. 2015).</summary>
     /// <param name="sigma">σ of ε.</param>
@@ -41,7 +38,4 @@ public sealed class Feedback
 
     /// <summary>Its equation, as the papers write it.</summary>
     public string Equation => Value.Equation;
-
-    /// <summary>The F# that builds it: Feedback.reconstruct 0.359829566008.</summary>
-    public override string ToString() => Value.ToString();
 }

@@ -7,14 +7,11 @@ namespace TargetProp.CSharp;
 /// A stack, a rule and the settings that train it (the F# <see cref="FS.Model"/>). <see cref="Check"/> reports every
 /// mistake at once; each With… returns a new model.
 /// </summary>
-public sealed class Model
+public sealed class Model : FSharpValue<FS.Model>
 {
     /// <summary>Wraps an F# model.</summary>
     /// <param name="value">The F# value.</param>
-    public Model(FS.Model value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Model Value { get; }
+    public Model(FS.Model value) : base(value) { }
 
     /// <summary>A model with the rule's own default settings (its paper's).</summary>
     /// <param name="stack">The stack.</param>
@@ -70,6 +67,18 @@ public sealed class Model
     /// <param name="n">The samples.</param>
     public Model WithSamples(int n) => new(FS.ModelModule.samples(n, Value));
 
+    /// <summary>The model with that many epochs of feedback-only training after each epoch's updates.</summary>
+    /// <param name="epochs">The epochs.</param>
+    public Model WithExtraFeedbackEpochs(int epochs) => new(FS.ModelModule.extraFeedbackEpochs(epochs, Value));
+
+    /// <summary>The model with the feedback noise decaying as σ / (1 + e/τ) over epochs e.</summary>
+    /// <param name="tau">τ (0 keeps σ).</param>
+    public Model WithFeedbackNoiseDecay(double tau) => new(FS.ModelModule.feedbackNoiseDecay(tau, Value));
+
+    /// <summary>The model with its weights drawn by another scheme.</summary>
+    /// <param name="init">The scheme.</param>
+    public Model WithInit(Init init) => new(FS.ModelModule.init((init ?? throw new ArgumentNullException(nameof(init))).Value, Value));
+
     /// <summary>The model check: every mistake at once, each naming where it is, what is wrong and the fix.</summary>
     public ModelCheck Check() => new(FS.Check.run(Value));
 
@@ -88,7 +97,4 @@ public sealed class Model
         ArgumentNullException.ThrowIfNull(data);
         return ModelCheckException.Translate(() => FS.Score.testError((options ?? new TrainingOptions()).ToFSharp(), Value, parameters.Value, data));
     }
-
-    /// <summary>The F# that builds it (Model.create stack rule |&gt; …), then the stack's and the rule's equations as comments.</summary>
-    public override string ToString() => Value.ToString();
 }

@@ -8,14 +8,11 @@ namespace TargetProp.CSharp;
 /// and b_l for l = 1..L, and the feedback weights V_l [n_{l-1} × m], c_l of each layer l with a g_l. The arrays are
 /// the F# value's own, not copies.
 /// </summary>
-public sealed class ModelParameters
+public sealed class ModelParameters : FSharpValue<FS.Parameters>
 {
     /// <summary>Wraps F# parameters.</summary>
     /// <param name="value">The F# value.</param>
-    public ModelParameters(FS.Parameters value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API returns.</summary>
-    public FS.Parameters Value { get; }
+    public ModelParameters(FS.Parameters value) : base(value) { }
 
     /// <summary>W_1 … W_L (index l-1).</summary>
     public IReadOnlyList<float[]> W => Value.W;

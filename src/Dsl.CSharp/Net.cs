@@ -4,14 +4,11 @@ using FS = TargetProp.Dsl;
 namespace TargetProp.CSharp;
 
 /// <summary>A named network as a paper built it, with the settings the paper trained each rule with on it (the F# <see cref="FS.Net"/>).</summary>
-public sealed class Net
+public sealed class Net : FSharpValue<FS.Net>
 {
     /// <summary>Wraps an F# network.</summary>
     /// <param name="value">The F# value.</param>
-    public Net(FS.Net value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Net Value { get; }
+    public Net(FS.Net value) : base(value) { }
 
     /// <summary>Its name (tprop nets).</summary>
     public string Name => Value.Name;

@@ -3,14 +3,11 @@ using FS = TargetProp.Dsl;
 namespace TargetProp.CSharp;
 
 /// <summary>An optimiser and its hyper-parameters, as a value (the F# <see cref="FS.Optimiser"/>).</summary>
-public sealed class Optimiser
+public sealed class Optimiser : FSharpValue<FS.Optimiser>
 {
     /// <summary>Wraps an F# optimiser.</summary>
     /// <param name="value">The F# value.</param>
-    public Optimiser(FS.Optimiser value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Optimiser Value { get; }
+    public Optimiser(FS.Optimiser value) : base(value) { }
 
     /// <summary>Centred RMSprop with momentum (Graves 2013; Lee et al. 2015): decay 0.95, momentum 0.9.</summary>
     /// <param name="lr">The learning rate.</param>
@@ -45,7 +42,4 @@ public sealed class Optimiser
 
     /// <summary>Its learning rate.</summary>
     public double LearningRate => FS.OptimiserModule.learningRate(Value);
-
-    /// <summary>The F# that builds it: CentredRmsProp 0.0148893490317.</summary>
-    public override string ToString() => Value.ToString();
 }

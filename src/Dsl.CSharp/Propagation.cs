@@ -3,14 +3,11 @@ using FS = TargetProp.Dsl;
 namespace TargetProp.CSharp;
 
 /// <summary>Step 3 of a rule: how targets move down from layer l to layer l-1 (the F# <see cref="FS.Propagation"/>).</summary>
-public sealed class Propagation
+public sealed class Propagation : FSharpValue<FS.Propagation>
 {
     /// <summary>Wraps an F# propagation.</summary>
     /// <param name="value">The F# value.</param>
-    public Propagation(FS.Propagation value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Propagation Value { get; }
+    public Propagation(FS.Propagation value) : base(value) { }
 
     /// <summary>Propagation by an expression: <c>Propagation.By(Expr.Below + Expr.G(Expr.Target) - Expr.G(Expr.Here))</c>.</summary>
     /// <param name="e">ĥ_{l-1} as an expression.</param>
@@ -45,7 +42,4 @@ public sealed class Propagation
 
     /// <summary>Its equation, as the papers write it.</summary>
     public string Equation => Value.Equation;
-
-    /// <summary>The F# that builds it: Propagate.by (below + g target - g here).</summary>
-    public override string ToString() => Value.ToString();
 }

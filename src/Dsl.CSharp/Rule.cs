@@ -7,14 +7,11 @@ namespace TargetProp.CSharp;
 /// with its paper's settings. From the presets (<see cref="Rules"/>) or parts (<see cref="Create"/>); each With…
 /// returns a new rule.
 /// </summary>
-public sealed class Rule
+public sealed class Rule : FSharpValue<FS.Rule>
 {
     /// <summary>Wraps an F# rule.</summary>
     /// <param name="value">The F# value.</param>
-    public Rule(FS.Rule value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Rule Value { get; }
+    public Rule(FS.Rule value) : base(value) { }
 
     /// <summary>A rule from its parts, with Lee et al.'s local loss and settings as defaults.</summary>
     /// <param name="name">Its name.</param>
@@ -76,7 +73,4 @@ public sealed class Rule
 
     /// <summary>Its equation, as the papers write it.</summary>
     public string Equation => Value.Equation;
-
-    /// <summary>The F# that builds it, on one line: Rule.create "dtp" (...) (...) (...) |&gt; Rule.with….</summary>
-    public override string ToString() => Value.ToString();
 }

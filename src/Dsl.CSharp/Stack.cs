@@ -7,14 +7,11 @@ namespace TargetProp.CSharp;
 /// A feed-forward stack of layers, built bottom up: <c>Stack.Input(784).Dense(240, Unit.Tanh, repeat: 7).Dense(10,
 /// Unit.Softmax)</c>. Each method returns a new stack (the F# <see cref="FS.Stack"/> with the layer added).
 /// </summary>
-public sealed class Stack
+public sealed class Stack : FSharpValue<FS.Stack>
 {
     /// <summary>Wraps an F# stack.</summary>
     /// <param name="value">The F# value.</param>
-    public Stack(FS.Stack value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Stack Value { get; }
+    public Stack(FS.Stack value) : base(value) { }
 
     /// <summary>The input layer h_0 = x with <paramref name="features"/> features.</summary>
     /// <param name="features">The width of x.</param>
@@ -51,7 +48,4 @@ public sealed class Stack
 
     /// <summary>The forward maps as equations: "h1 = tanh(W1 x + b1); ...; p = softmax(W8 h7 + b8)".</summary>
     public string Equation => FS.StackModule.equation(Value);
-
-    /// <summary>The F# that builds it: input 784 |&gt; repeat 7 (dense 240 Tanh) |&gt; dense 10 Softmax.</summary>
-    public override string ToString() => Value.ToString();
 }

@@ -3,14 +3,11 @@ using FS = TargetProp.Dsl;
 namespace TargetProp.CSharp;
 
 /// <summary>Step 2 of a rule: the first target, and where it is set (the F# <see cref="FS.Top"/>).</summary>
-public sealed class Top
+public sealed class Top : FSharpValue<FS.Top>
 {
     /// <summary>Wraps an F# top target.</summary>
     /// <param name="value">The F# value.</param>
-    public Top(FS.Top value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Top Value { get; }
+    public Top(FS.Top value) : base(value) { }
 
     /// <summary>ĥ_L = h_L − η ∂ℓ/∂h_L at the output layer.</summary>
     /// <param name="eta">η, the step.</param>
@@ -36,7 +33,4 @@ public sealed class Top
 
     /// <summary>Its equation, as the papers write it.</summary>
     public string Equation => Value.Equation;
-
-    /// <summary>The F# that builds it: Top.gradientStep 0.327736332653 |&gt; Top.atLastHidden.</summary>
-    public override string ToString() => Value.ToString();
 }

@@ -3,18 +3,14 @@ using FS = TargetProp.Dsl;
 namespace TargetProp.CSharp;
 
 /// <summary>A finished run: its model and options, the per-epoch metrics and the trained parameters (the F# <see cref="FS.Run"/>).</summary>
-public sealed class TrainedRun
+public sealed class TrainedRun : FSharpValue<FS.Run>
 {
     /// <summary>Wraps an F# run.</summary>
     /// <param name="value">The F# value.</param>
-    public TrainedRun(FS.Run value)
+    public TrainedRun(FS.Run value) : base(value)
     {
-        Value = value ?? throw new ArgumentNullException(nameof(value));
         Epochs = value.Epochs.Select(e => new EpochMetrics(e)).ToArray();
     }
-
-    /// <summary>The F# value: the same one the F# API returns.</summary>
-    public FS.Run Value { get; }
 
     /// <summary>The model trained.</summary>
     public Model Model => new(Value.Model);

@@ -6,14 +6,11 @@ namespace TargetProp.CSharp;
 /// A layer's unit σ in h_l = σ(W_l h_{l-1} + b_l): the F# <see cref="FS.Nonlinearity"/> under a C# name. Discrete and
 /// stochastic units (<see cref="Sign"/>, <see cref="Step"/>, <see cref="Bernoulli"/>) pass targets, not derivatives.
 /// </summary>
-public sealed class Unit : IEquatable<Unit>
+public sealed class Unit : FSharpValue<FS.Nonlinearity>
 {
     /// <summary>Wraps an F# unit.</summary>
     /// <param name="value">The F# value.</param>
-    public Unit(FS.Nonlinearity value) => Value = value ?? throw new ArgumentNullException(nameof(value));
-
-    /// <summary>The F# value: the same one the F# API builds.</summary>
-    public FS.Nonlinearity Value { get; }
+    public Unit(FS.Nonlinearity value) : base(value) { }
 
     /// <summary>σ(a) = a.</summary>
     public static Unit Linear { get; } = new(FS.Nonlinearity.Linear);
@@ -54,16 +51,4 @@ public sealed class Unit : IEquatable<Unit>
 
     /// <summary>Whether σ draws a random value.</summary>
     public bool Stochastic => Value.Stochastic;
-
-    /// <inheritdoc/>
-    public bool Equals(Unit? other) => other is not null && Value.Equals(other.Value);
-
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => Equals(obj as Unit);
-
-    /// <inheritdoc/>
-    public override int GetHashCode() => Value.GetHashCode();
-
-    /// <summary>The F# that builds it: Tanh, SteepTanh 4.0.</summary>
-    public override string ToString() => Value.ToString();
 }

@@ -7,10 +7,14 @@ open System.Reflection
 open System.Runtime.ExceptionServices
 open Expecto
 
-/// Runs a C# test method, rethrowing what it threw as itself (not wrapped in a TargetInvocationException).
+/// Runs a C# test method: a failed expectation is a failed test, anything else it threw is rethrown as itself (not
+/// wrapped in a TargetInvocationException), an errored test.
 let private run (m: MethodInfo) () =
     try m.Invoke(null, [||]) |> ignore
-    with :? TargetInvocationException as e when not (isNull e.InnerException) -> ExceptionDispatchInfo.Capture(e.InnerException).Throw()
+    with :? TargetInvocationException as e when not (isNull e.InnerException) ->
+        match e.InnerException with
+        | :? TargetProp.CSharp.Tests.ExpectationException as failed -> failtest failed.Message
+        | inner -> ExceptionDispatchInfo.Capture(inner).Throw()
 
 [<Tests>]
 let tests =

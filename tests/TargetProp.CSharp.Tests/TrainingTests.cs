@@ -111,4 +111,24 @@ public static class TrainingTests
         }
         finally { if (Directory.Exists(folder)) Directory.Delete(folder, true); }
     }
+
+    [Description("side inputs: a layer reading a declared side input, and g's conditioned on the label, train as the F# API's model does; data without the side input are refused with what to attach")]
+    public static void SideInputsTrainAsFSharp()
+    {
+        const int width = 4;
+        var digits = Shared.Digits;
+        float[] Values(int count) => Enumerable.Range(0, count * width).Select(i => (float)((i * 37 % 101) / 101.0)).ToArray();
+        var data = Data.WithSide(digits, "context", width, Values(digits.TrainCount), Values(digits.TestCount));
+        var stack = Stack.Input(784).SideInput("context", width).Dense(32, Unit.Tanh).Reads("context").Dense(32, Unit.Tanh).Dense(10, Unit.Softmax);
+        var model = Model.Create(stack, Rules.Dtp.ConditionedOn("label"));
+        Expect.True(model.Check().IsValid, "valid: " + string.Join(" | ", model.Check().Errors));
+        Expect.Equal(Rules.Dtp.ConditionedOn("label").Propagation.ToString(), "Propagate.by (below + g (target ++ side \"label\") - g (here ++ side \"label\"))", "g conditioned on the label");
+        var options = new TrainingOptions { Epochs = 1, LimitTrain = 300, Seed = 4 };
+        var run = new Trainer(model, data, options).Run();
+        var fsRun = FS.Train.run(options.ToFSharp(), model.Value, data);
+        Expect.True(run.Parameters.BitwiseEquals(new ModelParameters(fsRun.Parameters)), "the same parameters as the F# API's run");
+        Expect.True(run.Parameters.U.ContainsKey(1) && run.Parameters.U[1].Length == 32 * width, "U_1 [32 × 4] reads the side input");
+        var refused = Expect.Throws<FS.TrainingException>(() => new Trainer(model, digits, options).Run(), "data without the side input");
+        Expect.True(refused.Message.Contains("Data.withSide"), refused.Message);
+    }
 }

@@ -38,6 +38,11 @@ public sealed class Trainer(Model model, DataSet data, TrainingOptions? options 
     /// <summary>The parameters to start from (null: drawn from the seed). Not with checkpoints.</summary>
     public ModelParameters? InitialParameters { get; init; }
 
+    /// <summary>Whether to stop before <see cref="TrainingOptions.Epochs"/>, asked after every epoch with the metrics so
+    /// far (a wall-time budget: the sum of <see cref="EpochMetrics.Seconds"/>; a plateau of the validation error). Null:
+    /// never. Not with <see cref="InitialParameters"/>.</summary>
+    public Func<IReadOnlyList<EpochMetrics>, bool>? StopWhen { get; init; }
+
     /// <summary>Raised after every epoch, on the training thread, with the epoch's metrics.</summary>
     public event EventHandler<EpochMetrics>? EpochCompleted;
 
@@ -58,9 +63,14 @@ public sealed class Trainer(Model model, DataSet data, TrainingOptions? options 
             EpochCompleted?.Invoke(this, metrics);
         }
         var hooks = FS.Train.hooks(FuncConvert.FromAction<FS.EpochMetrics>(OnEpoch));
+        if (StopWhen is { } stop)
+            hooks = new FS.Hooks(hooks.Measure, hooks.OnEpoch,
+                FuncConvert.FromFunc<FSharpList<FS.EpochMetrics>, bool>(epochs => stop(epochs.Select(e => new EpochMetrics(e)).ToArray())), hooks.OnBatch);
         var config = Options.ToFSharp();
         if (ResumeFrom is not null && Checkpoints is null)
             throw new InvalidOperationException("ResumeFrom needs Checkpoints: say where the resumed run saves its checkpoints");
+        if (InitialParameters is not null && StopWhen is not null)
+            throw new InvalidOperationException("InitialParameters and StopWhen together are not supported: a run from given parameters trains every epoch");
         if (InitialParameters is not null && Checkpoints is not null)
             throw new InvalidOperationException("InitialParameters and Checkpoints together are not supported: a checkpointed run starts from the seed's parameters or resumes from a checkpoint");
         return new TrainedRun(ModelCheckException.Translate(() =>

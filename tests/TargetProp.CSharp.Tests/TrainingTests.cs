@@ -58,6 +58,8 @@ public static class TrainingTests
         Expect.True(run.Epochs.All(e => e.ValidationError is null), "no validation split: null");
         Expect.True(progress.Seen[1].ToLine(2).StartsWith("epoch   2/2"), "the progress line: " + progress.Seen[1].ToLine(2));
         Expect.Equal(run.TestError, run.Epochs[1].TestError, "the run's test error is its last epoch's");
+        var stopped = new Trainer(model, Shared.Digits, options with { Epochs = 3 }) { StopWhen = epochs => epochs.Count == 1 }.Run();
+        Expect.Equal(stopped.Epochs.Count, 1, "StopWhen after the first of 3 epochs");
         var validated = new Trainer(model, Shared.Digits, options with { Epochs = 1, Validation = 100 }).Run();
         Expect.True(validated.Epochs[0].ValidationError is double v && v >= 0.0 && v <= 1.0, "a validation split: its error");
     }

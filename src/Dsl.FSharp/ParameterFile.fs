@@ -35,8 +35,9 @@ module ParameterFile =
     let save (path: string) (m: Model) (p: Parameters) =
         let shapes = named (Parameters.init 0 m)
         let arrays = named p
-        if List.map fst arrays <> List.map fst shapes then
-            invalidArg "p" (sprintf "the parameters (%s) are not those of the model (%s)" (arrays |> List.map fst |> String.concat ", ") (shapes |> List.map fst |> String.concat ", "))
+        let describe (named: (string * float32[]) list) = named |> List.map (fun (n, a) -> sprintf "%s[%d]" n a.Length) |> String.concat ", "
+        if List.map (fun (n, a: float32[]) -> n, a.Length) arrays <> List.map (fun (n, a: float32[]) -> n, a.Length) shapes then
+            invalidArg "p" (sprintf "the parameters (%s) are not those of the model (%s)" (describe arrays) (describe shapes))
         use bytes = new MemoryStream()
         do
             use w = new BinaryWriter(bytes, Encoding.UTF8, true)

@@ -77,6 +77,7 @@ public static class TrainingTests
             p.Save(file, model);
             Expect.True(ModelParameters.Load(file, model).BitwiseEquals(p), "read back bit for bit");
             var other = Model.Create(Stack.Input(784).Dense(16, Unit.Tanh).Dense(10, Unit.Softmax), Rules.Drl);
+            Expect.Throws<ArgumentException>(() => p.Save(Path.Combine(folder, "q.params"), Model.Create(Stack.Input(784).Dense(16, Unit.Tanh).Dense(10, Unit.Softmax), Rules.Drl)), "saving with another model's shapes");
             var wrongShape = Expect.Throws<FS.ParameterFileException>(() => ModelParameters.Load(file, other), "another model's shapes");
             Expect.True(wrongShape.Message.Contains("other shapes"), wrongShape.Message);
             byte[] bytes = File.ReadAllBytes(file);

@@ -2,7 +2,6 @@ namespace TargetProp.Dsl
 
 open System
 open System.IO
-open System.IO.Hashing
 open System.Text
 open System.Text.Json
 open TargetProp.Runtime
@@ -38,9 +37,8 @@ type CheckpointHeader =
 /// A checkpoint that cannot be used: damaged (naming the section), or of another model, data set or format version.
 exception CheckpointException of string
 
-/// Checkpoints: a run's whole state after an epoch, in a versioned binary file.
-///   "TPCKPT" 0 0 | u32 version | u32 sections | sections
-///   section: u16 name length | name (UTF-8) | u64 payload length | payload | u32 CRC32C of name and payload
+/// Checkpoints: a run's whole state after an epoch or within one, in a versioned binary file: the container of
+/// Sections with the magic "TPCKPT" 0 0.
 /// Sections: "header" (JSON), "param <key>" (float32 values of one parameter buffer, in the plan's layout),
 /// "optim <i>" (i64 steps, then the float32 state of the plan's i-th optimiser op). Every length is checked against
 /// the file and against the model before anything is read into memory, and every CRC before anything is loaded.
@@ -67,7 +65,7 @@ module Checkpoint =
               yield sprintf "d%d" k, b.Db ]
 
     /// XxHash64 of a model's printed description.
-    let hash (model: string) = XxHash64.HashToUInt64(ReadOnlySpan(Encoding.UTF8.GetBytes model))
+    let hash (model: string) = System.IO.Hashing.XxHash64.HashToUInt64(ReadOnlySpan(Encoding.UTF8.GetBytes model))
 
     /// The header of a run at the end of epoch `epoch` (`with` Pretraining, Pass and PassExamples for a point within the next).
     let header (c: Compiled) (ex: Executor) (data: string) (trainCount: int) (testCount: int) (seed: int) (threads: int) (epoch: int) =
@@ -87,52 +85,16 @@ module Checkpoint =
               for key, buffer in parameters c -> "param " + key, floats (ReadOnlySpan buffer.Data)
               for i, o in Seq.indexed ex.Plan.Optimisers ->
                   "optim " + string i, Array.append (BitConverter.GetBytes o.Steps) (floats (Span.op_Implicit o.State)) ]
-        DurableFile.Write(path, fun stream ->
-            use w = new BinaryWriter(stream, Encoding.UTF8, true)
-            w.Write magic
-            w.Write(uint32 version)
-            w.Write(uint32 sections.Length)
-            for name, payload in sections do
-                let nameBytes = Encoding.UTF8.GetBytes name
-                w.Write(uint16 nameBytes.Length)
-                w.Write nameBytes
-                w.Write(uint64 payload.Length)
-                w.Write payload
-                let crc = Crc32()
-                crc.Append(ReadOnlySpan nameBytes)
-                crc.Append(ReadOnlySpan payload)
-                w.Write(crc.GetCurrentHashAsUInt32()))
+        DurableFile.Write(path, fun stream -> Sections.write stream magic version sections)
 
-    /// One section's name and payload, its lengths checked against what is left of the file and against `expected`
-    /// (the payload length the model implies, given the name; -1 for any) before the payload is read, and its CRC after.
-    let private section (path: string) (r: BinaryReader) (expected: string -> int64 option) =
-        let left () = r.BaseStream.Length - r.BaseStream.Position
-        if left () < 2L then fail "%s is cut short: it ends before its next section; the file is damaged" path
-        let nameLength = int (r.ReadUInt16())
-        if nameLength = 0 || nameLength > 256 || int64 nameLength + 12L > left () then fail "%s is damaged: a section name of %d bytes does not fit the file" path nameLength
-        let nameBytes = r.ReadBytes nameLength
-        let name = try Encoding.UTF8.GetString nameBytes with _ -> "?"
-        let length = r.ReadUInt64()
-        if length > uint64 (left () - 4L) then fail "%s is damaged in section \"%s\": it claims %d bytes, but only %d are left in the file" path name length (left () - 4L)
-        match expected name with
-        | Some n when n >= 0L && int64 length <> n -> fail "%s is damaged in section \"%s\": %d bytes where the model needs %d" path name length n
-        | None -> fail "%s holds a section \"%s\" this model does not have; the file is damaged or of another model" path name
-        | _ -> ()
-        let payload = r.ReadBytes(int length)
-        let crc = Crc32()
-        crc.Append(ReadOnlySpan nameBytes)
-        crc.Append(ReadOnlySpan payload)
-        if crc.GetCurrentHashAsUInt32() <> r.ReadUInt32() then fail "%s is damaged in section \"%s\": its checksum (CRC32C) does not match" path name
-        name, payload
+    let private damaged (message: string) = CheckpointException message
+
+    /// One section's name and payload, its lengths and checksum checked (Sections.read).
+    let private section (path: string) (r: BinaryReader) (expected: string -> int64 option) = Sections.read path r expected damaged
 
     /// The header of a checkpoint file (its magic, version and header section checked).
     let private open' (path: string) (r: BinaryReader) =
-        if r.BaseStream.Length < 16L then fail "%s is too short to be a checkpoint (%d bytes)" path r.BaseStream.Length
-        if r.ReadBytes 8 <> magic then fail "%s is not a TargetProp checkpoint (its first bytes are not TPCKPT)" path
-        let v = int (r.ReadUInt32())
-        if v > version then fail "%s was written in checkpoint format %d by a newer TargetProp; this one reads format %d and older: upgrade to resume it" path v version
-        if v < 1 then fail "%s is damaged: format version %d" path v
-        let count = int (r.ReadUInt32())
+        let count = Sections.open' path r magic version "a TargetProp checkpoint" damaged
         // The header's length is its own (-1: any that fits the file).
         let _, payload = section path r (fun name -> if name = "header" then Some -1L else None)
         let h =

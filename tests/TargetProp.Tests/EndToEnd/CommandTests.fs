@@ -89,7 +89,7 @@ let tests =
             let before = [ for f in Directory.GetFiles(part, "*", SearchOption.AllDirectories) -> f, File.ReadAllBytes f ]
             let code, _, stderr = tprop [ "train"; "--resume"; part; "--epochs"; "6" ]
             Expect.equal code 2 "a damaged checkpoint"
-            for text in [ "epoch-000005.ckpt is damaged in section \"optim"; "its checksum (CRC32C) does not match"; "the previous checkpoint"; "epoch-000004.ckpt reads well" ] do
+            for text in [ "epoch-000005.ckpt is damaged in section \"optim"; "its checksum (CRC-32) does not match"; "the previous checkpoint"; "epoch-000004.ckpt reads well" ] do
                 Expect.stringContains stderr text stderr
             Expect.equal [ for f in Directory.GetFiles(part, "*", SearchOption.AllDirectories) -> f, File.ReadAllBytes f ] before "nothing in the folder changed"
             let code, _, stderr = tprop [ "train"; "--resume"; part; "--rule"; "bp" ]

@@ -50,19 +50,9 @@ module Checkpoint =
 
     let private fail fmt = Printf.kprintf (fun s -> raise (CheckpointException s)) fmt
 
-    /// The plan's parameter buffers with stable keys (W1, b1, V2, c2, A, U1, E3, e3, D3, d3).
+    /// The plan's parameter buffers with stable keys (Parameters.named).
     let private parameters (c: Compiled) : (string * MatrixBuffer) list =
-        [ for i, w in Array.indexed c.W -> sprintf "W%d" (i + 1), w
-          for i, b in Array.indexed c.B -> sprintf "b%d" (i + 1), b
-          for KeyValue(l, v) in c.V -> sprintf "V%d" l, v
-          for KeyValue(l, v) in c.C -> sprintf "c%d" l, v
-          match c.A with Some a -> yield "A", a | None -> ()
-          for KeyValue(l, u) in c.U -> sprintf "U%d" l, u
-          for KeyValue(k, b) in c.Coders do
-              yield sprintf "E%d" k, b.E
-              yield sprintf "e%d" k, b.Eb
-              yield sprintf "D%d" k, b.D
-              yield sprintf "d%d" k, b.Db ]
+        Parameters.named c.W c.B c.V c.C c.A c.U (c.Coders |> Map.map (fun _ q -> q.E, q.Eb, q.D, q.Db))
 
     /// XxHash64 of a model's printed description.
     let hash (model: string) = System.IO.Hashing.XxHash64.HashToUInt64(ReadOnlySpan(Encoding.UTF8.GetBytes model))

@@ -19,17 +19,7 @@ module ParameterFile =
 
     /// The parameters by name, in a fixed order (the names a checkpoint gives the same buffers).
     let private named (p: Parameters) : (string * float32[]) list =
-        [ for i, w in Array.indexed p.W -> sprintf "W%d" (i + 1), w
-          for i, b in Array.indexed p.B -> sprintf "b%d" (i + 1), b
-          for KeyValue(l, v) in p.V -> sprintf "V%d" l, v
-          for KeyValue(l, c) in p.C -> sprintf "c%d" l, c
-          if p.A.Length > 0 then yield "A", p.A
-          for KeyValue(l, u) in p.U -> sprintf "U%d" l, u
-          for KeyValue(k, q) in p.Coders do
-              yield sprintf "E%d" k, q.E
-              yield sprintf "e%d" k, q.Eb
-              yield sprintf "D%d" k, q.D
-              yield sprintf "d%d" k, q.Db ]
+        Parameters.named p.W p.B p.V p.C (if p.A.Length > 0 then Some p.A else None) p.U (p.Coders |> Map.map (fun _ q -> q.E, q.Eb, q.D, q.Db))
 
     let save (path: string) (m: Model) (p: Parameters) =
         let shapes = named (Parameters.init 0 m)

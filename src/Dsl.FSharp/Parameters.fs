@@ -23,6 +23,21 @@ and Coder =
       Db: float32[] }
 
 module Parameters =
+    /// Every array of a set of parameters, or of the buffers holding them, with its stable name, in a fixed order:
+    /// W1.., b1.., V2.., c2.., A, U1.., then E, e, D, d of each conditional auto-encoder (a coder as E, e, D, d).
+    let named (w: 'a[]) (b: 'a[]) (v: Map<int, 'a>) (c: Map<int, 'a>) (a: 'a option) (u: Map<int, 'a>) (coders: Map<int, 'a * 'a * 'a * 'a>) : (string * 'a) list =
+        [ for i, x in Array.indexed w -> sprintf "W%d" (i + 1), x
+          for i, x in Array.indexed b -> sprintf "b%d" (i + 1), x
+          for KeyValue(l, x) in v -> sprintf "V%d" l, x
+          for KeyValue(l, x) in c -> sprintf "c%d" l, x
+          match a with Some x -> yield "A", x | None -> ()
+          for KeyValue(l, x) in u -> sprintf "U%d" l, x
+          for KeyValue(k, (e, eb, d, db)) in coders do
+              yield sprintf "E%d" k, e
+              yield sprintf "e%d" k, eb
+              yield sprintf "D%d" k, d
+              yield sprintf "d%d" k, db ]
+
     /// A deep copy.
     let copy (p: Parameters) =
         { W = p.W |> Array.map Array.copy

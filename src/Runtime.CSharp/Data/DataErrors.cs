@@ -5,7 +5,7 @@ namespace TargetProp.Runtime.Data;
 /// A data file that is not what it should be: the message names the file, what was expected and what was found.
 public sealed class DataFormatException : Exception
 {
-    /// The file (or, for the bundled set, "bundled:<file>") that is malformed.
+    /// The file (or, for the bundled set, "bundled:&lt;file&gt;") that is malformed.
     public string Path { get; }
 
     public DataFormatException(string path, string problem) : base($"{path}: {problem}") => Path = path;

@@ -81,7 +81,7 @@ public static class Noise
         }
     }
 
-    /// U(seed, step, stream, index): the scalar definition of <see cref="Uniform"/>, and the tests' oracle.
+    /// U(seed, step, stream, index): the scalar definition of <see cref="Uniform(ulong, long, int, long, Span{float})"/>, and the tests' oracle.
     public static float UniformAt(ulong seed, long step, int stream, long index)
     {
         if ((ulong)index >= IndexLimit)

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 namespace TargetProp.Runtime.Optim;
 
-/// Adam (Kingma & Ba 2015, Algorithm 1), with bias correction at step t (from 1):
+/// Adam (Kingma and Ba 2015, Algorithm 1), with bias correction at step t (from 1):
 ///     m ← β₁m + (1−β₁)g;  u ← β₂u + (1−β₂)g²;  p ← p − lr·(m/(1−β₁ᵗ)) / (√(u/(1−β₂ᵗ)) + ε)
 /// State slots: m, u.
 public sealed class Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0) : Optimiser(weightDecay)

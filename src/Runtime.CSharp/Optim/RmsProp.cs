@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 namespace TargetProp.Runtime.Optim;
 
-/// RMSprop (Tieleman & Hinton 2012), ε outside the root as in PyTorch:
+/// RMSprop (Tieleman and Hinton 2012), ε outside the root as in PyTorch:
 ///     s ← ρs + (1−ρ)g²;  p ← p − lr·g/(√s + ε)
 /// State slot: s.
 public sealed class RmsProp(float learningRate, float decay = 0.9f, float epsilon = 1e-8f, float weightDecay = 0) : Optimiser(weightDecay)

@@ -1,0 +1,90 @@
+/// The packages (README "As a package"), made and used as a user makes and uses them: `dotnet pack` of the solution
+/// gives exactly the library package and the tool package; the library carries the three assemblies with their XML
+/// docs and embedded symbols; the tool installs from the folder of packages alone and trains. Needs
+/// `dotnet build -c Release` first, as CI does (it packs with no build, and restores nothing but the tool).
+module TargetProp.Tests.EndToEnd.PackageTests
+
+open System.Diagnostics
+open System.IO
+open System.IO.Compression
+open System.Reflection.PortableExecutable
+open System.Text.RegularExpressions
+open System.Xml.Linq
+open Expecto
+open TargetProp.Tests.EndToEnd.CommandTests
+
+/// The version every package has (Directory.Build.props).
+let version =
+    XDocument.Load(Path.Combine(root, "Directory.Build.props")).Descendants(XName.Get "Version")
+    |> Seq.exactlyOne
+    |> fun e -> e.Value
+
+/// Runs a program with arguments and extra environment variables; returns exit code, stdout and stderr.
+let private run (program: string) (args: string list) (env: (string * string) list) =
+    let info = ProcessStartInfo(program, args, WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true)
+    for k, v in env do info.Environment.[k] <- v
+    use p = Process.Start info
+    let out = p.StandardOutput.ReadToEndAsync()
+    let err = p.StandardError.ReadToEnd()
+    p.WaitForExit()
+    p.ExitCode, out.Result, err
+
+/// The bytes of one entry of a package.
+let private entryBytes (zip: ZipArchive) (name: string) =
+    use s = zip.GetEntry(name).Open()
+    use m = new MemoryStream()
+    s.CopyTo m
+    m.ToArray()
+
+[<Tests>]
+let tests =
+    testSequenced <| testList "EndToEnd.Package" [
+        test "dotnet pack gives TargetProp.Dsl (runtime, language, C# surface, docs, symbols) and the tprop tool, which installs from the artifacts folder alone and trains an epoch" {
+            let temp = Path.Combine(Path.GetTempPath(), sprintf "tprop-pack-%d" (System.Random().Next()))
+            let artifacts = Path.Combine(temp, "artifacts")
+            let code, stdout, stderr = dotnet [ "pack"; "TargetProp.Dsl.sln"; "-c"; "Release"; "--no-build"; "-o"; artifacts ]
+            Expect.equal code 0 (stdout + stderr)
+            let packages = Directory.GetFiles(artifacts, "*.nupkg") |> Array.map Path.GetFileName |> Array.sort
+            Expect.equal packages [| sprintf "TargetProp.Dsl.%s.nupkg" version; sprintf "tprop.%s.nupkg" version |] "only the library and the tool are packable"
+
+            // The library: three assemblies, their docs, symbols inside them, metadata, and no dependency on a package
+            // of ours (the runtime is inside, not a package of its own).
+            do
+                use zip = ZipFile.OpenRead(Path.Combine(artifacts, packages.[0]))
+                let names = zip.Entries |> Seq.map (fun e -> e.FullName) |> Set.ofSeq
+                for a in [ "TargetProp.Runtime"; "TargetProp.Dsl"; "TargetProp.Dsl.CSharp" ] do
+                    for ext in [ ".dll"; ".xml" ] do
+                        Expect.contains names (sprintf "lib/net10.0/%s%s" a ext) "an assembly and its docs"
+                    use pe = new PEReader(new MemoryStream(entryBytes zip (sprintf "lib/net10.0/%s.dll" a)))
+                    let embedded = pe.ReadDebugDirectory() |> Seq.exists (fun d -> d.Type = DebugDirectoryEntryType.EmbeddedPortablePdb)
+                    Expect.isTrue embedded (a + ": symbols (with sources) embedded in the assembly")
+                Expect.contains names "README.md" "the readme"
+                let nuspec = XDocument.Load(new MemoryStream(entryBytes zip "TargetProp.Dsl.nuspec"))
+                let one (name: string) = nuspec.Descendants() |> Seq.filter (fun e -> e.Name.LocalName = name) |> Seq.map (fun e -> e.Value) |> Seq.toList
+                Expect.equal (one "license") [ "MIT" ] "licence expression"
+                Expect.equal (one "readme") [ "README.md" ] "readme"
+                Expect.isNonEmpty (one "description" |> List.filter (fun d -> d.Length > 40)) "a description"
+                Expect.isNonEmpty (one "tags") "tags"
+                let dependencies = nuspec.Descendants() |> Seq.filter (fun e -> e.Name.LocalName = "dependency") |> Seq.map (fun e -> e.Attribute(XName.Get "id").Value) |> Set.ofSeq
+                Expect.isTrue (Set.isSubset (set [ "FSharp.Core"; "MathNet.Numerics"; "System.Numerics.Tensors" ]) dependencies) (sprintf "the packages the assemblies use, in %A" dependencies)
+                Expect.isEmpty (dependencies |> Set.filter (fun d -> d.StartsWith "TargetProp")) "no package of ours as a dependency"
+
+            // The tool, from the artifacts folder only (a NuGet.config with no other source, an empty package cache).
+            let config = Path.Combine(temp, "nuget.config")
+            File.WriteAllText(config, sprintf "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration><packageSources><clear /><add key=\"artifacts\" value=\"%s\" /></packageSources></configuration>\n" artifacts)
+            let tools = Path.Combine(temp, "tools")
+            let env = [ "NUGET_PACKAGES", Path.Combine(temp, "packages") ]
+            let code, stdout, stderr = run "dotnet" [ "tool"; "install"; "--tool-path"; tools; "--configfile"; config; "tprop"; "--version"; version ] env
+            Expect.equal code 0 (stdout + stderr)
+            let tprop = Path.Combine(tools, if System.OperatingSystem.IsWindows() then "tprop.exe" else "tprop")
+            let code, stdout, stderr = run tprop [ "--help" ] []
+            Expect.equal code 0 (stdout + stderr)
+            Expect.stringContains stdout "USAGE: tprop" "the usage"
+            let out = Path.Combine(temp, "run")
+            let code, stdout, stderr = run tprop [ "train"; "--epochs"; "1"; "--limit-train"; "500"; "--out"; out ] []
+            Expect.equal code 0 (stdout + stderr)
+            Expect.isTrue (Regex.IsMatch(stdout, @"^epoch +1/1 ", RegexOptions.Multiline)) ("an epoch line in:\n" + stdout)
+            Expect.equal (File.ReadAllLines(Path.Combine(out, "metrics.jsonl")).Length) 1 "one epoch logged"
+            Directory.Delete(temp, true)
+        }
+    ]

@@ -39,7 +39,7 @@ let private entryBytes (zip: ZipArchive) (name: string) =
 [<Tests>]
 let tests =
     testSequenced <| testList "EndToEnd.Package" [
-        test "dotnet pack gives TargetProp.Dsl (runtime, language, C# surface, docs, symbols) and the tprop tool, which installs from the artifacts folder alone and trains an epoch" {
+        test "dotnet pack gives TargetProp.Dsl (runtime, language, C# surface, docs, symbols) and the tprop tool, which installs from the artifacts folder alone and trains an epoch; a C# program depending on TargetProp.Dsl alone trains an epoch" {
             let temp = Path.Combine(Path.GetTempPath(), sprintf "tprop-pack-%d" (System.Random().Next()))
             let artifacts = Path.Combine(temp, "artifacts")
             let code, stdout, stderr = dotnet [ "pack"; "TargetProp.Dsl.sln"; "-c"; "Release"; "--no-build"; "-o"; artifacts ]
@@ -85,6 +85,43 @@ let tests =
             Expect.equal code 0 (stdout + stderr)
             Expect.isTrue (Regex.IsMatch(stdout, @"^epoch +1/1 ", RegexOptions.Multiline)) ("an epoch line in:\n" + stdout)
             Expect.equal (File.ReadAllLines(Path.Combine(out, "metrics.jsonl")).Length) 1 "one epoch logged"
+
+            // A C# program of a user's own that depends on TargetProp.Dsl alone. Its restore needs no network: the package's
+            // dependencies come from the machine's package cache (filled by building this repository) read as a package
+            // source, and TargetProp.* only from the artifacts folder (source mapping), into an empty cache of its own, so
+            // the package just made is the one used even when an older build of the same version sits in the machine's cache.
+            let app = Path.Combine(temp, "app")
+            Directory.CreateDirectory app |> ignore
+            let cache =
+                match System.Environment.GetEnvironmentVariable "NUGET_PACKAGES" with
+                | null | "" -> Path.Combine(System.Environment.GetFolderPath System.Environment.SpecialFolder.UserProfile, ".nuget", "packages")
+                | folder -> folder
+            let appConfig =
+                [ "<?xml version=\"1.0\" encoding=\"utf-8\"?>"
+                  "<configuration>"
+                  "  <packageSources><clear />"
+                  sprintf "    <add key=\"artifacts\" value=\"%s\" />" artifacts
+                  sprintf "    <add key=\"cache\" value=\"%s\" />" cache
+                  "  </packageSources>"
+                  "  <packageSourceMapping>"
+                  "    <packageSource key=\"artifacts\"><package pattern=\"TargetProp.*\" /></packageSource>"
+                  "    <packageSource key=\"cache\"><package pattern=\"*\" /></packageSource>"
+                  "  </packageSourceMapping>"
+                  "</configuration>" ]
+            File.WriteAllLines(Path.Combine(app, "nuget.config"), appConfig)
+            File.WriteAllText(Path.Combine(app, "app.csproj"), sprintf "<Project Sdk=\"Microsoft.NET.Sdk\"><PropertyGroup><OutputType>Exe</OutputType><TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings><Nullable>enable</Nullable><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup><ItemGroup><PackageReference Include=\"TargetProp.Dsl\" Version=\"%s\" /></ItemGroup></Project>\n" version)
+            let program =
+                [ "using TargetProp.CSharp;"
+                  "var model = Model.Create(Stack.Input(784).Dense(64, Unit.Tanh).Dense(10, Unit.Softmax), Rules.Dtp);"
+                  "Console.WriteLine($\"errors: {model.Check().Errors.Count}\");"
+                  "var trainer = new Trainer(model, Data.Digits(), new TrainingOptions { Epochs = 1 });"
+                  "trainer.EpochCompleted += (_, e) => Console.WriteLine(e.ToLine(1));"
+                  "trainer.Run();" ]
+            File.WriteAllLines(Path.Combine(app, "Program.cs"), program)
+            let code, stdout, stderr = run "dotnet" [ "run"; "--project"; app ] (("DOTNET_CLI_TELEMETRY_OPTOUT", "1") :: env)
+            Expect.equal code 0 (stdout + stderr)
+            Expect.stringContains stdout "errors: 0" "the model checks"
+            Expect.isTrue (Regex.IsMatch(stdout, @"^epoch +1/1 ", RegexOptions.Multiline)) ("an epoch line from the package's C# surface in:\n" + stdout)
             Directory.Delete(temp, true)
         }
     ]

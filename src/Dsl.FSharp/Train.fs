@@ -183,6 +183,12 @@ module Train =
 
     let compile (batch: int) (m: Model) : Compiled = Lower.compile batch (check m)
 
+    let errorOn (ex: Executor) (d: DataSet) (test: bool) (order: int[]) (count: int) =
+        ex.Context.ResetTally()
+        let x, y = if test then d.TestX, d.TestY else d.TrainX, d.TrainY
+        pass ex x y (sides d test) order count [ ex.Plan.Predict ]
+        float ex.Context.Errors / float ex.Context.Examples
+
     /// Where a resumed run starts: the part (0: the feedback pre-training, n: epoch n), the passes of it done and the
     /// examples of the next; a new run at the pre-training's start.
     let private resumePoint (h: CheckpointHeader) =
@@ -264,19 +270,14 @@ module Train =
             let seconds = clock.Elapsed.TotalSeconds
             if not (System.Double.IsFinite loss) then
                 raise (DivergedException(sprintf "training diverged in epoch %d: the training loss is %g. Lower the learning rates (forward %O, feedback %O) or the top target (%s)." n loss m.ForwardOptimiser m.FeedbackOptimiser m.Rule.Top.Equation))
-            // The error of the plan's predictions over `count` examples of a split, in `order`.
-            let error x y test order count =
-                ctx.ResetTally()
-                pass ex x y (sides d test) order count [ plan.Predict ]
-                float ctx.Errors / float ctx.Examples
             let e =
                 { Epoch = n
                   TrainLoss = loss
                   TrainError = trainError
-                  TestError = error d.TestX d.TestY true (Array.init d.TestCount id) d.TestCount
+                  TestError = errorOn ex d true (Array.init d.TestCount id) d.TestCount
                   ValidationError =
                       if c.Validation = 0 then None
-                      else Some(error d.TrainX d.TrainY false validationOrder c.Validation)
+                      else Some(errorOn ex d false validationOrder c.Validation)
                   Seconds = seconds
                   Diagnostics =
                       (if c.Diagnostics then

@@ -93,6 +93,10 @@ module Train =
     /// Compiles the model (raising ModelException with every error if it has any).
     val compile: batch: int -> m: Model -> Compiled
 
+    /// The fraction of `count` examples of a split (the test split when `test`, else the training one), taken in
+    /// `order` a batch at a time through the plan's Predict phase, that the plan classifies wrongly.
+    val errorOn: ex: Executor -> d: DataSet -> test: bool -> order: int[] -> count: int -> float
+
     /// Trains the model from parameters p0, calling onEpoch after each epoch. A diverging run stops with a
     /// DivergedException that says what to change; settings and data that cannot train it, with a TrainingException.
     val runFrom: p0: Parameters -> onEpoch: (EpochMetrics -> unit) -> c: TrainConfig -> m: Model -> d: DataSet -> Run

@@ -62,8 +62,9 @@ module ReferenceTraining =
         | WeightDecay(_, inner) -> adaptive inner
 
     /// A run in progress: the parameters, each parameter's optimiser memory, and the counts of forward and feedback
-    /// updates that key the step's noise.
-    type private Trainer(m: Model, start: Reference.State, seed: uint64) =
+    /// updates that key the step's noise. Adam and RMSprop see every gradient below 10⁻⁴ of the update's largest with
+    /// `residue` times that largest added (0: the exact gradient).
+    type private Trainer(m: Model, start: Reference.State, seed: uint64, residue: float) =
         let memory = Dictionary<string, Memory>()
         let mutable s = start
         let mutable forwardSteps = 0L
@@ -81,8 +82,14 @@ module ReferenceTraining =
                     memory.[name] <- mem
                     mem
             mem.Updates <- mem.Updates + 1
-            if adaptive o then
-                g |> Array.iteri (fun i gi -> if abs gi <= 1e-4 * scale then mem.Unsteady.[i] <- true)
+            let g =
+                if not (adaptive o) then g
+                else
+                    g |> Array.mapi (fun i gi ->
+                        if abs gi <= 1e-4 * scale then
+                            mem.Unsteady.[i] <- true
+                            gi + residue * scale
+                        else gi)
             Array.init p.Length (fun i -> p.[i] + delta o mem.Updates mem.Slots.[i] p.[i] g.[i])
 
         let largest (ms: M seq) (vs: Vector<float> seq) =
@@ -174,11 +181,13 @@ module ReferenceTraining =
     ///   interleaved   per batch, FeedbackIterations feedback updates, then the forward update.
     /// Without feedback training every epoch is one pass of forward updates. Noise is keyed by the seed and the count of
     /// forward or feedback updates so far (the first being 1). `sides` holds the declared side inputs' values [n × width]
-    /// by name; a batch reads the same rows of them.
-    let run (m: Model) (p0: Parameters) (seed: uint64) (batch: int) (x: float32[]) (y: int[]) (sides: Map<string, float32[]>) (orders: int[] list) (epochs: int) : Outcome =
+    /// by name; a batch reads the same rows of them. Adam and RMSprop see each gradient below 10⁻⁴ of its update's
+    /// largest with `residue` times that largest added: 0 follows the exact gradients, float32's unit roundoff
+    /// (6·10⁻⁸) asks where the residue float32 leaves of a cancelled gradient would steer the run.
+    let runWithResidue (residue: float) (m: Model) (p0: Parameters) (seed: uint64) (batch: int) (x: float32[]) (y: int[]) (sides: Map<string, float32[]>) (orders: int[] list) (epochs: int) : Outcome =
         let features = m.Stack.Input
         Reference.Kink.Reset()
-        let trainer = Trainer(m, Reference.ofParameters m p0, seed)
+        let trainer = Trainer(m, Reference.ofParameters m p0, seed, residue)
         let batches (order: int[]) =
             [ for first in 0 .. batch .. order.Length - 1 ->
                   let rows = order.[first .. min (first + batch) order.Length - 1]
@@ -216,3 +225,7 @@ module ReferenceTraining =
             // The epoch's extra feedback epochs, after its updates.
             List.tail orders |> List.iter feedbackEpoch
         trainer.Outcome
+
+    /// The run of runWithResidue on the exact gradients.
+    let run (m: Model) (p0: Parameters) (seed: uint64) (batch: int) (x: float32[]) (y: int[]) (sides: Map<string, float32[]>) (orders: int[] list) (epochs: int) : Outcome =
+        runWithResidue 0.0 m p0 seed batch x y sides orders epochs

@@ -1,7 +1,7 @@
+#r "nuget: TargetProp.Dsl" // from artifacts/ in a clone (examples/NuGet.config), or any feed that has it
 // A rule of your own: compose it from parts, read its equation back, check it against the shipped laws, train it on
-// MNIST and see how its updates line up with back-propagation's. Run after `dotnet build -c Release`:
+// MNIST and see how its updates line up with back-propagation's. Run after `dotnet pack -c Release -o artifacts`:
 //   dotnet fsi examples/custom_rule.fsx          (1 epoch; TPROP_EPOCHS=n for more; digits when MNIST is missing)
-#load "prelude.fsx"
 open TargetProp.Dsl
 
 // A damped difference: DTP's correction taken at half strength,

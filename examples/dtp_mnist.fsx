@@ -1,9 +1,9 @@
+#r "nuget: TargetProp.Dsl" // from artifacts/ in a clone (examples/NuGet.config), or any feed that has it
 // Difference target propagation as Lee, Zhang, Fischer and Bengio (2015) ran it on MNIST, written in the language:
 // 784-240×7-10 tanh network, softmax output, batch 100; top target at the last hidden layer with η̂ = 0.327736;
 // difference targets below; g_l trained by denoising reconstruction with σ = 0.35983; centred RMSprop (forward lr
-// 0.0148893, feedback lr 0.00501149); alternating schedule. Needs MNIST (see README). Run after `dotnet build -c Release`:
+// 0.0148893, feedback lr 0.00501149); alternating schedule. Needs MNIST (see README). Run after `dotnet pack -c Release -o artifacts`:
 //   dotnet fsi examples/dtp_mnist.fsx            (10 epochs; TPROP_EPOCHS=1 for a quick look)
-#load "prelude.fsx"
 open TargetProp.Dsl
 
 let net = input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax

@@ -1,6 +1,6 @@
+#r "nuget: TargetProp.Dsl" // from artifacts/ in a clone (examples/NuGet.config), or any feed that has it
 // The smallest useful script: a three-layer tanh network trained by difference target propagation on the bundled
-// digits (works offline). Run after `dotnet build -c Release`:  dotnet fsi examples/quickstart.fsx
-#load "prelude.fsx"
+// digits (no download). Run after `dotnet pack -c Release -o artifacts`:  dotnet fsi examples/quickstart.fsx
 open TargetProp.Dsl
 
 let net = input 784 |> repeat 3 (dense 240 Tanh) |> dense 10 Softmax

@@ -1,8 +1,8 @@
+#r "nuget: TargetProp.Dsl" // from artifacts/ in a clone (examples/NuGet.config), or any feed that has it
 // A side input read by a forward map: every example also carries a second, coarse view of its image — the mean and the
 // maximum of each of its 4×4 blocks of 7×7 pixels, 32 values — which the first layer reads beside the pixels,
 // h1 = tanh(W1 x + U1 s_view + b1).
-// Run after `dotnet build -c Release`:  dotnet fsi examples/side_input.fsx
-#load "prelude.fsx"
+// Run after `dotnet pack -c Release -o artifacts`:  dotnet fsi examples/side_input.fsx
 open TargetProp.Dsl
 
 let digits = Data.digits ()

@@ -1,7 +1,7 @@
 // The please-upper-layers experiment (see its module, TargetProp.Experiments.PleaseUpperLayers): its runs, results.jsonl, a figure and a table.
 // Run after `dotnet build -c Release`:  dotnet fsi experiments/please-upper-layers.fsx [--quick] [--seeds K] [--threads T] [--out DIR]
 // (the same as `tprop experiment please-upper-layers ...`).
-#load "../examples/prelude.fsx"
+#load "prelude.fsx"
 #r "../src/Cli/bin/Release/net10.0/TargetProp.Experiments.dll"
 open TargetProp.Experiments
 

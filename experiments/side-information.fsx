@@ -1,7 +1,7 @@
 // The side-information experiment (see its module, TargetProp.Experiments.SideInformation): its runs, results.jsonl, a figure and a table.
 // Run after `dotnet build -c Release`:  dotnet fsi experiments/side-information.fsx [--quick] [--seeds K] [--threads T] [--out DIR]
 // (the same as `tprop experiment side-information ...`).
-#load "../examples/prelude.fsx"
+#load "prelude.fsx"
 #r "../src/Cli/bin/Release/net10.0/TargetProp.Experiments.dll"
 open TargetProp.Experiments
 

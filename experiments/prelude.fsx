@@ -1,6 +1,7 @@
-// The one line every example starts with (#load "prelude.fsx"): references the library as built by
+// The line every experiment script starts with (#load "prelude.fsx"): references the library as built by
 //   dotnet build -c Release
-// (the tprop CLI's output folder holds the library and every package it uses).
+// (the tprop CLI's output folder holds the library and every package it uses). The experiments read this build rather
+// than the package (examples/ does that) because they also need TargetProp.Experiments, which is not in the package.
 #r "../src/Cli/bin/Release/net10.0/MathNet.Numerics.dll"
 #r "../src/Cli/bin/Release/net10.0/System.Numerics.Tensors.dll"
 #r "../src/Cli/bin/Release/net10.0/TargetProp.Runtime.dll"

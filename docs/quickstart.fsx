@@ -40,8 +40,13 @@ printfn "%O" model
 Two epochs on the bundled digits (6,000 MNIST training images, 1,000 test images, in the package), one line per epoch.
 The same seed and thread count give the same numbers.
 *)
-let config = { Train.defaults with Epochs = 2; Seed = 1 }
-let run = Train.runWith (Report.epochLine config.Epochs >> printfn "%s") config model (Data.digits ())
+let config =
+    { Train.defaults with
+        Epochs = 2
+        Seed = 1 }
+
+let run =
+    Train.runWith (Report.epochLine config.Epochs >> printfn "%s") config model (Data.digits ())
 (*** include-output ***)
 
 (** The test error after the last epoch, as a fraction: *)
@@ -54,7 +59,14 @@ let run = Train.runWith (Report.epochLine config.Epochs >> printfn "%s") config 
 A propagation is an expression over `below` (h_{l-1}), `here` (h_l) and `target` (ĥ_l), with g, f, `+`, `-` and
 scalar `*`. Here DTP's correction is damped by half, and the shipped laws are checked on it as booleans.
 *)
-let damped = Rules.dtp |> Rule.withName "damped" |> Rule.withPropagation (below + 0.5 * (g target - g here))
+let damped =
+    Rules.dtp
+    |> Rule.withName "damped"
+    |> Rule.withPropagation (below + 0.5 * (g target - g here))
+
 printfn "%s" damped.Equation
-printfn "the fixed-point law holds on %.0f %% of 20 generated networks" (100.0 * Laws.fraction 20 Laws.fixedPoint damped)
+
+printfn
+    "the fixed-point law holds on %.0f %% of 20 generated networks"
+    (100.0 * Laws.fraction 20 Laws.fixedPoint damped)
 (*** include-output ***)

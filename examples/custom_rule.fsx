@@ -11,6 +11,7 @@ let damped =
     Rules.dtp
     |> Rule.withName "dampedDtp"
     |> Rule.withPropagation (below + 0.5 * (g target - g here))
+
 printfn "%s" damped.Equation
 printfn "%O" damped
 printfn "propagation: %O" damped.Propagation
@@ -23,21 +24,37 @@ let laws =
       "reconstruction", Laws.reconstruction
       "descent", Laws.descent
       "compiled = reference", Laws.compiledEqualsReference ]
+
 for name, law in laws do
     printfn "  %-24s holds on %5.1f %% of networks" name (100.0 * Laws.fraction 100 law damped)
 
 // Train on Lee et al.'s network, logging the per-layer diagnostics each epoch.
-let epochs = System.Environment.GetEnvironmentVariable "TPROP_EPOCHS" |> Option.ofObj |> Option.map int |> Option.defaultValue 1
+let epochs =
+    System.Environment.GetEnvironmentVariable "TPROP_EPOCHS"
+    |> Option.ofObj
+    |> Option.map int
+    |> Option.defaultValue 1
+
 let data =
-    try Data.mnist ()
+    try
+        Data.mnist ()
     with :? TargetProp.Runtime.Data.DataNotFoundException ->
         printfn "MNIST not found: training on the bundled digits instead"
         Data.digits ()
-let model = Model.create (input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax) damped
-let config = { Train.defaults with Epochs = epochs; Diagnostics = true }
+
+let model =
+    Model.create (input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax) damped
+
+let config =
+    { Train.defaults with
+        Epochs = epochs
+        Diagnostics = true }
+
 let run = Train.runWith (Report.epochLine epochs >> printfn "%s") config model data
 let last = List.last run.Epochs
 printfn "test error after %d epoch(s) on %s: %.2f %%" epochs data.Name (100.0 * last.TestError)
 printfn "angle between each layer's update and back-propagation's gradient (degrees):"
+
 for name, v in last.Diagnostics do
-    if name.StartsWith "angle_bp_" then printfn "  layer %s  %5.1f°" (name.Substring 9) v
+    if name.StartsWith "angle_bp_" then
+        printfn "  layer %s  %5.1f°" (name.Substring 9) v

@@ -7,6 +7,12 @@ let net = input 784 |> repeat 3 (dense 240 Tanh) |> dense 10 Softmax
 let model = Model.create net Rules.dtp
 printfn "%O" model
 
-let config = { Train.defaults with Epochs = 3; Seed = 1 }
-let run = Train.runWith (Report.epochLine config.Epochs >> printfn "%s") config model (Data.digits ())
+let config =
+    { Train.defaults with
+        Epochs = 3
+        Seed = 1 }
+
+let run =
+    Train.runWith (Report.epochLine config.Epochs >> printfn "%s") config model (Data.digits ())
+
 printfn "test error after %d epochs: %.2f %%" config.Epochs (100.0 * (List.last run.Epochs).TestError)

@@ -3,7 +3,10 @@
 // (the same as `tprop experiment deep-chains ...`).
 #load "prelude.fsx"
 #r "../src/Cli/bin/Release/net10.0/TargetProp.Experiments.dll"
+
 open TargetProp.Experiments
 
 let experiment = Catalog.find "deep-chains"
-Experiment.run experiment (Experiment.options experiment.Name (List.ofArray fsi.CommandLineArgs |> List.tail)) |> ignore
+
+Experiment.run experiment (Experiment.options experiment.Name (List.ofArray fsi.CommandLineArgs |> List.tail))
+|> ignore

@@ -13,15 +13,28 @@
 // Report.plot draws with SkiaSharp, whose native libraries the build puts under runtimes/<platform>/native: an
 // application finds them there by itself; in a script, SkiaSharp and HarfBuzzSharp are told where they are.
 #r "../src/Cli/bin/Release/net10.0/HarfBuzzSharp.dll"
+
 do
     let native =
-        System.IO.Path.Combine(__SOURCE_DIRECTORY__, "../src/Cli/bin/Release/net10.0/runtimes",
-                               System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "native")
+        System.IO.Path.Combine(
+            __SOURCE_DIRECTORY__,
+            "../src/Cli/bin/Release/net10.0/runtimes",
+            System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier,
+            "native"
+        )
+
     if System.IO.Directory.Exists native then
         let handles =
             System.IO.Directory.GetFiles native
-            |> Array.map (fun f -> System.IO.Path.GetFileNameWithoutExtension f, System.Runtime.InteropServices.NativeLibrary.Load f)
+            |> Array.map (fun f ->
+                System.IO.Path.GetFileNameWithoutExtension f, System.Runtime.InteropServices.NativeLibrary.Load f)
             |> dict
-        let resolve = System.Runtime.InteropServices.DllImportResolver(fun name _ _ -> match handles.TryGetValue name with | true, h -> h | _ -> 0n)
+
+        let resolve =
+            System.Runtime.InteropServices.DllImportResolver(fun name _ _ ->
+                match handles.TryGetValue name with
+                | true, h -> h
+                | _ -> 0n)
+
         for assembly in [ typeof<SkiaSharp.SKImageInfo>.Assembly; typeof<HarfBuzzSharp.Blob>.Assembly ] do
             System.Runtime.InteropServices.NativeLibrary.SetDllImportResolver(assembly, resolve)

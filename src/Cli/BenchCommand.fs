@@ -10,46 +10,84 @@ open TargetProp.Runtime
 open TargetProp.Runtime.Data
 open TargetProp.Cli.Args
 
-let private median (xs: float list) = List.sort xs |> fun s -> s.[s.Length / 2]
+let private median (xs: float list) =
+    List.sort xs |> fun s -> s.[s.Length / 2]
 
 /// Times `f` over enough calls to last ~0.25 s, 7 times; returns seconds per call of each repetition.
 let private time (f: unit -> unit) =
-    for _ in 1..3 do f ()
+    for _ in 1..3 do
+        f ()
+
     let mutable calls = 1
     let mutable elapsed = 0.0
+
     while elapsed < 0.05 do
         calls <- calls * 2
         let c = Stopwatch.StartNew()
-        for _ in 1..calls do f ()
+
+        for _ in 1..calls do
+            f ()
+
         elapsed <- c.Elapsed.TotalSeconds
+
     let calls = max 1 (int (float calls * 0.25 / elapsed))
+
     [ for _ in 1..7 ->
           let c = Stopwatch.StartNew()
-          for _ in 1..calls do f ()
+
+          for _ in 1..calls do
+              f ()
+
           c.Elapsed.TotalSeconds / float calls ]
 
 let gemm (args: ParseResults<GemmArgs>) =
-    let m, k, n = args.GetResult GemmArgs.M, args.GetResult GemmArgs.K, args.GetResult GemmArgs.N
-    if m < 1 || k < 1 || n < 1 then raise (TrainingException(sprintf "m, k, n = %d, %d, %d: sizes must be at least 1" m k n))
+    let m, k, n =
+        args.GetResult GemmArgs.M, args.GetResult GemmArgs.K, args.GetResult GemmArgs.N
+
+    if m < 1 || k < 1 || n < 1 then
+        raise (TrainingException(sprintf "m, k, n = %d, %d, %d: sizes must be at least 1" m k n))
+
     let threads = args.GetResult(GemmArgs.Threads, 1)
-    if threads < 1 then raise (TrainingException(sprintf "threads = %d: use at least 1" threads))
+
+    if threads < 1 then
+        raise (TrainingException(sprintf "threads = %d: use at least 1" threads))
+
     let form =
         match args.GetResult(GemmArgs.Trans, NN) with
         | NN -> GemmForm.NN
         | NT -> GemmForm.NT
         | TN -> GemmForm.TN
+
     let rng = Random 1
-    let fill count = Array.init count (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
+
+    let fill count =
+        Array.init count (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
     // Stored shapes: A is m×k (k×m for TN), B is k×n (n×k for NT).
     let a, lda = fill (m * k), (if form = GemmForm.TN then m else k)
     let b, ldb = fill (k * n), (if form = GemmForm.NT then k else n)
-    let c = Array.zeroCreate<float32> (m * n)
+    let c = Array.zeroCreate<float32>(m * n)
     use pool = new WorkerPool(threads)
-    let run () = Gemm.Multiply(form, m, n, k, ReadOnlySpan a, lda, ReadOnlySpan b, ldb, Span c, n, false, pool)
+
+    let run () =
+        Gemm.Multiply(form, m, n, k, ReadOnlySpan a, lda, ReadOnlySpan b, ldb, Span c, n, false, pool)
+
     let times = time run
-    let gflops = times |> List.map (fun t -> 2.0 * float m * float k * float n / t / 1e9)
-    printfn "gemm %A (%d×%d)·(%d×%d) threads %d: median %.1f GFLOP/s, best %.1f, %.1f µs per call"
-        form m k k n threads (median gflops) (List.max gflops) (1e6 * median times)
+
+    let gflops =
+        times |> List.map (fun t -> 2.0 * float m * float k * float n / t / 1e9)
+
+    printfn
+        "gemm %A (%d×%d)·(%d×%d) threads %d: median %.1f GFLOP/s, best %.1f, %.1f µs per call"
+        form
+        m
+        k
+        k
+        n
+        threads
+        (median gflops)
+        (List.max gflops)
+        (1e6 * median times)
+
     printfn "gflops=%.2f" (median gflops)
     0
 
@@ -59,8 +97,14 @@ let epoch (args: ParseResults<EpochArgs>) =
     let seed = args.GetResult(EpochArgs.Seed, 1)
     let data = Fetch.load (args.GetResult(EpochArgs.Data, "mnist"))
     // Lee et al.'s 784-240×7-10, sized to the data.
-    let model = Model.create (Nets.mlp data.Features 7 240 Nonlinearity.Tanh data.Classes) rule
-    let config = { Train.defaults with Threads = threads; Seed = seed }
+    let model =
+        Model.create (Nets.mlp data.Features 7 240 Nonlinearity.Tanh data.Classes) rule
+
+    let config =
+        { Train.defaults with
+            Threads = threads
+            Seed = seed }
+
     Train.validate config (Train.check model) data
     let compiled = Train.compile config.Batch model
     use ex = new Executor(compiled.Plan, uint64 seed, threads)
@@ -77,7 +121,23 @@ let epoch (args: ParseResults<EpochArgs>) =
     let batches = (data.TrainCount + config.Batch - 1) / config.Batch
     let steps = batches * (Train.passes model compiled.Plan |> List.sumBy List.length)
     let flops = Train.epochFlops model compiled.Plan data.TrainCount
-    printfn "%s on %s, %d examples, batch %d, %O schedule, %d thread(s): %.2f s, %.1f GFLOP of GEMM, %d late shares (parallel work the caller ran because a worker had not started)"
-        rule.Name data.Name data.TrainCount config.Batch model.Schedule threads seconds (float flops / 1e9) ex.LateShares
-    printfn "seconds_per_epoch=%.3f allocated_bytes_per_step=%d gflops=%.2f" seconds (bytes / int64 steps) (float flops / seconds / 1e9)
+
+    printfn
+        "%s on %s, %d examples, batch %d, %O schedule, %d thread(s): %.2f s, %.1f GFLOP of GEMM, %d late shares (parallel work the caller ran because a worker had not started)"
+        rule.Name
+        data.Name
+        data.TrainCount
+        config.Batch
+        model.Schedule
+        threads
+        seconds
+        (float flops / 1e9)
+        ex.LateShares
+
+    printfn
+        "seconds_per_epoch=%.3f allocated_bytes_per_step=%d gflops=%.2f"
+        seconds
+        (bytes / int64 steps)
+        (float flops / seconds / 1e9)
+
     0

@@ -10,9 +10,11 @@ open TargetProp.Cli.Args
 /// This tprop as a command: its executable, or dotnet and its assembly.
 let self () : string list =
     let path = Environment.ProcessPath
+
     if isNull path || Path.GetFileNameWithoutExtension(path) = "dotnet" then
         [ "dotnet"; Reflection.Assembly.GetEntryAssembly().Location ]
-    else [ path ]
+    else
+        [ path ]
 
 /// The engine of --on and --jobs (local: 2 processes at a time by default; slurm: 8 tasks).
 let engine (on: EngineArg) (jobs: int option) (wait: bool) =
@@ -29,5 +31,8 @@ let ended (e: Engine) =
 /// Reads a small JSON settings file a command left in its folder.
 let readSettings (path: string) =
     if not (File.Exists path) then
-        raise (TrainingException(sprintf "%s does not exist: give the --out folder of an earlier run of this command" path))
+        raise (
+            TrainingException(sprintf "%s does not exist: give the --out folder of an earlier run of this command" path)
+        )
+
     Text.Json.JsonDocument.Parse(File.ReadAllText path).RootElement

@@ -9,9 +9,11 @@ open TargetProp.Cli.Args
 
 let private listRules () =
     let width = Rules.all |> List.map (fun r -> r.Name.Length) |> List.max
+
     for r in Rules.all do
         printfn "%s  %s" (r.Name.PadRight width) r.Equation
         printfn "%s  %O" (String.replicate width " ") r
+
     0
 
 let private listNets () =
@@ -19,6 +21,7 @@ let private listNets () =
         printfn "%s  %O" n.Name n.Stack
         printfn "    %s" (Stack.equation n.Stack)
         printfn "    from %s" n.Source
+
     0
 
 let private fail (message: string) =
@@ -28,8 +31,10 @@ let private fail (message: string) =
 [<EntryPoint>]
 let main argv =
     let parser = ArgumentParser.Create<TpropArgs>(programName = "tprop")
+
     try
         let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
+
         match args.GetSubCommand() with
         | Train a -> TrainCommand.run a
         | Rules _ -> listRules ()
@@ -37,22 +42,31 @@ let main argv =
         | Experiment x ->
             let e = TargetProp.Experiments.Catalog.find (x.GetResult ExperimentArgs.Name)
             let d = TargetProp.Experiments.Experiment.defaults e.Name
+
             let o =
                 { d with
                     Quick = x.Contains ExperimentArgs.Quick
                     Seeds = x.GetResult(ExperimentArgs.Seeds, d.Seeds)
                     Threads = x.GetResult(ExperimentArgs.Threads, d.Threads)
                     Out = x.GetResult(ExperimentArgs.Out, d.Out) }
-            if x.Contains ExperimentArgs.Redraw then TargetProp.Experiments.Experiment.redraw e o.Out |> ignore
+
+            if x.Contains ExperimentArgs.Redraw then
+                TargetProp.Experiments.Experiment.redraw e o.Out |> ignore
             else
-                if not o.Quick then e.Arms |> List.map _.Data |> List.distinct |> List.iter Fetch.ensure
+                if not o.Quick then
+                    e.Arms |> List.map _.Data |> List.distinct |> List.iter Fetch.ensure
+
                 TargetProp.Experiments.Experiment.run e o |> ignore
+
             0
         | Reproduce r -> ReproduceCommand.run r
         | Sweep s -> SweepCommand.run s
         | Report r ->
             let folders = r.GetResult ReportArgs.Folders
-            let out = r.GetResult(ReportArgs.Out, System.IO.Path.Combine(List.head folders, "report.png"))
+
+            let out =
+                r.GetResult(ReportArgs.Out, System.IO.Path.Combine(List.head folders, "report.png"))
+
             Report.plot out folders
             printfn "%s: %d run(s)" out folders.Length
             0
@@ -62,7 +76,11 @@ let main argv =
             | Epoch e -> BenchCommand.epoch e
     with
     | :? ArguParseException as e ->
-        if e.ErrorCode = ErrorCode.HelpText then (printfn "%s" e.Message; 0) else fail e.Message
+        if e.ErrorCode = ErrorCode.HelpText then
+            (printfn "%s" e.Message
+             0)
+        else
+            fail e.Message
     | ModelException _ as e -> fail e.Message
     | TrainingException message -> fail message
     | DivergedException message -> fail message

@@ -38,8 +38,12 @@ public sealed record TrainingOptions
     /// <param name="c">The F# value.</param>
     public static TrainingOptions FromFSharp(FS.TrainConfig c) => new()
     {
-        Epochs = c.Epochs, Batch = c.Batch, Seed = c.Seed, Threads = c.Threads,
+        Epochs = c.Epochs,
+        Batch = c.Batch,
+        Seed = c.Seed,
+        Threads = c.Threads,
         LimitTrain = FSharpOption<int>.get_IsSome(c.LimitTrain) ? c.LimitTrain.Value : null,
-        Validation = c.Validation, Diagnostics = c.Diagnostics,
+        Validation = c.Validation,
+        Diagnostics = c.Diagnostics,
     };
 }

@@ -9,30 +9,32 @@ open TargetProp.Runtime.Persist
 
 /// What a checkpoint says of the run it saves, checked against the run that resumes from it.
 type CheckpointHeader =
-    { Version: int
-      /// The model as printed (Model.ToString), and its XxHash64.
-      Model: string
-      ModelHash: uint64
-      Data: string
-      TrainCount: int
-      TestCount: int
-      Seed: int
-      Threads: int
-      Batch: int
-      /// Epochs completed.
-      Epoch: int
-      /// Where the run stands in the part after them (the feedback pre-training when Pretraining, else epoch Epoch + 1):
-      /// Pass passes over the training examples done, and PassExamples examples of the next; 0 and 0 at an epoch's end.
-      Pretraining: bool
-      Pass: int
-      PassExamples: int
-      /// The part's tally so far (its tallied pass's loss sum, errors and examples: the epoch's training figures).
-      LossSum: float
-      Errors: int
-      Examples: int
-      /// The context's update counts, which key the noise.
-      ForwardStep: int64
-      FeedbackStep: int64 }
+    {
+        Version: int
+        /// The model as printed (Model.ToString), and its XxHash64.
+        Model: string
+        ModelHash: uint64
+        Data: string
+        TrainCount: int
+        TestCount: int
+        Seed: int
+        Threads: int
+        Batch: int
+        /// Epochs completed.
+        Epoch: int
+        /// Where the run stands in the part after them (the feedback pre-training when Pretraining, else epoch Epoch + 1):
+        /// Pass passes over the training examples done, and PassExamples examples of the next; 0 and 0 at an epoch's end.
+        Pretraining: bool
+        Pass: int
+        PassExamples: int
+        /// The part's tally so far (its tallied pass's loss sum, errors and examples: the epoch's training figures).
+        LossSum: float
+        Errors: int
+        Examples: int
+        /// The context's update counts, which key the noise.
+        ForwardStep: int64
+        FeedbackStep: int64
+    }
 
 /// A checkpoint that cannot be used: damaged (naming the section), or of another model, data set or format version.
 exception CheckpointException of string
@@ -48,25 +50,52 @@ module Checkpoint =
 
     let private magic = "TPCKPT\000\000"B
 
-    let private fail fmt = Printf.kprintf (fun s -> raise (CheckpointException s)) fmt
+    let private fail fmt =
+        Printf.kprintf (fun s -> raise (CheckpointException s)) fmt
 
     /// The plan's parameter buffers with stable keys (Parameters.named).
     let private parameters (c: Compiled) : (string * MatrixBuffer) list =
         Parameters.named c.W c.B c.V c.C c.A c.U (c.Coders |> Map.map (fun _ q -> q.E, q.Eb, q.D, q.Db))
 
     /// XxHash64 of a model's printed description.
-    let hash (model: string) = System.IO.Hashing.XxHash64.HashToUInt64(ReadOnlySpan(Encoding.UTF8.GetBytes model))
+    let hash (model: string) =
+        System.IO.Hashing.XxHash64.HashToUInt64(ReadOnlySpan(Encoding.UTF8.GetBytes model))
 
     /// The header of a run at the end of epoch `epoch` (`with` Pretraining, Pass and PassExamples for a point within the next).
-    let header (c: Compiled) (ex: Executor) (data: string) (trainCount: int) (testCount: int) (seed: int) (threads: int) (epoch: int) =
+    let header
+        (c: Compiled)
+        (ex: Executor)
+        (data: string)
+        (trainCount: int)
+        (testCount: int)
+        (seed: int)
+        (threads: int)
+        (epoch: int)
+        =
         let model = string c.Model
         let ctx = ex.Context
-        { Version = version; Model = model; ModelHash = hash model; Data = data; TrainCount = trainCount; TestCount = testCount
-          Seed = seed; Threads = threads; Batch = c.Plan.Batch; Epoch = epoch
-          Pretraining = false; Pass = 0; PassExamples = 0; LossSum = ctx.LossSum; Errors = ctx.Errors; Examples = ctx.Examples
-          ForwardStep = ctx.ForwardStep; FeedbackStep = ctx.FeedbackStep }
 
-    let private floats (span: ReadOnlySpan<float32>) = Runtime.InteropServices.MemoryMarshal.AsBytes(span).ToArray()
+        { Version = version
+          Model = model
+          ModelHash = hash model
+          Data = data
+          TrainCount = trainCount
+          TestCount = testCount
+          Seed = seed
+          Threads = threads
+          Batch = c.Plan.Batch
+          Epoch = epoch
+          Pretraining = false
+          Pass = 0
+          PassExamples = 0
+          LossSum = ctx.LossSum
+          Errors = ctx.Errors
+          Examples = ctx.Examples
+          ForwardStep = ctx.ForwardStep
+          FeedbackStep = ctx.FeedbackStep }
+
+    let private floats (span: ReadOnlySpan<float32>) =
+        Runtime.InteropServices.MemoryMarshal.AsBytes(span).ToArray()
 
     /// Writes the run's state to `path` through a temporary file, fsync and rename (DurableFile).
     let write (path: string) (h: CheckpointHeader) (c: Compiled) (ex: Executor) =
@@ -75,21 +104,28 @@ module Checkpoint =
               for key, buffer in parameters c -> "param " + key, floats (ReadOnlySpan buffer.Data)
               for i, o in Seq.indexed ex.Plan.Optimisers ->
                   "optim " + string i, Array.append (BitConverter.GetBytes o.Steps) (floats (Span.op_Implicit o.State)) ]
+
         DurableFile.Write(path, fun stream -> Sections.write stream magic version sections)
 
     let private damaged (message: string) = CheckpointException message
 
     /// One section's name and payload, its lengths and checksum checked (Sections.read).
-    let private section (path: string) (r: BinaryReader) (expected: string -> int64 option) = Sections.read path r expected damaged
+    let private section (path: string) (r: BinaryReader) (expected: string -> int64 option) =
+        Sections.read path r expected damaged
 
     /// The header of a checkpoint file (its magic, version and header section checked).
     let private open' (path: string) (r: BinaryReader) =
         let count = Sections.open' path r magic version "a TargetProp checkpoint" damaged
         // The header's length is its own (-1: any that fits the file).
-        let _, payload = section path r (fun name -> if name = "header" then Some -1L else None)
+        let _, payload =
+            section path r (fun name -> if name = "header" then Some -1L else None)
+
         let h =
-            try JsonSerializer.Deserialize<CheckpointHeader>(ReadOnlySpan payload)
-            with :? JsonException as e -> fail "%s is damaged in section \"header\": %s" path e.Message
+            try
+                JsonSerializer.Deserialize<CheckpointHeader>(ReadOnlySpan payload)
+            with :? JsonException as e ->
+                fail "%s is damaged in section \"header\": %s" path e.Message
+
         h, count
 
     /// Reads only the header of a checkpoint file (for listing).
@@ -102,8 +138,13 @@ module Checkpoint =
     let verify (path: string) =
         use r = new BinaryReader(File.OpenRead path)
         let h, count = open' path r
-        for _ in 2..count do section path r (fun _ -> Some -1L) |> ignore
-        if r.BaseStream.Position <> r.BaseStream.Length then fail "%s is damaged: %d bytes follow its last section" path (r.BaseStream.Length - r.BaseStream.Position)
+
+        for _ in 2..count do
+            section path r (fun _ -> Some -1L) |> ignore
+
+        if r.BaseStream.Position <> r.BaseStream.Length then
+            fail "%s is damaged: %d bytes follow its last section" path (r.BaseStream.Length - r.BaseStream.Position)
+
         h
 
     /// Refuses a header that is not this run's: another model (naming the first line that differs), another data
@@ -111,24 +152,60 @@ module Checkpoint =
     let check (path: string) (h: CheckpointHeader) (expected: CheckpointHeader) =
         if h.ModelHash <> expected.ModelHash || h.Model <> expected.Model then
             let a, b = h.Model.Split('\n'), expected.Model.Split('\n')
-            let i = Seq.zip a b |> Seq.tryFindIndex (fun (x, y) -> x <> y) |> Option.defaultValue (min a.Length b.Length)
-            let line (ls: string[]) = if i < ls.Length then ls.[i].Trim() else "(nothing)"
-            fail "%s was written for another model: its line %d is \"%s\" where this model has \"%s\"; resume with the model that wrote it, or start a new run" path (i + 1) (line a) (line b)
-        if (h.Data, h.TrainCount, h.TestCount) <> (expected.Data, expected.TrainCount, expected.TestCount) then
-            fail "%s was written for data set %s (%d training, %d test examples), not %s (%d, %d): resume on the same data" path h.Data h.TrainCount h.TestCount expected.Data expected.TrainCount expected.TestCount
-        if h.Seed <> expected.Seed then fail "%s was written by a run with seed %d, not %d: resume with --seed %d" path h.Seed expected.Seed h.Seed
-        if h.Batch <> expected.Batch then fail "%s was written by a run with batch %d, not %d: resume with --batch %d" path h.Batch expected.Batch h.Batch
+
+            let i =
+                Seq.zip a b
+                |> Seq.tryFindIndex (fun (x, y) -> x <> y)
+                |> Option.defaultValue (min a.Length b.Length)
+
+            let line (ls: string[]) =
+                if i < ls.Length then ls.[i].Trim() else "(nothing)"
+
+            fail
+                "%s was written for another model: its line %d is \"%s\" where this model has \"%s\"; resume with the model that wrote it, or start a new run"
+                path
+                (i + 1)
+                (line a)
+                (line b)
+
+        if
+            (h.Data, h.TrainCount, h.TestCount)
+            <> (expected.Data, expected.TrainCount, expected.TestCount)
+        then
+            fail
+                "%s was written for data set %s (%d training, %d test examples), not %s (%d, %d): resume on the same data"
+                path
+                h.Data
+                h.TrainCount
+                h.TestCount
+                expected.Data
+                expected.TrainCount
+                expected.TestCount
+
+        if h.Seed <> expected.Seed then
+            fail "%s was written by a run with seed %d, not %d: resume with --seed %d" path h.Seed expected.Seed h.Seed
+
+        if h.Batch <> expected.Batch then
+            fail
+                "%s was written by a run with batch %d, not %d: resume with --batch %d"
+                path
+                h.Batch
+                expected.Batch
+                h.Batch
 
     /// Loads a checkpoint into the compiled plan and the executor, after checking its header against `expected` (the
     /// resuming run's, whose Epoch and steps are ignored) and every section's size and checksum; returns its header.
     /// Nothing is loaded unless the whole file reads well.
     let restore (path: string) (expected: CheckpointHeader) (c: Compiled) (ex: Executor) : CheckpointHeader =
-        if not (File.Exists path) then fail "%s does not exist" path
+        if not (File.Exists path) then
+            fail "%s does not exist" path
+
         use r = new BinaryReader(File.OpenRead path)
         let h, count = open' path r
         check path h expected
         let buffers = parameters c |> Map.ofList
         let optimisers = ex.Plan.Optimisers
+
         let expectedLength (name: string) =
             match name.Split(' ', 2) with
             | [| "param"; key |] -> buffers.TryFind key |> Option.map (fun b -> 4L * int64 b.Data.Length)
@@ -137,22 +214,31 @@ module Checkpoint =
                 | true, i when i >= 0 && i < optimisers.Count -> Some(8L + 4L * int64 optimisers.[i].State.Length)
                 | _ -> None
             | _ -> None
+
         let sections = [ for _ in 2..count -> section path r expectedLength ] |> Map.ofList
+
         for key in buffers.Keys do
-            if not (sections.ContainsKey("param " + key)) then fail "%s lacks the section \"param %s\"; the file is damaged" path key
+            if not (sections.ContainsKey("param " + key)) then
+                fail "%s lacks the section \"param %s\"; the file is damaged" path key
+
         for i in 0 .. optimisers.Count - 1 do
-            if not (sections.ContainsKey(sprintf "optim %d" i)) then fail "%s lacks the section \"optim %d\"; the file is damaged" path i
+            if not (sections.ContainsKey(sprintf "optim %d" i)) then
+                fail "%s lacks the section \"optim %d\"; the file is damaged" path i
+
         let floatsOf (bytes: byte[]) (first: int) =
-            let values = Array.zeroCreate<float32> ((bytes.Length - first) / 4)
+            let values = Array.zeroCreate<float32>((bytes.Length - first) / 4)
             Buffer.BlockCopy(bytes, first, values, 0, bytes.Length - first)
             values
+
         for KeyValue(key, b) in buffers do
             Array.blit (floatsOf sections.["param " + key] 0) 0 b.Data 0 b.Data.Length
+
         for i, o in Seq.indexed optimisers do
             let bytes = sections.[sprintf "optim %d" i]
             o.Steps <- BitConverter.ToInt64(bytes, 0)
             let state = floatsOf bytes 8
             state.AsSpan().CopyTo(o.State)
+
         let ctx = ex.Context
         ctx.ForwardStep <- h.ForwardStep
         ctx.FeedbackStep <- h.FeedbackStep
@@ -167,13 +253,19 @@ module Checkpoint =
 
     /// The file name of a checkpoint within a part of a run, after `step` batches of it: epoch-000006-step-0000300.ckpt
     /// within epoch 6, epoch-000000-step-… within the feedback pre-training. Names sort in the run's order.
-    let stepFileName (part: int) (step: int) = sprintf "epoch-%06d-step-%07d.ckpt" part step
+    let stepFileName (part: int) (step: int) =
+        sprintf "epoch-%06d-step-%07d.ckpt" part step
 
     /// The checkpoint files in a folder, newest (highest epoch) first.
     let list (folder: string) =
-        if not (Directory.Exists folder) then []
-        else Directory.GetFiles(folder, "epoch-*.ckpt") |> Array.sortDescending |> List.ofArray
+        if not (Directory.Exists folder) then
+            []
+        else
+            Directory.GetFiles(folder, "epoch-*.ckpt")
+            |> Array.sortDescending
+            |> List.ofArray
 
     /// Deletes all but the newest `keep` checkpoints in the folder.
     let prune (folder: string) (keep: int) =
-        for old in list folder |> List.skip (min keep (list folder).Length) do File.Delete old
+        for old in list folder |> List.skip (min keep (list folder).Length) do
+            File.Delete old

@@ -25,12 +25,17 @@ module Diagnostics =
     let angle (a: M) (b: M) =
         let dot = a.PointwiseMultiply(b).Enumerate() |> Seq.sum
         let n = a.FrobeniusNorm() * b.FrobeniusNorm()
-        if n = 0.0 then nan else acos (max -1.0 (min 1.0 (dot / n))) * 180.0 / System.Math.PI
+
+        if n = 0.0 then
+            nan
+        else
+            acos (max -1.0 (min 1.0 (dot / n))) * 180.0 / System.Math.PI
 
     /// The metric names for a model, in the order they are logged.
     let names (m: Model) =
         let L = Model.depth m
         let T = Model.topLayer m
+
         [ for l in 1..L -> sprintf "angle_bp_%d" l ]
         @ [ for l in 1 .. T - 1 -> sprintf "angle_gn_%d" l ]
         @ [ for l in Model.feedbackLayers m -> sprintf "recon_%d" l ]
@@ -39,17 +44,28 @@ module Diagnostics =
     /// ∂hv_k/∂h_{k-1} for one example b: diag(σ') W_k, at the output with the softmax Jacobian and the auxiliary rows.
     let private layerJacobian (m: Model) (s: Reference.State) (h: M[]) (values: M[]) (k: int) (b: int) : M =
         let L = Model.depth m
-        let diag (v: Vector<float>) = Matrix<float>.Build.DenseOfDiagonalVector v
+
+        let diag (v: Vector<float>) =
+            Matrix<float>.Build.DenseOfDiagonalVector v
+
         let act = Stack.activation m.Stack k
-        let plain = diag ((Reference.derivative act (h.[k].SubMatrix(b, 1, 0, h.[k].ColumnCount))).Row 0) * s.W.[k - 1]
-        if k < L then plain
+
+        let plain =
+            diag ((Reference.derivative act (h.[k].SubMatrix(b, 1, 0, h.[k].ColumnCount))).Row 0)
+            * s.W.[k - 1]
+
+        if k < L then
+            plain
         else
             let n = Stack.width m.Stack L
+
             let main =
                 if Model.usesProbabilities m then
                     let p = values.[L].Row(b).SubVector(0, n)
                     (diag p - p.OuterProduct p) * s.W.[L - 1]
-                else plain
+                else
+                    plain
+
             match s.A with
             | Some a ->
                 let z = values.[L].Row(b).SubVector(n, a.RowCount)
@@ -59,35 +75,58 @@ module Diagnostics =
     /// Gauss–Newton target moves of layers 1..T-1 for the first `rows` examples: row b of entry l is J_l⁺ e_b.
     let private gaussNewton (m: Model) (s: Reference.State) (h: M[]) (values: M[]) (e: M) (rows: int) : Map<int, M> =
         let T = Model.topLayer m
-        let moves = [ for l in 1 .. T - 1 -> l, Matrix<float>.Build.Dense(rows, Stack.width m.Stack l) ] |> Map.ofList
+
+        let moves =
+            [ for l in 1 .. T - 1 -> l, Matrix<float>.Build.Dense(rows, Stack.width m.Stack l) ]
+            |> Map.ofList
+
         for b in 0 .. rows - 1 do
             let eb = e.Row b
             // J_{k-1} = J_k · ∂hv_k/∂h_{k-1}, from J_T = I down.
             let mutable j = Matrix<float>.Build.DenseIdentity(e.ColumnCount)
+
             for k in T .. -1 .. 2 do
                 j <- j * layerJacobian m s h values k b
                 let jjt = j * j.Transpose()
                 let damping = 1e-6 * (jjt.Diagonal().Sum() / float jjt.RowCount) + 1e-300
                 let y = (jjt + damping * Matrix<float>.Build.DenseIdentity(jjt.RowCount)).Solve(eb)
                 moves.[k - 1].SetRow(b, j.Transpose() * y)
+
         moves
 
     /// The probe batch of a data set: the side inputs, features and labels of its first min(ProbeRows, count) training
     /// examples, the same every epoch.
     let probeBatch (d: TargetProp.Runtime.Data.DataSet) (count: int) : Map<string, float32[]> * float32[] * int[] =
         let rows = min ProbeRows count
-        d.Sides |> Seq.map (fun kv -> kv.Key, Array.sub kv.Value.Train 0 (rows * kv.Value.Width)) |> Map.ofSeq,
+
+        d.Sides
+        |> Seq.map (fun kv -> kv.Key, Array.sub kv.Value.Train 0 (rows * kv.Value.Width))
+        |> Map.ofSeq,
         Array.sub d.TrainX 0 (rows * d.Features),
         Array.sub d.TrainY 0 rows
 
     /// The probe batch x [rows × features] as a matrix, with its side inputs and labels as the reference draws them.
     let private batch (m: Model) (sides: Map<string, float32[]>) (x: float32[]) (y: int[]) =
         let rows = y.Length
-        let matrix (a: float32[]) = Matrix<float>.Build.Dense(rows, a.Length / rows, fun i j -> float a.[i * (a.Length / rows) + j])
-        matrix x, Reference.withSides m y { Reference.noDraws with Sides = sides |> Map.map (fun _ a -> matrix a) }
+
+        let matrix (a: float32[]) =
+            Matrix<float>.Build.Dense(rows, a.Length / rows, fun i j -> float a.[i * (a.Length / rows) + j])
+
+        matrix x,
+        Reference.withSides
+            m
+            y
+            { Reference.noDraws with
+                Sides = sides |> Map.map (fun _ a -> matrix a) }
 
     /// angle_bp_l for every layer l, alone: the cheap part of `measure` on a deep stack (no Gauss–Newton moves).
-    let anglesToBp (m: Model) (p: Parameters) (sides: Map<string, float32[]>) (x: float32[]) (y: int[]) : (string * float) list =
+    let anglesToBp
+        (m: Model)
+        (p: Parameters)
+        (sides: Map<string, float32[]>)
+        (x: float32[])
+        (y: int[])
+        : (string * float) list =
         let s = Reference.ofParameters m p
         let X, d = batch m sides x y
         let g = Reference.forwardGradients m s d X y
@@ -97,10 +136,17 @@ module Diagnostics =
             match gradients.U.TryFind l with
             | Some u -> gradients.W.[l - 1].Append u
             | None -> gradients.W.[l - 1]
+
         [ for l in 1 .. Model.depth m -> sprintf "angle_bp_%d" l, angle (beside g l) (beside bp l) ]
 
     /// Every metric of `names m`, on the probe batch x [rows × features], labels y.
-    let measure (m: Model) (p: Parameters) (sides: Map<string, float32[]>) (x: float32[]) (y: int[]) : (string * float) list =
+    let measure
+        (m: Model)
+        (p: Parameters)
+        (sides: Map<string, float32[]>)
+        (x: float32[])
+        (y: int[])
+        : (string * float) list =
         let rows = y.Length
         let s = Reference.ofParameters m p
         let X, d = batch m sides x y
@@ -109,12 +155,22 @@ module Diagnostics =
         let h, passed = Reference.forwardPass m s d ForwardPass X
         let t, values, _ = Reference.targets m s d h passed y
         let gnRows = min rows GaussNewtonRows
-        let firstRows (a: M) = a.SubMatrix(0, gnRows, 0, a.ColumnCount)
+
+        let firstRows (a: M) =
+            a.SubMatrix(0, gnRows, 0, a.ColumnCount)
+
         let gn = gaussNewton m s h values (firstRows (t.[T] - values.[T])) gnRows
         let direct = Model.directFeedback m
+
         anglesToBp m p sides x y
         @ [ for l in 1 .. T - 1 -> sprintf "angle_gn_%d" l, angle (firstRows (t.[l] - values.[l])) gn.[l] ]
         @ [ for l in Model.feedbackLayers m ->
-                let r = Reference.feedback m s l (Reference.feedbackInput m d values.[if direct then T else l]) - h.[l - 1]
-                sprintf "recon_%d" l, (r.PointwiseMultiply r).Enumerate() |> Seq.sum |> fun v -> v / float (r.RowCount * r.ColumnCount) ]
+                let r =
+                    Reference.feedback m s l (Reference.feedbackInput m d values.[if direct then T else l])
+                    - h.[l - 1]
+
+                sprintf "recon_%d" l,
+                (r.PointwiseMultiply r).Enumerate()
+                |> Seq.sum
+                |> fun v -> v / float (r.RowCount * r.ColumnCount) ]
         @ [ for l in 1..T -> sprintf "target_move_%d" l, (t.[l] - values.[l]).RowNorms(2.0).Sum() / float rows ]

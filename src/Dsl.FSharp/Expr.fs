@@ -35,13 +35,20 @@ type Expr =
 
     static member private Same(a: Expr, b: Expr) =
         match a, b with
-        | Below, Below | Here, Here | Target, Target | Out, Out | OutTarget, OutTarget -> true
+        | Below, Below
+        | Here, Here
+        | Target, Target
+        | Out, Out
+        | OutTarget, OutTarget -> true
         | Noise s, Noise t -> s = t
         | Side a, Side b -> a = b
-        | G x, G y | F x, F y | R x, R y -> Expr.Same(x, y)
-        | Add(a1, a2), Add(b1, b2) | Subtract(a1, a2), Subtract(b1, b2) | Product(a1, a2), Product(b1, b2)
-        | Concat(a1, a2), Concat(b1, b2) ->
-            Expr.Same(a1, b1) && Expr.Same(a2, b2)
+        | G x, G y
+        | F x, F y
+        | R x, R y -> Expr.Same(x, y)
+        | Add(a1, a2), Add(b1, b2)
+        | Subtract(a1, a2), Subtract(b1, b2)
+        | Product(a1, a2), Product(b1, b2)
+        | Concat(a1, a2), Concat(b1, b2) -> Expr.Same(a1, b1) && Expr.Same(a2, b2)
         | Scale(k, x), Scale(j, y) -> k = j && Expr.Same(x, y)
         | _ -> false
 
@@ -49,26 +56,51 @@ type Expr =
 
     static member internal Render(e: Expr, equation: bool) =
         // A number as the equation shows it (0.5, 1), or as an F# float literal (0.5, 1.0, 1e-05) in code.
-        let number (k: float) = if equation then sprintf "%g" k else Code.float k
+        let number (k: float) =
+            if equation then sprintf "%g" k else Code.float k
+
         let rec go prec e =
             let paren p s = if prec > p then "(" + s + ")" else s
-            let call name x = if equation then sprintf "%s_l(%s)" name (go 0 x) else name + " " + go 4 x
+
+            let call name x =
+                if equation then
+                    sprintf "%s_l(%s)" name (go 0 x)
+                else
+                    name + " " + go 4 x
+
             match e with
             | Below -> if equation then "h_{l-1}" else "below"
             | Here -> if equation then "h_l" else "here"
             | Target -> if equation then "ĥ_l" else "target"
             | Out -> if equation then "h_L" else "out"
             | OutTarget -> if equation then "ĥ_L" else "outTarget"
-            | Noise s -> if equation then sprintf "%gε" s else paren 3 (sprintf "noise %s" (number s))
-            | Side n -> if equation then sprintf "s_%s" n else paren 3 (sprintf "side \"%s\"" n)
-            | Concat(a, b) -> if equation then sprintf "[%s, %s]" (go 0 a) (go 0 b) else paren 1 (go 1 a + " ++ " + go 2 b)
+            | Noise s ->
+                if equation then
+                    sprintf "%gε" s
+                else
+                    paren 3 (sprintf "noise %s" (number s))
+            | Side n ->
+                if equation then
+                    sprintf "s_%s" n
+                else
+                    paren 3 (sprintf "side \"%s\"" n)
+            | Concat(a, b) ->
+                if equation then
+                    sprintf "[%s, %s]" (go 0 a) (go 0 b)
+                else
+                    paren 1 (go 1 a + " ++ " + go 2 b)
             | G x -> call "g" x
             | F x -> call "f" x
-            | R x -> if equation then sprintf "r_{l-1}(%s)" (go 0 x) else "r " + go 4 x
+            | R x ->
+                if equation then
+                    sprintf "r_{l-1}(%s)" (go 0 x)
+                else
+                    "r " + go 4 x
             | Add(a, b) -> paren 1 (go 1 a + " + " + go 1 b)
             | Subtract(a, b) -> paren 1 (go 1 a + (if equation then " − " else " - ") + go 2 b)
             | Scale(k, x) -> paren 2 (sprintf "%s%s%s" (number k) (if equation then "·" else " * ") (go 3 x))
             | Product(a, b) -> paren 2 (go 2 a + (if equation then " ⊙ " else " .* ") + go 3 b)
+
         go 0 e
 
 type Space =
@@ -76,6 +108,7 @@ type Space =
     | HereSpace
     | OutSpace
     | SideSpace of string
+
     override s.ToString() =
         match s with
         | BelowSpace -> "layer l-1"
@@ -107,6 +140,7 @@ module Expr =
             | Ok sa, Ok sb -> Ok(Option.orElse sb sa)
             | (Error m, _)
             | (_, Error m) -> Error m
+
         match e with
         | Below -> Ok(Some BelowSpace)
         | Here
@@ -118,9 +152,17 @@ module Expr =
         | G x ->
             match domain x with
             | Ok spaces when List.exists (fun s -> s = HereSpace || s = OutSpace) spaces -> Ok(Some BelowSpace)
-            | Ok _ -> Error(sprintf "'%O' gives g no value of layer l or of the top; g_l maps layer l (or the top) to layer l-1" e)
+            | Ok _ ->
+                Error(
+                    sprintf
+                        "'%O' gives g no value of layer l or of the top; g_l maps layer l (or the top) to layer l-1"
+                        e
+                )
             | Error m -> Error m
-        | Concat _ -> Error(sprintf "'%O' puts values side by side, which only g takes as its input: g (target ++ side \"label\")" e)
+        | Concat _ ->
+            Error(
+                sprintf "'%O' puts values side by side, which only g takes as its input: g (target ++ side \"label\")" e
+            )
         | F x ->
             match infer x with
             | Ok(Some BelowSpace)
@@ -140,13 +182,35 @@ module Expr =
             | Concat(a, b) -> parts a @ parts b
             | Below -> [ Ok BelowSpace ]
             | Side n -> [ Ok(SideSpace n) ]
-            | other -> [ Error(sprintf "'%O' gives r '%O'; r_{l-1} reconstructs layer l-1's value from itself and side inputs: r below, r (below ++ side \"label\")" (R x) other) ]
-        match parts x |> List.tryPick (function Error m -> Some m | Ok _ -> None) with
+            | other ->
+                [ Error(
+                      sprintf
+                          "'%O' gives r '%O'; r_{l-1} reconstructs layer l-1's value from itself and side inputs: r below, r (below ++ side \"label\")"
+                          (R x)
+                          other
+                  ) ]
+
+        match
+            parts x
+            |> List.tryPick (function
+                | Error m -> Some m
+                | Ok _ -> None)
+        with
         | Some m -> Error m
         | None ->
             let spaces = parts x |> List.choose Result.toOption
-            if List.head spaces = BelowSpace && List.forall (fun s -> s <> BelowSpace) (List.tail spaces) then Ok spaces
-            else Error(sprintf "'%O' must start with below, once, followed by side inputs: r (below ++ side \"label\")" (R x))
+
+            if
+                List.head spaces = BelowSpace
+                && List.forall (fun s -> s <> BelowSpace) (List.tail spaces)
+            then
+                Ok spaces
+            else
+                Error(
+                    sprintf
+                        "'%O' must start with below, once, followed by side inputs: r (below ++ side \"label\")"
+                        (R x)
+                )
 
     and domain (x: Expr) : Result<Space list, string> =
         match x with
@@ -157,39 +221,93 @@ module Expr =
             | (_, Error m) -> Error m
         | _ ->
             match infer x with
-            | Ok(Some BelowSpace) -> Error(sprintf "'%O' applies g to a value in layer l-1's space; g_l maps layer l (or the top) to layer l-1" (G x))
+            | Ok(Some BelowSpace) ->
+                Error(
+                    sprintf
+                        "'%O' applies g to a value in layer l-1's space; g_l maps layer l (or the top) to layer l-1"
+                        (G x)
+                )
             | Ok(Some s) -> Ok [ s ]
-            | Ok None -> Error(sprintf "'%O' applies g to noise alone, which has no space of its own; add it to a term (here + noise σ)" (G x))
+            | Ok None ->
+                Error(
+                    sprintf
+                        "'%O' applies g to noise alone, which has no space of its own; add it to a term (here + noise σ)"
+                        (G x)
+                )
             | Error m -> Error m
 
-    let space (e: Expr) : Result<Space, string> = infer e |> Result.map (Option.defaultValue BelowSpace)
+    let space (e: Expr) : Result<Space, string> =
+        infer e |> Result.map (Option.defaultValue BelowSpace)
 
     let rec subterms (e: Expr) : Expr list =
         e
         :: match e with
-           | Below | Here | Target | Out | OutTarget | Noise _ | Side _ -> []
-           | G x | F x | R x | Scale(_, x) -> subterms x
-           | Add(a, b) | Subtract(a, b) | Product(a, b) | Concat(a, b) -> subterms a @ subterms b
+           | Below
+           | Here
+           | Target
+           | Out
+           | OutTarget
+           | Noise _
+           | Side _ -> []
+           | G x
+           | F x
+           | R x
+           | Scale(_, x) -> subterms x
+           | Add(a, b)
+           | Subtract(a, b)
+           | Product(a, b)
+           | Concat(a, b) -> subterms a @ subterms b
 
-    let usesFeedback (e: Expr) = subterms e |> List.exists (function G _ -> true | _ -> false)
+    let usesFeedback (e: Expr) =
+        subterms e
+        |> List.exists (function
+            | G _ -> true
+            | _ -> false)
 
     let usesTarget (e: Expr) = subterms e |> List.contains Target
 
     let usesOutTarget (e: Expr) = subterms e |> List.contains OutTarget
 
-    let usesNoise (e: Expr) = subterms e |> List.exists (function Noise _ -> true | _ -> false)
+    let usesNoise (e: Expr) =
+        subterms e
+        |> List.exists (function
+            | Noise _ -> true
+            | _ -> false)
 
-    let usesConditional (e: Expr) = subterms e |> List.exists (function R _ -> true | _ -> false)
+    let usesConditional (e: Expr) =
+        subterms e
+        |> List.exists (function
+            | R _ -> true
+            | _ -> false)
 
     // The distinct valid inputs of the applications `argument` picks out (g's or r's).
     let private inputs (argument: Expr -> Expr option) (check: Expr -> Result<Space list, string>) (e: Expr) =
-        subterms e |> List.choose (argument >> Option.bind (check >> Result.toOption)) |> List.distinct
+        subterms e
+        |> List.choose (argument >> Option.bind (check >> Result.toOption))
+        |> List.distinct
 
-    let conditionalDomains (e: Expr) : Space list list = inputs (function R x -> Some x | _ -> None) conditionalDomain e
+    let conditionalDomains (e: Expr) : Space list list =
+        inputs
+            (function
+            | R x -> Some x
+            | _ -> None)
+            conditionalDomain
+            e
 
-    let feedbackDomains (e: Expr) : Space list list = inputs (function G x -> Some x | _ -> None) domain e
+    let feedbackDomains (e: Expr) : Space list list =
+        inputs
+            (function
+            | G x -> Some x
+            | _ -> None)
+            domain
+            e
 
-    let sides (e: Expr) : string list = subterms e |> List.choose (function Side n -> Some n | _ -> None) |> List.distinct
+    let sides (e: Expr) : string list =
+        subterms e
+        |> List.choose (function
+            | Side n -> Some n
+            | _ -> None)
+        |> List.distinct
 
     let linearTerms (e: Expr) : (float * Expr) list =
         let rec go k e =
@@ -198,6 +316,7 @@ module Expr =
             | Subtract(a, b) -> go k a @ go (-k) b
             | Scale(c, x) -> go (k * c) x
             | atom -> [ (k, atom) ]
+
         go 1.0 e
         |> List.groupBy snd
         |> List.map (fun (atom, xs) -> (List.sumBy fst xs, atom))
@@ -205,6 +324,7 @@ module Expr =
 
     let rec conditionOn (name: string) (e: Expr) : Expr =
         let go = conditionOn name
+
         match e with
         | G x -> G(Concat(go x, Side name))
         | F x -> F(go x)
@@ -214,4 +334,10 @@ module Expr =
         | Subtract(a, b) -> Subtract(go a, go b)
         | Product(a, b) -> Product(go a, go b)
         | Concat(a, b) -> Concat(go a, go b)
-        | Below | Here | Target | Out | OutTarget | Noise _ | Side _ -> e
+        | Below
+        | Here
+        | Target
+        | Out
+        | OutTarget
+        | Noise _
+        | Side _ -> e

@@ -67,6 +67,7 @@ type Space =
     | OutSpace
     /// a side input's units
     | SideSpace of string
+
     /// Named as an error message names it: "layer l-1", "layer l", "the top layer", "side input 'label'".
     override ToString: unit -> string
 

@@ -17,9 +17,21 @@ type Case =
       Optimiser: Optimiser
       Through: ThroughDiscrete
       Context: int }
+
     override c.ToString() =
-        sprintf "{ Seed = %d; Input = %d; Widths = %A; Hidden = %O; Output = %O; Rows = %d; Spare = %d; TopAtOutput = %b; Optimiser = %A; Through = %A; Context = %d }"
-            c.Seed c.Input c.Widths c.Hidden c.Output c.Rows c.Spare c.TopAtOutput c.Optimiser c.Through c.Context
+        sprintf
+            "{ Seed = %d; Input = %d; Widths = %A; Hidden = %O; Output = %O; Rows = %d; Spare = %d; TopAtOutput = %b; Optimiser = %A; Through = %A; Context = %d }"
+            c.Seed
+            c.Input
+            c.Widths
+            c.Hidden
+            c.Output
+            c.Rows
+            c.Spare
+            c.TopAtOutput
+            c.Optimiser
+            c.Through
+            c.Context
 
 type Training =
     { Case: Case
@@ -32,9 +44,20 @@ type Training =
       Epochs: int
       InputNoise: float
       NoiseDecay: float }
+
     override t.ToString() =
-        sprintf "{ Case = %O; FeedbackOptimiser = %A; Schedule = %A; FeedbackIterations = %d; FeedbackPretraining = %d; ExtraFeedbackEpochs = %d; Examples = %d; Epochs = %d; InputNoise = %s; NoiseDecay = %s }"
-            t.Case t.FeedbackOptimiser t.Schedule t.FeedbackIterations t.FeedbackPretraining t.ExtraFeedbackEpochs t.Examples t.Epochs (Code.float t.InputNoise) (Code.float t.NoiseDecay)
+        sprintf
+            "{ Case = %O; FeedbackOptimiser = %A; Schedule = %A; FeedbackIterations = %d; FeedbackPretraining = %d; ExtraFeedbackEpochs = %d; Examples = %d; Epochs = %d; InputNoise = %s; NoiseDecay = %s }"
+            t.Case
+            t.FeedbackOptimiser
+            t.Schedule
+            t.FeedbackIterations
+            t.FeedbackPretraining
+            t.ExtraFeedbackEpochs
+            t.Examples
+            t.Epochs
+            (Code.float t.InputNoise)
+            (Code.float t.NoiseDecay)
 
 module Laws =
     module Generate =
@@ -51,9 +74,19 @@ module Laws =
                 let! atOutput = Gen.elements [ true; false ]
                 let! opt = Gen.elements [ Sgd(0.1, 0.0); CentredRmsProp 0.01 ]
                 let! context = Gen.elements [ 0; 0; 3 ]
+
                 return
-                    { Seed = seed; Input = input; Widths = widths; Hidden = hidden; Output = output; Rows = rows
-                      Spare = spare; TopAtOutput = atOutput; Optimiser = opt; Through = Refuse; Context = context }
+                    { Seed = seed
+                      Input = input
+                      Widths = widths
+                      Hidden = hidden
+                      Output = output
+                      Rows = rows
+                      Spare = spare
+                      TopAtOutput = atOutput
+                      Optimiser = opt
+                      Through = Refuse
+                      Context = context }
             }
 
         let small = cases [ Tanh; SteepTanh 3.0; Sigmoid; Relu; Linear ] (1, 7)
@@ -69,14 +102,22 @@ module Laws =
                 return { c with Through = through }
             }
 
-        let rules : Gen<Rule> =
+        let rules: Gen<Rule> =
             gen {
                 let! eta = Gen.elements [ 0.1; 0.3; 1.0 ]
                 let! beta = Gen.elements [ 0.2; 0.5; 0.9 ]
-                let! top = Gen.elements [ Top.gradientStep eta; Top.gradientStep eta |> Top.atLastHidden; Top.label; Top.blend beta ]
+
+                let! top =
+                    Gen.elements
+                        [ Top.gradientStep eta
+                          Top.gradientStep eta |> Top.atLastHidden
+                          Top.label
+                          Top.blend beta ]
+
                 let! a = Gen.elements [ 0.0; 0.5; 1.0 ]
                 let! b = Gen.elements [ 0.5; 1.0 ]
                 let! c = Gen.elements [ 0.0; 0.5; 1.0 ]
+
                 let! propagation =
                     Gen.elements
                         [ Propagate.by (a * below + b * g target - c * g here)
@@ -88,17 +129,37 @@ module Laws =
                           Target.conditional "label"
                           Target.mix 0.5 (Target.conditional "label") Propagate.difference
                           Propagate.by (0.5 * below + 0.5 * r below) ]
+
                 let! feedback =
-                    Gen.elements [ Feedback.reconstruct 0.1; Feedback.denoise 0.1; Feedback.drl 0.1 0.01; Feedback.ldrl 0.1; Feedback.none ]
+                    Gen.elements
+                        [ Feedback.reconstruct 0.1
+                          Feedback.denoise 0.1
+                          Feedback.drl 0.1 0.01
+                          Feedback.ldrl 0.1
+                          Feedback.none ]
+
                 let! conditioned = Gen.elements [ false; false; true ]
                 let! reads = Gen.elements [ Linear; Linear; Linear; Sign ]
-                let rule = Rule.create "generated" top propagation feedback |> Rule.withFeedbackInput reads
-                return if conditioned then Rule.conditionedOn "label" rule else rule
+
+                let rule =
+                    Rule.create "generated" top propagation feedback |> Rule.withFeedbackInput reads
+
+                return
+                    if conditioned then
+                        Rule.conditionedOn "label" rule
+                    else
+                        rule
             }
 
         let optimisers =
-            [ Sgd(0.1, 0.0); Sgd(0.05, 0.9); CentredRmsProp 0.01; RmsProp 0.003; Adam 0.003
-              AdamWith(0.003, 0.8, 0.99, 1e-4); WeightDecay(0.01, Sgd(0.05, 0.9)); WeightDecay(0.001, Adam 0.003) ]
+            [ Sgd(0.1, 0.0)
+              Sgd(0.05, 0.9)
+              CentredRmsProp 0.01
+              RmsProp 0.003
+              Adam 0.003
+              AdamWith(0.003, 0.8, 0.99, 1e-4)
+              WeightDecay(0.01, Sgd(0.05, 0.9))
+              WeightDecay(0.001, Adam 0.003) ]
 
         let trainings (schedule: Schedule) (cases: Gen<Case>) : Gen<Training> =
             gen {
@@ -113,8 +174,12 @@ module Laws =
                 let! epochs = Gen.choose (1, 2)
                 let! inputNoise = Gen.elements [ 0.0; 0.0; 0.1 ]
                 let! decay = Gen.elements [ 0.0; 0.0; 2.0 ]
+
                 return
-                    { Case = { c with Optimiser = forward; Spare = 0 }
+                    { Case =
+                        { c with
+                            Optimiser = forward
+                            Spare = 0 }
                       FeedbackOptimiser = feedback
                       Schedule = schedule
                       FeedbackIterations = iterations
@@ -128,8 +193,16 @@ module Laws =
 
     let stack (c: Case) =
         let hidden = c.Widths |> List.take (c.Widths.Length - 1)
-        let reading s = if c.Context > 0 then reads "context" s else s
-        let start = if c.Context > 0 then input c.Input |> sideInput "context" c.Context else input c.Input
+
+        let reading s =
+            if c.Context > 0 then reads "context" s else s
+
+        let start =
+            if c.Context > 0 then
+                input c.Input |> sideInput "context" c.Context
+            else
+                input c.Input
+
         hidden
         |> List.mapi (fun i w -> i, w)
         |> List.fold (fun s (i, w) -> dense w c.Hidden s |> (if i = 0 then reading else id)) start
@@ -141,7 +214,13 @@ module Laws =
             match rule.Top.Target with
             | GradientStep _ when c.TopAtOutput -> { rule.Top with At = Output }
             | _ -> rule.Top
-        let top = if top.Auxiliary > 0 then { top with Auxiliary = 3 } else top
+
+        let top =
+            if top.Auxiliary > 0 then
+                { top with Auxiliary = 3 }
+            else
+                top
+
         Model.create (stack c) { rule with Top = top }
         |> Model.forwardOptimiser c.Optimiser
         |> Model.feedbackOptimiser c.Optimiser
@@ -161,11 +240,19 @@ module Laws =
         Array.init (c.Rows * c.Context) (fun _ -> float32 (2.0 * rng.NextDouble() - 1.0))
 
     let private contextSides (c: Case) (values: float32[]) =
-        if c.Context = 0 then Map.empty else Map [ "context", values ]
+        if c.Context = 0 then
+            Map.empty
+        else
+            Map [ "context", values ]
 
     let draws (c: Case) : Reference.Draws =
-        { Seed = uint64 c.Seed; ForwardStep = 1L; FeedbackStep = 1L; Epoch = 1
-          Sides = contextSides c (context c) |> Map.map (fun _ a -> Matrix<float>.Build.Dense(c.Rows, c.Context, fun i j -> float a.[i * c.Context + j])) }
+        { Seed = uint64 c.Seed
+          ForwardStep = 1L
+          FeedbackStep = 1L
+          Epoch = 1
+          Sides =
+            contextSides c (context c)
+            |> Map.map (fun _ a -> Matrix<float>.Build.Dense(c.Rows, c.Context, fun i j -> float a.[i * c.Context + j])) }
 
     type private Setup =
         { M: Model
@@ -182,12 +269,27 @@ module Laws =
         let p = Parameters.init c.Seed m
         let s = Reference.ofParameters m p
         let x, y = batch c
-        let X = Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
+
+        let X =
+            Matrix<float>.Build.Dense(c.Rows, c.Input, fun i j -> float x.[i * c.Input + j])
+
         let d = Reference.withSides m y (draws c)
         let h, passed = Reference.forwardPass m s d ForwardPass X
-        { M = m; P = p; S = s; X = X; Y = y; H = h; Values = Reference.targetValues m s h passed; D = d }
 
-    let private maxAbs (a: Matrix<float>) = if a.RowCount = 0 then 0.0 else a.Enumerate() |> Seq.map abs |> Seq.max
+        { M = m
+          P = p
+          S = s
+          X = X
+          Y = y
+          H = h
+          Values = Reference.targetValues m s h passed
+          D = d }
+
+    let private maxAbs (a: Matrix<float>) =
+        if a.RowCount = 0 then
+            0.0
+        else
+            a.Enumerate() |> Seq.map abs |> Seq.max
 
     let fixedPoint (rule: Rule) (c: Case) =
         let u = setup rule c
@@ -197,57 +299,124 @@ module Laws =
 
     let differenceCorrection (rule: Rule) (c: Case) =
         let u = setup rule c
+
         [ 2 .. Model.topLayer u.M ]
-        |> List.forall (fun l -> maxAbs (Reference.propagateOne u.M u.S u.D u.H u.Values (Array.copy u.Values) l - u.H.[l - 1]) <= 1e-12)
+        |> List.forall (fun l ->
+            maxAbs (
+                Reference.propagateOne u.M u.S u.D u.H u.Values (Array.copy u.Values) l
+                - u.H.[l - 1]
+            )
+            <= 1e-12)
 
     let bpEquivalence (rule: Rule) (c: Case) =
         let u = setup rule c
         let m, s = u.M, u.S
         let g = Reference.forwardGradients m s u.D u.X u.Y
         let gW, gB = g.W, g.B
+
         let lossAt (s': Reference.State) =
-            let l, _, _ = Reference.loss m (fst (Reference.forwardPass m s' u.D Evaluation u.X)).[Model.depth m] u.Y
+            let l, _, _ =
+                Reference.loss m (fst (Reference.forwardPass m s' u.D Evaluation u.X)).[Model.depth m] u.Y
+
             l
+
         let eps = 1e-6
+
         let agrees (bump: float -> Reference.State) (analytic: float) =
             let l0, lp, lm = lossAt (bump 0.0), lossAt (bump eps), lossAt (bump -eps)
-            let close (numeric: float) tol = abs (numeric - analytic) <= tol + 100.0 * tol * abs numeric
-            close ((lp - lm) / (2.0 * eps)) 1e-6 || close ((lp - l0) / eps) 1e-5 || close ((l0 - lm) / eps) 1e-5
+
+            let close (numeric: float) tol =
+                abs (numeric - analytic) <= tol + 100.0 * tol * abs numeric
+
+            close ((lp - lm) / (2.0 * eps)) 1e-6
+            || close ((lp - l0) / eps) 1e-5
+            || close ((l0 - lm) / eps) 1e-5
+
         let weights =
             s.W
             |> Array.mapi (fun k w ->
                 [ for i in 0 .. w.RowCount - 1 do
                       for j in 0 .. w.ColumnCount - 1 do
-                          let bump d = { s with W = s.W |> Array.mapi (fun k' w' -> if k' = k then w'.MapIndexed(fun a b v -> if a = i && b = j then v + d else v) else w') }
+                          let bump d =
+                              { s with
+                                  W =
+                                      s.W
+                                      |> Array.mapi (fun k' w' ->
+                                          if k' = k then
+                                              w'.MapIndexed(fun a b v -> if a = i && b = j then v + d else v)
+                                          else
+                                              w') }
+
                           yield agrees bump gW.[k].[i, j] ])
+
         let biases =
             s.B
             |> Array.mapi (fun k b ->
                 [ for i in 0 .. b.Count - 1 do
-                      let bump d = { s with B = s.B |> Array.mapi (fun k' b' -> if k' = k then b'.MapIndexed(fun a v -> if a = i then v + d else v) else b') }
+                      let bump d =
+                          { s with
+                              B =
+                                  s.B
+                                  |> Array.mapi (fun k' b' ->
+                                      if k' = k then
+                                          b'.MapIndexed(fun a v -> if a = i then v + d else v)
+                                      else
+                                          b') }
+
                       yield agrees bump gB.[k].[i] ])
+
         Seq.concat weights |> Seq.forall id && Seq.concat biases |> Seq.forall id
 
     let linearInverse (rule: Rule) (c: Case) =
         let n = max 2 c.Input
-        let c = { c with Input = n; Widths = List.replicate c.Widths.Length n; Hidden = Linear; Output = Linear; Context = 0 }
+
+        let c =
+            { c with
+                Input = n
+                Widths = List.replicate c.Widths.Length n
+                Hidden = Linear
+                Output = Linear
+                Context = 0 }
+
         let m0 = model rule c
-        let m = { m0 with Rule = { m0.Rule with FeedbackActivation = Some Linear; Top = { m0.Rule.Top with Auxiliary = 0 } } }
+
+        let m =
+            { m0 with
+                Rule =
+                    { m0.Rule with
+                        FeedbackActivation = Some Linear
+                        Top = { m0.Rule.Top with Auxiliary = 0 } } }
+
         let s0 = Reference.ofParameters m (Parameters.init c.Seed m)
-        let s = { s0 with V = s0.V |> Map.map (fun l _ -> s0.W.[l - 1].Inverse()); C = s0.C |> Map.map (fun l _ -> -(s0.W.[l - 1].Inverse() * s0.B.[l - 1])) }
+
+        let s =
+            { s0 with
+                V = s0.V |> Map.map (fun l _ -> s0.W.[l - 1].Inverse())
+                C = s0.C |> Map.map (fun l _ -> -(s0.W.[l - 1].Inverse() * s0.B.[l - 1])) }
+
         let x, y = batch c
         let X = Matrix<float>.Build.Dense(c.Rows, n, fun i j -> float x.[i * n + j])
         let h, passed = Reference.forwardPass m s Reference.noDraws Evaluation X
         let values = Reference.targetValues m s h passed
         let top, _ = Reference.topTarget m s h values y
-        let inverted = { m with Rule = { m.Rule with Propagation = Propagate.invert } }
+
+        let inverted =
+            { m with
+                Rule =
+                    { m.Rule with
+                        Propagation = Propagate.invert } }
+
         let d = Reference.withSides m y (draws c)
         let t = Reference.propagateFrom m s d h values top 1
         let tInv = Reference.propagateFrom inverted s d h values top 1
-        [ 1 .. Model.topLayer m ] |> List.forall (fun l -> maxAbs (t.[l] - tInv.[l]) <= 1e-8 * (1.0 + maxAbs tInv.[l]))
+
+        [ 1 .. Model.topLayer m ]
+        |> List.forall (fun l -> maxAbs (t.[l] - tInv.[l]) <= 1e-8 * (1.0 + maxAbs tInv.[l]))
 
     // A step along −gradient of `norm` lowers the loss, for some length 10⁻⁴ .. 10⁻¹² (or the gradient is zero).
-    let private lowersAlong (norm: float) (lowers: float -> bool) = norm < 1e-12 || List.exists (fun k -> lowers (10.0 ** -(4.0 + float k) / norm)) [ 0..8 ]
+    let private lowersAlong (norm: float) (lowers: float -> bool) =
+        norm < 1e-12
+        || List.exists (fun k -> lowers (10.0 ** -(4.0 + float k) / norm)) [ 0..8 ]
 
     let reconstruction (rule: Rule) (c: Case) =
         let u = setup rule c
@@ -255,31 +424,63 @@ module Laws =
         // Each conditional auto-encoder's own loss ‖r_k(h_k + ε, s) − h_k‖² goes down along its gradient.
         let coders =
             let grads = Reference.conditionalGradients u.M u.S d ForwardPass u.X u.Y
+
             Model.conditionalLayers u.M
             |> List.forall (fun k ->
                 let ge, geb, gd, gdb = grads.[k]
-                let norm = sqrt (ge.FrobeniusNorm() ** 2.0 + geb.L2Norm() ** 2.0 + gd.FrobeniusNorm() ** 2.0 + gdb.L2Norm() ** 2.0)
-                let lossOf s = fst (Reference.conditionalLoss u.M s d u.H k)
+
+                let norm =
+                    sqrt (
+                        ge.FrobeniusNorm() ** 2.0
+                        + geb.L2Norm() ** 2.0
+                        + gd.FrobeniusNorm() ** 2.0
+                        + gdb.L2Norm() ** 2.0
+                    )
+
+                let lossOf s =
+                    fst (Reference.conditionalLoss u.M s d u.H k)
+
                 let e, eb, dk, db = u.S.Coders.[k]
+
                 lowersAlong norm (fun step ->
-                    lossOf { u.S with Coders = u.S.Coders.Add(k, (e - step * ge, eb - step * geb, dk - step * gd, db - step * gdb)) } < lossOf u.S))
+                    lossOf
+                        { u.S with
+                            Coders =
+                                u.S.Coders.Add(k, (e - step * ge, eb - step * geb, dk - step * gd, db - step * gdb)) }
+                        <
+                        lossOf u.S))
+
         coders
         && (List.isEmpty (Model.feedbackLayers u.M)
-        || Model.trainsG u.M
-        && (let gV, gC = Reference.feedbackGradients u.M u.S d ForwardPass u.X u.Y
-            Model.feedbackLayers u.M
-            |> List.forall (fun l ->
-                let norm = sqrt (gV.[l].FrobeniusNorm() ** 2.0 + gC.[l].L2Norm() ** 2.0)
-                let lossOf s = fst (Reference.feedbackLoss u.M s d u.H u.Values l)
-                let before = lossOf u.S
-                lowersAlong norm (fun step ->
-                    lossOf { u.S with V = u.S.V.Add(l, u.S.V.[l] - step * gV.[l]); C = u.S.C.Add(l, u.S.C.[l] - step * gC.[l]) } < before))))
+            || Model.trainsG u.M
+               && (let gV, gC = Reference.feedbackGradients u.M u.S d ForwardPass u.X u.Y
+
+                   Model.feedbackLayers u.M
+                   |> List.forall (fun l ->
+                       let norm = sqrt (gV.[l].FrobeniusNorm() ** 2.0 + gC.[l].L2Norm() ** 2.0)
+
+                       let lossOf s =
+                           fst (Reference.feedbackLoss u.M s d u.H u.Values l)
+
+                       let before = lossOf u.S
+
+                       lowersAlong norm (fun step ->
+                           lossOf
+                               { u.S with
+                                   V = u.S.V.Add(l, u.S.V.[l] - step * gV.[l])
+                                   C = u.S.C.Add(l, u.S.C.[l] - step * gC.[l]) }
+                               <
+                               before))))
 
     let descent (rule: Rule) (c: Case) =
         let u = setup rule c
         let gW = (Reference.forwardGradients u.M u.S u.D u.X u.Y).W
         let bpW = (Reference.lossGradients u.M u.P u.D u.X u.Y).W
-        let inner = Array.map2 (fun (a: Matrix<float>) b -> a.PointwiseMultiply(b).Enumerate() |> Seq.sum) gW bpW |> Array.sum
+
+        let inner =
+            Array.map2 (fun (a: Matrix<float>) b -> a.PointwiseMultiply(b).Enumerate() |> Seq.sum) gW bpW
+            |> Array.sum
+
         inner > 0.0 || (bpW |> Array.forall (fun g -> g.FrobeniusNorm() = 0.0))
 
     let compiledStep (threads: int) (rule: Rule) (c: Case) : Parameters * Parameters =
@@ -289,8 +490,23 @@ module Laws =
         compiled.Load p0
         let x, y = batch c
         use ex = new Executor(compiled.Plan, uint64 c.Seed, threads)
-        ex.LoadBatch(x, y, System.ReadOnlySpan(Array.init c.Rows id), 0, c.Rows, System.Collections.Generic.Dictionary(contextSides c (context c)))
-        ex.Run(if Model.trainsFeedback m then compiled.Plan.BothUpdate else compiled.Plan.ForwardUpdate)
+
+        ex.LoadBatch(
+            x,
+            y,
+            System.ReadOnlySpan(Array.init c.Rows id),
+            0,
+            c.Rows,
+            System.Collections.Generic.Dictionary(contextSides c (context c))
+        )
+
+        ex.Run(
+            if Model.trainsFeedback m then
+                compiled.Plan.BothUpdate
+            else
+                compiled.Plan.ForwardUpdate
+        )
+
         p0, compiled.Parameters
 
     /// Whether parameters after a run agree with the reference's outcome, given the parameters before it: each
@@ -301,6 +517,7 @@ module Laws =
     /// outside the bound, rounding steered the run and float32 cannot follow it further: Error.
     let private agreeAfter (lr: float) (updates: int) (p0: Parameters) (pc: Parameters) (r: ReferenceTraining.Outcome) =
         let pr = r.Parameters
+
         let parameters =
             [ for i in 0 .. p0.W.Length - 1 do
                   yield sprintf "W%d" (i + 1), p0.W.[i], pc.W.[i], pr.W.[i]
@@ -318,21 +535,50 @@ module Laws =
         // (name, element, whether unsteady) of every element outside the bound.
         let outside =
             [ for name, a0, ac, ar in parameters do
-                  let unsteady = r.Unsteady |> Map.tryFind name |> Option.defaultValue (Array.zeroCreate a0.Length)
+                  let unsteady =
+                      r.Unsteady
+                      |> Map.tryFind name
+                      |> Option.defaultValue (Array.zeroCreate a0.Length)
+
                   let dr i = float ar.[i] - float a0.[i]
                   let largest = Seq.init a0.Length (dr >> abs) |> Seq.fold max 0.0
+
                   for i in 0 .. a0.Length - 1 do
-                      if not (abs (float ac.[i] - float a0.[i] - dr i) <= 2e-4 * lr * float updates + 5e-3 * largest) then
+                      if
+                          not (
+                              abs (float ac.[i] - float a0.[i] - dr i)
+                              <= 2e-4 * lr * float updates + 5e-3 * largest
+                          )
+                      then
                           yield name, i, unsteady.[i] ]
+
         match outside |> List.tryFind (fun (_, _, unsteady) -> unsteady) with
-        | Some(name, i, _) -> Error(sprintf "%s[%d], stepped by Adam or RMSprop from a gradient at rounding level, ended elsewhere in float32" name i)
+        | Some(name, i, _) ->
+            Error(
+                sprintf
+                    "%s[%d], stepped by Adam or RMSprop from a gradient at rounding level, ended elsewhere in float32"
+                    name
+                    i
+            )
         | None -> Ok(List.isEmpty outside)
 
     let compiledEqualsReference (rule: Rule) (c: Case) =
         let m = model rule c
         let p0, pc = compiledStep 1 rule c
         let x, y = batch c
-        let pr = ReferenceTraining.run m p0 (uint64 c.Seed) (c.Rows + c.Spare) x y (contextSides c (context c)) [ Array.init c.Rows id ] 1
+
+        let pr =
+            ReferenceTraining.run
+                m
+                p0
+                (uint64 c.Seed)
+                (c.Rows + c.Spare)
+                x
+                y
+                (contextSides c (context c))
+                [ Array.init c.Rows id ]
+                1
+
         agreeAfter (Optimiser.learningRate c.Optimiser) 1 p0 pc pr = Ok true
 
     let trainingModel (rule: Rule) (t: Training) : Model =
@@ -352,46 +598,116 @@ module Laws =
         let x = Array.init (t.Examples * c.Input) (fun _ -> float32 (rng.NextDouble()))
         let classes = Stack.width m.Stack (Model.depth m)
         let y = Array.init t.Examples (fun _ -> rng.Next classes)
-        let data = TargetProp.Runtime.Data.DataSet("generated", "Laws", c.Input, classes, x, y, x.[.. 2 * c.Input - 1], y.[..1])
+
         let data =
-            if c.Context = 0 then data
+            TargetProp.Runtime.Data.DataSet(
+                "generated",
+                "Laws",
+                c.Input,
+                classes,
+                x,
+                y,
+                x.[.. 2 * c.Input - 1],
+                y.[..1]
+            )
+
+        let data =
+            if c.Context = 0 then
+                data
             else
-                let values = Array.init ((t.Examples + 2) * c.Context) (fun _ -> float32 (2.0 * rng.NextDouble() - 1.0))
-                data.WithSide("context", c.Context, values.[.. t.Examples * c.Context - 1], values.[t.Examples * c.Context ..])
-        let bias (b: float32[]) = b |> Array.map (fun _ -> float32 (0.4 * rng.NextDouble() - 0.2))
+                let values =
+                    Array.init ((t.Examples + 2) * c.Context) (fun _ -> float32 (2.0 * rng.NextDouble() - 1.0))
+
+                data.WithSide(
+                    "context",
+                    c.Context,
+                    values.[.. t.Examples * c.Context - 1],
+                    values.[t.Examples * c.Context ..]
+                )
+
+        let bias (b: float32[]) =
+            b |> Array.map (fun _ -> float32 (0.4 * rng.NextDouble() - 0.2))
+
         let p0 = Parameters.init c.Seed m
-        m, data, { p0 with B = Array.map bias p0.B; C = Map.map (fun _ -> bias) p0.C }
+
+        m,
+        data,
+        { p0 with
+            B = Array.map bias p0.B
+            C = Map.map (fun _ -> bias) p0.C }
 
     let trainingAgreesWithReference (rule: Rule) (t: Training) : Result<bool, string> =
         let m, data, p0 = trainingSetup rule t
         let c = t.Case
-        let config = { Train.defaults with Epochs = t.Epochs; Batch = c.Rows; Seed = c.Seed; Threads = 1 }
-        let orders = Train.orders c.Seed t.Examples (t.FeedbackPretraining + t.Epochs * (1 + t.ExtraFeedbackEpochs))
+
+        let config =
+            { Train.defaults with
+                Epochs = t.Epochs
+                Batch = c.Rows
+                Seed = c.Seed
+                Threads = 1 }
+
+        let orders =
+            Train.orders c.Seed t.Examples (t.FeedbackPretraining + t.Epochs * (1 + t.ExtraFeedbackEpochs))
+
         let sides = data.Sides |> Seq.map (fun kv -> kv.Key, kv.Value.Train) |> Map.ofSeq
-        let reference = ReferenceTraining.run m p0 (uint64 c.Seed) c.Rows data.TrainX data.TrainY sides orders t.Epochs
+
+        let reference =
+            ReferenceTraining.run m p0 (uint64 c.Seed) c.Rows data.TrainX data.TrainY sides orders t.Epochs
+
         let batches = (t.Examples + c.Rows - 1) / c.Rows
-        let updates = batches * (t.FeedbackPretraining + t.Epochs * (1 + t.ExtraFeedbackEpochs)) * (t.FeedbackIterations + 1)
-        let lr = max (Optimiser.learningRate c.Optimiser) (Optimiser.learningRate t.FeedbackOptimiser)
+
+        let updates =
+            batches
+            * (t.FeedbackPretraining + t.Epochs * (1 + t.ExtraFeedbackEpochs))
+            * (t.FeedbackIterations + 1)
+
+        let lr =
+            max (Optimiser.learningRate c.Optimiser) (Optimiser.learningRate t.FeedbackOptimiser)
         // Whether float32's rounding alone can carry the reference outside the bound: a run so ill-conditioned is one
         // float32 cannot be asked to follow. Two probes: every weight starting one float32 ulp higher (a large feedback
         // step amplifying rounding), and Adam's and RMSprop's cancelled gradients carrying float32's residue instead of
         // 0 (a step then set by the gradient's last digits, which moves the parameters that learn from that element).
         let illConditioned () =
-            let nudge (a: float32[]) = Array.map (fun (v: float32) -> System.MathF.BitIncrement v) a
-            let p1 = { p0 with W = Array.map nudge p0.W; V = Map.map (fun _ -> nudge) p0.V }
-            let probe residue p = ReferenceTraining.runWithResidue residue m p (uint64 c.Seed) c.Rows data.TrainX data.TrainY sides orders t.Epochs
-            [ probe 0.0 p1; probe 6e-8 p0 ] |> List.exists (fun moved -> agreeAfter lr updates p0 moved.Parameters reference <> Ok true)
+            let nudge (a: float32[]) =
+                Array.map (fun (v: float32) -> System.MathF.BitIncrement v) a
+
+            let p1 =
+                { p0 with
+                    W = Array.map nudge p0.W
+                    V = Map.map (fun _ -> nudge) p0.V }
+
+            let probe residue p =
+                ReferenceTraining.runWithResidue
+                    residue
+                    m
+                    p
+                    (uint64 c.Seed)
+                    c.Rows
+                    data.TrainX
+                    data.TrainY
+                    sides
+                    orders
+                    t.Epochs
+
+            [ probe 0.0 p1; probe 6e-8 p0 ]
+            |> List.exists (fun moved -> agreeAfter lr updates p0 moved.Parameters reference <> Ok true)
+
         match reference.Caveat with
         | Some why -> Error why
         | None ->
             // A compiled run that diverges where the reference does not disagrees with it.
             let agrees =
-                try agreeAfter lr updates p0 (Train.runFrom p0 ignore config m data).Parameters reference
+                try
+                    agreeAfter lr updates p0 (Train.runFrom p0 ignore config m data).Parameters reference
                 with
                 | TrainingException _
                 | DivergedException _ -> Ok false
+
             match agrees with
-            | Ok false when illConditioned () -> Error "ill-conditioned: float32's rounding (one ulp on the starting weights, or the residue of a cancelled gradient under Adam or RMSprop) moves the reference's end outside the bound"
+            | Ok false when illConditioned () ->
+                Error
+                    "ill-conditioned: float32's rounding (one ulp on the starting weights, or the residue of a cancelled gradient under Adam or RMSprop) moves the reference's end outside the bound"
             | other -> other
 
     let trainedEqualsReference (rule: Rule) (t: Training) =
@@ -404,7 +720,8 @@ module Laws =
             law rule c
             |> Prop.label (sprintf "replay: Laws.%s rule %O, where rule is %O" name c rule))
 
-    let property (name: string) (law: Rule -> Case -> bool) (rule: Rule) : Property = propertyOn Generate.small name law rule
+    let property (name: string) (law: Rule -> Case -> bool) (rule: Rule) : Property =
+        propertyOn Generate.small name law rule
 
     let fraction (n: int) (law: Rule -> Case -> bool) (rule: Rule) : float =
         let cases = Gen.sampleWithSeed (Rnd(17UL, 23UL)) 10 n Generate.small

@@ -4,41 +4,47 @@ open FsCheck
 
 /// A small model's shape and one batch for it, drawn from a seed: what a law is checked on.
 type Case =
-    { Seed: int
-      Input: int
-      Widths: int list
-      Hidden: Nonlinearity
-      Output: Nonlinearity
-      Rows: int
-      /// Spare rows in the compiled plan beyond this batch (a partial last batch).
-      Spare: int
-      /// Moves a gradient-step top target to the output (otherwise it stays where the rule puts it).
-      TopAtOutput: bool
-      Optimiser: Optimiser
-      /// What stands in for derivatives through discrete or stochastic hidden units.
-      Through: ThroughDiscrete
-      /// Width of a declared side input "context" that layer 1 and the output layer read (0: none).
-      Context: int }
+    {
+        Seed: int
+        Input: int
+        Widths: int list
+        Hidden: Nonlinearity
+        Output: Nonlinearity
+        Rows: int
+        /// Spare rows in the compiled plan beyond this batch (a partial last batch).
+        Spare: int
+        /// Moves a gradient-step top target to the output (otherwise it stays where the rule puts it).
+        TopAtOutput: bool
+        Optimiser: Optimiser
+        /// What stands in for derivatives through discrete or stochastic hidden units.
+        Through: ThroughDiscrete
+        /// Width of a declared side input "context" that layer 1 and the output layer read (0: none).
+        Context: int
+    }
+
     /// The case as the F# record expression that builds it, on one line.
     override ToString: unit -> string
 
 /// A short training run for the multi-step oracle (Laws.trainedEqualsReference): a case, whose optimiser trains the
 /// forward weights and whose Rows are the batch size, and how the run is scheduled.
 type Training =
-    { Case: Case
-      FeedbackOptimiser: Optimiser
-      Schedule: Schedule
-      FeedbackIterations: int
-      FeedbackPretraining: int
-      /// Feedback-only epochs after each epoch.
-      ExtraFeedbackEpochs: int
-      /// Training examples: three or more batches, the last one partial when Examples is not a multiple of Rows.
-      Examples: int
-      Epochs: int
-      /// σ of the input noise in training (0: none).
-      InputNoise: float
-      /// τ of the feedback noise's decay over epochs (0: none).
-      NoiseDecay: float }
+    {
+        Case: Case
+        FeedbackOptimiser: Optimiser
+        Schedule: Schedule
+        FeedbackIterations: int
+        FeedbackPretraining: int
+        /// Feedback-only epochs after each epoch.
+        ExtraFeedbackEpochs: int
+        /// Training examples: three or more batches, the last one partial when Examples is not a multiple of Rows.
+        Examples: int
+        Epochs: int
+        /// σ of the input noise in training (0: none).
+        InputNoise: float
+        /// τ of the feedback noise's decay over epochs (0: none).
+        NoiseDecay: float
+    }
+
     /// The run as the F# record expression that builds it, on one line.
     override ToString: unit -> string
 

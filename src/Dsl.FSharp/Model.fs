@@ -11,6 +11,7 @@ type Init =
     | GlorotUniform of gain: float
     | GlorotNormal of gain: float
     | Uniform of a: float
+
     override i.ToString() =
         match i with
         | Orthogonal g -> sprintf "Orthogonal %s" (Code.float g)
@@ -32,6 +33,7 @@ type Model =
       FeedbackNoiseDecay: float
       Samples: int
       Init: Init }
+
     override m.ToString() =
         [ yield sprintf "Model.create (%O)" m.Stack
           yield sprintf "    (%O)" m.Rule
@@ -40,12 +42,18 @@ type Model =
           yield sprintf "|> Model.schedule %O" m.Schedule
           yield sprintf "|> Model.feedbackIterations %d" m.FeedbackIterations
           yield sprintf "|> Model.feedbackPretraining %d" m.FeedbackPretraining
-          if m.ExtraFeedbackEpochs <> 0 then yield sprintf "|> Model.extraFeedbackEpochs %d" m.ExtraFeedbackEpochs
-          if m.ThroughDiscrete <> Refuse then yield sprintf "|> Model.throughDiscrete %A" m.ThroughDiscrete
-          if m.InputNoise <> 0.0 then yield sprintf "|> Model.inputNoise %s" (Code.float m.InputNoise)
-          if m.FeedbackNoiseDecay <> 0.0 then yield sprintf "|> Model.feedbackNoiseDecay %s" (Code.float m.FeedbackNoiseDecay)
-          if m.Samples <> 100 then yield sprintf "|> Model.samples %d" m.Samples
-          if m.Init <> Orthogonal 1.0 then yield sprintf "|> Model.init (%O)" m.Init
+          if m.ExtraFeedbackEpochs <> 0 then
+              yield sprintf "|> Model.extraFeedbackEpochs %d" m.ExtraFeedbackEpochs
+          if m.ThroughDiscrete <> Refuse then
+              yield sprintf "|> Model.throughDiscrete %A" m.ThroughDiscrete
+          if m.InputNoise <> 0.0 then
+              yield sprintf "|> Model.inputNoise %s" (Code.float m.InputNoise)
+          if m.FeedbackNoiseDecay <> 0.0 then
+              yield sprintf "|> Model.feedbackNoiseDecay %s" (Code.float m.FeedbackNoiseDecay)
+          if m.Samples <> 100 then
+              yield sprintf "|> Model.samples %d" m.Samples
+          if m.Init <> Orthogonal 1.0 then
+              yield sprintf "|> Model.init (%O)" m.Init
           yield "// " + Stack.equation m.Stack
           yield "// " + m.Rule.Equation ]
         |> String.concat "\n"
@@ -81,9 +89,13 @@ module Model =
     let depth (m: Model) = Stack.depth m.Stack
 
     let emitsInTraining (m: Model) (l: int) =
-        l > 0 && l < depth m && (Stack.activation m.Stack l).Discrete && m.ThroughDiscrete <> ContinuousTraining
+        l > 0
+        && l < depth m
+        && (Stack.activation m.Stack l).Discrete
+        && m.ThroughDiscrete <> ContinuousTraining
 
-    let stochastic (m: Model) = m.Stack.Layers |> List.exists (fun layer -> layer.Activation.Stochastic)
+    let stochastic (m: Model) =
+        m.Stack.Layers |> List.exists (fun layer -> layer.Activation.Stochastic)
 
     let topLayer (m: Model) =
         match m.Rule.Top.At with
@@ -100,7 +112,11 @@ module Model =
         depth m > 0 && Stack.activation m.Stack (depth m) = Softmax
 
     let usesProbabilities (m: Model) =
-        usesCrossEntropy m && (match m.Rule.Top.Target with GradientStep _ -> false | Label | Blend _ -> true)
+        usesCrossEntropy m
+        && (match m.Rule.Top.Target with
+            | GradientStep _ -> false
+            | Label
+            | Blend _ -> true)
 
     let targetWidth (m: Model) (l: int) =
         Stack.width m.Stack l + (if l = depth m then m.Rule.Top.Auxiliary else 0)
@@ -113,21 +129,31 @@ module Model =
             | [] -> [ HereSpace ]
         | Gradient -> [ HereSpace ]
 
-    let directFeedback (m: Model) = List.contains OutSpace (feedbackDomain m)
+    let directFeedback (m: Model) =
+        List.contains OutSpace (feedbackDomain m)
 
     let sideInputs (m: Model) : (string * int) list =
-        ("label", Stack.width m.Stack (depth m)) :: (m.Stack.Sides |> List.filter (fst >> (<>) "label"))
+        ("label", Stack.width m.Stack (depth m))
+        :: (m.Stack.Sides |> List.filter (fst >> (<>) "label"))
 
     let layerSides (m: Model) (l: int) = m.Stack.Layers.[l - 1].Reads
 
     let usedSides (m: Model) =
-        let inExpr = match m.Rule.Propagation with Propagate e -> Expr.sides e | Gradient -> []
+        let inExpr =
+            match m.Rule.Propagation with
+            | Propagate e -> Expr.sides e
+            | Gradient -> []
+
         inExpr @ (m.Stack.Layers |> List.collect _.Reads) |> List.distinct
 
     let sideWidth (m: Model) (name: string) =
-        sideInputs m |> List.tryFind (fst >> (=) name) |> Option.map snd |> Option.defaultValue 0
+        sideInputs m
+        |> List.tryFind (fst >> (=) name)
+        |> Option.map snd
+        |> Option.defaultValue 0
 
-    let layerSideWidth (m: Model) (l: int) = layerSides m l |> List.sumBy (sideWidth m)
+    let layerSideWidth (m: Model) (l: int) =
+        layerSides m l |> List.sumBy (sideWidth m)
 
     let feedbackLayers (m: Model) =
         match m.Rule.Propagation with
@@ -141,9 +167,11 @@ module Model =
         |> List.sumBy (function
             | OutSpace -> targetWidth m (topLayer m)
             | SideSpace n -> sideWidth m n
-            | HereSpace | BelowSpace -> targetWidth m l)
+            | HereSpace
+            | BelowSpace -> targetWidth m l)
 
-    let trainsG (m: Model) = m.Rule.Feedback <> NoFeedback && not (List.isEmpty (feedbackLayers m))
+    let trainsG (m: Model) =
+        m.Rule.Feedback <> NoFeedback && not (List.isEmpty (feedbackLayers m))
 
     let conditionalLayers (m: Model) =
         match m.Rule.Propagation with
@@ -154,13 +182,23 @@ module Model =
         match m.Rule.Propagation with
         | Propagate e ->
             match Expr.conditionalDomains e with
-            | d :: _ -> d |> List.sumBy (function SideSpace n -> sideWidth m n | _ -> targetWidth m k)
+            | d :: _ ->
+                d
+                |> List.sumBy (function
+                    | SideSpace n -> sideWidth m n
+                    | _ -> targetWidth m k)
             | [] -> targetWidth m k
         | Gradient -> targetWidth m k
 
-    let conditionalWidth (m: Model) (k: int) = if m.Rule.Conditional.Width > 0 then m.Rule.Conditional.Width else Stack.width m.Stack k
+    let conditionalWidth (m: Model) (k: int) =
+        if m.Rule.Conditional.Width > 0 then
+            m.Rule.Conditional.Width
+        else
+            Stack.width m.Stack k
 
-    let trainsFeedback (m: Model) = trainsG m || not (List.isEmpty (conditionalLayers m))
+    let trainsFeedback (m: Model) =
+        trainsG m || not (List.isEmpty (conditionalLayers m))
 
     let feedbackActivation (m: Model) (l: int) =
-        m.Rule.FeedbackActivation |> Option.defaultValue (Stack.activation m.Stack (l - 1)).Relaxation
+        m.Rule.FeedbackActivation
+        |> Option.defaultValue (Stack.activation m.Stack (l - 1)).Relaxation

@@ -25,34 +25,38 @@ type Init =
     | GlorotNormal of gain: float
     /// U(±a).
     | Uniform of a: float
+
     /// The F# code that builds it: GlorotUniform 1.0.
     override ToString: unit -> string
 
 /// A stack, a rule and the settings that train it. Prints as the F# that builds it (Model.create stack rule |> ...),
 /// followed by the stack's and the rule's equations as comments.
 type Model =
-    { Stack: Stack
-      Rule: Rule
-      ForwardOptimiser: Optimiser
-      FeedbackOptimiser: Optimiser
-      Schedule: Schedule
-      /// Feedback updates per forward update.
-      FeedbackIterations: int
-      /// Epochs of feedback-only training before the first forward update.
-      FeedbackPretraining: int
-      /// Epochs of feedback-only training after each epoch's updates (Meulemans et al. 2020's extra_fb_epochs: 1).
-      ExtraFeedbackEpochs: int
-      /// What stands in for the derivative of a discrete or stochastic unit (default Refuse).
-      ThroughDiscrete: ThroughDiscrete
-      /// σ of Gaussian noise added to the input x in training (Lee et al.'s stochastic network: 0.3); 0 for none.
-      InputNoise: float
-      /// τ of the feedback noise's decay σ_e = σ / (1 + e/τ) in epoch e (Lee et al.: 50 and 100); 0 keeps σ. It applies
-      /// to the g_l's losses (ε and η), not to the conditional auto-encoders' noise, which keeps Rule.Conditional.Sigma.
-      FeedbackNoiseDecay: float
-      /// Samples whose class probabilities are averaged to evaluate a stack with stochastic units (default 100).
-      Samples: int
-      /// How every weight matrix is drawn (default Orthogonal 1.0).
-      Init: Init }
+    {
+        Stack: Stack
+        Rule: Rule
+        ForwardOptimiser: Optimiser
+        FeedbackOptimiser: Optimiser
+        Schedule: Schedule
+        /// Feedback updates per forward update.
+        FeedbackIterations: int
+        /// Epochs of feedback-only training before the first forward update.
+        FeedbackPretraining: int
+        /// Epochs of feedback-only training after each epoch's updates (Meulemans et al. 2020's extra_fb_epochs: 1).
+        ExtraFeedbackEpochs: int
+        /// What stands in for the derivative of a discrete or stochastic unit (default Refuse).
+        ThroughDiscrete: ThroughDiscrete
+        /// σ of Gaussian noise added to the input x in training (Lee et al.'s stochastic network: 0.3); 0 for none.
+        InputNoise: float
+        /// τ of the feedback noise's decay σ_e = σ / (1 + e/τ) in epoch e (Lee et al.: 50 and 100); 0 keeps σ. It applies
+        /// to the g_l's losses (ε and η), not to the conditional auto-encoders' noise, which keeps Rule.Conditional.Sigma.
+        FeedbackNoiseDecay: float
+        /// Samples whose class probabilities are averaged to evaluate a stack with stochastic units (default 100).
+        Samples: int
+        /// How every weight matrix is drawn (default Orthogonal 1.0).
+        Init: Init
+    }
+
     override ToString: unit -> string
 
 /// Making a model, and what the rest of the library reads of its structure.

@@ -2,13 +2,15 @@ namespace TargetProp.Dsl
 
 /// A named network: a stack as a paper built it, with the settings the paper trained each rule with on it.
 type Net =
-    { Name: string
-      /// The paper and code the network and its settings come from.
-      Source: string
-      Stack: Stack
-      /// The model of a rule on this net, given what stands in for derivatives through its discrete units: the
-      /// paper's settings for that rule where it published them, the rule's own defaults otherwise.
-      Configure: Rule -> ThroughDiscrete -> Model }
+    {
+        Name: string
+        /// The paper and code the network and its settings come from.
+        Source: string
+        Stack: Stack
+        /// The model of a rule on this net, given what stands in for derivatives through its discrete units: the
+        /// paper's settings for that rule where it published them, the rule's own defaults otherwise.
+        Configure: Rule -> ThroughDiscrete -> Model
+    }
 
 /// The named networks (tprop nets; tprop train --net NAME).
 module Nets =

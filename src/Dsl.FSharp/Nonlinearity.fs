@@ -47,40 +47,73 @@ type Nonlinearity =
     /// Whether σ has a derivative a rule may use (almost everywhere: relu and hardTanh have kinks).
     member u.Differentiable =
         match u with
-        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh -> true
-        | Sign | Step | Bernoulli -> false
+        | Linear
+        | Tanh
+        | SteepTanh _
+        | Sigmoid
+        | Relu
+        | Softmax
+        | HardTanh -> true
+        | Sign
+        | Step
+        | Bernoulli -> false
 
     /// Whether σ takes finitely many values.
     member u.Discrete =
         match u with
-        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh -> false
-        | Sign | Step | Bernoulli -> true
+        | Linear
+        | Tanh
+        | SteepTanh _
+        | Sigmoid
+        | Relu
+        | Softmax
+        | HardTanh -> false
+        | Sign
+        | Step
+        | Bernoulli -> true
 
     /// Whether σ draws a random value.
     member u.Stochastic =
         match u with
         | Bernoulli -> true
-        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh | Sign | Step -> false
+        | Linear
+        | Tanh
+        | SteepTanh _
+        | Sigmoid
+        | Relu
+        | Softmax
+        | HardTanh
+        | Sign
+        | Step -> false
 
     /// The smooth unit ρ whose value stands for the layer in target space, and whose derivative is the straight-through
     /// estimator's stand-in for σ': tanh for sign, the sigmoid for step and Bernoulli (its mean); σ itself otherwise.
     member u.Relaxation =
         match u with
         | Sign -> Tanh
-        | Step | Bernoulli -> Sigmoid
-        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh -> u
+        | Step
+        | Bernoulli -> Sigmoid
+        | Linear
+        | Tanh
+        | SteepTanh _
+        | Sigmoid
+        | Relu
+        | Softmax
+        | HardTanh -> u
 
     /// The values σ takes.
     member u.Range =
         match u with
         | Linear -> Reals
-        | Tanh | SteepTanh _ -> Between(-1.0, 1.0)
+        | Tanh
+        | SteepTanh _ -> Between(-1.0, 1.0)
         | Sigmoid -> Between(0.0, 1.0)
         | Relu -> NonNegative
         | Softmax -> Simplex
         | HardTanh -> Between(-1.0, 1.0)
         | Sign -> Values [ -1.0; 1.0 ]
-        | Step | Bernoulli -> Values [ 0.0; 1.0 ]
+        | Step
+        | Bernoulli -> Values [ 0.0; 1.0 ]
 
     /// The case, as the code that builds a layer writes it (dense 240 Tanh, dense 240 (SteepTanh 4.0)).
     override u.ToString() =

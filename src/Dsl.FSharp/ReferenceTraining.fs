@@ -12,7 +12,10 @@ module ReferenceTraining =
 
     /// One parameter's optimiser memory: the state slots of each element (zero before the first update), the number of
     /// updates so far, and which elements float32 rounding may have moved by a whole step (see Outcome.Unsteady).
-    type private Memory = { Slots: float[][]; mutable Updates: int; Unsteady: bool[] }
+    type private Memory =
+        { Slots: float[][]
+          mutable Updates: int
+          Unsteady: bool[] }
 
     /// What a reference run ends with: the parameters; for each parameter (W1, b1, V2, c2, ...) the elements that Adam
     /// or RMSprop stepped at some update from a gradient below 10⁻⁴ of that update's largest, whose step is then set by
@@ -45,7 +48,9 @@ module ReferenceTraining =
             // Kingma & Ba 2015, Algorithm 1: m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  Δ = −lr·(m/(1 − β₁ᵗ)) / (√(v/(1 − β₂ᵗ)) + ε)
             s.[0] <- b1 * s.[0] + (1.0 - b1) * g
             s.[1] <- b2 * s.[1] + (1.0 - b2) * g * g
-            -lr * (s.[0] / (1.0 - b1 ** float t)) / (sqrt (s.[1] / (1.0 - b2 ** float t)) + eps)
+
+            -lr * (s.[0] / (1.0 - b1 ** float t))
+            / (sqrt (s.[1] / (1.0 - b2 ** float t)) + eps)
         | Sgd(lr, mu) ->
             // Classical momentum (Polyak 1964; Sutskever et al. 2013): v ← μv − lr·g;  Δ = v
             s.[0] <- mu * s.[0] - lr * g
@@ -57,8 +62,11 @@ module ReferenceTraining =
     /// Whether the optimiser divides by a running size of the gradient (Adam, RMSprop).
     let rec private adaptive (o: Optimiser) =
         match o with
-        | Adam _ | AdamWith _ | RmsProp _ -> true
-        | CentredRmsProp _ | Sgd _ -> false
+        | Adam _
+        | AdamWith _
+        | RmsProp _ -> true
+        | CentredRmsProp _
+        | Sgd _ -> false
         | WeightDecay(_, inner) -> adaptive inner
 
     /// A run in progress: the parameters, each parameter's optimiser memory, and the counts of forward and feedback
@@ -78,78 +86,144 @@ module ReferenceTraining =
                 match memory.TryGetValue name with
                 | true, mem -> mem
                 | _ ->
-                    let mem = { Slots = Array.init p.Length (fun _ -> Array.zeroCreate 3); Updates = 0; Unsteady = Array.zeroCreate p.Length }
+                    let mem =
+                        { Slots = Array.init p.Length (fun _ -> Array.zeroCreate 3)
+                          Updates = 0
+                          Unsteady = Array.zeroCreate p.Length }
+
                     memory.[name] <- mem
                     mem
+
             mem.Updates <- mem.Updates + 1
+
             let g =
-                if not (adaptive o) then g
+                if not (adaptive o) then
+                    g
                 else
-                    g |> Array.mapi (fun i gi ->
+                    g
+                    |> Array.mapi (fun i gi ->
                         if abs gi <= 1e-4 * scale then
                             mem.Unsteady.[i] <- true
                             gi + residue * scale
-                        else gi)
+                        else
+                            gi)
+
             Array.init p.Length (fun i -> p.[i] + delta o mem.Updates mem.Slots.[i] p.[i] g.[i])
 
         let largest (ms: M seq) (vs: Vector<float> seq) =
-            Seq.append (ms |> Seq.map (fun g -> g.InfinityNorm())) (vs |> Seq.map (fun g -> g.InfinityNorm())) |> Seq.fold max 0.0
+            Seq.append (ms |> Seq.map (fun g -> g.InfinityNorm())) (vs |> Seq.map (fun g -> g.InfinityNorm()))
+            |> Seq.fold max 0.0
 
         let updateMatrix o scale name (p: M) (g: M) =
-            Matrix<float>.Build.DenseOfRowMajor(p.RowCount, p.ColumnCount, update o scale name (p.ToRowMajorArray()) (g.ToRowMajorArray()))
+            Matrix<float>
+                .Build.DenseOfRowMajor(
+                    p.RowCount,
+                    p.ColumnCount,
+                    update o scale name (p.ToRowMajorArray()) (g.ToRowMajorArray())
+                )
 
         let updateVector o scale name (p: Vector<float>) (g: Vector<float>) =
             Vector<float>.Build.Dense(update o scale name (p.ToArray()) (g.ToArray()))
 
         let draws (sides: Map<string, M>) : Reference.Draws =
-            { Seed = seed; ForwardStep = forwardSteps; FeedbackStep = feedbackSteps; Epoch = epoch; Sides = sides }
+            { Seed = seed
+              ForwardStep = forwardSteps
+              FeedbackStep = feedbackSteps
+              Epoch = epoch
+              Sides = sides }
 
-        let forwardGradients (x, y, sides) = Reference.forwardGradients m s (draws sides) x y
+        let forwardGradients (x, y, sides) =
+            Reference.forwardGradients m s (draws sides) x y
 
         let applyForward (g: Reference.Gradients) =
             let o = m.ForwardOptimiser
             let scale = largest (Seq.append g.W (Map.values g.U)) g.B
+
             s <-
                 { s with
                     W = Array.mapi (fun i w -> updateMatrix o scale (sprintf "W%d" (i + 1)) w g.W.[i]) s.W
                     B = Array.mapi (fun i b -> updateVector o scale (sprintf "b%d" (i + 1)) b g.B.[i]) s.B
                     U = s.U |> Map.map (fun l u -> updateMatrix o scale (sprintf "U%d" l) u g.U.[l]) }
 
-        let applyFeedback (gV: Map<int, M>, gC: Map<int, Vector<float>>) (coders: Map<int, M * Vector<float> * M * Vector<float>>) =
+        let applyFeedback
+            (gV: Map<int, M>, gC: Map<int, Vector<float>>)
+            (coders: Map<int, M * Vector<float> * M * Vector<float>>)
+            =
             let o = m.FeedbackOptimiser
-            let matrices = Seq.append (Map.values gV) (coders |> Map.values |> Seq.collect (fun (e, _, d, _) -> [ e; d ]))
-            let vectors = Seq.append (Map.values gC) (coders |> Map.values |> Seq.collect (fun (_, eb, _, db) -> [ eb; db ]))
+
+            let matrices =
+                Seq.append (Map.values gV) (coders |> Map.values |> Seq.collect (fun (e, _, d, _) -> [ e; d ]))
+
+            let vectors =
+                Seq.append (Map.values gC) (coders |> Map.values |> Seq.collect (fun (_, eb, _, db) -> [ eb; db ]))
+
             let scale = largest matrices vectors
+
             s <-
                 { s with
                     // A fixed g_l (Feedback.none beside trained r_k) has no gradient and stays.
-                    V = s.V |> Map.map (fun l v -> match gV.TryFind l with Some g -> updateMatrix o scale (sprintf "V%d" l) v g | None -> v)
-                    C = s.C |> Map.map (fun l c -> match gC.TryFind l with Some g -> updateVector o scale (sprintf "c%d" l) c g | None -> c)
+                    V =
+                        s.V
+                        |> Map.map (fun l v ->
+                            match gV.TryFind l with
+                            | Some g -> updateMatrix o scale (sprintf "V%d" l) v g
+                            | None -> v)
+                    C =
+                        s.C
+                        |> Map.map (fun l c ->
+                            match gC.TryFind l with
+                            | Some g -> updateVector o scale (sprintf "c%d" l) c g
+                            | None -> c)
                     Coders =
                         s.Coders
                         |> Map.map (fun k (e, eb, d, db) ->
                             let ge, geb, gd, gdb = coders.[k]
                             let o = defaultArg m.Rule.Conditional.Optimiser o
-                            updateMatrix o scale (sprintf "E%d" k) e ge, updateVector o scale (sprintf "e%d" k) eb geb,
-                            updateMatrix o scale (sprintf "D%d" k) d gd, updateVector o scale (sprintf "d%d" k) db gdb) }
+
+                            updateMatrix o scale (sprintf "E%d" k) e ge,
+                            updateVector o scale (sprintf "e%d" k) eb geb,
+                            updateMatrix o scale (sprintf "D%d" k) d gd,
+                            updateVector o scale (sprintf "d%d" k) db gdb) }
 
         /// The epoch that a decaying feedback noise follows (0 in pre-training, then 1, 2, ...).
-        member _.Epoch with set e = epoch <- e
+        member _.Epoch
+            with set e = epoch <- e
 
         member _.Outcome =
             let kink = Reference.Kink.Closest
             let p = Reference.toParameters s
+
             let largest =
                 Seq.concat
-                    [ Seq.concat p.W; Seq.concat p.B; Seq.concat (Map.values p.V); Seq.concat (Map.values p.C); Seq.concat (Map.values p.U)
-                      p.Coders |> Map.values |> Seq.collect (fun c -> Seq.concat [ c.E; c.Eb; c.D; c.Db ]) ]
-                |> Seq.fold (fun a v -> if System.Single.IsFinite v then max a (abs v) else infinityf) 0.0f
+                    [ Seq.concat p.W
+                      Seq.concat p.B
+                      Seq.concat (Map.values p.V)
+                      Seq.concat (Map.values p.C)
+                      Seq.concat (Map.values p.U)
+                      p.Coders
+                      |> Map.values
+                      |> Seq.collect (fun c -> Seq.concat [ c.E; c.Eb; c.D; c.Db ]) ]
+                |> Seq.fold
+                    (fun a v ->
+                        if System.Single.IsFinite v then
+                            max a (abs v)
+                        else
+                            infinityf)
+                    0.0f
+
             { Parameters = p
               Unsteady = memory |> Seq.map (fun kv -> kv.Key, kv.Value.Unsteady) |> Map.ofSeq
               Caveat =
-                if kink <= 1e-6 then Some(sprintf "a unit was evaluated within %g of its kink or threshold (a ReLU's or hardTanh's kink, a sign's, step's or Bernoulli draw's threshold)" kink)
-                elif largest > 100.0f then Some(sprintf "the run diverged: a parameter reached %g" largest)
-                else None }
+                if kink <= 1e-6 then
+                    Some(
+                        sprintf
+                            "a unit was evaluated within %g of its kink or threshold (a ReLU's or hardTanh's kink, a sign's, step's or Bernoulli draw's threshold)"
+                            kink
+                    )
+                elif largest > 100.0f then
+                    Some(sprintf "the run diverged: a parameter reached %g" largest)
+                else
+                    None }
 
         /// A forward update: targets, then every W_l, b_l by its local loss (or ℓ above the local layers).
         member _.Forward batch =
@@ -159,7 +233,10 @@ module ReferenceTraining =
         /// A feedback update: every trained g_l by its feedback loss.
         member _.Feedback(x, y, sides) =
             feedbackSteps <- feedbackSteps + 1L
-            applyFeedback (Reference.feedbackGradients m s (draws sides) FeedbackPass x y) (Reference.conditionalGradients m s (draws sides) FeedbackPass x y)
+
+            applyFeedback
+                (Reference.feedbackGradients m s (draws sides) FeedbackPass x y)
+                (Reference.conditionalGradients m s (draws sides) FeedbackPass x y)
 
         /// Both updates from one forward pass: every gradient is taken at the same parameters, then both sides move.
         member _.Both(x, y, sides) =
@@ -184,48 +261,87 @@ module ReferenceTraining =
     /// by name; a batch reads the same rows of them. Adam and RMSprop see each gradient below 10⁻⁴ of its update's
     /// largest with `residue` times that largest added: 0 follows the exact gradients, float32's unit roundoff
     /// (6·10⁻⁸) asks where the residue float32 leaves of a cancelled gradient would steer the run.
-    let runWithResidue (residue: float) (m: Model) (p0: Parameters) (seed: uint64) (batch: int) (x: float32[]) (y: int[]) (sides: Map<string, float32[]>) (orders: int[] list) (epochs: int) : Outcome =
+    let runWithResidue
+        (residue: float)
+        (m: Model)
+        (p0: Parameters)
+        (seed: uint64)
+        (batch: int)
+        (x: float32[])
+        (y: int[])
+        (sides: Map<string, float32[]>)
+        (orders: int[] list)
+        (epochs: int)
+        : Outcome =
         let features = m.Stack.Input
         Reference.Kink.Reset()
         let trainer = Trainer(m, Reference.ofParameters m p0, seed, residue)
+
         let batches (order: int[]) =
-            [ for first in 0 .. batch .. order.Length - 1 ->
+            [ for first in 0..batch .. order.Length - 1 ->
                   let rows = order.[first .. min (first + batch) order.Length - 1]
-                  let rowsOf (a: float32[]) width = Matrix<float>.Build.Dense(rows.Length, width, fun r j -> float a.[rows.[r] * width + j])
-                  rowsOf x features, rows |> Array.map (fun r -> y.[r]), sides |> Map.map (fun _ a -> rowsOf a (a.Length / y.Length)) ]
+
+                  let rowsOf (a: float32[]) width =
+                      Matrix<float>.Build.Dense(rows.Length, width, fun r j -> float a.[rows.[r] * width + j])
+
+                  rowsOf x features,
+                  rows |> Array.map (fun r -> y.[r]),
+                  sides |> Map.map (fun _ a -> rowsOf a (a.Length / y.Length)) ]
+
         let k = m.FeedbackIterations
         let trains = Reference.trainsFeedback m
-        let pretraining, rest = List.splitAt (if trains then m.FeedbackPretraining else 0) orders
+
+        let pretraining, rest =
+            List.splitAt (if trains then m.FeedbackPretraining else 0) orders
+
         let feedbackEpoch order =
             for _ in 1..k do
                 batches order |> List.iter trainer.Feedback
+
         pretraining |> List.iter feedbackEpoch
         let extra = if trains then m.ExtraFeedbackEpochs else 0
+
         for e, orders in List.indexed (rest |> List.chunkBySize (1 + extra) |> List.take epochs) do
             let order = List.head orders
             trainer.Epoch <- e + 1
             let bs = batches order
-            if not trains then bs |> List.iter trainer.Forward
+
+            if not trains then
+                bs |> List.iter trainer.Forward
             else
                 match m.Schedule with
                 | Alternating ->
                     for _ in 1..k do
                         bs |> List.iter trainer.Feedback
+
                     bs |> List.iter trainer.Forward
                 | Parallel ->
                     for b in bs do
                         trainer.Both b
+
                         for _ in 2..k do
                             trainer.Feedback b
                 | Interleaved ->
                     for b in bs do
                         for _ in 1..k do
                             trainer.Feedback b
+
                         trainer.Forward b
             // The epoch's extra feedback epochs, after its updates.
             List.tail orders |> List.iter feedbackEpoch
+
         trainer.Outcome
 
     /// The run of runWithResidue on the exact gradients.
-    let run (m: Model) (p0: Parameters) (seed: uint64) (batch: int) (x: float32[]) (y: int[]) (sides: Map<string, float32[]>) (orders: int[] list) (epochs: int) : Outcome =
+    let run
+        (m: Model)
+        (p0: Parameters)
+        (seed: uint64)
+        (batch: int)
+        (x: float32[])
+        (y: int[])
+        (sides: Map<string, float32[]>)
+        (orders: int[] list)
+        (epochs: int)
+        : Outcome =
         runWithResidue 0.0 m p0 seed batch x y sides orders epochs

@@ -19,11 +19,14 @@ type TopTarget =
 
 /// Step 2 of a training step: the top target, where it is set, and any auxiliary output features.
 type Top =
-    { Target: TopTarget
-      At: TopAt
-      /// k > 0 appends k fixed random features z = tanh(A h_{L-1}) to the output layer's value, with target z
-      /// (Bartunov et al. 2018's auxiliary output, AO-SDTP): g_L then sees [h_L, z] and can carry more of h_{L-1}.
-      Auxiliary: int }
+    {
+        Target: TopTarget
+        At: TopAt
+        /// k > 0 appends k fixed random features z = tanh(A h_{L-1}) to the output layer's value, with target z
+        /// (Bartunov et al. 2018's auxiliary output, AO-SDTP): g_L then sees [h_L, z] and can carry more of h_{L-1}.
+        Auxiliary: int
+    }
+
     /// The F# code that builds it: Top.gradientStep 0.327736332653 |> Top.atLastHidden.
     override ToString: unit -> string
     /// Its equation, as the papers write it.
@@ -35,6 +38,7 @@ type Propagation =
     | Gradient
     /// ĥ_{l-1} = the expression, evaluated with layer l's g_l.
     | Propagate of Expr
+
     /// The F# code that builds it: Propagate.by (below + g target - g here), or Propagate.gradient.
     override ToString: unit -> string
     /// Its equation, as the papers write it.
@@ -62,6 +66,7 @@ type Feedback =
     /// Local difference reconstruction loss (Ernoult et al. 2022):
     /// −2εᵀ(g_l(f_l(h_{l-1}+ε)) − g_l(h_l)) + ‖g_l(h_l + η) − g_l(h_l)‖², η ~ N(0, σ²) on h_l.
     | Ldrl of sigma: float
+
     /// The F# code that builds it: Feedback.reconstruct 0.359829566008.
     override ToString: unit -> string
     /// Its equation, as the papers write it.
@@ -73,6 +78,7 @@ type LocalLoss =
     | MeanSquared
     /// L_l = ½ Σ_b ‖f_l(h_{l-1}) − ĥ_l‖²: with ĥ_l = h_l − η ∂ℓ/∂h_l its gradient is exactly η ∂ℓ/∂W_l.
     | HalfSumSquared
+
     /// The F# code that builds it: MeanSquared or HalfSumSquared.
     override ToString: unit -> string
     /// Its equation, as the papers write it.
@@ -92,6 +98,7 @@ type Optimiser =
     /// The optimiser stepping on g + λp instead of g: L2 weight decay coupled to the gradient, on every parameter the
     /// optimiser updates (PyTorch's weight_decay). Per part: the forward and the feedback optimiser each have their own.
     | WeightDecay of lambda: float * Optimiser
+
     /// The F# code that builds it: CentredRmsProp 0.0148893490317, Sgd(0.1, 0.9), WeightDecay(1e-5, Adam 0.001).
     override ToString: unit -> string
 
@@ -117,18 +124,21 @@ type Schedule =
     | Parallel
     /// Each batch: the feedback updates, then the forward update (Ernoult et al. 2022).
     | Interleaved
+
     /// The F# code that builds it: Alternating, Parallel or Interleaved.
     override ToString: unit -> string
 
 /// The settings a rule's paper ran it with; Model.create starts from them.
 type RuleDefaults =
-    { ForwardOptimiser: Optimiser
-      FeedbackOptimiser: Optimiser
-      Schedule: Schedule
-      /// Feedback updates per forward update (per batch, or per epoch pass for the alternating schedule).
-      FeedbackIterations: int
-      /// Epochs of feedback-only training before the first forward update.
-      FeedbackPretraining: int }
+    {
+        ForwardOptimiser: Optimiser
+        FeedbackOptimiser: Optimiser
+        Schedule: Schedule
+        /// Feedback updates per forward update (per batch, or per epoch pass for the alternating schedule).
+        FeedbackIterations: int
+        /// Epochs of feedback-only training before the first forward update.
+        FeedbackPretraining: int
+    }
 
 /// The conditional auto-encoders r_k(h_k, s) = d_k(e_k(h_k + ε, s)) of a propagation that applies r: e_k = tanh(E_k x +
 /// e_k0) with Width units (0: as many as layer k), d_k = ρ_k(D_k e + d_k0) in layer k's space, trained in the feedback
@@ -141,21 +151,24 @@ type ConditionalCoder =
 /// A target rule: the choices of steps 2 (Top), 3 (Propagation), 4 (LocalLoss) and 5 (Feedback), plus its
 /// paper's settings. Prints as the F# that builds it.
 type Rule =
-    { Name: string
-      Top: Top
-      Propagation: Propagation
-      LocalLoss: LocalLoss
-      Feedback: Feedback
-      /// τ in g_l(v) = τ(V_l v + c_l): None for layer l-1's own unit (its relaxation; g_l then lands in h_{l-1}'s range), or a
-      /// fixed one (Linear for Meulemans et al.'s DDTP-linear).
-      FeedbackActivation: Nonlinearity option
-      /// u in g_l(v) = τ(V_l u(v) + c_l): the unit g_l reads its input through, Linear (none) by default, Sign for
-      /// Lee et al.'s discrete network (g_2(h_2) = tanh(V_2 sign(h_2) + c_2)). Linear, Sign or Step. It applies to g's
-      /// whole input, side inputs beside the value included (a one-hot label y becomes 2y − 1 under Sign).
-      FeedbackInput: Nonlinearity
-      /// The conditional auto-encoders, for a propagation that applies r.
-      Conditional: ConditionalCoder
-      Defaults: RuleDefaults }
+    {
+        Name: string
+        Top: Top
+        Propagation: Propagation
+        LocalLoss: LocalLoss
+        Feedback: Feedback
+        /// τ in g_l(v) = τ(V_l v + c_l): None for layer l-1's own unit (its relaxation; g_l then lands in h_{l-1}'s range), or a
+        /// fixed one (Linear for Meulemans et al.'s DDTP-linear).
+        FeedbackActivation: Nonlinearity option
+        /// u in g_l(v) = τ(V_l u(v) + c_l): the unit g_l reads its input through, Linear (none) by default, Sign for
+        /// Lee et al.'s discrete network (g_2(h_2) = tanh(V_2 sign(h_2) + c_2)). Linear, Sign or Step. It applies to g's
+        /// whole input, side inputs beside the value included (a one-hot label y becomes 2y − 1 under Sign).
+        FeedbackInput: Nonlinearity
+        /// The conditional auto-encoders, for a propagation that applies r.
+        Conditional: ConditionalCoder
+        Defaults: RuleDefaults
+    }
+
     /// The F# code that builds it, on one line: Rule.create "dtp" (...) (...) (...) |> Rule.with... for each setting that differs.
     override ToString: unit -> string
     /// Its equation, as the papers write it.

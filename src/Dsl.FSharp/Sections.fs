@@ -24,6 +24,7 @@ module internal Sections =
         w.Write magic
         w.Write(uint32 version)
         w.Write(uint32 sections.Length)
+
         for name, payload in sections do
             let nameBytes = Encoding.UTF8.GetBytes name
             w.Write(uint16 nameBytes.Length)
@@ -37,29 +38,82 @@ module internal Sections =
     /// before the payload is read, and its CRC after. `fail` makes the exception of a message.
     let read (path: string) (r: BinaryReader) (expected: string -> int64 option) (fail: string -> exn) =
         let failf fmt = Printf.kprintf (fail >> raise) fmt
-        let left () = r.BaseStream.Length - r.BaseStream.Position
-        if left () < 2L then failf "%s is cut short: it ends before its next section; the file is damaged" path
+
+        let left () =
+            r.BaseStream.Length - r.BaseStream.Position
+
+        if left () < 2L then
+            failf "%s is cut short: it ends before its next section; the file is damaged" path
+
         let nameLength = int (r.ReadUInt16())
-        if nameLength = 0 || nameLength > 256 || int64 nameLength + 12L > left () then failf "%s is damaged: a section name of %d bytes does not fit the file" path nameLength
+
+        if nameLength = 0 || nameLength > 256 || int64 nameLength + 12L > left () then
+            failf "%s is damaged: a section name of %d bytes does not fit the file" path nameLength
+
         let nameBytes = r.ReadBytes nameLength
-        let name = try Encoding.UTF8.GetString nameBytes with _ -> "?"
+
+        let name =
+            try
+                Encoding.UTF8.GetString nameBytes
+            with _ ->
+                "?"
+
         let length = r.ReadUInt64()
-        if length > uint64 (left () - 4L) then failf "%s is damaged in section \"%s\": it claims %d bytes, but only %d are left in the file" path name length (left () - 4L)
+
+        if length > uint64 (left () - 4L) then
+            failf
+                "%s is damaged in section \"%s\": it claims %d bytes, but only %d are left in the file"
+                path
+                name
+                length
+                (left () - 4L)
+
         match expected name with
         | Some n when n >= 0L && int64 length <> n ->
-            failf "%s: section \"%s\" holds %d bytes where the model needs %d: the file is damaged, or was written for a model of other shapes" path name length n
-        | None -> failf "%s holds a section \"%s\" this model does not have: the file is damaged, or was written for a model of other shapes" path name
+            failf
+                "%s: section \"%s\" holds %d bytes where the model needs %d: the file is damaged, or was written for a model of other shapes"
+                path
+                name
+                length
+                n
+        | None ->
+            failf
+                "%s holds a section \"%s\" this model does not have: the file is damaged, or was written for a model of other shapes"
+                path
+                name
         | _ -> ()
+
         let payload = r.ReadBytes(int length)
-        if checksum nameBytes payload <> r.ReadUInt32() then failf "%s is damaged in section \"%s\": its checksum (CRC-32) does not match" path name
+
+        if checksum nameBytes payload <> r.ReadUInt32() then
+            failf "%s is damaged in section \"%s\": its checksum (CRC-32) does not match" path name
+
         name, payload
 
     /// Checks a container's magic and version (`describe` names what the file should be), and returns its section count.
     let open' (path: string) (r: BinaryReader) (magic: byte[]) (version: int) (describe: string) (fail: string -> exn) =
         let failf fmt = Printf.kprintf (fail >> raise) fmt
-        if r.BaseStream.Length < 16L then failf "%s is too short to be %s (%d bytes)" path describe r.BaseStream.Length
-        if r.ReadBytes 8 <> magic then failf "%s is not %s (its first bytes are not %s)" path describe (Encoding.ASCII.GetString(magic).TrimEnd('\000'))
+
+        if r.BaseStream.Length < 16L then
+            failf "%s is too short to be %s (%d bytes)" path describe r.BaseStream.Length
+
+        if r.ReadBytes 8 <> magic then
+            failf
+                "%s is not %s (its first bytes are not %s)"
+                path
+                describe
+                (Encoding.ASCII.GetString(magic).TrimEnd('\000'))
+
         let v = int (r.ReadUInt32())
-        if v > version then failf "%s was written in format %d by a newer TargetProp; this one reads format %d and older: upgrade to read it" path v version
-        if v < 1 then failf "%s is damaged: format version %d" path v
+
+        if v > version then
+            failf
+                "%s was written in format %d by a newer TargetProp; this one reads format %d and older: upgrade to read it"
+                path
+                v
+                version
+
+        if v < 1 then
+            failf "%s is damaged: format version %d" path v
+
         int (r.ReadUInt32())

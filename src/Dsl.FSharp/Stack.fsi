@@ -13,6 +13,7 @@ type Stack =
     { Input: int
       Sides: (string * int) list
       Layers: Layer list }
+
     override ToString: unit -> string
 
 /// Building stacks: every layer is a function Stack -> Stack, so blocks compose with >> and |>.

@@ -24,7 +24,13 @@ module Streams =
 
     /// A `noise σ` term of a propagation at layer l, in one of its three spaces (keyed by the forward step).
     let propagation (l: int) (space: Space) =
-        8192 + 4 * l + (match space with BelowSpace -> 0 | HereSpace -> 1 | OutSpace -> 2 | SideSpace _ -> 3)
+        8192
+        + 4 * l
+        + (match space with
+           | BelowSpace -> 0
+           | HereSpace -> 1
+           | OutSpace -> 2
+           | SideSpace _ -> 3)
 
     /// ε on h_k for training layer k's conditional auto-encoder (keyed by the feedback step).
     let conditional (k: int) = 6144 + k
@@ -49,6 +55,8 @@ module Streams =
     /// feedback step in a feedback update and its losses; evaluation draws sample s with the key s.
     let key (pass: Pass) (sample: int) : DrawKey =
         match pass with
-        | ForwardPass | PropagationMap -> DrawKey.ForwardStep
-        | FeedbackPass | FeedbackMap -> DrawKey.FeedbackStep
+        | ForwardPass
+        | PropagationMap -> DrawKey.ForwardStep
+        | FeedbackPass
+        | FeedbackMap -> DrawKey.FeedbackStep
         | Evaluation -> DrawKey.Sample(int64 sample)

@@ -5,30 +5,34 @@ open TargetProp.Runtime.Data
 
 /// How a run is driven. The same Seed and Threads give the same numbers.
 type TrainConfig =
-    { Epochs: int
-      Batch: int
-      Seed: int
-      Threads: int
-      /// Use only the first n training examples (None: all).
-      LimitTrain: int option
-      /// Hold out the last n of those training examples as a validation split (0: none): the run trains on the others
-      /// and measures its error on these after every epoch (Lee et al. train on the first 50,000 MNIST images and
-      /// validate on the last 10,000).
-      Validation: int
-      /// Measure the per-layer diagnostics (Diagnostics.names) after every epoch.
-      Diagnostics: bool }
+    {
+        Epochs: int
+        Batch: int
+        Seed: int
+        Threads: int
+        /// Use only the first n training examples (None: all).
+        LimitTrain: int option
+        /// Hold out the last n of those training examples as a validation split (0: none): the run trains on the others
+        /// and measures its error on these after every epoch (Lee et al. train on the first 50,000 MNIST images and
+        /// validate on the last 10,000).
+        Validation: int
+        /// Measure the per-layer diagnostics (Diagnostics.names) after every epoch.
+        Diagnostics: bool
+    }
 
 /// What one epoch measured. Errors are fractions in [0, 1]; Seconds is the epoch's training wall time (evaluation excluded).
 type EpochMetrics =
-    { Epoch: int
-      TrainLoss: float
-      TrainError: float
-      TestError: float
-      /// The error on the validation split, when the run holds one out.
-      ValidationError: float option
-      Seconds: float
-      /// Diagnostics.names with their values, when the run measures them.
-      Diagnostics: (string * float) list }
+    {
+        Epoch: int
+        TrainLoss: float
+        TrainError: float
+        TestError: float
+        /// The error on the validation split, when the run holds one out.
+        ValidationError: float option
+        Seconds: float
+        /// Diagnostics.names with their values, when the run measures them.
+        Diagnostics: (string * float) list
+    }
 
 /// A finished run: the per-epoch metrics and the trained parameters.
 type Run =
@@ -42,12 +46,14 @@ type Run =
 /// beside the diagnostics: a linear probe's error per layer, say), then the epoch's metrics handed on, then whether to
 /// stop before TrainConfig.Epochs (a wall-time budget, say: EpochMetrics.Seconds sums the training time).
 type Hooks =
-    { Measure: (int -> Parameters -> (string * float) list) option
-      OnEpoch: EpochMetrics -> unit
-      Stop: EpochMetrics list -> bool
-      /// After each batch of an epoch's forward updates: the epoch, the examples done and to do, and the running mean
-      /// loss (for a progress bar).
-      OnBatch: (int -> int -> int -> float -> unit) option }
+    {
+        Measure: (int -> Parameters -> (string * float) list) option
+        OnEpoch: EpochMetrics -> unit
+        Stop: EpochMetrics list -> bool
+        /// After each batch of an epoch's forward updates: the epoch, the examples done and to do, and the running mean
+        /// loss (for a progress bar).
+        OnBatch: (int -> int -> int -> float -> unit) option
+    }
 
 /// Where a run saves its state: a checkpoint (Checkpoint) in Folder after every `Every` epochs and after the last,
 /// and with EverySteps = Some k after every k batches within an epoch (or the feedback pre-training), keeping the
@@ -114,7 +120,8 @@ module Train =
     /// the seed's (its model, data, seed and batch must be this run's: a CheckpointException says what differs), the
     /// epochs it holds skipped, so the run goes on bit for bit as if it had never stopped (with the same thread count,
     /// or any: results do not depend on it). EpochMetrics of the resumed epochs only are returned and handed on.
-    val runCheckpointed: h: Hooks -> ck: Checkpointing -> resume: string option -> c: TrainConfig -> m: Model -> d: DataSet -> Run
+    val runCheckpointed:
+        h: Hooks -> ck: Checkpointing -> resume: string option -> c: TrainConfig -> m: Model -> d: DataSet -> Run
 
     /// Trains without a per-epoch callback.
     val run: c: TrainConfig -> m: Model -> d: DataSet -> Run

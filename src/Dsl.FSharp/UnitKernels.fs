@@ -11,9 +11,14 @@ module UnitKernels =
     /// a discrete or stochastic unit computes its relaxation ρ (then its emission, below).
     let kernel (u: Nonlinearity) : Activation =
         match u with
-        | Linear | Softmax -> Activation.Linear
-        | Tanh | SteepTanh _ | Sign -> Activation.Tanh
-        | Sigmoid | Step | Bernoulli -> Activation.Sigmoid
+        | Linear
+        | Softmax -> Activation.Linear
+        | Tanh
+        | SteepTanh _
+        | Sign -> Activation.Tanh
+        | Sigmoid
+        | Step
+        | Bernoulli -> Activation.Sigmoid
         | Relu -> Activation.Relu
         | HardTanh -> Activation.HardTanh
 
@@ -21,7 +26,15 @@ module UnitKernels =
     let gain (u: Nonlinearity) : float32 =
         match u with
         | SteepTanh k -> float32 k
-        | Linear | Softmax | Tanh | Sign | Sigmoid | Step | Bernoulli | Relu | HardTanh -> 1.0f
+        | Linear
+        | Softmax
+        | Tanh
+        | Sign
+        | Sigmoid
+        | Step
+        | Bernoulli
+        | Relu
+        | HardTanh -> 1.0f
 
     /// The runtime kernel that computes a discrete or stochastic unit's emission from its relaxed value.
     let emission (u: Nonlinearity) : Emission option =
@@ -29,18 +42,45 @@ module UnitKernels =
         | Sign -> Some Emission.Sign
         | Step -> Some Emission.Step
         | Bernoulli -> Some Emission.Bernoulli
-        | Linear | Tanh | SteepTanh _ | Sigmoid | Relu | Softmax | HardTanh -> None
+        | Linear
+        | Tanh
+        | SteepTanh _
+        | Sigmoid
+        | Relu
+        | Softmax
+        | HardTanh -> None
 
     /// y = σ(x·Wᵀ + s·Uᵀ + b), with the side inputs s read through U when given.
-    let dense (x: MatrixBuffer) (wt: MatrixBuffer) (b: MatrixBuffer) (u: Nonlinearity) (y: MatrixBuffer) (side: (MatrixBuffer * MatrixBuffer) option) : Op =
+    let dense
+        (x: MatrixBuffer)
+        (wt: MatrixBuffer)
+        (b: MatrixBuffer)
+        (u: Nonlinearity)
+        (y: MatrixBuffer)
+        (side: (MatrixBuffer * MatrixBuffer) option)
+        : Op =
         match side with
         | Some(s, ut) -> DenseOp(x, wt, b, kernel u, y, s, ut, gain u)
         | None -> DenseOp(x, wt, b, kernel u, y, null, null, gain u)
 
     /// δ = scale·(h − t) ⊙ σ'(a): the gradient of scale/2·‖h − t‖² with respect to the pre-activation.
-    let delta (u: Nonlinearity) (scale: float32) (batchPower: int) (h: MatrixBuffer) (t: MatrixBuffer) (d: MatrixBuffer) : Op =
+    let delta
+        (u: Nonlinearity)
+        (scale: float32)
+        (batchPower: int)
+        (h: MatrixBuffer)
+        (t: MatrixBuffer)
+        (d: MatrixBuffer)
+        : Op =
         DeltaOp(kernel u, scale * gain u, batchPower, h, t, d)
 
     /// δ = scale·x ⊙ σ'(a): a gradient with respect to h carried to the pre-activation.
-    let throughDerivative (u: Nonlinearity) (h: MatrixBuffer) (x: MatrixBuffer) (d: MatrixBuffer) (scale: float32) (batchPower: int) : Op =
+    let throughDerivative
+        (u: Nonlinearity)
+        (h: MatrixBuffer)
+        (x: MatrixBuffer)
+        (d: MatrixBuffer)
+        (scale: float32)
+        (batchPower: int)
+        : Op =
         MultiplyDerivativeOp(kernel u, h, x, d, scale * gain u, batchPower)

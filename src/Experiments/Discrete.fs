@@ -9,14 +9,20 @@ module Discrete =
     let experiment (epochs: int) : Experiment =
         let net = Nets.lee2015Discrete
         let arm = Experiment.onNet net epochs
+
         let arms =
             [ arm "dtp" Rules.dtp Refuse
               arm "bp through sign" Rules.bp NoGradient
               arm "bp continuous, tested with sign" Rules.bp ContinuousTraining
               arm "bp straight-through" Rules.bp StraightThrough ]
+
         { Name = "discrete"
-          Conjecture = "target propagation can assign credit through \"discrete hidden units\" (Bengio 2014), where back-propagation's derivative is zero"
-          Protocol = sprintf "lee2015-discrete on MNIST, %d epochs, Lee et al.'s settings per rule, test error after the last epoch" epochs
+          Conjecture =
+            "target propagation can assign credit through \"discrete hidden units\" (Bengio 2014), where back-propagation's derivative is zero"
+          Protocol =
+            sprintf
+                "lee2015-discrete on MNIST, %d epochs, Lee et al.'s settings per rule, test error after the last epoch"
+                epochs
           Arms = arms
           QuickArms = arms
           Columns = [ Experiment.finalError ]

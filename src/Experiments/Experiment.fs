@@ -68,14 +68,20 @@ type ArmResult =
 
 module Experiment =
     /// The default options: full, three seeds, one thread, into runs/experiments/<name>.
-    let defaults (name: string) = { Quick = false; Seeds = 3; Threads = 1; Out = Path.Combine("runs", "experiments", name) }
+    let defaults (name: string) =
+        { Quick = false
+          Seeds = 3
+          Threads = 1
+          Out = Path.Combine("runs", "experiments", name) }
 
     /// Quick runs: the bundled digits, 600 training examples, 2 epochs, one seed.
     let private quickData = "digits"
 
     /// An arm's folder name: its label with every run of other characters than letters, digits and '-' as one '-'.
     let folder (label: string) (seed: int) =
-        let slug = System.Text.RegularExpressions.Regex.Replace(label, "[^A-Za-z0-9-]+", "-").Trim('-')
+        let slug =
+            System.Text.RegularExpressions.Regex.Replace(label, "[^A-Za-z0-9-]+", "-").Trim('-')
+
         sprintf "%s-seed%d" slug seed
 
     /// The options from a script's arguments: --quick, --seeds K, --threads T, --out DIR (tprop experiment's own).
@@ -87,22 +93,39 @@ module Experiment =
             | "--threads" :: t :: rest -> go { o with Threads = int t } rest
             | "--out" :: dir :: rest -> go { o with Out = dir } rest
             | [] -> o
-            | other :: _ -> raise (TrainingException(sprintf "unknown argument '%s': use --quick, --seeds K, --threads T, --out DIR" other))
+            | other :: _ ->
+                raise (
+                    TrainingException(
+                        sprintf "unknown argument '%s': use --quick, --seeds K, --threads T, --out DIR" other
+                    )
+                )
+
         go (defaults name) args
 
     /// An arm of `epochs` epochs on MNIST as it is (batch 100, no validation split), with no diagnostics or measures
     /// of its own.
     let arm (label: string) (net: string) (model: Model) (epochs: int) : Arm =
-        { Label = label; Net = net; Model = model; Data = "mnist"; Prepare = id; Batch = Train.defaults.Batch; Validation = 0; Epochs = epochs
-          Until = (fun _ -> false); Diagnostics = false; Measure = None }
+        { Label = label
+          Net = net
+          Model = model
+          Data = "mnist"
+          Prepare = id
+          Batch = Train.defaults.Batch
+          Validation = 0
+          Epochs = epochs
+          Until = (fun _ -> false)
+          Diagnostics = false
+          Measure = None }
 
     /// An arm on MNIST with one of the named networks, the net's settings for the rule: `epochs` in a full run.
     let onNet (net: Net) (epochs: int) (label: string) (rule: Rule) (through: ThroughDiscrete) =
         arm label net.Name (net.Configure rule through) epochs
 
     /// The test error after the last epoch, in %.
-    let finalError : Column =
-        { Key = "test_error"; Heading = "final test error (%)"; Read = fun r -> 100.0 * (List.last r.Epochs).TestError }
+    let finalError: Column =
+        { Key = "test_error"
+          Heading = "final test error (%)"
+          Read = fun r -> 100.0 * (List.last r.Epochs).TestError }
 
     /// The figure of every run: error and loss per epoch, per-layer diagnostics when logged (Plots.series).
     let curves (runs: (Arm * RunLog list) list) = Plots.series (runs |> List.collect snd)
@@ -112,37 +135,86 @@ module Experiment =
         let m, s = Plots.meanStd (xs |> List.map (fun x -> [| x |]))
         m.[0], s.[0]
 
-    let private number (x: float) = if System.Double.IsFinite x then x.ToString("R", System.Globalization.CultureInfo.InvariantCulture) else "null"
+    let private number (x: float) =
+        if System.Double.IsFinite x then
+            x.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+        else
+            "null"
 
     /// The arms' results from their runs' outcomes (a log, or the message of a run that diverged): results.jsonl, the
     /// figures of the arms with a run that trained, and the table of mean ± std.
-    let private summarise (e: Experiment) (out: string) (quick: bool) (runs: (Arm * (int * Result<RunLog, string>) list) list) : ArmResult list =
+    let private summarise
+        (e: Experiment)
+        (out: string)
+        (quick: bool)
+        (runs: (Arm * (int * Result<RunLog, string>) list) list)
+        : ArmResult list =
         let results =
             [ for arm, outcomes in runs ->
-                  let read (c: Column) = outcomes |> List.map (function _, Ok log -> c.Read log | _, Error _ -> nan)
+                  let read (c: Column) =
+                      outcomes
+                      |> List.map (function
+                          | _, Ok log -> c.Read log
+                          | _, Error _ -> nan)
+
                   { Arm = arm.Label
                     Seeds = outcomes |> List.map fst
                     Values = e.Columns |> List.map (fun c -> c.Key, read c) |> Map.ofList
-                    Diverged = outcomes |> List.choose (function seed, Error why -> Some(seed, why) | _ -> None) |> Map.ofList } ]
+                    Diverged =
+                      outcomes
+                      |> List.choose (function
+                          | seed, Error why -> Some(seed, why)
+                          | _ -> None)
+                      |> Map.ofList } ]
+
         let lines =
             [ for r in results do
                   for i, seed in List.indexed r.Seeds ->
-                      let columns = e.Columns |> List.map (fun c -> sprintf ",\"%s\":%s" c.Key (number r.Values.[c.Key].[i])) |> String.concat ""
-                      let diverged = match r.Diverged.TryFind seed with Some why -> System.Text.Json.JsonSerializer.Serialize why | None -> "null"
-                      sprintf "{\"experiment\":\"%s\",\"arm\":%s,\"seed\":%d%s,\"diverged\":%s,\"quick\":%b}" e.Name (System.Text.Json.JsonSerializer.Serialize r.Arm) seed columns diverged quick ]
+                      let columns =
+                          e.Columns
+                          |> List.map (fun c -> sprintf ",\"%s\":%s" c.Key (number r.Values.[c.Key].[i]))
+                          |> String.concat ""
+
+                      let diverged =
+                          match r.Diverged.TryFind seed with
+                          | Some why -> System.Text.Json.JsonSerializer.Serialize why
+                          | None -> "null"
+
+                      sprintf
+                          "{\"experiment\":\"%s\",\"arm\":%s,\"seed\":%d%s,\"diverged\":%s,\"quick\":%b}"
+                          e.Name
+                          (System.Text.Json.JsonSerializer.Serialize r.Arm)
+                          seed
+                          columns
+                          diverged
+                          quick ]
+
         Report.writeAtomic (Path.Combine(out, "results.jsonl")) (String.concat "\n" lines + "\n")
         // The figures draw the arms with at least one run that trained.
         let trained =
             runs
-            |> List.map (fun (arm, outcomes) -> arm, outcomes |> List.choose (function _, Ok log -> Some log | _ -> None))
+            |> List.map (fun (arm, outcomes) ->
+                arm,
+                outcomes
+                |> List.choose (function
+                    | _, Ok log -> Some log
+                    | _ -> None))
             |> List.filter (snd >> List.isEmpty >> not)
+
         if not trained.IsEmpty then
             for suffix, series in e.Figures do
                 match series trained with
                 | [] -> ()
                 | drawn -> Plots.render (Path.Combine(out, e.Name + suffix + ".png")) 800 drawn
+
         printfn ""
-        printfn "%-36s %-6s %s" "arm" "seeds" (e.Columns |> List.map (fun c -> sprintf "%-24s" c.Heading) |> String.concat " ")
+
+        printfn
+            "%-36s %-6s %s"
+            "arm"
+            "seeds"
+            (e.Columns |> List.map (fun c -> sprintf "%-24s" c.Heading) |> String.concat " ")
+
         for r in results do
             let cells =
                 e.Columns
@@ -150,8 +222,15 @@ module Experiment =
                     match r.Values.[c.Key] |> List.filter System.Double.IsFinite with
                     | [] -> sprintf "%-24s" "—"
                     | xs -> let m, s = meanStd xs in sprintf "%-24s" (sprintf "%.2f ± %.2f" m s))
-            let diverged = if r.Diverged.IsEmpty then "" else sprintf " (%d diverged)" r.Diverged.Count
+
+            let diverged =
+                if r.Diverged.IsEmpty then
+                    ""
+                else
+                    sprintf " (%d diverged)" r.Diverged.Count
+
             printfn "%-36s %-6d %s%s" r.Arm r.Seeds.Length (String.concat " " cells) diverged
+
         printfn "figures and numbers in %s (mean ± std over seeds; — where no seed has a value)" out
         results
 
@@ -159,7 +238,13 @@ module Experiment =
     /// training and 500 test examples.
     let data (arm: Arm) (quick: bool) =
         let d = Data.load (if quick then quickData else arm.Data)
-        arm.Prepare (if quick then d.Take(min 600 d.TrainCount, min 500 d.TestCount) else d)
+
+        arm.Prepare(
+            if quick then
+                d.Take(min 600 d.TrainCount, min 500 d.TestCount)
+            else
+                d
+        )
 
     /// The file that holds the message of a run that diverged, beside its metrics.jsonl.
     let private divergedFile (folder: string) = Path.Combine(folder, "diverged.txt")
@@ -167,12 +252,24 @@ module Experiment =
     /// Trains one arm on one seed into Out/<arm>-seed<k>/ (metrics.jsonl; diverged.txt with the message of a run that
     /// diverged): its log, or the message. With `resumable`, the run saves a checkpoint after every epoch (the newest
     /// two kept, in checkpoints/) and, when it finds one there, goes on from it (a task killed and run again).
-    let trainOne (arm: Arm) (o: ExperimentOptions) (data: DataSet) (seed: int) (resumable: bool) : Result<RunLog, string> =
+    let trainOne
+        (arm: Arm)
+        (o: ExperimentOptions)
+        (data: DataSet)
+        (seed: int)
+        (resumable: bool)
+        : Result<RunLog, string> =
         let folder = Path.Combine(o.Out, folder arm.Label seed)
         Directory.CreateDirectory folder |> ignore
         let jsonl = Path.Combine(folder, "metrics.jsonl")
         let checkpoints = Path.Combine(folder, "checkpoints")
-        let resume = if resumable then List.tryHead (Checkpoint.list checkpoints) else None
+
+        let resume =
+            if resumable then
+                List.tryHead (Checkpoint.list checkpoints)
+            else
+                None
+
         match resume with
         | Some path ->
             let epoch = (Checkpoint.readHeader path).Epoch
@@ -180,26 +277,57 @@ module Experiment =
             printfn "  %-28s seed %d  resumes after epoch %d from %s" arm.Label seed epoch path
         | None ->
             Report.writeAtomic jsonl ""
-            if Directory.Exists checkpoints then Directory.Delete(checkpoints, true)
-        if File.Exists(divergedFile folder) then File.Delete(divergedFile folder)
+
+            if Directory.Exists checkpoints then
+                Directory.Delete(checkpoints, true)
+
+        if File.Exists(divergedFile folder) then
+            File.Delete(divergedFile folder)
+
         let config =
             { Train.defaults with
-                Epochs = (if o.Quick then 2 else arm.Epochs); Batch = arm.Batch; Validation = (if o.Quick then 0 else arm.Validation)
-                Seed = seed; Threads = o.Threads; Diagnostics = arm.Diagnostics }
+                Epochs = (if o.Quick then 2 else arm.Epochs)
+                Batch = arm.Batch
+                Validation = (if o.Quick then 0 else arm.Validation)
+                Seed = seed
+                Threads = o.Threads
+                Diagnostics = arm.Diagnostics }
+
         let log (m: EpochMetrics) =
             Report.append jsonl (Report.jsonLine arm.Label arm.Net data.Name config m)
             printfn "  %-28s seed %d  %s" arm.Label seed (Report.epochLine config.Epochs m)
+
         let hooks =
             { Measure =
                 arm.Measure
                 |> Option.map (fun measure n p ->
-                    measure { Data = data; Seed = seed; Threads = o.Threads; Epoch = n; Epochs = config.Epochs; Parameters = p })
+                    measure
+                        { Data = data
+                          Seed = seed
+                          Threads = o.Threads
+                          Epoch = n
+                          Epochs = config.Epochs
+                          Parameters = p })
               OnEpoch = log
               Stop = (if o.Quick then (fun _ -> false) else arm.Until)
               OnBatch = None }
+
         try
-            if resumable then Train.runCheckpointed hooks { Folder = checkpoints; Every = 1; EverySteps = None; Keep = 2 } resume config arm.Model data |> ignore
-            else Train.runHooked hooks config arm.Model data |> ignore
+            if resumable then
+                Train.runCheckpointed
+                    hooks
+                    { Folder = checkpoints
+                      Every = 1
+                      EverySteps = None
+                      Keep = 2 }
+                    resume
+                    config
+                    arm.Model
+                    data
+                |> ignore
+            else
+                Train.runHooked hooks config arm.Model data |> ignore
+
             Ok(RunLog.read folder)
         with DivergedException why ->
             printfn "  %-28s seed %d  diverged: %s" arm.Label seed why
@@ -211,14 +339,18 @@ module Experiment =
     /// that diverges is reported as such (its message in results.jsonl, a count in the table) and left out of the
     /// columns and figures; the other runs go on.
     let run (e: Experiment) (o: ExperimentOptions) : ArmResult list =
-        if o.Seeds < 1 then raise (TrainingException(sprintf "seeds = %d: run at least one seed" o.Seeds))
+        if o.Seeds < 1 then
+            raise (TrainingException(sprintf "seeds = %d: run at least one seed" o.Seeds))
+
         Directory.CreateDirectory o.Out |> ignore
         let seeds = if o.Quick then [ 1 ] else [ 1 .. o.Seeds ]
         printfn "experiment %s (%s): %s" e.Name (if o.Quick then "quick" else "full") e.Protocol
+
         let runs =
             [ for arm in (if o.Quick then e.QuickArms else e.Arms) ->
                   let d = data arm o.Quick
                   arm, [ for seed in seeds -> seed, trainOne arm o d seed false ] ]
+
         summarise e o.Out o.Quick runs
 
     /// Gathers runs that trainOne wrote into `out` (by separate processes or Slurm tasks) and summarises them as run
@@ -227,34 +359,69 @@ module Experiment =
     let collect (e: Experiment) (out: string) (seeds: int list) : ArmResult list * (string * int) list =
         let outcome (arm: Arm) seed =
             let folder = Path.Combine(out, folder arm.Label seed)
-            if File.Exists(divergedFile folder) then Some(Error(File.ReadAllText(divergedFile folder)))
-            elif File.Exists(Path.Combine(folder, "metrics.jsonl")) && File.ReadAllText(Path.Combine(folder, "metrics.jsonl")).Trim() <> "" then
+
+            if File.Exists(divergedFile folder) then
+                Some(Error(File.ReadAllText(divergedFile folder)))
+            elif
+                File.Exists(Path.Combine(folder, "metrics.jsonl"))
+                && File.ReadAllText(Path.Combine(folder, "metrics.jsonl")).Trim() <> ""
+            then
                 let log = RunLog.read folder
-                if log.Epochs.Length >= arm.Epochs || arm.Until log.Epochs then Some(Ok log) else None
-            else None
-        let found = [ for arm in e.Arms -> arm, [ for seed in seeds -> seed, outcome arm seed ] ]
-        let missing = [ for arm, outcomes in found do for seed, o in outcomes do if o.IsNone then yield arm.Label, seed ]
-        let runs = [ for arm, outcomes in found -> arm, outcomes |> List.choose (fun (seed, o) -> o |> Option.map (fun o -> seed, o)) ]
+
+                if log.Epochs.Length >= arm.Epochs || arm.Until log.Epochs then
+                    Some(Ok log)
+                else
+                    None
+            else
+                None
+
+        let found =
+            [ for arm in e.Arms -> arm, [ for seed in seeds -> seed, outcome arm seed ] ]
+
+        let missing =
+            [ for arm, outcomes in found do
+                  for seed, o in outcomes do
+                      if o.IsNone then
+                          yield arm.Label, seed ]
+
+        let runs =
+            [ for arm, outcomes in found ->
+                  arm, outcomes |> List.choose (fun (seed, o) -> o |> Option.map (fun o -> seed, o)) ]
+
         summarise e out false runs, missing
 
     /// Redraws the figures and the table of an experiment's runs in `out` from their logs and results.jsonl, with the
     /// current figure code, without training (results.jsonl is rewritten with the columns recomputed).
     let redraw (e: Experiment) (out: string) : ArmResult list =
         let path = Path.Combine(out, "results.jsonl")
+
         if not (File.Exists path) then
-            raise (TrainingException(sprintf "%s does not exist: give the folder that tprop experiment %s --out wrote" path e.Name))
-        let rows = File.ReadAllLines path |> Array.filter (fun l -> l.Trim() <> "") |> Array.map (fun l -> System.Text.Json.JsonDocument.Parse(l).RootElement)
+            raise (
+                TrainingException(
+                    sprintf "%s does not exist: give the folder that tprop experiment %s --out wrote" path e.Name
+                )
+            )
+
+        let rows =
+            File.ReadAllLines path
+            |> Array.filter (fun l -> l.Trim() <> "")
+            |> Array.map (fun l -> System.Text.Json.JsonDocument.Parse(l).RootElement)
+
         let text (r: System.Text.Json.JsonElement) (name: string) = r.GetProperty(name).GetString()
         let quick = rows |> Array.exists (fun r -> r.GetProperty("quick").GetBoolean())
+
         let runs =
             [ for arm in (if quick then e.QuickArms else e.Arms) do
                   match rows |> Array.filter (fun r -> text r "arm" = arm.Label) |> List.ofArray with
                   | [] -> ()
                   | mine ->
-                      yield arm,
-                            [ for r in mine ->
-                                  let seed = r.GetProperty("seed").GetInt32()
-                                  match r.GetProperty("diverged").ValueKind with
-                                  | System.Text.Json.JsonValueKind.String -> seed, Error(text r "diverged")
-                                  | _ -> seed, Ok(RunLog.read (Path.Combine(out, folder arm.Label seed))) ] ]
+                      yield
+                          arm,
+                          [ for r in mine ->
+                                let seed = r.GetProperty("seed").GetInt32()
+
+                                match r.GetProperty("diverged").ValueKind with
+                                | System.Text.Json.JsonValueKind.String -> seed, Error(text r "diverged")
+                                | _ -> seed, Ok(RunLog.read (Path.Combine(out, folder arm.Label seed))) ] ]
+
         summarise e out quick runs

@@ -8,10 +8,18 @@ module Stochastic =
     let experiment (epochs: int) : Experiment =
         let net = Nets.lee2015Stochastic
         let arm = Experiment.onNet net epochs
-        let arms = [ arm "dtp" Rules.dtp Refuse; arm "bp straight-through" Rules.bp StraightThrough ]
+
+        let arms =
+            [ arm "dtp" Rules.dtp Refuse
+              arm "bp straight-through" Rules.bp StraightThrough ]
+
         { Name = "stochastic"
-          Conjecture = "target propagation trains networks of \"noisy\" (stochastic) units, whose samples have no derivative (Bengio 2014)"
-          Protocol = sprintf "lee2015-stochastic on MNIST, %d epochs, Lee et al.'s settings per rule, test error of the 100-sample average after the last epoch" epochs
+          Conjecture =
+            "target propagation trains networks of \"noisy\" (stochastic) units, whose samples have no derivative (Bengio 2014)"
+          Protocol =
+            sprintf
+                "lee2015-stochastic on MNIST, %d epochs, Lee et al.'s settings per rule, test error of the 100-sample average after the last epoch"
+                epochs
           Arms = arms
           QuickArms = arms
           Columns = [ Experiment.finalError ]

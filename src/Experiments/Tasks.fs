@@ -28,10 +28,12 @@ type TaskState =
 module Tasks =
     let private quote (arg: string) = "'" + arg.Replace("'", "'\\''") + "'"
 
-    let private statusFile (dir: string) (i: int) = Path.Combine(dir, "status", sprintf "task-%d.exit" i)
+    let private statusFile (dir: string) (i: int) =
+        Path.Combine(dir, "status", sprintf "task-%d.exit" i)
 
     /// The log of task i.
-    let log (dir: string) (i: int) = Path.Combine(dir, "logs", sprintf "task-%d.log" i)
+    let log (dir: string) (i: int) =
+        Path.Combine(dir, "logs", sprintf "task-%d.log" i)
 
     let private jobFile (dir: string) = Path.Combine(dir, "slurm-jobs.txt")
 
@@ -39,14 +41,28 @@ module Tasks =
     /// exit codes and Slurm jobs of any earlier tasks in the folder.
     let write (dir: string) (commands: string list list) =
         let dir = Path.GetFullPath dir
-        if Directory.Exists(Path.Combine(dir, "status")) then Directory.Delete(Path.Combine(dir, "status"), true)
-        if File.Exists(jobFile dir) then File.Delete(jobFile dir)
-        for sub in [ "logs"; "status" ] do Directory.CreateDirectory(Path.Combine(dir, sub)) |> ignore
-        Report.writeAtomic (Path.Combine(dir, "tasks.txt")) (commands |> List.map (List.map quote >> String.concat " ") |> List.map (fun l -> l + "\n") |> String.concat "")
+
+        if Directory.Exists(Path.Combine(dir, "status")) then
+            Directory.Delete(Path.Combine(dir, "status"), true)
+
+        if File.Exists(jobFile dir) then
+            File.Delete(jobFile dir)
+
+        for sub in [ "logs"; "status" ] do
+            Directory.CreateDirectory(Path.Combine(dir, sub)) |> ignore
+
+        Report.writeAtomic
+            (Path.Combine(dir, "tasks.txt"))
+            (commands
+             |> List.map (List.map quote >> String.concat " ")
+             |> List.map (fun l -> l + "\n")
+             |> String.concat "")
         // exec-free on purpose: the shell outlives the command to record its exit code (a killed shell records none).
         let script =
             [ "#!/usr/bin/env bash"
-              "# Runs task $1 (or the Slurm array task) of " + dir + "/tasks.txt; leaves its exit code in status/task-<i>.exit."
+              "# Runs task $1 (or the Slurm array task) of "
+              + dir
+              + "/tasks.txt; leaves its exit code in status/task-<i>.exit."
               "set -u"
               "i=${1:-${SLURM_ARRAY_TASK_ID:?give a task number}}"
               sprintf "dir=%s" (quote dir)
@@ -58,20 +74,39 @@ module Tasks =
               "code=$?"
               "echo \"$code\" > \"$dir/status/task-$i.exit.tmp\" && mv \"$dir/status/task-$i.exit.tmp\" \"$dir/status/task-$i.exit\""
               "exit \"$code\"" ]
+
         Report.writeAtomic (Path.Combine(dir, "task.sh")) (String.concat "\n" script + "\n")
 
     /// How many tasks the folder holds.
     let count (dir: string) =
         let path = Path.Combine(dir, "tasks.txt")
-        if not (File.Exists path) then raise (TrainingException(sprintf "%s does not exist: give a folder that tprop sweep or tprop reproduce --on wrote" path))
+
+        if not (File.Exists path) then
+            raise (
+                TrainingException(
+                    sprintf "%s does not exist: give a folder that tprop sweep or tprop reproduce --on wrote" path
+                )
+            )
+
         File.ReadAllLines path |> Array.filter (fun l -> l.Trim() <> "") |> Array.length
 
     let private run (program: string) (args: string list) =
-        let info = ProcessStartInfo(program, args, RedirectStandardOutput = true, RedirectStandardError = true)
+        let info =
+            ProcessStartInfo(program, args, RedirectStandardOutput = true, RedirectStandardError = true)
+
         use p =
-            try Process.Start info
+            try
+                Process.Start info
             with :? ComponentModel.Win32Exception as e ->
-                raise (TrainingException(sprintf "cannot run %s (%s): is Slurm installed and on the PATH (and SLURM_CONF set for a local cluster)?" program e.Message))
+                raise (
+                    TrainingException(
+                        sprintf
+                            "cannot run %s (%s): is Slurm installed and on the PATH (and SLURM_CONF set for a local cluster)?"
+                            program
+                            e.Message
+                    )
+                )
+
         let out = p.StandardOutput.ReadToEndAsync()
         let err = p.StandardError.ReadToEnd()
         p.WaitForExit()
@@ -80,17 +115,28 @@ module Tasks =
     /// Runs tasks `ids` as child processes, `jobs` at a time, each logging to its own file.
     let private runLocal (dir: string) (jobs: int) (ids: int list) =
         let script = Path.Combine(dir, "task.sh")
+
         let start (i: int) =
-            let info = ProcessStartInfo("bash", [ "-c"; sprintf "exec bash %s %d >> %s 2>&1" (quote script) i (quote (log dir i)) ])
+            let info =
+                ProcessStartInfo(
+                    "bash",
+                    [ "-c"
+                      sprintf "exec bash %s %d >> %s 2>&1" (quote script) i (quote (log dir i)) ]
+                )
+
             Process.Start info
+
         let mutable waiting = ids
         let running = Collections.Generic.List<int * Process>()
+
         while not waiting.IsEmpty || running.Count > 0 do
             while running.Count < jobs && not waiting.IsEmpty do
                 let i = waiting.Head
                 waiting <- waiting.Tail
                 running.Add((i, start i))
+
             Threading.Thread.Sleep 100
+
             for i, p in List.ofSeq running do
                 if p.HasExited then
                     printfn "task %d ended (exit %d); log %s" i p.ExitCode (log dir i)
@@ -101,6 +147,7 @@ module Tasks =
     let private submit (dir: string) (name: string) (threads: int) (limit: int) (wait: bool) (ids: int list) =
         let array = sprintf "%s%%%d" (ids |> List.map string |> String.concat ",") limit
         let sbatch = Path.Combine(dir, "job.sbatch")
+
         let header =
             [ "#!/usr/bin/env bash"
               sprintf "#SBATCH --job-name=tprop-%s" name
@@ -109,12 +156,25 @@ module Tasks =
               sprintf "#SBATCH --output=%s" (Path.Combine(dir, "logs", "task-%a.log"))
               "#SBATCH --open-mode=append"
               sprintf "bash %s \"$SLURM_ARRAY_TASK_ID\"" (quote (Path.Combine(dir, "task.sh"))) ]
+
         Report.writeAtomic sbatch (String.concat "\n" header + "\n")
-        let code, out, err = run "sbatch" ([ "--parsable"; sprintf "--array=%s" array ] @ (if wait then [ "--wait" ] else []) @ [ sbatch ])
+
+        let code, out, err =
+            run
+                "sbatch"
+                ([ "--parsable"; sprintf "--array=%s" array ]
+                 @ (if wait then [ "--wait" ] else [])
+                 @ [ sbatch ])
         // With --wait, sbatch's exit code is the array's worst; the tasks' own codes are in status/.
         let job = out.Split('\n').[0].Split(';').[0].Trim()
+
         if job = "" || (code <> 0 && not wait) then
-            raise (TrainingException(sprintf "sbatch refused the job array (exit %d): %s" code (if err = "" then out else err)))
+            raise (
+                TrainingException(
+                    sprintf "sbatch refused the job array (exit %d): %s" code (if err = "" then out else err)
+                )
+            )
+
         File.AppendAllText(jobFile dir, job + "\n")
         job
 
@@ -122,60 +182,122 @@ module Tasks =
     let start (dir: string) (name: string) (threads: int) (engine: Engine) (ids: int list) =
         match engine with
         | Local jobs ->
-            if jobs < 1 then raise (TrainingException(sprintf "jobs = %d: run at least 1 task at a time" jobs))
+            if jobs < 1 then
+                raise (TrainingException(sprintf "jobs = %d: run at least 1 task at a time" jobs))
+
             printfn "%d task(s) on this machine, %d at a time; logs in %s" ids.Length jobs (Path.Combine(dir, "logs"))
             runLocal dir jobs ids
         | Slurm(limit, wait) ->
-            if limit < 1 then raise (TrainingException(sprintf "jobs = %d: let at least 1 task run at a time" limit))
+            if limit < 1 then
+                raise (TrainingException(sprintf "jobs = %d: let at least 1 task run at a time" limit))
+
             let job = submit dir name threads limit wait ids
-            printfn "submitted %d task(s) as Slurm job array %s (at most %d at once)%s; logs in %s" ids.Length job limit
-                (if wait then ", all ended" else sprintf "; follow with squeue -j %s" job) (Path.Combine(dir, "logs"))
+
+            printfn
+                "submitted %d task(s) as Slurm job array %s (at most %d at once)%s; logs in %s"
+                ids.Length
+                job
+                limit
+                (if wait then
+                     ", all ended"
+                 else
+                     sprintf "; follow with squeue -j %s" job)
+                (Path.Combine(dir, "logs"))
 
     /// The tasks of the folder still queued in Slurm (pending or running), from squeue; none where Slurm is absent.
     let private queued (dir: string) : Set<int> =
-        if not (File.Exists(jobFile dir)) then Set.empty
+        if not (File.Exists(jobFile dir)) then
+            Set.empty
         else
-            let jobs = File.ReadAllLines(jobFile dir) |> Array.filter (fun l -> l.Trim() <> "") |> List.ofArray
-            let code, out, _ = run "squeue" [ "-h"; "-r"; "-o"; "%i"; "-j"; String.concat "," jobs ]
-            if code <> 0 then Set.empty
+            let jobs =
+                File.ReadAllLines(jobFile dir)
+                |> Array.filter (fun l -> l.Trim() <> "")
+                |> List.ofArray
+
+            let code, out, _ =
+                run "squeue" [ "-h"; "-r"; "-o"; "%i"; "-j"; String.concat "," jobs ]
+
+            if code <> 0 then
+                Set.empty
             else
                 out.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                |> Array.choose (fun id -> match id.Trim().Split('_') with [| _; task |] -> (match Int32.TryParse task with true, i -> Some i | _ -> None) | _ -> None)
+                |> Array.choose (fun id ->
+                    match id.Trim().Split('_') with
+                    | [| _; task |] ->
+                        (match Int32.TryParse task with
+                         | true, i -> Some i
+                         | _ -> None)
+                    | _ -> None)
                 |> Set.ofArray
 
     /// Every task's state.
     let status (dir: string) : (int * TaskState) list =
         let inQueue = queued dir
+
         [ for i in 0 .. count dir - 1 ->
               let file = statusFile dir i
+
               if File.Exists file then
                   match Int32.TryParse(File.ReadAllText(file).Trim()) with
                   | true, 0 -> i, Done
                   | true, code -> i, Failed code
                   | _ -> i, Failed -1
-              elif inQueue.Contains i then i, Queued
-              else i, Missing ]
+              elif inQueue.Contains i then
+                  i, Queued
+              else
+                  i, Missing ]
 
     /// The last lines of task i's log.
     let tail (dir: string) (i: int) (lines: int) =
         let path = log dir i
-        if File.Exists path then File.ReadAllLines path |> Array.rev |> Array.truncate lines |> Array.rev |> List.ofArray else [ "(no log)" ]
+
+        if File.Exists path then
+            File.ReadAllLines path
+            |> Array.rev
+            |> Array.truncate lines
+            |> Array.rev
+            |> List.ofArray
+        else
+            [ "(no log)" ]
 
     /// Prints the tasks' states, and for each that failed or is missing its log's last lines; returns the ones that
     /// did not end well (failed or missing), which a resubmission runs again.
     let report (dir: string) (describe: int -> string) : int list =
         let states = status dir
-        let countOf f = states |> List.filter (snd >> f) |> List.length
-        printfn "%s: %d task(s): %d done, %d failed, %d queued or running, %d missing" dir states.Length
-            (countOf ((=) Done)) (countOf (function Failed _ -> true | _ -> false)) (countOf ((=) Queued)) (countOf ((=) Missing))
+
+        let countOf f =
+            states |> List.filter (snd >> f) |> List.length
+
+        printfn
+            "%s: %d task(s): %d done, %d failed, %d queued or running, %d missing"
+            dir
+            states.Length
+            (countOf ((=) Done))
+            (countOf (function
+                | Failed _ -> true
+                | _ -> false))
+            (countOf ((=) Queued))
+            (countOf ((=) Missing))
+
         [ for i, state in states do
               match state with
               | Failed code ->
                   printfn "task %d (%s) failed with exit code %d; the end of %s:" i (describe i) code (log dir i)
-                  for l in tail dir i 5 do printfn "    %s" l
+
+                  for l in tail dir i 5 do
+                      printfn "    %s" l
+
                   yield i
               | Missing ->
-                  printfn "task %d (%s) is missing: it was killed, lost with its node, or never ran; the end of %s:" i (describe i) (log dir i)
-                  for l in tail dir i 5 do printfn "    %s" l
+                  printfn
+                      "task %d (%s) is missing: it was killed, lost with its node, or never ran; the end of %s:"
+                      i
+                      (describe i)
+                      (log dir i)
+
+                  for l in tail dir i 5 do
+                      printfn "    %s" l
+
                   yield i
-              | Done | Queued -> () ]
+              | Done
+              | Queued -> () ]

@@ -13,7 +13,12 @@ let main argv =
     let summary c (s: TestRunSummary) =
         tally <- (s.passed.Length, s.failed.Length + s.errored.Length)
         printer.summary c s
-    let args = [ CLIArguments.Printer { printer with summary = summary }; CLIArguments.No_Spinner; CLIArguments.Colours 0 ]
+
+    let args =
+        [ CLIArguments.Printer { printer with summary = summary }
+          CLIArguments.No_Spinner
+          CLIArguments.Colours 0 ]
+
     let code = runTestsInAssemblyWithCLIArgs args argv
     stdout.Flush()
     printfn "%d passed, %d failed" (fst tally) (snd tally)

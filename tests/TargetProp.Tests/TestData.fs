@@ -14,25 +14,38 @@ let uniform (seed: int) (n: int) (lo: float32) (hi: float32) =
 /// Asserts |actual − expected| ≤ abs + rel·|expected| element by element, naming the first index that differs.
 let close (abs: float) (rel: float) (what: string) (expected: float32[]) (actual: float32[]) =
     Expect.equal actual.Length expected.Length (what + ": length")
+
     for i in 0 .. expected.Length - 1 do
         let e, a = float expected.[i], float actual.[i]
+
         if not (System.Math.Abs(e - a) <= abs + rel * System.Math.Abs e) then
             failtestf "%s: element %d is %g, expected %g (tolerance %g + %g·|expected|)" what i a e abs rel
 
 /// A fresh temporary folder, removed when disposed.
 type TempDir() =
-    let path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "targetprop-tests-" + System.Guid.NewGuid().ToString("N"))
+    let path =
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "targetprop-tests-" + System.Guid.NewGuid().ToString("N"))
+
     do System.IO.Directory.CreateDirectory path |> ignore
     member _.Path = path
     member _.File name = System.IO.Path.Combine(path, name)
+
     interface System.IDisposable with
-        member _.Dispose() = try System.IO.Directory.Delete(path, true) with _ -> ()
+        member _.Dispose() =
+            try
+                System.IO.Directory.Delete(path, true)
+            with _ ->
+                ()
 
 /// Runs f with an environment variable set. The variable is process-wide: tests that use it are testSequenced.
 let withVariable (name: string) (value: string) f =
     let old = System.Environment.GetEnvironmentVariable name
     System.Environment.SetEnvironmentVariable(name, value)
-    try f () finally System.Environment.SetEnvironmentVariable(name, old)
+
+    try
+        f ()
+    finally
+        System.Environment.SetEnvironmentVariable(name, old)
 
 /// Asserts that `read` raises a DataFormatException about `path` whose message names the file and says `fragment`.
 let expectFormatError (path: string) (fragment: string) (read: unit -> 'a) =
@@ -46,13 +59,22 @@ let expectFormatError (path: string) (fragment: string) (read: unit -> 'a) =
 
 /// The bytes of an unsigned-byte IDX file with these dimensions and data.
 let idxBytes (dims: int list) (data: byte[]) =
-    [| yield 0uy; yield 0uy; yield 0x08uy; yield byte dims.Length
-       for d in dims do yield! [| byte (d >>> 24); byte (d >>> 16); byte (d >>> 8); byte d |]
+    [| yield 0uy
+       yield 0uy
+       yield 0x08uy
+       yield byte dims.Length
+       for d in dims do
+           yield! [| byte (d >>> 24); byte (d >>> 16); byte (d >>> 8); byte d |]
        yield! data |]
 
 let gzip (bytes: byte[]) =
     use ms = new System.IO.MemoryStream()
-    (use z = new System.IO.Compression.GZipStream(ms, System.IO.Compression.CompressionLevel.Optimal, true) in z.Write(bytes, 0, bytes.Length))
+
+    (use z =
+        new System.IO.Compression.GZipStream(ms, System.IO.Compression.CompressionLevel.Optimal, true) in
+
+     z.Write(bytes, 0, bytes.Length))
+
     ms.ToArray()
 
 /// Writes a four-file IDX set (28×28 images) with the given counts and labels into folder.
@@ -60,7 +82,10 @@ let writeIdxSet (folder: string) (trainLabels: byte[]) (testLabels: byte[]) (com
     let write name bytes =
         let bytes = if compress then gzip bytes else bytes
         System.IO.File.WriteAllBytes(System.IO.Path.Combine(folder, name + (if compress then ".gz" else "")), bytes)
-    let images (n: int) = idxBytes [ n; 28; 28 ] (Array.init (n * 784) (fun i -> byte (i % 256)))
+
+    let images (n: int) =
+        idxBytes [ n; 28; 28 ] (Array.init (n * 784) (fun i -> byte (i % 256)))
+
     write "train-images-idx3-ubyte" (images trainLabels.Length)
     write "train-labels-idx1-ubyte" (idxBytes [ trainLabels.Length ] trainLabels)
     write "t10k-images-idx3-ubyte" (images testLabels.Length)

@@ -97,7 +97,8 @@ internal readonly struct Lanes8(Vector256<float> v) : ILanes<Lanes8>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Min(Lanes8 x, Lanes8 y) => new(Vector256.Min(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Max(Lanes8 x, Lanes8 y) => new(Vector256.Max(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Of(float x) => new(Vector256.Create(x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Positive(Lanes8 x) =>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes8 Positive(Lanes8 x) =>
         new(Vector256.ConditionalSelect(Vector256.GreaterThan(x._v, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero));
 }
 
@@ -121,6 +122,7 @@ internal readonly struct Lanes16(Vector512<float> v) : ILanes<Lanes16>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Min(Lanes16 x, Lanes16 y) => new(Vector512.Min(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Max(Lanes16 x, Lanes16 y) => new(Vector512.Max(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Of(float x) => new(Vector512.Create(x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Positive(Lanes16 x) =>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes16 Positive(Lanes16 x) =>
         new(Vector512.ConditionalSelect(Vector512.GreaterThan(x._v, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero));
 }

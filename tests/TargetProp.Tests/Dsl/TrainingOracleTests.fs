@@ -12,7 +12,9 @@ open FsCheck.FSharp
 open TargetProp.Dsl
 open TargetProp.Tests.Dsl.Cases
 
-let private config n = { FsCheckConfig.defaultConfig with maxTest = n }
+let private config n =
+    { FsCheckConfig.defaultConfig with
+        maxTest = n }
 
 /// The law over generated runs of the schedule; a failing run is labelled with the line that replays it.
 let private runsOn (cases: Gen<Case>) (schedule: Schedule) (rules: Gen<Rule>) =
@@ -22,56 +24,136 @@ let private runsOn (cases: Gen<Case>) (schedule: Schedule) (rules: Gen<Rule>) =
         | Ok _ ->
             match Laws.trainingAgreesWithReference r t with
             | Error _ -> false ==> true
-            | Ok agrees -> agrees |> Prop.label (sprintf "replay: Laws.trainedEqualsReference rule %O, where rule is %O" t r))
+            | Ok agrees ->
+                agrees
+                |> Prop.label (sprintf "replay: Laws.trainedEqualsReference rule %O, where rule is %O" t r))
 
 let private runs = runsOn Laws.Generate.trainable
 
 [<Tests>]
 let tests =
-    testList "Dsl.TrainingOracle" [
-        yield test "a g_l trained beside bp leaves bp's forward weights as they are, and learns to reconstruct" {
-            let d = (TargetProp.Dsl.Data.digits ()).Take(300, 100)
-            let net = input 784 |> dense 20 Tanh |> dense 20 Tanh |> dense 10 Softmax
-            let c = { Train.defaults with Epochs = 2; Diagnostics = true }
-            let plain = Train.run c (Model.create net Rules.bp) d
-            let beside = Train.run c (Model.create net (Rules.bp |> Rule.withFeedback (Feedback.reconstruct 0.0))) d
-            Expect.equal beside.Parameters.W plain.Parameters.W "the same forward weights, bit for bit"
-            let recon (r: Run) = r.Epochs |> List.map (fun e -> e.Diagnostics |> List.find (fst >> (=) "recon_2") |> snd)
-            match recon beside with
-            | [ first; second ] -> Expect.isLessThan second first "g_2's reconstruction error falls"
-            | other -> failtestf "expected two epochs of recon_2, got %A" other
-        }
-        // Found by CI: RMSprop stepped W2[5] from a gradient that cancels to 0 in float64 and leaves 10⁻⁹ in float32,
-        // by 0.1·lr; the element stayed within the bound, but the feedback weights V2, V3 trained on the h it moved
-        // ended 1 % of their travel away. The residue probe names the run ill-conditioned instead of failing it.
-        yield test "a run that float32's residue of a cancelled gradient steers is named ill-conditioned, not failed" {
-            let rule =
-                Rule.create "sdtp" Top.label (Propagate.by (below + g target - g here)) (Feedback.denoise 0.359829566008)
-                |> Rule.withDefaults { Rule.leeDefaults with ForwardOptimiser = Adam 0.0001; FeedbackOptimiser = Adam 0.001 }
-            let t =
-                { Case = { Seed = 499268; Input = 3; Widths = [ 2; 8; 3; 6 ]; Hidden = Relu; Output = Linear; Rows = 4; Spare = 0
-                           TopAtOutput = true; Optimiser = RmsProp 0.003; Through = Refuse; Context = 0 }
-                  FeedbackOptimiser = WeightDecay(0.01, Sgd(0.05, 0.9)); Schedule = Parallel; FeedbackIterations = 3
-                  FeedbackPretraining = 0; ExtraFeedbackEpochs = 0; Examples = 12; Epochs = 2; InputNoise = 0.0; NoiseDecay = 0.0 }
-            match Laws.trainingAgreesWithReference rule t with
-            | Error why -> Expect.stringContains why "ill-conditioned" "named ill-conditioned"
-            | Ok agrees -> failtestf "expected the run to be named ill-conditioned, got Ok %b" agrees
-            // Without RMSprop's division by the gradient's size the same run agrees.
-            Expect.equal (Laws.trainingAgreesWithReference rule { t with Case = { t.Case with Optimiser = Sgd(0.003, 0.0) } }) (Ok true) "with SGD forward"
-        }
-        for schedule in [ Alternating; Parallel; Interleaved ] do
-            for r in Rules.all do
-                yield testPropertyWithConfig (config 25) (sprintf "%s, %O: a compiled training run ends where the reference's does" r.Name schedule)
+    testList
+        "Dsl.TrainingOracle"
+        [ yield
+              test "a g_l trained beside bp leaves bp's forward weights as they are, and learns to reconstruct" {
+                  let d = (TargetProp.Dsl.Data.digits ()).Take(300, 100)
+                  let net = input 784 |> dense 20 Tanh |> dense 20 Tanh |> dense 10 Softmax
+
+                  let c =
+                      { Train.defaults with
+                          Epochs = 2
+                          Diagnostics = true }
+
+                  let plain = Train.run c (Model.create net Rules.bp) d
+
+                  let beside =
+                      Train.run c (Model.create net (Rules.bp |> Rule.withFeedback (Feedback.reconstruct 0.0))) d
+
+                  Expect.equal beside.Parameters.W plain.Parameters.W "the same forward weights, bit for bit"
+
+                  let recon (r: Run) =
+                      r.Epochs
+                      |> List.map (fun e -> e.Diagnostics |> List.find (fst >> (=) "recon_2") |> snd)
+
+                  match recon beside with
+                  | [ first; second ] -> Expect.isLessThan second first "g_2's reconstruction error falls"
+                  | other -> failtestf "expected two epochs of recon_2, got %A" other
+              }
+          // Found by CI: RMSprop stepped W2[5] from a gradient that cancels to 0 in float64 and leaves 10⁻⁹ in float32,
+          // by 0.1·lr; the element stayed within the bound, but the feedback weights V2, V3 trained on the h it moved
+          // ended 1 % of their travel away. The residue probe names the run ill-conditioned instead of failing it.
+          yield
+              test "a run that float32's residue of a cancelled gradient steers is named ill-conditioned, not failed" {
+                  let rule =
+                      Rule.create
+                          "sdtp"
+                          Top.label
+                          (Propagate.by (below + g target - g here))
+                          (Feedback.denoise 0.359829566008)
+                      |> Rule.withDefaults
+                          { Rule.leeDefaults with
+                              ForwardOptimiser = Adam 0.0001
+                              FeedbackOptimiser = Adam 0.001 }
+
+                  let t =
+                      { Case =
+                          { Seed = 499268
+                            Input = 3
+                            Widths = [ 2; 8; 3; 6 ]
+                            Hidden = Relu
+                            Output = Linear
+                            Rows = 4
+                            Spare = 0
+                            TopAtOutput = true
+                            Optimiser = RmsProp 0.003
+                            Through = Refuse
+                            Context = 0 }
+                        FeedbackOptimiser = WeightDecay(0.01, Sgd(0.05, 0.9))
+                        Schedule = Parallel
+                        FeedbackIterations = 3
+                        FeedbackPretraining = 0
+                        ExtraFeedbackEpochs = 0
+                        Examples = 12
+                        Epochs = 2
+                        InputNoise = 0.0
+                        NoiseDecay = 0.0 }
+
+                  match Laws.trainingAgreesWithReference rule t with
+                  | Error why -> Expect.stringContains why "ill-conditioned" "named ill-conditioned"
+                  | Ok agrees -> failtestf "expected the run to be named ill-conditioned, got Ok %b" agrees
+                  // Without RMSprop's division by the gradient's size the same run agrees.
+                  Expect.equal
+                      (Laws.trainingAgreesWithReference
+                          rule
+                          { t with
+                              Case =
+                                  { t.Case with
+                                      Optimiser = Sgd(0.003, 0.0) } })
+                      (Ok true)
+                      "with SGD forward"
+              }
+          for schedule in [ Alternating; Parallel; Interleaved ] do
+              for r in Rules.all do
+                  yield
+                      testPropertyWithConfig
+                          (config 25)
+                          (sprintf "%s, %O: a compiled training run ends where the reference's does" r.Name schedule)
                       <| runs schedule (Gen.constant r)
-            yield testPropertyWithConfig (config 80) (sprintf "generated rules, %O: a compiled training run ends where the reference's does" schedule)
+
+              yield
+                  testPropertyWithConfig
+                      (config 80)
+                      (sprintf "generated rules, %O: a compiled training run ends where the reference's does" schedule)
                   <| runs schedule Laws.Generate.rules
-            yield testPropertyWithConfig (config 40) (sprintf "conditional auto-encoder targets, %O: a compiled training run ends where the reference's does" schedule)
+
+              yield
+                  testPropertyWithConfig
+                      (config 40)
+                      (sprintf
+                          "conditional auto-encoder targets, %O: a compiled training run ends where the reference's does"
+                          schedule)
                   <| runs schedule (Gen.elements conditionalRules)
-            // g_l trained beside bp for measures only: its feedback updates are compiled and checked like any rule's.
-            yield testPropertyWithConfig (config 25) (sprintf "bp with g_l trained beside it, %O: a compiled training run ends where the reference's does" schedule)
+              // g_l trained beside bp for measures only: its feedback updates are compiled and checked like any rule's.
+              yield
+                  testPropertyWithConfig
+                      (config 25)
+                      (sprintf
+                          "bp with g_l trained beside it, %O: a compiled training run ends where the reference's does"
+                          schedule)
                   <| runs schedule (Gen.constant (Rules.bp |> Rule.withFeedback (Feedback.reconstruct 0.2)))
-            // Sign, step, Bernoulli and hardTanh hidden units, with each stand-in for their derivatives: targets, local
-            // losses and g on the relaxed values, emissions (and Bernoulli draws) between layers, input noise.
-            yield testPropertyWithConfig (config 60) (sprintf "discrete and stochastic units, %O: a compiled training run ends where the reference's does" schedule)
-                  <| runsOn Laws.Generate.discrete schedule (Gen.oneof [ Gen.constant Rules.dtp; Gen.constant Rules.bp; Gen.constant Rules.ddtpLinear; Laws.Generate.rules ])
-    ]
+              // Sign, step, Bernoulli and hardTanh hidden units, with each stand-in for their derivatives: targets, local
+              // losses and g on the relaxed values, emissions (and Bernoulli draws) between layers, input noise.
+              yield
+                  testPropertyWithConfig
+                      (config 60)
+                      (sprintf
+                          "discrete and stochastic units, %O: a compiled training run ends where the reference's does"
+                          schedule)
+                  <| runsOn
+                      Laws.Generate.discrete
+                      schedule
+                      (Gen.oneof
+                          [ Gen.constant Rules.dtp
+                            Gen.constant Rules.bp
+                            Gen.constant Rules.ddtpLinear
+                            Laws.Generate.rules ]) ]

@@ -14,7 +14,9 @@ open TargetProp.Tests.EndToEnd.PackageTests
 
 /// The assemblies of the package, each beside the build output it is packed from.
 let private assemblies =
-    [ "TargetProp.Runtime", "src/Runtime.CSharp"; "TargetProp.Dsl", "src/Dsl.FSharp"; "TargetProp.Dsl.CSharp", "src/Dsl.CSharp" ]
+    [ "TargetProp.Runtime", "src/Runtime.CSharp"
+      "TargetProp.Dsl", "src/Dsl.FSharp"
+      "TargetProp.Dsl.CSharp", "src/Dsl.CSharp" ]
     |> List.map (fun (name, project) -> name, Path.Combine(root, project, "bin", "Release", "net10.0", name + ".dll"))
 
 /// artifacts/TargetProp.Dsl.<version>.nupkg, made from this build: packed now (about 30 s) unless its assemblies are
@@ -22,15 +24,32 @@ let private assemblies =
 /// (Directory.Build.targets), so the scripts' restore takes this one. Once per test run.
 let private packed =
     lazy
-        (let package = Path.Combine(root, "artifacts", sprintf "TargetProp.Dsl.%s.nupkg" version)
+        (let package =
+            Path.Combine(root, "artifacts", sprintf "TargetProp.Dsl.%s.nupkg" version)
+
          let current () =
              File.Exists package
              && (use zip = ZipFile.OpenRead package
-                 assemblies |> List.forall (fun (name, built) -> entryBytes zip (sprintf "lib/net10.0/%s.dll" name) = File.ReadAllBytes built))
+
+                 assemblies
+                 |> List.forall (fun (name, built) ->
+                     entryBytes zip (sprintf "lib/net10.0/%s.dll" name) = File.ReadAllBytes built))
+
          if not (current ()) then
              let code, stdout, stderr =
-                 execWith [ "MSBUILDDISABLENODEREUSE", "1" ] "dotnet" [ "pack"; "src/Package"; "-c"; "Release"; "--no-build"; "-o"; Path.Combine(root, "artifacts") ]
-             if code <> 0 || not (current ()) then failwithf "dotnet pack src/Package -o artifacts failed:\n%s%s" stdout stderr)
+                 execWith
+                     [ "MSBUILDDISABLENODEREUSE", "1" ]
+                     "dotnet"
+                     [ "pack"
+                       "src/Package"
+                       "-c"
+                       "Release"
+                       "--no-build"
+                       "-o"
+                       Path.Combine(root, "artifacts") ]
+
+             if code <> 0 || not (current ()) then
+                 failwithf "dotnet pack src/Package -o artifacts failed:\n%s%s" stdout stderr)
 
 /// Runs dotnet fsi with arguments in the root folder, once artifacts/ holds this build's package.
 let private script (args: string list) =
@@ -45,59 +64,98 @@ let private mvid (path: string) =
 
 [<Tests>]
 let tests =
-    testList "EndToEnd.ExampleScripts" [
-        test "every example script starts with #r \"nuget: TargetProp.Dsl\" and references no build output" {
-            for f in Directory.GetFiles(Path.Combine(root, "examples"), "*.fsx") do
-                let lines = File.ReadAllLines f
-                Expect.stringStarts lines.[0] "#r \"nuget: TargetProp.Dsl\"" (Path.GetFileName f + ": its first line")
-                Expect.isFalse (lines |> Array.exists (fun l -> l.Contains "bin/Release" || l.StartsWith "#load")) (Path.GetFileName f + ": no build output, no prelude")
-        }
-        test "examples/custom_rule.fsx composes a rule, checks the laws, trains it and prints its angles to bp" {
-            let code, stdout, stderr = script [ "examples/custom_rule.fsx" ]
-            Expect.equal code 0 (stdout + stderr)
-            Expect.stringContains stdout "ĥ_{l-1} = h_{l-1} + 0.5·(g_l(ĥ_l) − g_l(h_l))" "its equation"
-            Expect.stringContains stdout "fixed point              holds on 100.0 %" "a law"
-            Expect.stringContains stdout "angle between each layer's update and back-propagation's gradient" "angles"
-        }
-        test "examples/side_input.fsx declares a side input of width 32 that the first layer reads, and trains" {
-            let code, stdout, stderr = script [ "examples/side_input.fsx" ]
-            Expect.equal code 0 (stdout + stderr)
-            Expect.stringContains stdout "input 784 |> sideInput \"view\" 32 |> dense 240 Tanh |> reads \"view\"" "the stack, printed as code"
-            Expect.stringContains stdout "h1 = tanh(W1 x + U1 s_view + b1)" "its equation"
-            Expect.stringContains stdout "test error after 2 epochs" "trained"
-        }
-        test "examples/quickstart.fsx runs and prints the model before training" {
-            let code, stdout, stderr = script [ "examples/quickstart.fsx" ]
-            Expect.equal code 0 (stdout + stderr)
-            Expect.stringContains stdout "input 784 |> repeat 3 (dense 240 Tanh) |> dense 10 Softmax" "the model, printed"
-            Expect.stringContains stdout "test error after 3 epochs" "trained"
-        }
-        test "examples/dtp_mnist.fsx trains Lee et al.'s DTP on MNIST (1 epoch here)" {
-            packed.Force()
-            let code, stdout, stderr = execWith [ "TPROP_EPOCHS", "1" ] "dotnet" [ "fsi"; "examples/dtp_mnist.fsx" ]
-            Expect.equal code 0 (stdout + stderr)
-            Expect.stringContains stdout "input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax" "the model, printed"
-            Expect.stringContains stdout "test error after 1 epochs" "trained"
-        }
-        test "a script outside the repository, with #r \"nuget: TargetProp.Dsl\" and artifacts/ as its feed, trains an epoch on digits with this build" {
-            packed.Force()
-            let folder = Directory.CreateTempSubdirectory("tprop-script-").FullName
-            File.WriteAllText(Path.Combine(folder, "NuGet.config"),
-                              sprintf "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration><packageSources><add key=\"targetprop\" value=\"%s\" /></packageSources></configuration>\n" (Path.Combine(root, "artifacts")))
-            let lines =
-                [ "#r \"nuget: TargetProp.Dsl\""
-                  "open TargetProp.Dsl"
-                  "let model = Model.create (input 784 |> dense 64 Tanh |> dense 10 Softmax) Rules.dtp"
-                  "let config = { Train.defaults with Epochs = 1; Seed = 1 }"
-                  "Train.runWith (Report.epochLine 1 >> printfn \"%s\") config model (Data.digits ()) |> ignore"
-                  "printfn \"mvid %O\" (typeof<Model>.Assembly.ManifestModule.ModuleVersionId)" ]
-            let path = Path.Combine(folder, "mine.fsx")
-            File.WriteAllLines(path, lines)
-            let code, stdout, stderr = dotnet [ "fsi"; path ]
-            Expect.equal code 0 (stdout + stderr)
-            Expect.isTrue (Regex.IsMatch(stdout, @"^epoch +1/1 ", RegexOptions.Multiline)) ("an epoch line in:\n" + stdout)
-            let built = assemblies |> List.find (fst >> (=) "TargetProp.Dsl") |> snd
-            Expect.stringContains stdout (sprintf "mvid %O" (mvid built)) "the script ran the TargetProp.Dsl of this build"
-            Directory.Delete(folder, true)
-        }
-    ]
+    testList
+        "EndToEnd.ExampleScripts"
+        [ test "every example script starts with #r \"nuget: TargetProp.Dsl\" and references no build output" {
+              for f in Directory.GetFiles(Path.Combine(root, "examples"), "*.fsx") do
+                  let lines = File.ReadAllLines f
+                  Expect.stringStarts lines.[0] "#r \"nuget: TargetProp.Dsl\"" (Path.GetFileName f + ": its first line")
+
+                  Expect.isFalse
+                      (lines
+                       |> Array.exists (fun l -> l.Contains "bin/Release" || l.StartsWith "#load"))
+                      (Path.GetFileName f + ": no build output, no prelude")
+          }
+          test "examples/custom_rule.fsx composes a rule, checks the laws, trains it and prints its angles to bp" {
+              let code, stdout, stderr = script [ "examples/custom_rule.fsx" ]
+              Expect.equal code 0 (stdout + stderr)
+              Expect.stringContains stdout "ĥ_{l-1} = h_{l-1} + 0.5·(g_l(ĥ_l) − g_l(h_l))" "its equation"
+              Expect.stringContains stdout "fixed point              holds on 100.0 %" "a law"
+              Expect.stringContains stdout "angle between each layer's update and back-propagation's gradient" "angles"
+          }
+          test "examples/side_input.fsx declares a side input of width 32 that the first layer reads, and trains" {
+              let code, stdout, stderr = script [ "examples/side_input.fsx" ]
+              Expect.equal code 0 (stdout + stderr)
+
+              Expect.stringContains
+                  stdout
+                  "input 784 |> sideInput \"view\" 32 |> dense 240 Tanh |> reads \"view\""
+                  "the stack, printed as code"
+
+              Expect.stringContains stdout "h1 = tanh(W1 x + U1 s_view + b1)" "its equation"
+              Expect.stringContains stdout "test error after 2 epochs" "trained"
+          }
+          test "examples/quickstart.fsx runs and prints the model before training" {
+              let code, stdout, stderr = script [ "examples/quickstart.fsx" ]
+              Expect.equal code 0 (stdout + stderr)
+
+              Expect.stringContains
+                  stdout
+                  "input 784 |> repeat 3 (dense 240 Tanh) |> dense 10 Softmax"
+                  "the model, printed"
+
+              Expect.stringContains stdout "test error after 3 epochs" "trained"
+          }
+          test "examples/dtp_mnist.fsx trains Lee et al.'s DTP on MNIST (1 epoch here)" {
+              packed.Force()
+
+              let code, stdout, stderr =
+                  execWith [ "TPROP_EPOCHS", "1" ] "dotnet" [ "fsi"; "examples/dtp_mnist.fsx" ]
+
+              Expect.equal code 0 (stdout + stderr)
+
+              Expect.stringContains
+                  stdout
+                  "input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax"
+                  "the model, printed"
+
+              Expect.stringContains stdout "test error after 1 epochs" "trained"
+          }
+          test
+              "a script outside the repository, with #r \"nuget: TargetProp.Dsl\" and artifacts/ as its feed, trains an epoch on digits with this build" {
+              packed.Force()
+              let folder = Directory.CreateTempSubdirectory("tprop-script-").FullName
+
+              File.WriteAllText(
+                  Path.Combine(folder, "NuGet.config"),
+                  sprintf
+                      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration><packageSources><add key=\"targetprop\" value=\"%s\" /></packageSources></configuration>\n"
+                      (Path.Combine(root, "artifacts"))
+              )
+
+              let lines =
+                  [ "#r \"nuget: TargetProp.Dsl\""
+                    "open TargetProp.Dsl"
+                    "let model = Model.create (input 784 |> dense 64 Tanh |> dense 10 Softmax) Rules.dtp"
+                    "let config = { Train.defaults with Epochs = 1; Seed = 1 }"
+                    "Train.runWith (Report.epochLine 1 >> printfn \"%s\") config model (Data.digits ()) |> ignore"
+                    "printfn \"mvid %O\" (typeof<Model>.Assembly.ManifestModule.ModuleVersionId)" ]
+
+              let path = Path.Combine(folder, "mine.fsx")
+              File.WriteAllLines(path, lines)
+              let code, stdout, stderr = dotnet [ "fsi"; path ]
+              Expect.equal code 0 (stdout + stderr)
+
+              Expect.isTrue
+                  (Regex.IsMatch(stdout, @"^epoch +1/1 ", RegexOptions.Multiline))
+                  ("an epoch line in:\n" + stdout)
+
+              let built = assemblies |> List.find (fst >> (=) "TargetProp.Dsl") |> snd
+
+              Expect.stringContains
+                  stdout
+                  (sprintf "mvid %O" (mvid built))
+                  "the script ran the TargetProp.Dsl of this build"
+
+              Directory.Delete(folder, true)
+          } ]

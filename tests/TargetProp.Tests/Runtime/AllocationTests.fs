@@ -10,6 +10,7 @@ open TargetProp.Dsl
 /// Plain while loops: an F# `for` inside a test's computation expression allocates an enumerator.
 let private train (ex: Executor) (plan: Plan) (x: float32[]) (y: int[]) (order: int[]) (steps: int) =
     let mutable i = 0
+
     while i < steps do
         ex.LoadBatch(x, y, ReadOnlySpan order, (i % 60) * 100, 100)
         ex.Run plan.FeedbackUpdate
@@ -21,7 +22,10 @@ let private train (ex: Executor) (plan: Plan) (x: float32[]) (y: int[]) (order: 
 let private measure (rule: Rule) (threads: int) =
     // A smaller forward rate than Lee et al.'s: this harness alternates the updates batch by batch, where dtp at
     // lr 0.0149 diverges (W1 goes to NaN at its 138th update, which the runtime's check then stops).
-    let m = Model.create (input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax) rule |> Model.forwardOptimiser (CentredRmsProp 1e-3)
+    let m =
+        Model.create (input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax) rule
+        |> Model.forwardOptimiser (CentredRmsProp 1e-3)
+
     let c = Train.compile 100 m
     c.Load(Parameters.init 1 m)
     let d = Data.digits ()
@@ -35,12 +39,13 @@ let private measure (rule: Rule) (threads: int) =
 
 [<Tests>]
 let tests =
-    testSequenced <| testList "Runtime.Allocation" [
-        for rule in [ Rules.bp; Rules.dtp ] do
-            for threads in [ 1; 2 ] do
-                test (sprintf "100 steady-state %s steps at %d thread(s) allocate 0 bytes" rule.Name threads) {
-                    let here, workers = measure rule threads
-                    Expect.equal here 0L "bytes allocated on the calling thread"
-                    Expect.equal workers 0L "bytes allocated on the worker threads"
-                }
-    ]
+    testSequenced
+    <| testList
+        "Runtime.Allocation"
+        [ for rule in [ Rules.bp; Rules.dtp ] do
+              for threads in [ 1; 2 ] do
+                  test (sprintf "100 steady-state %s steps at %d thread(s) allocate 0 bytes" rule.Name threads) {
+                      let here, workers = measure rule threads
+                      Expect.equal here 0L "bytes allocated on the calling thread"
+                      Expect.equal workers 0L "bytes allocated on the worker threads"
+                  } ]

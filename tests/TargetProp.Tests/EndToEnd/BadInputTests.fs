@@ -301,13 +301,13 @@ let tests =
                       "%s holds no checkpoint (checkpoints/epoch-*.ckpt): the run saved none before it stopped; start it again"
                       run)
           }
-          test "a script with a type error stops with the compiler's message: the prelude does not swallow it" {
+          test "a script with a type error stops with the compiler's message: loading the library does not swallow it" {
               use dir = new TempDir()
               let script = dir.File "typo.fsx"
 
               File.WriteAllLines(
                   script,
-                  [ sprintf "#load \"%s\"" (Path.Combine(root, "examples", "prelude.fsx"))
+                  [ sprintf "#load \"%s\"" (Path.Combine(root, "experiments", "prelude.fsx"))
                     "open TargetProp.Dsl"
                     "let net = input 784 |> dense \"ten\" Softmax" ]
               )
@@ -327,7 +327,7 @@ let tests =
 
               File.WriteAllLines(
                   script,
-                  [ sprintf "#load \"%s\"" (Path.Combine(root, "examples", "prelude.fsx"))
+                  [ sprintf "#load \"%s\"" (Path.Combine(root, "experiments", "prelude.fsx"))
                     "open TargetProp.Dsl"
                     "let model = Model.create (input 784 |> dense 240 Softmax |> dense 0 Tanh) Rules.dtp"
                     "Train.run { Train.defaults with Epochs = 1 } model (Data.digits ()) |> ignore"

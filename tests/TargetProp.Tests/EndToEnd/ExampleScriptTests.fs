@@ -51,10 +51,30 @@ let private packed =
              if code <> 0 || not (current ()) then
                  failwithf "dotnet pack src/Package -o artifacts failed:\n%s%s" stdout stderr)
 
-/// Runs dotnet fsi with arguments in the root folder, once artifacts/ holds this build's package.
-let private script (args: string list) =
-    packed.Force()
-    dotnet ("fsi" :: args)
+/// Each example script, what it does, the environment it runs with, and what its output must hold (text, what it shows).
+let private examples =
+    [ "custom_rule.fsx",
+      "composes a rule, checks the laws, trains it and prints its angles to bp",
+      [],
+      [ "ĥ_{l-1} = h_{l-1} + 0.5·(g_l(ĥ_l) − g_l(h_l))", "its equation"
+        "fixed point              holds on 100.0 %", "a law"
+        "angle between each layer's update and back-propagation's gradient", "angles" ]
+      "side_input.fsx",
+      "declares a side input of width 32 that the first layer reads, and trains",
+      [],
+      [ "input 784 |> sideInput \"view\" 32 |> dense 240 Tanh |> reads \"view\"", "the stack, printed as code"
+        "h1 = tanh(W1 x + U1 s_view + b1)", "its equation"
+        "test error after 2 epochs", "trained" ]
+      "quickstart.fsx",
+      "runs and prints the model before training",
+      [],
+      [ "input 784 |> repeat 3 (dense 240 Tanh) |> dense 10 Softmax", "the model, printed"
+        "test error after 3 epochs", "trained" ]
+      "dtp_mnist.fsx",
+      "trains Lee et al.'s DTP on MNIST (1 epoch here)",
+      [ "TPROP_EPOCHS", "1" ],
+      [ "input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax", "the model, printed"
+        "test error after 1 epochs", "trained" ] ]
 
 /// The module version id of an assembly file: the same for the same bytes.
 let private mvid (path: string) =
@@ -76,51 +96,15 @@ let tests =
                        |> Array.exists (fun l -> l.Contains "bin/Release" || l.StartsWith "#load"))
                       (Path.GetFileName f + ": no build output, no prelude")
           }
-          test "examples/custom_rule.fsx composes a rule, checks the laws, trains it and prints its angles to bp" {
-              let code, stdout, stderr = script [ "examples/custom_rule.fsx" ]
-              Expect.equal code 0 (stdout + stderr)
-              Expect.stringContains stdout "ĥ_{l-1} = h_{l-1} + 0.5·(g_l(ĥ_l) − g_l(h_l))" "its equation"
-              Expect.stringContains stdout "fixed point              holds on 100.0 %" "a law"
-              Expect.stringContains stdout "angle between each layer's update and back-propagation's gradient" "angles"
-          }
-          test "examples/side_input.fsx declares a side input of width 32 that the first layer reads, and trains" {
-              let code, stdout, stderr = script [ "examples/side_input.fsx" ]
-              Expect.equal code 0 (stdout + stderr)
+          for name, does, env, expected in examples do
+              test (sprintf "examples/%s %s" name does) {
+                  packed.Force()
+                  let code, stdout, stderr = execWith env "dotnet" [ "fsi"; "examples/" + name ]
+                  Expect.equal code 0 (stdout + stderr)
 
-              Expect.stringContains
-                  stdout
-                  "input 784 |> sideInput \"view\" 32 |> dense 240 Tanh |> reads \"view\""
-                  "the stack, printed as code"
-
-              Expect.stringContains stdout "h1 = tanh(W1 x + U1 s_view + b1)" "its equation"
-              Expect.stringContains stdout "test error after 2 epochs" "trained"
-          }
-          test "examples/quickstart.fsx runs and prints the model before training" {
-              let code, stdout, stderr = script [ "examples/quickstart.fsx" ]
-              Expect.equal code 0 (stdout + stderr)
-
-              Expect.stringContains
-                  stdout
-                  "input 784 |> repeat 3 (dense 240 Tanh) |> dense 10 Softmax"
-                  "the model, printed"
-
-              Expect.stringContains stdout "test error after 3 epochs" "trained"
-          }
-          test "examples/dtp_mnist.fsx trains Lee et al.'s DTP on MNIST (1 epoch here)" {
-              packed.Force()
-
-              let code, stdout, stderr =
-                  execWith [ "TPROP_EPOCHS", "1" ] "dotnet" [ "fsi"; "examples/dtp_mnist.fsx" ]
-
-              Expect.equal code 0 (stdout + stderr)
-
-              Expect.stringContains
-                  stdout
-                  "input 784 |> repeat 7 (dense 240 Tanh) |> dense 10 Softmax"
-                  "the model, printed"
-
-              Expect.stringContains stdout "test error after 1 epochs" "trained"
-          }
+                  for text, what in expected do
+                      Expect.stringContains stdout text what
+              }
           test
               "a script outside the repository, with #r \"nuget: TargetProp.Dsl\" and artifacts/ as its feed, trains an epoch on digits with this build" {
               packed.Force()

@@ -15,8 +15,11 @@ namespace TargetProp.Runtime.Data;
 /// A record's features are its 3072 pixel bytes in that order (channel × 1024 + row × 32 + col), each divided by 255.
 public static class Cifar
 {
+    /// <summary>Pixel bytes per record, 3 channels × 32 × 32 = 3072: the features of an example.</summary>
     public const int PixelBytes = 3 * 32 * 32;
+    /// <summary>Bytes per record: the label byte, then the <see cref="PixelBytes"/> pixel bytes (3073).</summary>
     public const int RecordBytes = 1 + PixelBytes;
+    /// <summary>The number of CIFAR-10's classes: labels are 0 .. 9.</summary>
     public const int Classes = 10;
 
     /// The folder the official tarball unpacks to.

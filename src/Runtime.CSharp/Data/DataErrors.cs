@@ -8,8 +8,12 @@ public sealed class DataFormatException : Exception
     /// The file (or, for the bundled set, "bundled:&lt;file&gt;") that is malformed.
     public string Path { get; }
 
+    /// <summary>The file <paramref name="path"/> is malformed; the message is "path: problem", the problem saying what
+    /// was expected and what was found.</summary>
     public DataFormatException(string path, string problem) : base($"{path}: {problem}") => Path = path;
 
+    /// <summary>The file <paramref name="path"/> is malformed, as <paramref name="innerException"/> (from a corrupt
+    /// gzip stream, say) shows; the message is "path: problem".</summary>
     public DataFormatException(string path, string problem, Exception innerException)
         : base($"{path}: {problem}", innerException) => Path = path;
 }
@@ -23,6 +27,8 @@ public sealed class DataNotFoundException : Exception
     /// Every folder looked in, in the order they were tried.
     public IReadOnlyList<string> Searched { get; }
 
+    /// <summary>Nothing was found for <paramref name="name"/> (a set's name, a folder or a file) in the
+    /// <paramref name="searched"/> places; the message lists them and says how to get the files.</summary>
     public DataNotFoundException(string name, IReadOnlyList<string> searched, string message) : base(message)
     {
         Name = name;
@@ -41,6 +47,8 @@ public sealed class DataDownloadException : Exception
     /// The file that could not be fetched, as named on the server.
     public string File { get; }
 
+    /// <summary>The <paramref name="file"/> of the set <paramref name="name"/> could not be downloaded; the message
+    /// gives each URL tried, what went wrong there and where to put the files by hand.</summary>
     public DataDownloadException(string name, string file, string message) : base(message)
     {
         Name = name;

@@ -4,16 +4,25 @@ namespace TargetProp.Runtime.Data;
 /// TrainX is [TrainCount × Features] row-major, TrainY has TrainCount labels; likewise for the test split.
 public sealed class DataSet
 {
+    /// <summary>The set's name: the name it was loaded by, or its folder's name.</summary>
     public string Name { get; }
     /// The folder the files came from, or "bundled".
     public string Source { get; }
+    /// <summary>Values per example, the columns of TrainX and TestX (784 for MNIST, 3072 for CIFAR-10).</summary>
     public int Features { get; }
+    /// <summary>The number of classes: every label is in 0 .. Classes − 1.</summary>
     public int Classes { get; }
+    /// <summary>The training inputs, [TrainCount × Features] row-major.</summary>
     public float[] TrainX { get; }
+    /// <summary>The training labels, one per row of TrainX.</summary>
     public int[] TrainY { get; }
+    /// <summary>The number of training examples (TrainY's length).</summary>
     public int TrainCount => TrainY.Length;
+    /// <summary>The test inputs, [TestCount × Features] row-major.</summary>
     public float[] TestX { get; }
+    /// <summary>The test labels, one per row of TestX.</summary>
     public int[] TestY { get; }
+    /// <summary>The number of test examples (TestY's length).</summary>
     public int TestCount => TestY.Length;
     /// <summary>Per-example side inputs by name (not the label, which is built in): values [count × width] for each split.</summary>
     public IReadOnlyDictionary<string, SideInput> Sides { get; private init; } = new Dictionary<string, SideInput>();
@@ -81,6 +90,7 @@ public sealed class DataSet
         };
     }
 
+    /// <summary>One line for a log: name, source, split sizes, features, classes, each side input's width.</summary>
     public override string ToString() =>
         $"{Name} ({Source}): {TrainCount:N0} train, {TestCount:N0} test, {Features} features, {Classes} classes"
         + string.Concat(Sides.Select(kv => $", side input '{kv.Key}' ({kv.Value.Width})"));
@@ -98,4 +108,7 @@ public sealed class DataSet
 }
 
 /// <summary>A side input's values: width per example, [count × width] row-major for each split.</summary>
+/// <param name="Width">Values per example.</param>
+/// <param name="Train">The training split's values, [TrainCount × Width].</param>
+/// <param name="Test">The test split's values, [TestCount × Width].</param>
 public sealed record SideInput(int Width, float[] Train, float[] Test);

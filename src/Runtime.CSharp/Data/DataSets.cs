@@ -31,6 +31,7 @@ public static class DataSets
     /// k / 255 for every byte k, for the readers.
     internal static ReadOnlySpan<float> PixelScale => s_pixelScale;
 
+    /// <summary>The names Load knows (in any case): "digits", "mnist", "fashion-mnist" and "cifar-10".</summary>
     public static IReadOnlyList<string> Names { get; } = new ReadOnlyCollection<string>([Bundled, "mnist", "fashion-mnist", Cifar10]);
 
     /// nameOrFolder: "digits" (the bundled set), "mnist", "fashion-mnist", "cifar-10", or a folder holding the four files

@@ -6,6 +6,10 @@ namespace TargetProp.Runtime.Data;
 
 /// How far one file's download has got: the bytes in hand (resumed ones included) and the file's size when the server
 /// said it.
+/// <param name="File">The file's name on the server.</param>
+/// <param name="Url">The URL it is being fetched from.</param>
+/// <param name="Done">Bytes of the file in hand so far.</param>
+/// <param name="Total">The file's size in bytes, or null when the server did not say it.</param>
 public readonly record struct DownloadProgress(string File, string Url, long Done, long? Total);
 
 /// The settings of a download. The defaults suit a user's machine; the tests shorten the timeout and the delays.

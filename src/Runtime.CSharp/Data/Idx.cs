@@ -4,6 +4,8 @@ using System.IO.Compression;
 namespace TargetProp.Runtime.Data;
 
 /// An IDX array: its dimensions (outermost first) and its elements, row-major, one byte each.
+/// <param name="Dimensions">The size of each dimension, outermost first: [count, rows, cols] for images.</param>
+/// <param name="Data">The elements, row-major: as many as the dimensions' product.</param>
 public sealed record IdxArray(int[] Dimensions, byte[] Data);
 
 /// Reader for IDX files (the MNIST family's format; big-endian):

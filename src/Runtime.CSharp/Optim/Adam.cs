@@ -7,16 +7,25 @@ namespace TargetProp.Runtime.Optim;
 public sealed class Adam(float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0) : Optimiser(weightDecay)
 {
     private const string Owner = "adam";
+    /// <summary>lr, the step size: finite and &gt; 0.</summary>
     public float LearningRate { get; } = CheckLearningRate(Owner, learningRate);
+    /// <summary>β₁, the decay of the first-moment estimate m: in [0, 1).</summary>
     public float Beta1 { get; } = CheckFraction(Owner, beta1);
+    /// <summary>β₂, the decay of the second-moment estimate u: in [0, 1).</summary>
     public float Beta2 { get; } = CheckFraction(Owner, beta2);
+    /// <summary>ε, added to the root of the corrected u: finite and &gt; 0.</summary>
     public float Epsilon { get; } = CheckEpsilon(Owner, epsilon);
 
+    /// <summary>2: m, then u.</summary>
     public override int StateSlots => 2;
 
+    /// <summary>One Adam update of p from g, bias-corrected for t = <paramref name="step"/> (from 1); state holds m
+    /// then u, each p.Length long.</summary>
     public override void Step(Span<float> p, ReadOnlySpan<float> g, Span<float> state, long step) =>
         Run(new Op(LearningRate, Beta1, Beta2, Epsilon, step), p, g, state, step);
 
+    /// <summary>The rule and its settings as a printed plan shows them, e.g.
+    /// "adam 0.001 (beta1 0.9, beta2 0.999, eps 1e-8)".</summary>
     public override string ToString() =>
         $"{Owner} {Show(LearningRate)} (beta1 {Show(Beta1)}, beta2 {Show(Beta2)}, eps {Show(Epsilon)}{ShowDecay()})";
 

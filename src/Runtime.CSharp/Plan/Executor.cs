@@ -5,6 +5,9 @@ public sealed class Executor : IDisposable
 {
     private readonly WorkerPool? pool;
 
+    /// <summary>An executor of <paramref name="plan"/> whose noise is keyed by <paramref name="seed"/>, on
+    /// <paramref name="threads"/> workers (≥ 1): the calling thread plus a pool of the
+    /// others (no pool for 1).</summary>
     public Executor(Plan plan, ulong seed, int threads)
     {
         if (threads < 1)
@@ -16,7 +19,9 @@ public sealed class Executor : IDisposable
 
     private static readonly Dictionary<string, float[]> s_noSides = new();
 
+    /// <summary>The plan whose phases it runs.</summary>
     public Plan Plan { get; }
+    /// <summary>What every phase runs under: the loaded batch, step counters, pool and loss/error tallies.</summary>
     public StepContext Context { get; }
 
     /// <summary>Makes rows order[start .. start+count) of x [n × features] the batch: their labels now, their features
@@ -53,10 +58,13 @@ public sealed class Executor : IDisposable
     /// <summary>Bytes allocated so far by the worker pool's background threads (0 with one thread).</summary>
     public long WorkerAllocatedBytes => pool?.WorkerAllocatedBytes ?? 0;
 
+    /// <summary>Runs a phase (one of the plan's op lists, such as <see cref="Plan.ForwardUpdate"/>) on the batch
+    /// <see cref="LoadBatch"/> loaded last: its ops in order, under <see cref="Context"/>.</summary>
     public void Run(Op[] phase)
     {
         foreach (var op in phase) op.Run(Context);
     }
 
+    /// <summary>Stops the pool's background threads (nothing to stop with one thread).</summary>
     public void Dispose() => pool?.Dispose();
 }

@@ -4,6 +4,7 @@ namespace TargetProp.Runtime;
 /// "h3 = tanh(h2·W3ᵀ + b3)" so a printed plan reads like the equations it computes.</summary>
 public abstract class Op
 {
+    /// <summary>Runs the op on the batch: the first <see cref="StepContext.Rows"/> rows of its buffers.</summary>
     public abstract void Run(StepContext context);
 
     /// <summary>Floating-point operations of the op's matrix products for a batch of <paramref name="rows"/> rows

@@ -7,6 +7,8 @@ namespace TargetProp.Runtime;
 /// the "parallel" schedule).</summary>
 public sealed class Plan
 {
+    /// <summary>A plan for batches of up to <paramref name="batch"/> rows: its input buffer h_0 [batch × features] and
+    /// each phase's op list.</summary>
     public Plan(int batch, MatrixBuffer input, Op[] predict, Op[] forwardUpdate, Op[] feedbackUpdate, Op[] bothUpdate)
     {
         if (input.Rows != batch)
@@ -19,12 +21,18 @@ public sealed class Plan
         BothUpdate = bothUpdate;
     }
 
+    /// <summary>B: the most rows a batch may have, the rows of every activation buffer.</summary>
     public int Batch { get; }
     /// <summary>h_0: the batch of examples, [Batch × features].</summary>
     public MatrixBuffer Input { get; }
+    /// <summary>Predict: the forward pass only, tallying errors.</summary>
     public Op[] Predict { get; }
+    /// <summary>ForwardUpdate: forward pass, loss, targets ĥ, local updates of each layer's W and b.</summary>
     public Op[] ForwardUpdate { get; }
+    /// <summary>FeedbackUpdate: forward pass, reconstruction losses, updates of each feedback map's V and c.</summary>
     public Op[] FeedbackUpdate { get; }
+    /// <summary>BothUpdate: one forward pass feeding both the forward and the feedback updates (the
+    /// "parallel" schedule).</summary>
     public Op[] BothUpdate { get; }
 
     /// <summary>Forgets the optimisers' state in every phase, so that training restarts afresh from loaded parameters.</summary>

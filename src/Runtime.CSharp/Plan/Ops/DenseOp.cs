@@ -9,8 +9,10 @@ namespace TargetProp.Runtime;
 public sealed class DenseOp(MatrixBuffer x, MatrixBuffer wt, MatrixBuffer b, Activation activation, MatrixBuffer y,
     MatrixBuffer? s = null, MatrixBuffer? ut = null, float gain = 1) : RowwiseOp
 {
+    /// <summary>The layer's units: y's columns.</summary>
     protected internal override int Width => y.Cols;
 
+    /// <summary>Rows first .. first + count − 1 of y: x·Wᵀ (+ s·Uᵀ) by GEMM, then bias, gain, σ in place.</summary>
     protected override void Rows(int first, int count)
     {
         var output = Slice(y, first, count);
@@ -20,8 +22,11 @@ public sealed class DenseOp(MatrixBuffer x, MatrixBuffer wt, MatrixBuffer b, Act
         Activations.BiasActivate(activation, count, y.Cols, b.All, output, gain);
     }
 
+    /// <summary>2·rows·in·out for x·Wᵀ, plus 2·rows·(side width)·out for s·Uᵀ.</summary>
     public override long GemmFlops(int rows) => 2L * rows * wt.Rows * wt.Cols + (ut is null ? 0 : 2L * rows * ut.Rows * ut.Cols);
 
+    /// <summary>The op as its equation, y = σ(k·(x·Wᵀ + s·Uᵀ + b)) with the buffers' names; the gain only when it is
+    /// not 1, the side term only when there is one.</summary>
     public override string ToString() =>
         $"{y.Name} = {activation.ToString().ToLowerInvariant()}({(gain == 1 ? "" : $"{gain}·")}({x.Name}·{wt.Name}{(ut is null ? "" : $" + {s!.Name}·{ut.Name}")} + {b.Name}))";
 }
@@ -32,11 +37,14 @@ public sealed class DenseOp(MatrixBuffer x, MatrixBuffer wt, MatrixBuffer b, Act
 /// With accumulate, both are added to the gradients already there (a loss with several terms through the same weights).
 public sealed class WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffer gradWt, MatrixBuffer? gradB, int first, int count, bool accumulate = false) : Op
 {
+    /// <summary>The whole gradient: every row of ∂L/∂Wᵀ (every input unit) and the bias gradient ∂L/∂b.</summary>
     public WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffer gradWt, MatrixBuffer gradB, bool accumulate = false)
         : this(delta, x, gradWt, gradB, 0, gradWt.Rows, accumulate)
     {
     }
 
+    /// <summary>Rows first .. first + count − 1 of ∂L/∂Wᵀ = xᵀ·δ over the batch's rows (a GEMM shared over the pool),
+    /// and ∂L/∂b = Σ_rows δ when there is a bias gradient; added to what is there with accumulate.</summary>
     public override void Run(StepContext context)
     {
         int rows = context.Rows;
@@ -46,8 +54,11 @@ public sealed class WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffe
         if (gradB is not null) TargetUpdates.ColumnSums(rows, delta.Cols, delta.Top(rows), gradB.All, accumulate);
     }
 
+    /// <summary>2·rows·count·out: this piece's rows of xᵀ·δ.</summary>
     public override long GemmFlops(int rows) => 2L * rows * count * gradWt.Cols;
 
+    /// <summary>The op as its equations with the buffers' names, ∂Wᵀ (rows first .. first + count − 1) = xᵀ·δ and
+    /// ∂b = Σ δ, with += when it accumulates.</summary>
     public override string ToString() =>
         $"{gradWt.Name}[{first}..{first + count}) {(accumulate ? "+=" : "=")} {x.Name}ᵀ·{delta.Name}" + (gradB is null ? "" : $"; {gradB.Name} {(accumulate ? "+=" : "=")} Σ {delta.Name}");
 }
@@ -56,6 +67,7 @@ public sealed class WeightGradOp(MatrixBuffer delta, MatrixBuffer x, MatrixBuffe
 /// transposed weights wt [in × out].</summary>
 public sealed class BackwardOp(MatrixBuffer delta, MatrixBuffer wt, MatrixBuffer y) : Op
 {
+    /// <summary>y = δ·W over the batch's rows, by a GEMM shared over the pool.</summary>
     public override void Run(StepContext context)
     {
         int rows = context.Rows;
@@ -63,7 +75,9 @@ public sealed class BackwardOp(MatrixBuffer delta, MatrixBuffer wt, MatrixBuffer
             accumulate: false, context.Pool);
     }
 
+    /// <summary>2·rows·in·out.</summary>
     public override long GemmFlops(int rows) => 2L * rows * wt.Rows * wt.Cols;
 
+    /// <summary>The op as its equation, y = δ·(Wᵀ)ᵀ with the buffers' names.</summary>
     public override string ToString() => $"{y.Name} = {delta.Name}·({wt.Name})ᵀ";
 }

@@ -5,8 +5,11 @@ namespace TargetProp.Runtime;
 /// pass's chain, instead of the calling thread copying them all before the step (5 % of a dtp epoch at 2 threads).</summary>
 public sealed class GatherOp(MatrixBuffer x) : RowwiseOp
 {
+    /// <summary>The features per example: x's columns.</summary>
     protected internal override int Width => x.Cols;
 
+    /// <summary>Copies rows first .. first + count − 1 of x from their rows of the data set
+    /// (Context.SourceRows).</summary>
     protected override void Rows(int first, int count)
     {
         int features = x.Cols;
@@ -16,6 +19,7 @@ public sealed class GatherOp(MatrixBuffer x) : RowwiseOp
             source.AsSpan(rows[r] * features, features).CopyTo(x.Data.AsSpan(r * features, features));
     }
 
+    /// <summary>"x = the batch's rows of the data", with x's name.</summary>
     public override string ToString() => $"{x.Name} = the batch's rows of the data";
 }
 
@@ -23,8 +27,11 @@ public sealed class GatherOp(MatrixBuffer x) : RowwiseOp
 /// executor was given for it (<see cref="Executor.LoadBatch"/>), row-wise like <see cref="GatherOp"/>.</summary>
 public sealed class GatherSideOp(string name, MatrixBuffer s) : RowwiseOp
 {
+    /// <summary>The side input's width: s's columns.</summary>
     protected internal override int Width => s.Cols;
 
+    /// <summary>Copies rows first .. first + count − 1 of s from the side input's values given to LoadBatch; throws
+    /// InvalidOperationException when they were not given.</summary>
     protected override void Rows(int first, int count)
     {
         int width = s.Cols;
@@ -35,5 +42,6 @@ public sealed class GatherSideOp(string name, MatrixBuffer s) : RowwiseOp
             source.AsSpan(rows[r] * width, width).CopyTo(s.Data.AsSpan(r * width, width));
     }
 
+    /// <summary>"s = the batch's rows of the side input 'name'", with s's name.</summary>
     public override string ToString() => $"{s.Name} = the batch's rows of the side input '{name}'";
 }

@@ -19,11 +19,17 @@ public sealed class OptimOp : Op
     private readonly float[] state;
     private long steps;
 
+    /// <summary>Updates the whole <paramref name="parameter"/> from its <paramref name="gradient"/> (as long as it) by
+    /// <paramref name="optimiser"/>, from zeroed state.</summary>
     public OptimOp(MatrixBuffer parameter, MatrixBuffer gradient, Optimiser optimiser)
         : this(parameter, gradient, optimiser, 0, parameter.Data.Length)
     {
     }
 
+    /// <summary>Updates elements <paramref name="first"/> .. first + <paramref name="count"/> − 1 of
+    /// <paramref name="parameter"/> from the same elements of its <paramref name="gradient"/> (as long as it) by
+    /// <paramref name="optimiser"/>, from zeroed state: a piece, so that one matrix's pieces can run
+    /// on different workers.</summary>
     public OptimOp(MatrixBuffer parameter, MatrixBuffer gradient, Optimiser optimiser, int first, int count)
     {
         if (first < 0 || count < 0 || first + count > parameter.Data.Length || gradient.Data.Length != parameter.Data.Length)
@@ -49,6 +55,8 @@ public sealed class OptimOp : Op
     /// <summary>The parameter it updates.</summary>
     public MatrixBuffer Parameter => parameter;
 
+    /// <summary>One step of the optimiser on its elements (the step count goes up by 1); every 8th step then
+    /// <see cref="CheckFinite"/>.</summary>
     public override void Run(StepContext context)
     {
         var p = parameter.Data.AsSpan(first, count);
@@ -64,12 +72,15 @@ public sealed class OptimOp : Op
             ThrowHelper.NonFinite(parameter.Name, steps, TensorPrimitives.IsFiniteAll<float>(gradient.Data.AsSpan(first, count)));
     }
 
+    /// <summary>Zeroes the optimiser's state and the step count, as for a fresh run.</summary>
     public override void Reset()
     {
         Array.Clear(state);
         steps = 0;
     }
 
+    /// <summary>The op as its update, p ← optimiser(∂p) with the buffers' names and the optimiser's settings, and the
+    /// element range of a piece.</summary>
     public override string ToString() =>
         count == parameter.Data.Length ? $"{parameter.Name} ← {optimiser}({gradient.Name})"
         : $"{parameter.Name}[{first}..{first + count}) ← {optimiser}({gradient.Name})";

@@ -16,6 +16,8 @@ public sealed class ParallelOp : Op, IParallelWork
     private StepContext? owner;
     private int claimed;
 
+    /// <summary>Runs <paramref name="groups"/> side by side, each group's ops in order; the groups are ranked longest
+    /// first by their GEMM FLOPs per row.</summary>
     public ParallelOp(Op[][] groups)
     {
         this.groups = groups;
@@ -23,6 +25,8 @@ public sealed class ParallelOp : Op, IParallelWork
             .OrderByDescending(g => groups[g].Sum(op => op.GemmFlops(1))).ThenBy(g => g).ToArray();
     }
 
+    /// <summary>Shares the groups out over the pool's workers, each worker under its own lane context; without a pool,
+    /// with one thread or with fewer than two groups, runs them in order on the calling thread.</summary>
     public override void Run(StepContext context)
     {
         var pool = context.Pool;
@@ -56,10 +60,13 @@ public sealed class ParallelOp : Op, IParallelWork
         owner = context;
     }
 
+    /// <summary>Every op of every group, group by group.</summary>
     public override IEnumerable<Op> Children => groups.SelectMany(g => g);
 
+    /// <summary>The sum over every op of every group.</summary>
     public override long GemmFlops(int rows) => groups.Sum(g => g.Sum(op => op.GemmFlops(rows)));
 
+    /// <summary>"in parallel:" then one numbered line per group, its ops separated by semicolons.</summary>
     public override string ToString() =>
         "in parallel:\n" + string.Join("\n", groups.Select((g, i) => $"    [{i}] " + string.Join("; ", g.Select(op => op.ToString()))));
 }

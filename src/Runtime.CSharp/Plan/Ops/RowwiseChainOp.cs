@@ -10,14 +10,18 @@ public sealed class RowwiseChainOp(RowwiseOp[] ops) : RowwiseOp
     /// The narrowest op decides whether rows split (the smallest-piece rule must hold for every op).
     protected internal override int Width { get; } = ops.Min(op => op.Width);
 
+    /// <summary>Takes rows first .. first + count − 1 through every op of the chain in turn.</summary>
     protected override void Rows(int first, int count)
     {
         foreach (var op in ops) op.RunRows(Context, first, count);
     }
 
+    /// <summary>The sum over the chained ops.</summary>
     public override long GemmFlops(int rows) => ops.Sum(op => op.GemmFlops(rows));
 
+    /// <summary>The chained ops, in order.</summary>
     public override IEnumerable<Op> Children => ops;
 
+    /// <summary>"row by row:" then one line per chained op.</summary>
     public override string ToString() => "row by row:\n" + string.Join("\n", ops.Select(op => "    " + op));
 }

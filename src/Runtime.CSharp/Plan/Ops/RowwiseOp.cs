@@ -16,6 +16,8 @@ public abstract class RowwiseOp : Op, IParallelWork
     /// <summary>Elements per row of the op's output, for the smallest-piece rule.</summary>
     protected internal abstract int Width { get; }
 
+    /// <summary>Runs the op on the batch: split over the pool's workers (<see cref="Run(int, int)"/>) when every piece
+    /// keeps at least 64 elements, else whole on the calling thread.</summary>
     public sealed override void Run(StepContext context)
     {
         Context = context;

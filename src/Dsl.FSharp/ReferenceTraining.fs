@@ -333,15 +333,4 @@ module ReferenceTraining =
         trainer.Outcome
 
     /// The run of runWithResidue on the exact gradients.
-    let run
-        (m: Model)
-        (p0: Parameters)
-        (seed: uint64)
-        (batch: int)
-        (x: float32[])
-        (y: int[])
-        (sides: Map<string, float32[]>)
-        (orders: int[] list)
-        (epochs: int)
-        : Outcome =
-        runWithResidue 0.0 m p0 seed batch x y sides orders epochs
+    let run = runWithResidue 0.0

@@ -690,8 +690,10 @@ module Laws =
                     orders
                     t.Epochs
 
-            [ probe 0.0 p1; probe 6e-8 p0 ]
-            |> List.exists (fun moved -> agreeAfter lr updates p0 moved.Parameters reference <> Ok true)
+            // The second probe runs only when the first finds nothing.
+            [ 0.0, p1; 6e-8, p0 ]
+            |> List.exists (fun (residue, p) ->
+                agreeAfter lr updates p0 (probe residue p).Parameters reference <> Ok true)
 
         match reference.Caveat with
         | Some why -> Error why

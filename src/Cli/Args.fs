@@ -105,6 +105,7 @@ type EpochArgs =
     | Data of name_or_folder: string
     | Threads of int
     | Seed of int
+    | Profile
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -113,6 +114,8 @@ type EpochArgs =
             | Data _ -> "data set (default mnist)."
             | Threads _ -> "threads (default 1)."
             | Seed _ -> "seed (default 1)."
+            | Profile ->
+                "also print where the epoch's time went: seconds per kind of kernel (GEMM by form, activations, noise, targets, loss, optimiser, gathering the batch, waiting at joins), summed over threads."
 
 type BenchArgs =
     | [<CliPrefix(CliPrefix.None)>] Gemm of ParseResults<GemmArgs>

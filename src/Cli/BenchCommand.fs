@@ -88,8 +88,23 @@ let gemm (args: ParseResults<GemmArgs>) =
         (List.max gflops)
         (1e6 * median times)
 
+    printfn "vector path: %s" (VectorPath.Describe())
     printfn "gflops=%.2f" (median gflops)
     0
+
+/// The epoch's time per kind of kernel, largest first, as seconds summed over threads and as a share of the threads'
+/// time (threads × wall clock); "other" is what no kernel was charged with (the training loop, a worker's idle time).
+let private printProfile (seconds: float) (threads: int) =
+    let totals =
+        Profile.Totals() |> Seq.map (fun kv -> string kv.Key, kv.Value) |> List.ofSeq
+
+    let budget = seconds * float threads
+    let other = "other", max 0.0 (budget - List.sumBy snd totals)
+
+    printfn "time per kind of kernel (seconds summed over %d thread(s); share of %.2f thread-seconds):" threads budget
+
+    for kind, s in (totals |> List.sortByDescending snd) @ [ other ] do
+        printfn "  %-12s %8.3f s %6.1f %%" kind s (100.0 * s / budget)
 
 let epoch (args: ParseResults<EpochArgs>) =
     let rule = TrainCommand.rule (args.GetResult(EpochArgs.Rule, "dtp"))
@@ -113,10 +128,14 @@ let epoch (args: ParseResults<EpochArgs>) =
     compiled.Load(Parameters.init seed model)
     Train.epoch model ex data order (data.TrainCount / 10)
     compiled.Load(Parameters.init seed model)
+    let profile = args.Contains EpochArgs.Profile
+    Profile.Enabled <- profile
+    Profile.Reset()
     let allocated = GC.GetTotalAllocatedBytes true
     let clock = Stopwatch.StartNew()
     Train.epoch model ex data order data.TrainCount
     let seconds = clock.Elapsed.TotalSeconds
+    Profile.Enabled <- false
     let bytes = GC.GetTotalAllocatedBytes true - allocated
     let batches = (data.TrainCount + config.Batch - 1) / config.Batch
     let steps = batches * (Train.passes model compiled.Plan |> List.sumBy List.length)
@@ -133,6 +152,11 @@ let epoch (args: ParseResults<EpochArgs>) =
         seconds
         (float flops / 1e9)
         ex.LateShares
+
+    printfn "vector path: %s" (VectorPath.Describe())
+
+    if profile then
+        printProfile seconds threads
 
     printfn
         "seconds_per_epoch=%.3f allocated_bytes_per_step=%d gflops=%.2f"

@@ -14,6 +14,7 @@ public static class Activations
     /// a gain is k·σ'(k·a): the derivative kernels take k in their scale.</summary>
     public static void BiasActivate(Activation activation, int rows, int cols, ReadOnlySpan<float> bias, Span<float> z, float gain = 1)
     {
+        using var profiled = Profile.Time(ProfileKind.Activation);
         ThrowHelper.ThrowIfMatrixTooShort(z.Length, rows, cols, nameof(z));
         ThrowHelper.ThrowIfLengthDiffers(bias.Length, cols, nameof(bias));
         switch (activation)
@@ -120,6 +121,7 @@ public static class Activations
     /// One pass over memory; TensorPrimitives has no fused form of this. destination may alias h or t exactly.</summary>
     public static void ScaledDelta(Activation activation, float scale, ReadOnlySpan<float> h, ReadOnlySpan<float> t, Span<float> destination)
     {
+        using var profiled = Profile.Time(ProfileKind.Activation);
         ThrowHelper.ThrowIfLengthDiffers(t.Length, h.Length, nameof(t));
         ThrowHelper.ThrowIfTooShort(destination.Length, h.Length, nameof(destination));
         switch (activation)
@@ -158,6 +160,7 @@ public static class Activations
     public static void MultiplyDerivative(Activation activation, ReadOnlySpan<float> h, ReadOnlySpan<float> x, Span<float> destination,
         float scale = 1)
     {
+        using var profiled = Profile.Time(ProfileKind.Activation);
         ThrowHelper.ThrowIfLengthDiffers(x.Length, h.Length, nameof(x));
         ThrowHelper.ThrowIfTooShort(destination.Length, h.Length, nameof(destination));
         switch (activation)
@@ -191,8 +194,26 @@ public static class Activations
     /// (the output layer's probabilities p = softmax(a_L), for targets set in probability space).</summary>
     public static void SoftmaxRows(int rows, int cols, ReadOnlySpan<float> x, Span<float> destination)
     {
+        using var profiled = Profile.Time(ProfileKind.Activation);
         ThrowHelper.ThrowIfMatrixTooShort(x.Length, rows, cols, nameof(x));
         ThrowHelper.ThrowIfMatrixTooShort(destination.Length, rows, cols, nameof(destination));
-        for (int r = 0; r < rows; r++) TensorPrimitives.SoftMax(x.Slice(r * cols, cols), destination.Slice(r * cols, cols));
+        for (int r = 0; r < rows; r++) SoftmaxRow(x.Slice(r * cols, cols), destination.Slice(r * cols, cols), out _);
+    }
+
+    /// <summary>p = softmax(a) for one row: p_j = e^{a_j − max} / Σ_k e^{a_k − max}, the exponentials and their sum in
+    /// float64, summed in order, so the bits do not depend on the vector width (TensorPrimitives.SoftMax sums in vector
+    /// lanes: its bits changed between the 256- and 128-bit paths). Returns the sum, and max = max_j a_j.</summary>
+    internal static double SoftmaxRow(ReadOnlySpan<float> a, Span<float> p, out float max)
+    {
+        max = TensorPrimitives.Max(a);
+        double sum = 0;
+        for (int j = 0; j < a.Length; j++)
+        {
+            double e = Math.Exp(a[j] - max);
+            sum += e;
+            p[j] = (float)e;
+        }
+        for (int j = 0; j < a.Length; j++) p[j] = (float)(p[j] / sum);
+        return sum;
     }
 }

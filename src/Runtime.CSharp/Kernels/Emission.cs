@@ -22,6 +22,7 @@ public static class Emissions
     /// piece of a batch starts at its first element's index; destination may be r itself.</summary>
     public static void Emit(Emission emission, ReadOnlySpan<float> r, Span<float> destination, ulong seed, long step, int stream, long offset)
     {
+        using var profiled = Profile.Time(ProfileKind.Emission);
         ThrowHelper.ThrowIfTooShort(destination.Length, r.Length, nameof(destination));
         var d = destination[..r.Length];
         switch (emission)

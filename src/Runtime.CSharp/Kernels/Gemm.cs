@@ -216,6 +216,7 @@ internal sealed unsafe class GemmJob : IParallelWork
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(int worker, int workers)
     {
+        using var profiled = Profile.Time(ProfileKind.GemmNN + (int)_form);
         const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR, PanelsPerBlock = Gemm.NC / NR;
         var packA = _packA[worker];
         float* edge = stackalloc float[MR * NR];   // a partial-vector edge tile goes through here

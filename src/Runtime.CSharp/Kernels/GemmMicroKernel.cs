@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace TargetProp.Runtime;
@@ -24,8 +25,10 @@ internal readonly struct N6 : IConstInt { public static int Value => 6; }
 /// 18 independent chains hide the FMA latency. N = 240 (the network's width) is exactly 5 × 48.
 /// Edge tiles (fewer rows, or 16/32 columns) are the same generic kernel specialised on their size and
 /// store straight into C. Every element is one FMA chain over p in ascending order, starting from C (or 0),
-/// in all paths (Vector512, Vector256, scalar): the result of an element never depends on the tile it is
-/// in, which is what makes the GEMM bit-identical for any thread count.
+/// in all paths (Vector512, Vector256, Vector128, scalar): the result of an element never depends on the tile it is
+/// in, which is what makes the GEMM bit-identical for any thread count, and across the paths of machines with FMA.
+/// The 128-bit path (ARM64's AdvSimd, x86 without AVX2) runs strips of 6 × 16 where there are 32 vector registers
+/// and 6 × 8 where there are 16.
 /// </remarks>
 internal static unsafe class GemmMicroKernel
 {
@@ -52,6 +55,16 @@ internal static unsafe class GemmMicroKernel
         {
             // 6 × 48 would need 36 ymm accumulators: run the panel as 16-column strips of 6 × 16 (12 accumulators).
             for (int v = 0; v < vecs; v++) Tile256(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
+        }
+        else if (Vector128.IsHardwareAccelerated && AdvSimd.Arm64.IsSupported)
+        {
+            // 32 registers (ARM64): strips of 6 × 16, 24 accumulators.
+            for (int v = 0; v < vecs; v++) Tile128<N4>(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            // 16 registers (x86 without AVX2): strips of 6 × 8, 12 accumulators.
+            for (int v = 0; v < 2 * vecs; v++) Tile128<N2>(rows, ap, aStep, rStep, bp + 8 * v, bStep, kc, c + 8 * v, ldc, load);
         }
         else
         {
@@ -151,14 +164,78 @@ internal static unsafe class GemmMicroKernel
         if (rows > 5) { Vector256.Store(c50, c + 5 * ldc); Vector256.Store(c51, c + 5 * ldc + 8); }
     }
 
-    /// C[r, j] (+)= Σ_p ap[p·aStep + r·rStep]·bp[p·bStep + j], one MathF.FusedMultiplyAdd chain per element (same rounding as the vector paths).
+    /// C[0..rows, 0..4V) (+)= Σ_p a_p ⊗ b_p on Vector128 (V vectors per row, 6V accumulators), each step fused where the
+    /// machine has FMA (<see cref="MultiplyAdd"/>).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile128<TV>(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+        where TV : struct, IConstInt
+    {
+        int V = TV.Value;
+        nint o1 = rStep, o2 = 2 * o1, o3 = 3 * o1, o4 = 4 * o1, o5 = 5 * o1;
+        float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+        // As in Tile256, rows past `rows` compute on zero padding into registers that are never stored.
+        Vector128<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector128<float> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        Vector128<float> c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+        if (load)
+        {
+            Load(c0, ref c00, ref c01, ref c02, ref c03);
+            if (rows > 1) Load(c1, ref c10, ref c11, ref c12, ref c13);
+            if (rows > 2) Load(c2, ref c20, ref c21, ref c22, ref c23);
+            if (rows > 3) Load(c3, ref c30, ref c31, ref c32, ref c33);
+            if (rows > 4) Load(c4, ref c40, ref c41, ref c42, ref c43);
+            if (rows > 5) Load(c5, ref c50, ref c51, ref c52, ref c53);
+        }
+        for (int p = 0; p < kc; p++, ap += aStep, bp += bStep)
+        {
+            // Spelled out rather than through a helper taking the accumulators by reference: the JIT then keeps the
+            // broadcast and the B vectors in registers instead of spilling them to the stack on every step.
+            var b0 = Vector128.Load(bp); var b1 = Vector128.Load(bp + 4);
+            var b2 = V > 2 ? Vector128.Load(bp + 8) : default; var b3 = V > 2 ? Vector128.Load(bp + 12) : default;
+            var a = Vector128.Create(ap[0]);
+            c00 = MultiplyAdd.Of(a, b0, c00); c01 = MultiplyAdd.Of(a, b1, c01); if (V > 2) { c02 = MultiplyAdd.Of(a, b2, c02); c03 = MultiplyAdd.Of(a, b3, c03); }
+            a = Vector128.Create(ap[o1]);
+            c10 = MultiplyAdd.Of(a, b0, c10); c11 = MultiplyAdd.Of(a, b1, c11); if (V > 2) { c12 = MultiplyAdd.Of(a, b2, c12); c13 = MultiplyAdd.Of(a, b3, c13); }
+            a = Vector128.Create(ap[o2]);
+            c20 = MultiplyAdd.Of(a, b0, c20); c21 = MultiplyAdd.Of(a, b1, c21); if (V > 2) { c22 = MultiplyAdd.Of(a, b2, c22); c23 = MultiplyAdd.Of(a, b3, c23); }
+            a = Vector128.Create(ap[o3]);
+            c30 = MultiplyAdd.Of(a, b0, c30); c31 = MultiplyAdd.Of(a, b1, c31); if (V > 2) { c32 = MultiplyAdd.Of(a, b2, c32); c33 = MultiplyAdd.Of(a, b3, c33); }
+            a = Vector128.Create(ap[o4]);
+            c40 = MultiplyAdd.Of(a, b0, c40); c41 = MultiplyAdd.Of(a, b1, c41); if (V > 2) { c42 = MultiplyAdd.Of(a, b2, c42); c43 = MultiplyAdd.Of(a, b3, c43); }
+            a = Vector128.Create(ap[o5]);
+            c50 = MultiplyAdd.Of(a, b0, c50); c51 = MultiplyAdd.Of(a, b1, c51); if (V > 2) { c52 = MultiplyAdd.Of(a, b2, c52); c53 = MultiplyAdd.Of(a, b3, c53); }
+        }
+        Store(c0, c00, c01, c02, c03);
+        if (rows > 1) Store(c1, c10, c11, c12, c13);
+        if (rows > 2) Store(c2, c20, c21, c22, c23);
+        if (rows > 3) Store(c3, c30, c31, c32, c33);
+        if (rows > 4) Store(c4, c40, c41, c42, c43);
+        if (rows > 5) Store(c5, c50, c51, c52, c53);
+
+        // One row of the tile: its V accumulators from and to C.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Load(float* at, ref Vector128<float> x0, ref Vector128<float> x1, ref Vector128<float> x2, ref Vector128<float> x3)
+        {
+            x0 = Vector128.Load(at); x1 = Vector128.Load(at + 4);
+            if (TV.Value > 2) { x2 = Vector128.Load(at + 8); x3 = Vector128.Load(at + 12); }
+        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        static void Store(float* at, Vector128<float> x0, Vector128<float> x1, Vector128<float> x2, Vector128<float> x3)
+        {
+            Vector128.Store(x0, at); Vector128.Store(x1, at + 4);
+            if (TV.Value > 2) { Vector128.Store(x2, at + 8); Vector128.Store(x3, at + 12); }
+        }
+    }
+
+    /// C[r, j] (+)= Σ_p ap[p·aStep + r·rStep]·bp[p·bStep + j], one multiply-add chain per element (same rounding as the
+    /// vector paths): for a machine with no vector unit .NET can use.
     private static void TileScalar(int rows, int cols, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
     {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
             {
                 float sum = load ? c[(nint)r * ldc + j] : 0f;
-                for (int p = 0; p < kc; p++) sum = MathF.FusedMultiplyAdd(ap[(nint)p * aStep + (nint)r * rStep], bp[(nint)p * bStep + j], sum);
+                for (int p = 0; p < kc; p++) sum = MultiplyAdd.Of(ap[(nint)p * aStep + (nint)r * rStep], bp[(nint)p * bStep + j], sum);
                 c[(nint)r * ldc + j] = sum;
             }
     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace TargetProp.Runtime;
@@ -25,8 +26,9 @@ namespace TargetProp.Runtime;
 ///   NT     A[i,p] at i·lda+p: rows   B[j,p] at j·ldb+p: rows
 ///   TN     A[p,i] at p·lda+i: copy   B[p,j] at p·ldb+j: copy
 /// </code>
-/// "rows" panels (a lane is a row of the source) are transposed 8×8 in registers (an earlier C# GEMM on
-/// this machine lost about 15 % of A·Bᵀ to element-by-element packing, per ../shared/baselines/README.md).
+/// "rows" panels (a lane is a row of the source) are transposed 8×8 in registers, or 4×4 on 128-bit vectors (an
+/// earlier C# GEMM on this machine lost about 15 % of A·Bᵀ to element-by-element packing, per
+/// ../shared/baselines/README.md).
 /// Panels that "copy" are read in place by the kernel where possible (see GemmJob.Start).
 /// </remarks>
 internal static unsafe class GemmPack
@@ -61,6 +63,10 @@ internal static unsafe class GemmPack
                 for (; p + 8 <= kc; p += 8)
                     for (int l = 0; l < width; l += 8)
                         Transpose8x8(src + (nint)l * ld + p, ld, Math.Min(8, lanes - l), dst + (nint)p * width + l, width);
+            else if ((Sse.IsSupported || AdvSimd.Arm64.IsSupported) && width % 4 == 0)
+                for (; p + 4 <= kc; p += 4)
+                    for (int l = 0; l < width; l += 4)
+                        Transpose4x4(src + (nint)l * ld + p, ld, Math.Min(4, lanes - l), dst + (nint)p * width + l, width);
             for (; p < kc; p++)
                 for (int l = 0; l < width; l++)
                     dst[(nint)p * width + l] = l < lanes ? src[(nint)l * ld + p] : 0f;
@@ -72,6 +78,10 @@ internal static unsafe class GemmPack
             int l = 0;
             if (Vector512.IsHardwareAccelerated)
                 for (; l + 16 <= lanes; l += 16) Vector512.Store(Vector512.Load(s + l), d + l);
+            else if (Vector256.IsHardwareAccelerated)
+                for (; l + 8 <= lanes; l += 8) Vector256.Store(Vector256.Load(s + l), d + l);
+            else if (Vector128.IsHardwareAccelerated)
+                for (; l + 4 <= lanes; l += 4) Vector128.Store(Vector128.Load(s + l), d + l);
             for (; l < lanes; l++) d[l] = s[l];
             for (; l < width; l++) d[l] = 0f;
         }
@@ -118,5 +128,35 @@ internal static unsafe class GemmPack
         Vector256.Store(Avx.Permute2x128(s1, s5, 0x31), dst + 5 * (nint)ldd);
         Vector256.Store(Avx.Permute2x128(s2, s6, 0x31), dst + 6 * (nint)ldd);
         Vector256.Store(Avx.Permute2x128(s3, s7, 0x31), dst + 7 * (nint)ldd);
+    }
+
+    /// The 4×4 twin of <see cref="Transpose8x8"/> on 128-bit vectors: `rows` (≤ 4; missing rows read as zero) rows of 4
+    /// floats at src + r·ld, written transposed as 4 rows of 4 floats at dst + q·ldd.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x4(float* src, int ld, int rows, float* dst, int ldd)
+    {
+        Vector128<float> r0 = default, r1 = default, r2 = default, r3 = default;
+        if (rows > 0) r0 = Vector128.Load(src);
+        if (rows > 1) r1 = Vector128.Load(src + ld);
+        if (rows > 2) r2 = Vector128.Load(src + 2 * (nint)ld);
+        if (rows > 3) r3 = Vector128.Load(src + 3 * (nint)ld);
+        // Interleave pairs of rows ([a0 b0 a1 b1], [a2 b2 a3 b3], the same for c, d), then join their 64-bit halves.
+        Vector128<float> q0, q1, q2, q3;
+        if (Sse.IsSupported)
+        {
+            var (t0, t1, t2, t3) = (Sse.UnpackLow(r0, r1), Sse.UnpackHigh(r0, r1), Sse.UnpackLow(r2, r3), Sse.UnpackHigh(r2, r3));
+            (q0, q1, q2, q3) = (Sse.MoveLowToHigh(t0, t2), Sse.MoveHighToLow(t2, t0), Sse.MoveLowToHigh(t1, t3), Sse.MoveHighToLow(t3, t1));
+        }
+        else
+        {
+            var (t0, t1, t2, t3) = (AdvSimd.Arm64.ZipLow(r0, r1).AsDouble(), AdvSimd.Arm64.ZipHigh(r0, r1).AsDouble(),
+                AdvSimd.Arm64.ZipLow(r2, r3).AsDouble(), AdvSimd.Arm64.ZipHigh(r2, r3).AsDouble());
+            (q0, q1, q2, q3) = (AdvSimd.Arm64.ZipLow(t0, t2).AsSingle(), AdvSimd.Arm64.ZipHigh(t0, t2).AsSingle(),
+                AdvSimd.Arm64.ZipLow(t1, t3).AsSingle(), AdvSimd.Arm64.ZipHigh(t1, t3).AsSingle());
+        }
+        Vector128.Store(q0, dst);
+        Vector128.Store(q1, dst + ldd);
+        Vector128.Store(q2, dst + 2 * (nint)ldd);
+        Vector128.Store(q3, dst + 3 * (nint)ldd);
     }
 }

@@ -1,13 +1,16 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace TargetProp.Runtime;
 
 /// <summary>
-/// Float arithmetic for one float or a 256- or 512-bit vector of them, so an element-wise kernel (an optimiser's update,
-/// an activation) is written once and runs at the machine's widest vector with a scalar tail.
-/// Every operation is one correctly rounded IEEE operation per lane (a fused multiply-add only where the kernel asks
-/// for one, and then at every width), so an element gets the same bits at every width, in the body or in the tail.
+/// Float arithmetic for one float or a 128-, 256- or 512-bit vector of them, so an element-wise kernel (an optimiser's
+/// update, an activation) is written once and runs at the machine's widest vector with a scalar tail.
+/// Every operation is one correctly rounded IEEE operation per lane, and a multiply-add is fused exactly where the
+/// kernel asks for one (<see cref="MultiplyAdd"/>), the same at every width; so an element gets the same bits at every
+/// width, in the body or in the tail.
 /// </summary>
 internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
 {
@@ -22,7 +25,7 @@ internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     static abstract TSelf operator *(TSelf x, float y);
     static abstract TSelf operator /(TSelf x, TSelf y);
     static abstract TSelf Sqrt(TSelf x);
-    /// x·y + z with one rounding.
+    /// x·y + z with one rounding where the machine has FMA, else two (<see cref="MultiplyAdd.IsFused"/>).
     static abstract TSelf FusedMultiplyAdd(TSelf x, TSelf y, TSelf z);
     /// IEEE 754 minimum and maximum (NaN propagates).
     static abstract TSelf Min(TSelf x, TSelf y);
@@ -43,7 +46,7 @@ internal interface ILaneKernel
 /// <summary>The loop every element-wise kernel shares.</summary>
 internal static class LaneLoop
 {
-    /// Elements 0 .. n − 1: on 512-bit vectors where the machine has them (else 256-bit), then one at a time.
+    /// Elements 0 .. n − 1: on the machine's widest vectors (512, 256 or 128 bits), then one at a time.
     public static void Run<TKernel>(scoped ref TKernel kernel, int n) where TKernel : ILaneKernel, allows ref struct
     {
         int i = 0;
@@ -51,7 +54,41 @@ internal static class LaneLoop
             for (; i <= n - Lanes16.Count; i += Lanes16.Count) kernel.Apply<Lanes16>((nuint)i);
         else if (Vector256.IsHardwareAccelerated)
             for (; i <= n - Lanes8.Count; i += Lanes8.Count) kernel.Apply<Lanes8>((nuint)i);
+        else if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - Lanes4.Count; i += Lanes4.Count) kernel.Apply<Lanes4>((nuint)i);
         for (; i < n; i++) kernel.Apply<Lane1>((nuint)i);
+    }
+}
+
+/// <summary>
+/// x·y + z as every kernel computes it (the GEMM's chains, tanh's polynomial, the optimisers): fused, with one rounding,
+/// on every machine that has a fused multiply-add instruction (x86 with AVX2, where .NET groups FMA with AVX2, and every
+/// ARM64), and as a multiply then an add elsewhere (x86 limited to SSE, for instance under DOTNET_EnableAVX2=0).
+/// </summary>
+/// <remarks>Emulating one rounding without the instruction would cost more than the kernel it sits in (a software
+/// fma per element: about 35 times slower in the GEMM), so results on x86 without FMA may differ from the others in the
+/// last bits; on one machine they are still the same at every width and for any thread count.</remarks>
+internal static class MultiplyAdd
+{
+    /// Whether x·y + z is fused on this machine (a JIT-time constant).
+    public static bool IsFused => Fma.IsSupported || AdvSimd.IsSupported;
+
+    /// x·y + z on four lanes, fused where <see cref="IsFused"/>. (Statements, not one conditional expression: with
+    /// `IsFused ? … : …` the JIT kept the arguments in stack temporaries, which halved the 128-bit GEMM.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Of(Vector128<float> x, Vector128<float> y, Vector128<float> z)
+    {
+        if (AdvSimd.IsSupported) return AdvSimd.FusedMultiplyAdd(z, x, y);
+        if (Fma.IsSupported) return Fma.MultiplyAdd(x, y, z);
+        return Sse.IsSupported ? Sse.Add(Sse.Multiply(x, y), z) : x * y + z;
+    }
+
+    /// x·y + z on one float, fused where <see cref="IsFused"/>.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Of(float x, float y, float z)
+    {
+        if (IsFused) return MathF.FusedMultiplyAdd(x, y, z);
+        return x * y + z;
     }
 }
 
@@ -70,11 +107,36 @@ internal readonly struct Lane1(float v) : ILanes<Lane1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator *(Lane1 x, float y) => new(x._v * y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 operator /(Lane1 x, Lane1 y) => new(x._v / y._v);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Sqrt(Lane1 x) => new(MathF.Sqrt(x._v));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 FusedMultiplyAdd(Lane1 x, Lane1 y, Lane1 z) => new(MathF.FusedMultiplyAdd(x._v, y._v, z._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 FusedMultiplyAdd(Lane1 x, Lane1 y, Lane1 z) => new(MultiplyAdd.Of(x._v, y._v, z._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Min(Lane1 x, Lane1 y) => new(MathF.Min(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Max(Lane1 x, Lane1 y) => new(MathF.Max(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Of(float x) => new(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Positive(Lane1 x) => new(x._v > 0f ? 1f : 0f);
+}
+
+/// Four floats: ARM64 (AdvSimd) and x86 without AVX2.
+internal readonly struct Lanes4(Vector128<float> v) : ILanes<Lanes4>
+{
+    private readonly Vector128<float> _v = v;
+    public static int Count => Vector128<float>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 Load(ref float at, nuint i) => new(Vector128.LoadUnsafe(ref at, i));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(ref float at, nuint i) => _v.StoreUnsafe(ref at, i);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 operator +(Lanes4 x, Lanes4 y) => new(x._v + y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 operator +(Lanes4 x, float y) => new(x._v + Vector128.Create(y));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 operator -(Lanes4 x, Lanes4 y) => new(x._v - y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 operator -(Lanes4 x) => new(-x._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 operator *(Lanes4 x, Lanes4 y) => new(x._v * y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 operator *(float x, Lanes4 y) => new(x * y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 operator *(Lanes4 x, float y) => new(x._v * y);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 operator /(Lanes4 x, Lanes4 y) => new(x._v / y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 Sqrt(Lanes4 x) => new(Vector128.Sqrt(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 FusedMultiplyAdd(Lanes4 x, Lanes4 y, Lanes4 z) => new(MultiplyAdd.Of(x._v, y._v, z._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 Min(Lanes4 x, Lanes4 y) => new(Vector128.Min(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 Max(Lanes4 x, Lanes4 y) => new(Vector128.Max(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 Of(float x) => new(Vector128.Create(x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes4 Positive(Lanes4 x) =>
+        new(Vector128.ConditionalSelect(Vector128.GreaterThan(x._v, Vector128<float>.Zero), Vector128<float>.One, Vector128<float>.Zero));
 }
 
 /// Eight floats: AVX2 machines.

@@ -12,6 +12,7 @@ public static class Losses
     public static double SoftmaxCrossEntropy(int rows, int cols, ReadOnlySpan<float> logits, ReadOnlySpan<int> labels,
         Span<float> probabilities, Span<float> gradient, out int errors)
     {
+        using var profiled = Profile.Time(ProfileKind.Loss);
         CheckShapes(rows, cols, logits, labels, gradient);
         ThrowHelper.ThrowIfMatrixTooShort(probabilities.Length, rows, cols, nameof(probabilities));
         double loss = 0;
@@ -24,11 +25,8 @@ public static class Losses
             var d = gradient.Slice(r * cols, cols);
             int y = labels[r];
             ThrowHelper.ThrowIfLabelOutOfRange(y, cols, r);
-            TensorPrimitives.SoftMax(a, p);
-            // −log p[y] = logsumexp(a) − a[y], computed from the logits so a tiny p does not underflow to −log 0.
-            float max = TensorPrimitives.Max(a);
-            double sum = 0;
-            for (int j = 0; j < cols; j++) sum += Math.Exp(a[j] - max);
+            // −log p[y] = log Σ_k e^{a_k − max} + max − a[y], from the logits so a tiny p does not underflow to −log 0.
+            double sum = Activations.SoftmaxRow(a, p, out float max);
             loss += Math.Log(sum) + max - a[y];
             if (TensorPrimitives.IndexOfMax(a) != y) errors++;
             TensorPrimitives.Multiply(p, inv, d);
@@ -41,6 +39,7 @@ public static class Losses
     public static double SquaredError(int rows, int cols, ReadOnlySpan<float> h, ReadOnlySpan<int> labels,
         Span<float> gradient, out int errors)
     {
+        using var profiled = Profile.Time(ProfileKind.Loss);
         CheckShapes(rows, cols, h, labels, gradient);
         double loss = 0;
         errors = 0;
@@ -53,7 +52,10 @@ public static class Losses
             ThrowHelper.ThrowIfLabelOutOfRange(y, cols, r);
             o.CopyTo(d);
             d[y] -= 1f;
-            loss += 0.5 * TensorPrimitives.Dot(d, d);
+            // ½‖d‖² summed in order in float64 (a vector dot product's bits depend on the vector width).
+            double squares = 0;
+            for (int j = 0; j < cols; j++) squares += (double)d[j] * d[j];
+            loss += 0.5 * squares;
             TensorPrimitives.Multiply(d, inv, d);
             if (TensorPrimitives.IndexOfMax(o) != y) errors++;
         }
@@ -63,6 +65,7 @@ public static class Losses
     /// <summary>Counts rows whose arg-max differs from the label (evaluation without a gradient).</summary>
     public static int Errors(int rows, int cols, ReadOnlySpan<float> output, ReadOnlySpan<int> labels)
     {
+        using var profiled = Profile.Time(ProfileKind.Loss);
         ThrowHelper.ThrowIfMatrixTooShort(output.Length, rows, cols, nameof(output));
         ThrowHelper.ThrowIfTooShort(labels.Length, rows, nameof(labels));
         int errors = 0;

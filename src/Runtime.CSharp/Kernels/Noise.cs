@@ -38,6 +38,7 @@ public static class Noise
     /// destination[i] = sigma · N(seed, step, layer, offset + i): one piece of a longer draw (for filling a buffer in chunks).
     public static void Gaussian(ulong seed, long step, int layer, long offset, float sigma, Span<float> destination)
     {
+        using var profiled = Profile.Time(ProfileKind.Noise);
         Check(offset, destination.Length, sigma);
         Fill(new Key(seed, step, layer), offset, sigma, destination, destination, add: false);
     }
@@ -45,6 +46,7 @@ public static class Noise
     /// destination[i] = x[i] + sigma · N(seed, step, layer, i); x may be destination itself (not a partial overlap).
     public static void AddGaussian(ulong seed, long step, int layer, float sigma, ReadOnlySpan<float> x, Span<float> destination)
     {
+        using var profiled = Profile.Time(ProfileKind.Noise);
         Check(0, destination.Length, sigma);
         if (x.Length != destination.Length)
             NoiseErrors.Lengths(x.Length, destination.Length);
@@ -69,6 +71,7 @@ public static class Noise
     /// as u(w) (see above). The Bernoulli units' draws; a piece of a longer draw starts at offset.
     public static void Uniform(ulong seed, long step, int stream, long offset, Span<float> destination)
     {
+        using var profiled = Profile.Time(ProfileKind.Noise);
         Check(offset, destination.Length, 0f);
         var key = new Key(seed, step, stream);
         long end = offset + destination.Length;

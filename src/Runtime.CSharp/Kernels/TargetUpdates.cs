@@ -13,6 +13,7 @@ public static class TargetUpdates
     public static void Combine3(float c0, ReadOnlySpan<float> x0, float c1, ReadOnlySpan<float> x1, float c2,
         ReadOnlySpan<float> x2, Span<float> destination)
     {
+        using var profiled = Profile.Time(ProfileKind.Target);
         int n = x0.Length;
         ThrowHelper.ThrowIfLengthDiffers(x1.Length, n, nameof(x1));
         ThrowHelper.ThrowIfLengthDiffers(x2.Length, n, nameof(x2));
@@ -33,18 +34,25 @@ public static class TargetUpdates
     }
 
     /// <summary>destination = c·x (the first term of a longer combination).</summary>
-    public static void Scale(float c, ReadOnlySpan<float> x, Span<float> destination) =>
+    public static void Scale(float c, ReadOnlySpan<float> x, Span<float> destination)
+    {
+        using var profiled = Profile.Time(ProfileKind.Target);
         TensorPrimitives.Multiply(x, c, destination);
+    }
 
     /// <summary>destination = x + c·y: a gradient-step target ĥ = h − η·∂ℓ/∂h, and each further term of a combination.</summary>
-    public static void AddScaled(ReadOnlySpan<float> x, float c, ReadOnlySpan<float> y, Span<float> destination) =>
+    public static void AddScaled(ReadOnlySpan<float> x, float c, ReadOnlySpan<float> y, Span<float> destination)
+    {
+        using var profiled = Profile.Time(ProfileKind.Target);
         TensorPrimitives.MultiplyAdd(y, c, x, destination);
+    }
 
     /// <summary>destination[j] = Σ_r x[r, j] over a row-major [rows × cols] matrix: the bias gradient Σ_b δ_b; with
     /// accumulate, destination[j] += Σ_r x[r, j] (a loss with several terms in the same bias). Rows are added in order,
     /// so the result does not depend on threads.</summary>
     public static void ColumnSums(int rows, int cols, ReadOnlySpan<float> x, Span<float> destination, bool accumulate = false)
     {
+        using var profiled = Profile.Time(ProfileKind.Target);
         ThrowHelper.ThrowIfMatrixTooShort(x.Length, rows, cols, nameof(x));
         ThrowHelper.ThrowIfTooShort(destination.Length, cols, nameof(destination));
         var kernel = new ColumnSumsKernel(rows, cols, x, destination, accumulate);
@@ -69,6 +77,7 @@ public static class TargetUpdates
     /// target ĥ_L = y).</summary>
     public static void OneHot(int cols, ReadOnlySpan<int> labels, Span<float> destination)
     {
+        using var profiled = Profile.Time(ProfileKind.Target);
         ThrowHelper.ThrowIfMatrixTooShort(destination.Length, labels.Length, cols, nameof(destination));
         destination[..(labels.Length * cols)].Clear();
         for (int r = 0; r < labels.Length; r++)

@@ -112,6 +112,7 @@ public sealed class WorkerPool : IDisposable
                 LateShares++;
                 RunShare(work, i + 1);
             }
+        using var waiting = Profile.Time(ProfileKind.Wait);
         var spin = new SpinWait();
         for (int i = 0; i < _share.Length; i++)
             while (Volatile.Read(ref _share[i]) == Taken) spin.SpinOnce(sleep1Threshold: -1);

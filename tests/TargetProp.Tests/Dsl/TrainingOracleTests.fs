@@ -98,8 +98,14 @@ let tests =
                         InputNoise = 0.0
                         NoiseDecay = 0.0 }
 
+                  // The accident is float32's own rounding: where multiply-adds are not fused (x86 without AVX2) the
+                  // run rounds differently, and the earlier rule on elements stepped from a gradient at rounding level
+                  // discards it instead. Either way it must not count as a disagreement (Ok false).
                   match Laws.trainingAgreesWithReference rule t with
-                  | Error why -> Expect.stringContains why "ill-conditioned" "named ill-conditioned"
+                  | Error why ->
+                      Expect.isTrue
+                          (why.Contains "ill-conditioned" || why.Contains "at rounding level")
+                          $"named ill-conditioned or rounding-steered: {why}"
                   | Ok agrees -> failtestf "expected the run to be named ill-conditioned, got Ok %b" agrees
                   // Without RMSprop's division by the gradient's size the same run agrees.
                   Expect.equal

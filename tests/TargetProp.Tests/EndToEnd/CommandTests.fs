@@ -567,4 +567,63 @@ let tests =
                   last
                   @"^seconds_per_epoch=\d+\.\d{3} allocated_bytes_per_step=\d+ gflops=\d+\.\d\d$"
                   "epoch"
+
+              Expect.stringContains stdout "vector path: " "the vector path beside the figures"
+          }
+          test "tprop bench epoch --profile prints the time of each kind of kernel, and they add up to the epoch" {
+              let code, stdout, stderr =
+                  tprop
+                      [ "bench"
+                        "epoch"
+                        "--rule"
+                        "dtp"
+                        "--data"
+                        "digits"
+                        "--threads"
+                        "2"
+                        "--profile" ]
+
+              Expect.equal code 0 stderr
+              let lines = stdout.Trim().Split('\n')
+
+              let row kind =
+                  lines
+                  |> Array.pick (fun l ->
+                      let m =
+                          System.Text.RegularExpressions.Regex.Match(l, $@"^  {kind} +(\d+\.\d+) s +(\d+\.\d) %%$")
+
+                      if m.Success then Some(float m.Groups.[1].Value) else None)
+
+              let kinds =
+                  [ "GemmNN"
+                    "GemmNT"
+                    "GemmTN"
+                    "Activation"
+                    "Noise"
+                    "Emission"
+                    "Target"
+                    "Loss"
+                    "Optimiser"
+                    "Gather"
+                    "Wait"
+                    "other" ]
+
+              let seconds = kinds |> List.map (fun k -> k, row k) |> Map.ofList
+              // dtp's forward and feedback maps, weight gradients, noise and optimisers all run in an epoch.
+              for k in [ "GemmNN"; "GemmTN"; "Activation"; "Noise"; "Optimiser"; "Loss" ] do
+                  Expect.isGreaterThan seconds.[k] 0.0 $"{k} was charged"
+
+              let wall =
+                  System.Text.RegularExpressions.Regex
+                      .Match(stdout, @"share of (\d+\.\d+) thread-seconds")
+                      .Groups.[1].Value
+                  |> float
+
+              Expect.floatClose
+                  { absolute = 0.02; relative = 0.01 }
+                  (Seq.sum seconds.Values)
+                  wall
+                  "the kinds and other add up to threads × wall"
+
+              Expect.isMatch (Array.last lines) @"^seconds_per_epoch=" "the figures stay the last line"
           } ]

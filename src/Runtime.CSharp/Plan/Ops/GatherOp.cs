@@ -12,6 +12,7 @@ public sealed class GatherOp(MatrixBuffer x) : RowwiseOp
     /// (Context.SourceRows).</summary>
     protected override void Rows(int first, int count)
     {
+        using var profiled = Profile.Time(ProfileKind.Gather);
         int features = x.Cols;
         var source = Context.Source;
         var rows = Context.SourceRows;
@@ -34,6 +35,7 @@ public sealed class GatherSideOp(string name, MatrixBuffer s) : RowwiseOp
     /// InvalidOperationException when they were not given.</summary>
     protected override void Rows(int first, int count)
     {
+        using var profiled = Profile.Time(ProfileKind.Gather);
         int width = s.Cols;
         if (!Context.SideSources.TryGetValue(name, out var source))
             throw new InvalidOperationException($"the side input '{name}' was not given to the executor with the batch; pass it to LoadBatch.");

@@ -59,6 +59,7 @@ public sealed class OptimOp : Op
     /// <see cref="CheckFinite"/>.</summary>
     public override void Run(StepContext context)
     {
+        using var profiled = Profile.Time(ProfileKind.Optimiser);
         var p = parameter.Data.AsSpan(first, count);
         optimiser.Step(p, gradient.Data.AsSpan(first, count), state, ++steps);
         if ((steps & 7) == 0)

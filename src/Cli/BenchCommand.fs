@@ -88,7 +88,7 @@ let gemm (args: ParseResults<GemmArgs>) =
         (List.max gflops)
         (1e6 * median times)
 
-    printfn "vector path: %s" (VectorPath.Describe())
+    printfn "vector path: %s; blocking: %O" (VectorPath.Describe()) GemmBlocking.Current
     printfn "gflops=%.2f" (median gflops)
     0
 

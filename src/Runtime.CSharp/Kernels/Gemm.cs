@@ -4,7 +4,8 @@ namespace TargetProp.Runtime;
 
 /// <summary>Packed, register-blocked float32 matrix multiplication in the three forms training needs.</summary>
 /// <remarks>
-/// Blocking (MR × NR = 6 × 48 tiles, see <see cref="GemmMicroKernel"/>):
+/// Blocking (MR × NR = 6 × 48 tiles, see <see cref="GemmMicroKernel"/>; KC and NC from the caches, see
+/// <see cref="GemmBlocking"/>, 384 and 384 on the machines measured):
 /// <code>
 ///   for each block of NC = 384 columns            (8 panels of B)
 ///     for each block of kc ≤ KC = 384 steps       (k split evenly: 784 → 264+264+256, not 384+384+16)
@@ -24,10 +25,12 @@ namespace TargetProp.Runtime;
 /// </remarks>
 public static class Gemm
 {
-    /// Steps of k per packed block: A's 6 × 384 panel (9 KiB) stays in L1 next to the streaming B panel.
-    internal const int KC = 384;
-    /// Columns per block of packed B: kc × 384 floats ≤ 576 KiB, about half of L2.
-    internal const int NC = 384;
+    /// Steps of k per packed block: A's 6 × KC panel (9 KiB at 384) stays in L1 next to the streaming B panel
+    /// (<see cref="GemmBlocking"/>: from this machine's L1d).
+    internal static readonly int KC = GemmBlocking.Current.KC;
+    /// Columns per block of packed B: kc × NC floats (576 KiB at 384 × 384) in about half of L2
+    /// (<see cref="GemmBlocking"/>: from this machine's L2).
+    internal static readonly int NC = GemmBlocking.Current.NC;
     /// Below this many multiply-adds a second thread costs more in hand-over than it saves.
     private const long ParallelThreshold = 1L << 17;
 
@@ -217,7 +220,8 @@ internal sealed unsafe class GemmJob : IParallelWork
     public void Run(int worker, int workers)
     {
         using var profiled = Profile.Time(ProfileKind.GemmNN + (int)_form);
-        const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR, PanelsPerBlock = Gemm.NC / NR;
+        const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR;
+        int panelsPerBlock = Gemm.NC / NR;
         var packA = _packA[worker];
         float* edge = stackalloc float[MR * NR];   // a partial-vector edge tile goes through here
         int groups = (_m + _groupRows - 1) / _groupRows;
@@ -226,8 +230,8 @@ internal sealed unsafe class GemmJob : IParallelWork
             int i0, i1, jp0, jp1;
             if (_splitM)
             {
-                (i0, jp0) = (u % groups * _groupRows, u / groups * PanelsPerBlock);
-                (i1, jp1) = (Math.Min(_m, i0 + _groupRows), Math.Min(_panels, jp0 + PanelsPerBlock));
+                (i0, jp0) = (u % groups * _groupRows, u / groups * panelsPerBlock);
+                (i1, jp1) = (Math.Min(_m, i0 + _groupRows), Math.Min(_panels, jp0 + panelsPerBlock));
             }
             else (i0, i1, jp0, jp1) = (0, _m, u, u + 1);
             for (int p0 = 0; p0 < _k; p0 += _kc)

@@ -34,6 +34,16 @@ internal interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     static abstract TSelf Of(float x);
     /// 1 where x &gt; 0, else 0 (NaN: 0).
     static abstract TSelf Positive(TSelf x);
+    /// The largest integer ≤ x.
+    static abstract TSelf Floor(TSelf x);
+    /// All bits set where x &gt; y (x == y), else none: a mask for <see cref="Select"/>.
+    static abstract TSelf GreaterThan(TSelf x, TSelf y);
+    static abstract TSelf Equal(TSelf x, TSelf y);
+    /// The bits of ifTrue where mask's are set, else ifFalse's.
+    static abstract TSelf Select(TSelf mask, TSelf ifTrue, TSelf ifFalse);
+    /// For x = m·2ᵉ, m in [1, 2) (x positive and normal): e as a float, and m.
+    static abstract TSelf Exponent(TSelf x);
+    static abstract TSelf Significand(TSelf x);
 }
 
 /// <summary>An element-wise kernel: Apply computes elements i, i + 1, … (one per lane of T) of its outputs from the same
@@ -112,6 +122,16 @@ internal readonly struct Lane1(float v) : ILanes<Lane1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Max(Lane1 x, Lane1 y) => new(MathF.Max(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Of(float x) => new(x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Positive(Lane1 x) => new(x._v > 0f ? 1f : 0f);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Floor(Lane1 x) => new(MathF.Floor(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 GreaterThan(Lane1 x, Lane1 y) => Mask(x._v > y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Equal(Lane1 x, Lane1 y) => Mask(x._v == y._v);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lane1 Select(Lane1 mask, Lane1 ifTrue, Lane1 ifFalse) =>
+        new(BitConverter.Int32BitsToSingle((Bits(mask) & Bits(ifTrue)) | (~Bits(mask) & Bits(ifFalse))));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Exponent(Lane1 x) => new((int)((uint)Bits(x) >> 23) - 127);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lane1 Significand(Lane1 x) => new(BitConverter.Int32BitsToSingle((Bits(x) & 0x007F_FFFF) | 0x3F80_0000));
+    private static Lane1 Mask(bool set) => new(BitConverter.Int32BitsToSingle(set ? -1 : 0));
+    private static int Bits(Lane1 x) => BitConverter.SingleToInt32Bits(x._v);
 }
 
 /// Four floats: ARM64 (AdvSimd) and x86 without AVX2.
@@ -137,6 +157,16 @@ internal readonly struct Lanes4(Vector128<float> v) : ILanes<Lanes4>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes4 Positive(Lanes4 x) =>
         new(Vector128.ConditionalSelect(Vector128.GreaterThan(x._v, Vector128<float>.Zero), Vector128<float>.One, Vector128<float>.Zero));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 Floor(Lanes4 x) => new(Vector128.Floor(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 GreaterThan(Lanes4 x, Lanes4 y) => new(Vector128.GreaterThan(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 Equal(Lanes4 x, Lanes4 y) => new(Vector128.Equals(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes4 Select(Lanes4 mask, Lanes4 ifTrue, Lanes4 ifFalse) => new(Vector128.ConditionalSelect(mask._v, ifTrue._v, ifFalse._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes4 Exponent(Lanes4 x) => new(Vector128.ConvertToSingle((x._v.AsUInt32() >>> 23).AsInt32() - Vector128.Create(127)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes4 Significand(Lanes4 x) => new(((x._v.AsUInt32() & Vector128.Create(0x007F_FFFFu)) | Vector128.Create(0x3F80_0000u)).AsSingle());
+    /// The lanes as a vector.
+    public Vector128<float> Value => _v;
 }
 
 /// Eight floats: AVX2 machines.
@@ -162,6 +192,16 @@ internal readonly struct Lanes8(Vector256<float> v) : ILanes<Lanes8>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes8 Positive(Lanes8 x) =>
         new(Vector256.ConditionalSelect(Vector256.GreaterThan(x._v, Vector256<float>.Zero), Vector256<float>.One, Vector256<float>.Zero));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Floor(Lanes8 x) => new(Vector256.Floor(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 GreaterThan(Lanes8 x, Lanes8 y) => new(Vector256.GreaterThan(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Equal(Lanes8 x, Lanes8 y) => new(Vector256.Equals(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Select(Lanes8 mask, Lanes8 ifTrue, Lanes8 ifFalse) => new(Vector256.ConditionalSelect(mask._v, ifTrue._v, ifFalse._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes8 Exponent(Lanes8 x) => new(Vector256.ConvertToSingle((x._v.AsUInt32() >>> 23).AsInt32() - Vector256.Create(127)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes8 Significand(Lanes8 x) => new(((x._v.AsUInt32() & Vector256.Create(0x007F_FFFFu)) | Vector256.Create(0x3F80_0000u)).AsSingle());
+    /// The lanes as a vector.
+    public Vector256<float> Value => _v;
 }
 
 /// Sixteen floats: AVX-512 machines.
@@ -187,4 +227,14 @@ internal readonly struct Lanes16(Vector512<float> v) : ILanes<Lanes16>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes16 Positive(Lanes16 x) =>
         new(Vector512.ConditionalSelect(Vector512.GreaterThan(x._v, Vector512<float>.Zero), Vector512<float>.One, Vector512<float>.Zero));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Floor(Lanes16 x) => new(Vector512.Floor(x._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 GreaterThan(Lanes16 x, Lanes16 y) => new(Vector512.GreaterThan(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Equal(Lanes16 x, Lanes16 y) => new(Vector512.Equals(x._v, y._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes16 Select(Lanes16 mask, Lanes16 ifTrue, Lanes16 ifFalse) => new(Vector512.ConditionalSelect(mask._v, ifTrue._v, ifFalse._v));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes16 Exponent(Lanes16 x) => new(Vector512.ConvertToSingle((x._v.AsUInt32() >>> 23).AsInt32() - Vector512.Create(127)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes16 Significand(Lanes16 x) => new(((x._v.AsUInt32() & Vector512.Create(0x007F_FFFFu)) | Vector512.Create(0x3F80_0000u)).AsSingle());
+    /// The lanes as a vector.
+    public Vector512<float> Value => _v;
 }

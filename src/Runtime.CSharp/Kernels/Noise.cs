@@ -20,16 +20,19 @@ namespace TargetProp.Runtime;
 ///     value:      r·cos θ from words (0, 2) | (1, 3)    | r·sin θ from words (0, 2) | (1, 3)
 ///     block:      4g+0 .. 4g+3 in each run of four
 ///
-/// All in float32; ln, sin and cos are our own polynomials (below), built from + − × ÷ √ only, so every result has the
-/// same bits on every machine. One code path computes two groups at once in Vector512 lanes, and StandardNormalAt is that
-/// path read at one lane: a fill gives exactly the bits of the scalar definition at every position. (An earlier version
-/// did Box–Muller in double, two normals per block: five times slower, and noise needs no more than float precision.)
+/// All in float32; ln, sin and cos are our own polynomials (below), built from + − × ÷ √ only and written once over the
+/// vector lanes (<see cref="ILanes{TSelf}"/>), so every result has the same bits on every machine and at every width: a
+/// pass computes two groups in 512-bit lanes, one group in 256-bit lanes, or one group as two halves in 128-bit lanes, and
+/// StandardNormalAt reads one element of that pass. (An earlier version did Box–Muller in double, two normals per block:
+/// five times slower. One after it wrote the math on Vector512 alone, which without AVX-512 ran 5 to 7 times slower.)
 public static class Noise
 {
     /// Largest index + 1: the block number must fit the 32-bit counter word.
     private const long IndexLimit = 1L << 34;
     private const int Group = 16;
-    private const int Pair = 2 * Group;
+
+    /// Elements per pass: two groups on 512-bit vectors, one otherwise.
+    private static int Pass => Vector512.IsHardwareAccelerated ? 2 * Group : Group;
 
     /// destination[i] = sigma · N(seed, step, layer, i)
     public static void Gaussian(ulong seed, long step, int layer, float sigma, Span<float> destination) =>
@@ -60,11 +63,9 @@ public static class Noise
     {
         if ((ulong)index >= IndexLimit)
             NoiseErrors.Index(index);
-        var (cos0, sin0, cos1, sin1) = PairOf(new Key(seed, step, layer), (ulong)index / Pair);
-        int q = (int)(index % Pair);
-        var (cos, sin) = q < Group ? (cos0, sin0) : (cos1, sin1);
-        q %= Group;
-        return (q < 8 ? cos : sin).GetElement(q & 7);
+        Span<float> pass = stackalloc float[2 * Group];
+        Normals(new Key(seed, step, layer), (ulong)index / (ulong)Pass, 1f, pass, default);
+        return pass[(int)(index % Pass)];
     }
 
     /// destination[i] = U(seed, step, stream, offset + i): uniforms in (0, 1), word i mod 4 of Philox block ⌊i / 4⌋ read
@@ -97,19 +98,23 @@ public static class Noise
     /// Uniforms per Philox call: four words from each of eight blocks.
     private const int UniformPass = 32;
 
-    /// The 32 uniforms of blocks 8p .. 8p+7, element 4j + w being word w of block 8p + j.
+    /// The 32 uniforms of blocks 8p .. 8p+7, element 4j + w being word w of block 8p + j (two blocks per Philox call,
+    /// on every machine: only discrete units draw these).
     private static void UniformsOf(in Key key, ulong p, Span<float> destination)
     {
-        ulong b = 8 * p;
-        var (w0, w1, w2, w3) = Philox4x32_10(Vector512.Create(b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7),
-            Vector512.Create((ulong)(uint)key.Layer), Vector512.Create((ulong)key.Step & 0xFFFF_FFFF), Vector512.Create((ulong)key.Step >> 32),
-            (uint)key.Seed, (uint)(key.Seed >> 32));
-        for (int j = 0; j < 8; j++)
+        var (layer, low, high) = Counters<Words2>(key);
+        for (int pair = 0; pair < 4; pair++)
         {
-            destination[4 * j] = UniformOf(w0.GetElement(j));
-            destination[4 * j + 1] = UniformOf(w1.GetElement(j));
-            destination[4 * j + 2] = UniformOf(w2.GetElement(j));
-            destination[4 * j + 3] = UniformOf(w3.GetElement(j));
+            ulong b = 8 * p + 2 * (ulong)pair;
+            var (w0, w1, w2, w3) = Philox.Rounds10(new Words2(Vector128.Create(b, b + 1)), layer, low, high, (uint)key.Seed, (uint)(key.Seed >> 32));
+            for (int j = 0; j < 2; j++)
+            {
+                int at = 4 * (2 * pair + j);
+                destination[at] = UniformOf(w0.Value.GetElement(j));
+                destination[at + 1] = UniformOf(w1.Value.GetElement(j));
+                destination[at + 2] = UniformOf(w2.Value.GetElement(j));
+                destination[at + 3] = UniformOf(w3.Value.GetElement(j));
+            }
         }
     }
 
@@ -124,101 +129,140 @@ public static class Noise
             NoiseErrors.Sigma(sigma);
     }
 
-    /// destination[i] = [x[i] +] sigma · N(offset + i), two groups of 16 per pass; the first and last pass may cover
-    /// elements outside the piece, which are computed and dropped.
+    /// destination[i] = [x[i] +] sigma · N(offset + i), a pass at a time (see <see cref="Pass"/>); the first and last pass
+    /// may cover elements outside the piece, which are computed in a buffer and dropped.
     private static void Fill(in Key key, long offset, float sigma, ReadOnlySpan<float> x, Span<float> destination, bool add)
     {
         long end = offset + destination.Length;
-        var s = Vector256.Create(sigma);
-        for (long first = offset - offset % Pair; first < end; first += Pair)
+        int size = Pass;
+        Span<float> buffer = stackalloc float[2 * Group];
+        for (long first = offset - offset % size; first < end; first += size)
         {
-            var (cos0, sin0, cos1, sin1) = PairOf(key, (ulong)first / Pair);
-            Store(first, cos0 * s, sin0 * s, offset, end, x, destination, add);
-            Store(first + Group, cos1 * s, sin1 * s, offset, end, x, destination, add);
-        }
-    }
-
-    /// Group elements first .. first + 15 (cos lanes, then sin lanes) into the piece offset .. end − 1 of the draw.
-    private static void Store(long first, Vector256<float> cos, Vector256<float> sin, long offset, long end,
-        ReadOnlySpan<float> x, Span<float> destination, bool add)
-    {
-        if (first >= offset && first + Group <= end)
-        {
-            int at = (int)(first - offset);
-            if (add)
+            ulong pass = (ulong)first / (ulong)size;
+            if (first >= offset && first + size <= end)
             {
-                cos += Vector256.Create(x.Slice(at, 8));
-                sin += Vector256.Create(x.Slice(at + 8, 8));
-            }
-            cos.CopyTo(destination.Slice(at, 8));
-            sin.CopyTo(destination.Slice(at + 8, 8));
-            return;
-        }
-        for (int q = 0; q < Group; q++)
-        {
-            long index = first + q;
-            if (index < offset || index >= end)
+                int at = (int)(first - offset);
+                Normals(key, pass, sigma, destination.Slice(at, size), add ? x.Slice(at, size) : default);
                 continue;
-            int i = (int)(index - offset);
-            float noise = (q < 8 ? cos : sin).GetElement(q & 7);
-            destination[i] = add ? x[i] + noise : noise;
+            }
+            Normals(key, pass, sigma, buffer, default);
+            for (long index = Math.Max(first, offset); index < Math.Min(first + size, end); index++)
+            {
+                int i = (int)(index - offset);
+                float noise = buffer[(int)(index - first)];
+                destination[i] = add ? x[i] + noise : noise;
+            }
         }
     }
 
     private readonly record struct Key(ulong Seed, long Step, int Layer);
 
-    /// The 32 standard normals of groups 2p and 2p+1 (blocks 8p .. 8p+7), from one Philox call on eight blocks in
-    /// Vector512 lanes: for each group, lanes 0–3 of each half from words (0, 2) of its four blocks, lanes 4–7 from
-    /// words (1, 3). Every operation is lane-wise, so each normal has the bits it would have computed alone.
-    private static (Vector256<float> Cos0, Vector256<float> Sin0, Vector256<float> Cos1, Vector256<float> Sin1) PairOf(in Key key, ulong p)
+    /// The counter words after the block number, in every lane: (layer, step low 32 bits, step high 32 bits).
+    private static (T, T, T) Counters<T>(in Key key) where T : struct, IWords<T> =>
+        (T.Of((uint)key.Layer), T.Of((ulong)key.Step & 0xFFFF_FFFF), T.Of((ulong)key.Step >> 32));
+
+    /// d = [x +] sigma · N for the elements of pass p (<see cref="Pass"/> of them: groups 2p and 2p + 1 on 512-bit
+    /// vectors, group p otherwise); x is empty or as long as d. Each lane computes its element alone, in the same
+    /// operations at every width.
+    private static void Normals(in Key key, ulong p, float sigma, Span<float> d, ReadOnlySpan<float> x)
     {
-        ulong b = 8 * p;
-        var (w0, w1, w2, w3) = Philox4x32_10(Vector512.Create(b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7),
-            Vector512.Create((ulong)(uint)key.Layer), Vector512.Create((ulong)key.Step & 0xFFFF_FFFF), Vector512.Create((ulong)key.Step >> 32),
-            (uint)key.Seed, (uint)(key.Seed >> 32));
-        // Narrow gives [w0 of blocks 0–7 | w1 of blocks 0–7]; reorder to [group 2p: w0, w1 of blocks 0–3 | group 2p+1: blocks 4–7].
-        var order = Vector512.Create(0u, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
-        var r = Vector512.Sqrt(Vector512.Create(-2f) * Log(Uniform(Vector512.Shuffle(Vector512.Narrow(w0, w1), order))));
-        var (sin, cos) = SinCosTwoPi(Uniform(Vector512.Shuffle(Vector512.Narrow(w2, w3), order)));
-        var (c, s) = (r * cos, r * sin);
-        return (c.GetLower(), s.GetLower(), c.GetUpper(), s.GetUpper());
+        uint k0 = (uint)key.Seed, k1 = (uint)(key.Seed >> 32);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ulong b = 8 * p;
+            var (layer, low, high) = Counters<Words8>(key);
+            var (w0, w1, w2, w3) = Philox.Rounds10(new Words8(Vector512.Create(b, b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7)), layer, low, high, k0, k1);
+            // Lanes [group 2p: w0, w1 of blocks 0–3 | group 2p + 1: w0, w1 of blocks 4–7].
+            var (cos, sin) = BoxMuller(new Lanes16(Uniform(Interleave(w0.Value, w1.Value))), new Lanes16(Uniform(Interleave(w2.Value, w3.Value))));
+            var (c, s) = ((cos * sigma).Value, (sin * sigma).Value);
+            Put(d, x, 0, c.GetLower());
+            Put(d, x, 8, s.GetLower());
+            Put(d, x, 16, c.GetUpper());
+            Put(d, x, 24, s.GetUpper());
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            ulong b = 4 * p;
+            var (layer, low, high) = Counters<Words4>(key);
+            var (w0, w1, w2, w3) = Philox.Rounds10(new Words4(Vector256.Create(b, b + 1, b + 2, b + 3)), layer, low, high, k0, k1);
+            var (cos, sin) = BoxMuller(new Lanes8(Uniform(Vector256.Narrow(w0.Value, w1.Value))), new Lanes8(Uniform(Vector256.Narrow(w2.Value, w3.Value))));
+            Put(d, x, 0, (cos * sigma).Value);
+            Put(d, x, 8, (sin * sigma).Value);
+        }
+        else
+        {
+            ulong b = 4 * p;
+            var (layer, low, high) = Counters<Words2>(key);
+            var (a0, a1, a2, a3) = Philox.Rounds10(new Words2(Vector128.Create(b, b + 1)), layer, low, high, k0, k1);
+            var (z0, z1, z2, z3) = Philox.Rounds10(new Words2(Vector128.Create(b + 2, b + 3)), layer, low, high, k0, k1);
+            // Lanes 0–3 of the cos and of the sin half from words (0, 2) of the four blocks, lanes 4–7 from words (1, 3).
+            var (cos0, sin0) = BoxMuller(new Lanes4(Uniform(Vector128.Narrow(a0.Value, z0.Value))), new Lanes4(Uniform(Vector128.Narrow(a2.Value, z2.Value))));
+            var (cos1, sin1) = BoxMuller(new Lanes4(Uniform(Vector128.Narrow(a1.Value, z1.Value))), new Lanes4(Uniform(Vector128.Narrow(a3.Value, z3.Value))));
+            Put(d, x, 0, (cos0 * sigma).Value);
+            Put(d, x, 4, (cos1 * sigma).Value);
+            Put(d, x, 8, (sin0 * sigma).Value);
+            Put(d, x, 12, (sin1 * sigma).Value);
+        }
     }
 
-    /// (⌊w / 2⁹⌋ + ½)·2⁻²³ ∈ (0, 1): 23 bits plus a half, exact in float32.
+    /// d[at .. at + 8) = [x[at ..] +] v.
+    private static void Put(Span<float> d, ReadOnlySpan<float> x, int at, Vector256<float> v) =>
+        (x.IsEmpty ? v : v + Vector256.Create(x.Slice(at, 8))).CopyTo(d.Slice(at, 8));
+
+    /// d[at .. at + 4) = [x[at ..] +] v.
+    private static void Put(Span<float> d, ReadOnlySpan<float> x, int at, Vector128<float> v) =>
+        (x.IsEmpty ? v : v + Vector128.Create(x.Slice(at, 4))).CopyTo(d.Slice(at, 4));
+
+    /// [x of blocks 0–3, y of blocks 0–3 | x of blocks 4–7, y of blocks 4–7] as 32-bit lanes.
+    private static Vector512<uint> Interleave(Vector512<ulong> x, Vector512<ulong> y) =>
+        Vector512.Create(Vector256.Narrow(x.GetLower(), y.GetLower()), Vector256.Narrow(x.GetUpper(), y.GetUpper()));
+
+    /// u(w) = (⌊w / 2⁹⌋ + ½)·2⁻²³ ∈ (0, 1): 23 bits plus a half, exact in float32.
     private static Vector512<float> Uniform(Vector512<uint> w) =>
         (Vector512.ConvertToSingle((w >>> 9).AsInt32()) + Vector512.Create(0.5f)) * Vector512.Create(1f / (1 << 23));
 
+    private static Vector256<float> Uniform(Vector256<uint> w) =>
+        (Vector256.ConvertToSingle((w >>> 9).AsInt32()) + Vector256.Create(0.5f)) * Vector256.Create(1f / (1 << 23));
+
+    private static Vector128<float> Uniform(Vector128<uint> w) =>
+        (Vector128.ConvertToSingle((w >>> 9).AsInt32()) + Vector128.Create(0.5f)) * Vector128.Create(1f / (1 << 23));
+
+    /// Box–Muller lane by lane: r = √(−2 ln u₁), θ = 2π u₂; returns (r cos θ, r sin θ).
+    private static (T Cos, T Sin) BoxMuller<T>(T u1, T u2) where T : struct, ILanes<T>
+    {
+        var r = T.Sqrt(T.Of(-2f) * Log(u1));
+        var (sin, cos) = SinCosTwoPi(u2);
+        return (r * cos, r * sin);
+    }
+
     /// ln x for x in (0, 1): x = m·2ᵉ with m in [√½, √2), s = (m−1)/(m+1), ln m = 2s(1 + s²/3 + … + s⁸/9)
     /// (|s| ≤ 0.172, so the first dropped term is below 3e-9 of the sum), ln x = e·ln 2 + ln m.
-    private static Vector512<float> Log(Vector512<float> x)
+    private static T Log<T>(T x) where T : struct, ILanes<T>
     {
-        var bits = x.AsUInt32();
-        var e = Vector512.ConvertToSingle((bits >>> 23).AsInt32() - Vector512.Create(127));
-        var m = ((bits & Vector512.Create(0x007F_FFFFu)) | Vector512.Create(0x3F80_0000u)).AsSingle();   // [1, 2)
-        var high = Vector512.GreaterThan(m, Vector512.Create(MathF.Sqrt(2)));
-        m = Vector512.ConditionalSelect(high, m * 0.5f, m);
-        e += Vector512.ConditionalSelect(high, Vector512<float>.One, Vector512<float>.Zero);
-        var s = (m - Vector512<float>.One) / (m + Vector512<float>.One);
+        var e = T.Exponent(x);
+        var m = T.Significand(x);   // [1, 2)
+        var high = T.GreaterThan(m, T.Of(MathF.Sqrt(2)));
+        m = T.Select(high, m * 0.5f, m);
+        e += T.Select(high, T.Of(1f), T.Of(0f));
+        var s = (m - T.Of(1f)) / (m + T.Of(1f));
         var p = Horner(s * s, s_lnSeries);
-        return e * Vector512.Create(MathF.Log(2)) + Vector512.Create(2f) * s * p;
+        return e * T.Of(MathF.Log(2)) + T.Of(2f) * s * p;
     }
 
     /// (sin 2πu, cos 2πu) for u in (0, 1): q = ⌊4u + ½⌋, x = 2π(u − q/4) in [−π/4, π/4] (u − q/4 is exact), Taylor series
     /// of sin to x⁹ and cos to x⁸ (dropped terms below 3e-8), then turned by q quarter turns.
-    private static (Vector512<float> Sin, Vector512<float> Cos) SinCosTwoPi(Vector512<float> u)
+    private static (T Sin, T Cos) SinCosTwoPi<T>(T u) where T : struct, ILanes<T>
     {
-        var q = Vector512.Floor(u * 4f + Vector512.Create(0.5f));
-        var x = (u - q * 0.25f) * Vector512.Create(2 * MathF.PI);
+        var q = T.Floor(u * 4f + T.Of(0.5f));
+        var x = (u - q * 0.25f) * T.Of(2 * MathF.PI);
         var z = x * x;
         var sin = x * Horner(z, s_sinSeries);
         var cos = Horner(z, s_cosSeries);
-        // A quarter turn: (sin, cos) → (cos, −sin).  q mod 4 = 1: (c, −s); 2: (−s, −c); 3: (−c, s).
-        var quarter = Vector512.ConvertToInt32(q) & Vector512.Create(3);
-        var swap = Vector512.Equals(quarter & Vector512.Create(1), Vector512.Create(1)).AsSingle();
-        var negSin = Vector512.GreaterThanOrEqual(quarter, Vector512.Create(2)).AsSingle();
-        var negCos = Vector512.Equals((quarter + Vector512.Create(1)) & Vector512.Create(2), Vector512.Create(2)).AsSingle();
-        var (s, c) = (Vector512.ConditionalSelect(swap, cos, sin), Vector512.ConditionalSelect(swap, sin, cos));
-        return (Vector512.ConditionalSelect(negSin, -s, s), Vector512.ConditionalSelect(negCos, -c, c));
+        // A quarter turn: (sin, cos) → (cos, −sin).  q mod 4 = 1: (c, −s); 2: (−s, −c); 3: (−c, s); q is 0 to 4.
+        var (one, two, three) = (T.Equal(q, T.Of(1f)), T.Equal(q, T.Of(2f)), T.Equal(q, T.Of(3f)));
+        var (swap, negSin, negCos) = (T.Select(one, one, three), T.Select(two, two, three), T.Select(one, one, two));
+        var (s, c) = (T.Select(swap, cos, sin), T.Select(swap, sin, cos));
+        return (T.Select(negSin, -s, s), T.Select(negCos, -c, c));
     }
 
     // Series coefficients, highest power first (so Horner's rule reads them in order):
@@ -241,33 +285,12 @@ public static class Noise
     }
 
     /// c[0]·zⁿ + c[1]·zⁿ⁻¹ + … + c[n], by Horner's rule.
-    private static Vector512<float> Horner(Vector512<float> z, float[] c)
+    private static T Horner<T>(T z, float[] c) where T : struct, ILanes<T>
     {
-        var sum = Vector512.Create(c[0]);
+        var sum = T.Of(c[0]);
         for (int k = 1; k < c.Length; k++)
-            sum = sum * z + Vector512.Create(c[k]);
+            sum = sum * z + T.Of(c[k]);
         return sum;
-    }
-
-    /// Philox4x32 with 10 rounds (Random123's philox4x32_R(10, ...)) on four counters at once, each 32-bit word in a 64-bit
-    /// lane (so M·c is one exact 64-bit lane multiply). A round: (hi₀, lo₀) = M₀·c₀, (hi₁, lo₁) = M₁·c₂;
-    /// c ← (hi₁ ⊕ c₁ ⊕ k₀, lo₁, hi₀ ⊕ c₃ ⊕ k₁, lo₀); then the key is bumped by the Weyl constants.
-    internal static (Vector512<ulong>, Vector512<ulong>, Vector512<ulong>, Vector512<ulong>) Philox4x32_10(
-        Vector512<ulong> c0, Vector512<ulong> c1, Vector512<ulong> c2, Vector512<ulong> c3, uint k0, uint k1)
-    {
-        const uint W0 = 0x9E3779B9, W1 = 0xBB67AE85;
-        var m0 = Vector512.Create(0xD2511F53UL);
-        var m1 = Vector512.Create(0xCD9E8D57UL);
-        var low = Vector512.Create(0xFFFF_FFFFUL);
-        for (int round = 0; round < 10; round++)
-        {
-            var p0 = m0 * c0;
-            var p1 = m1 * c2;
-            (c0, c1, c2, c3) = ((p1 >>> 32) ^ c1 ^ Vector512.Create((ulong)k0), p1 & low, (p0 >>> 32) ^ c3 ^ Vector512.Create((ulong)k1), p0 & low);
-            k0 += W0;
-            k1 += W1;
-        }
-        return (c0, c1, c2, c3);
     }
 }
 

@@ -49,11 +49,11 @@ let tests =
 
           test "our float ln, sin and cos polynomials match Math's Box–Muller over 8192 blocks (every quadrant)" {
               let seed, step, layer = 0x0123456789abcdefUL, 77L, 5
-              let v (x: uint64) = Vector512.Create x
+              let v (x: uint64) = Words2(Vector128.Create x)
 
               for b in 0UL .. 8191UL do
                   let struct (w0, w1, w2, w3) =
-                      Noise.Philox4x32_10(
+                      Philox.Rounds10(
                           v b,
                           v (uint64 (uint32 layer)),
                           v (uint64 step &&& 0xffffffffUL),
@@ -62,7 +62,7 @@ let tests =
                           uint32 (seed >>> 32)
                       )
 
-                  let word (w: Vector512<uint64>) = uint32 (w.GetElement 0)
+                  let word (w: Words2) = uint32 (w.Value.GetElement 0)
                   let c0, c1, s0, s1 = boxMuller (word w0) (word w1) (word w2) (word w3)
                   let i0, i1, i2, i3 = indices (int64 b)
 

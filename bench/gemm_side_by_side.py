@@ -2,7 +2,8 @@
 """Our GEMM (tprop bench gemm) and numpy -> OpenBLAS on the same shapes and forms, interleaved, at 1 and 2 threads;
 prints a Markdown table with the ratio ours / OpenBLAS (median GFLOP/s of each).
 
-Usage (from the repository root, after `dotnet build -c Release`):  bench/gemm_side_by_side.sh
+Usage (from the repository root, after `dotnet build -c Release`):  bench/gemm_side_by_side.sh [--isa avx512|avx2|128]
+(the shell script sets OPENBLAS_CORETYPE for numpy and OURS_ENV, the DOTNET_* switch for ours).
 """
 import os
 import statistics
@@ -21,9 +22,13 @@ SHAPES = [("nn", 100, 784, 240), ("nn", 100, 240, 240), ("nt", 100, 784, 240), (
           ("tn", 240, 100, 784), ("tn", 240, 100, 240), ("nn", 1024, 1024, 1024)]
 
 
+OURS_ENV = dict(a.split("=", 1) for a in os.environ.get("OURS_ENV", "").split())
+
+
 def ours(form, m, k, n, threads):
     out = subprocess.run(TPROP + ["bench", "gemm", "--m", str(m), "--k", str(k), "--n", str(n), "--trans", form,
-                                  "--threads", str(threads)], capture_output=True, text=True, check=True).stdout
+                                  "--threads", str(threads)], capture_output=True, text=True, check=True,
+                         env={**os.environ, **OURS_ENV}).stdout
     return float(out.strip().splitlines()[-1].split("=")[1])
 
 
@@ -56,7 +61,11 @@ def main():
     blas = [(d["internal_api"], d.get("version"), d.get("architecture")) for d in threadpoolctl.threadpool_info()
             if d.get("user_api") == "blas"]
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, numpy {np.__version__}, blas {blas}")
+    path = subprocess.run(TPROP + ["bench", "gemm", "--m", "6", "--k", "6", "--n", "6"], capture_output=True, text=True,
+                          env={**os.environ, **OURS_ENV}).stdout
+    path = next((l for l in path.splitlines() if l.startswith("vector path:")), "")
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, --isa {os.environ.get('ISA', 'native')}"
+          f" (ours: {OURS_ENV or 'no switch'}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'auto')}), {path}, numpy {np.__version__}, blas {blas}")
     print("| form | shape (m×k)·(k×n) | threads | ours GFLOP/s | OpenBLAS GFLOP/s | ours / OpenBLAS |")
     print("|---|---|---|---|---|---|")
     worst = float("inf")

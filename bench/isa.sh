@@ -1,0 +1,26 @@
+# shellcheck shell=bash
+# Sourced by the side-by-side scripts: `--isa avx512|avx2|128` restricts both sides to one vector path alike.
+#   ours:     DOTNET_EnableAVX512=0 (256-bit) or DOTNET_EnableAVX2=0 (128-bit, which also turns off FMA on x86)
+#   OpenBLAS: OPENBLAS_CORETYPE=SkylakeX / Haswell / Nehalem
+#   PyTorch:  ATEN_CPU_CAPABILITY=avx512 / avx2 / default, and its OpenBLAS as above
+# Sets ISA, OURS_ENV (assignments for `env`), BLAS_CORETYPE and ATEN_CAPABILITY; refuses avx512 on a CPU without it.
+isa=""
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --isa) isa=${2:-}; shift 2 ;;
+    --isa=*) isa=${1#--isa=}; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+set -- "${args[@]+"${args[@]}"}"
+case "$isa" in
+  "") ISA=native OURS_ENV="" BLAS_CORETYPE="" ATEN_CAPABILITY="" ;;
+  avx512)
+    grep -q avx512f /proc/cpuinfo || { echo "--isa avx512: this CPU has no AVX-512 (grep avx512f /proc/cpuinfo finds nothing)" >&2; exit 2; }
+    ISA=avx512 OURS_ENV="" BLAS_CORETYPE=SkylakeX ATEN_CAPABILITY=avx512 ;;
+  avx2) ISA=avx2 OURS_ENV="DOTNET_EnableAVX512=0" BLAS_CORETYPE=Haswell ATEN_CAPABILITY=avx2 ;;
+  128) ISA=128 OURS_ENV="DOTNET_EnableAVX2=0" BLAS_CORETYPE=Nehalem ATEN_CAPABILITY=default ;;
+  *) echo "--isa $isa: use avx512, avx2 or 128" >&2; exit 2 ;;
+esac
+export ISA OURS_ENV BLAS_CORETYPE ATEN_CAPABILITY

@@ -43,6 +43,7 @@ fi
 out="$root/bin/arm64-qemu"
 log="$root/bin/arm64-qemu.log"
 publish_log="$root/bin/arm64-qemu-publish.log"
+mkdir -p "$out"
 echo "publishing the test program for linux-arm64 into $out"
 publish_start=$(date +%s)
 if ! dotnet publish tests/TargetProp.Tests -c Release -r linux-arm64 --self-contained -o "$out" >"$publish_log" 2>&1; then

@@ -6,12 +6,15 @@
 # dtp run gives the x86 FMA constant to the bit. Installs qemu-user and an aarch64 glibc/libstdc++ sysroot from
 # Debian's packages when missing (about 14 MB of downloads, 10-20 s).
 #
-# How long: about 1.5 min to publish, then about 2 min for the kernel tests under emulation and about 9 min for each
-# of Runtime.Allocation's 4 tests (300 training steps of a 240-wide 8-layer network each), so about 40 min in all on
-# the 2-core machine (measured with two trainings running beside it). Too long for CI: it stays a script.
+# How long (measured at 68555f1 on the 2-core machine, with two trainings running beside it): publishing takes about
+# 3 min (167 s). Under emulation the default list without Runtime.Allocation ran in 833 s (150 tests), 570 s of them in
+# Runtime.Gemm's no-allocation test (100 calls per network shape); each of Runtime.Allocation's 4 tests (300 training
+# steps of a 240-wide 8-layer network) took 8-9 min. So the default list takes about 50 min. Too long for CI: it stays
+# a script.
 #
 # Usage: bash bench/arm64_kernel_tests.sh [comma-separated test-name prefixes]
-#   (default: the kernel tests below; e.g. pass the list without Runtime.Allocation for a run of about 4 min)
+#   (default: the kernel tests below; e.g. Runtime.Elementwise,Runtime.Noise,Runtime.Optim,Dsl.VectorPath for a run
+#   of a few minutes)
 # Ends with "N passed, N failed"; exits non-zero when a test fails or the program ends without a tally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,7 +74,9 @@ DOTNET_EnableWriteXorExecute=0 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 \
 status=$?
 set -e
 run_seconds=$(($(date +%s) - run_start))
-grep -E 'EXPECTO!|\[ERR|vector path|Fatal error|qemu:' "$log" | tail -n 40 || true
+# The log has a DBG line per test start and end (--debug, to follow a long emulated run with tail -f); the summary
+# shows the path, the failures and Expecto's tally.
+grep -vE ' DBG\] ' "$log" | grep -E 'EXPECTO!|\[ERR|FAILED|vector path|Fatal error|qemu:' | tail -n 40 || true
 echo "full log: $log"
 tally=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
 echo "publish ${publish_seconds}s, run under qemu ${run_seconds}s, total $(($(date +%s) - start))s"

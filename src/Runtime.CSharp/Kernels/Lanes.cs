@@ -58,8 +58,8 @@ internal static class LaneLoop
 {
     /// Elements 0 .. n − 1: on the machine's widest vectors (512, 256 or 128 bits), then one at a time.
     /// The loops run on a local copy of the kernel: a kernel reached through a reference may alias the floats it
-    /// stores, so the JIT reloaded every span and setting from it on each iteration (5 pointers and 5 broadcasts per
-    /// vector in centred RMSprop, as much again as the update itself); a copy's fields live in registers.
+    /// stores, so the JIT reloaded every span and setting from it on each iteration (8 pointer and 5 setting loads per
+    /// vector in centred RMSprop, beside the update's 5 loads and 4 stores); a copy's fields live in registers.
     public static void Run<TKernel>(scoped ref TKernel kernel, int n) where TKernel : ILaneKernel, allows ref struct
     {
         var k = kernel;

@@ -36,3 +36,18 @@ let readSettings (path: string) =
         )
 
     Text.Json.JsonDocument.Parse(File.ReadAllText path).RootElement
+
+/// The exit code of a command whose tasks have all ended, from the ids Tasks.report listed as failed or missing: 0
+/// when there are none, else 3 (a training that did not end well, as a task's own exit code says), with the command
+/// that runs only those again once their cause is fixed.
+let exitCode (notWell: int list) (resubmit: string) =
+    match notWell with
+    | [] -> 0
+    | ids ->
+        eprintfn
+            "tprop: %d task(s) did not end well (%s; their logs' last lines are above); once the cause is fixed, %s runs only those"
+            ids.Length
+            (ids |> List.map string |> String.concat ", ")
+            resubmit
+
+        3

@@ -1,5 +1,6 @@
 /// tprop: train target-propagation rules from the command line. User mistakes (bad arguments, a malformed model, a
-/// bad data file, a diverging run) end with a message and exit code 2; nothing else is caught.
+/// bad data file, a diverging run) end with a message and exit code 2; nothing else is caught. reproduce and sweep exit
+/// with 3 when a task they ran to the end failed or is missing.
 module TargetProp.Cli.Program
 
 open Argu

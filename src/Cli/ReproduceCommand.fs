@@ -108,6 +108,10 @@ let private collect (p: Protocol) (s: Settings) (out: string) =
 
     Protocol.report p s.Epochs out results
 
+/// The command that runs a folder's failed or missing tasks again.
+let private resubmit (p: Protocol) (out: string) =
+    sprintf "tprop reproduce %s --resubmit --on local|slurm --out %s" p.Name out
+
 let run (args: ParseResults<ReproduceArgs>) =
     if args.Contains ReproduceArgs.List then
         list ()
@@ -202,9 +206,11 @@ let run (args: ParseResults<ReproduceArgs>) =
                 Tasks.start out p.Name s.Threads engine ids
 
                 if Engine.ended engine then
+                    let notWell = Tasks.report out (describe s)
                     collect p s out
-
-                0
+                    Engine.exitCode notWell (resubmit p out)
+                else
+                    0
         | None ->
             printfn "protocol %s: %s" p.Name p.Source
             save out given
@@ -236,9 +242,9 @@ let run (args: ParseResults<ReproduceArgs>) =
                 Tasks.start out p.Name given.Threads engine [ 0 .. tasks.Length - 1 ]
 
                 if Engine.ended engine then
-                    Tasks.report out (describe given) |> ignore
+                    let notWell = Tasks.report out (describe given)
                     collect p given out
+                    Engine.exitCode notWell (resubmit p out)
                 else
                     printfn "then: tprop reproduce %s --status --out %s, and --collect once all have ended" p.Name out
-
-                0
+                    0

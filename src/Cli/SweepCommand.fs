@@ -35,12 +35,12 @@ let private start (args: ParseResults<SweepArgs>) (dir: string) (spec: SweepSpec
     Tasks.start dir spec.Name (threadsOf dir) engine ids
 
     if Engine.ended engine then
-        Tasks.report dir (describe trials) |> ignore
+        let notWell = Tasks.report dir (describe trials)
         Sweep.collect dir spec trials |> ignore
+        Engine.exitCode notWell (sprintf "tprop sweep resubmit %s --on local|slurm" dir)
     else
         printfn "then: tprop sweep status %s, and tprop sweep collect %s once all have ended" dir dir
-
-    0
+        0
 
 let run (args: ParseResults<SweepArgs>) =
     match args.GetResult SweepArgs.Words with

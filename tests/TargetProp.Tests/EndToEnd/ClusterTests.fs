@@ -192,4 +192,41 @@ let tests =
 
               for d in [ dir; some ] do
                   Directory.Delete(d, true)
+          }
+          test "a task that fails makes reproduce exit 3, naming it and the command that runs it again" {
+              // CIFAR-10 cannot be fetched, so with a data folder that lacks it the task exits 2.
+              let data = temp "no-data"
+              let out = temp "reproduce-failed"
+              Directory.CreateDirectory data |> ignore
+
+              let run args =
+                  execWith [ "TARGETPROP_DATA", data ] "dotnet" (tpropDll :: args)
+
+              let code, stdout, stderr =
+                  run
+                      [ "reproduce"
+                        "kao2024-cifar10"
+                        "--rows"
+                        "bp"
+                        "--epochs"
+                        "1"
+                        "--seeds"
+                        "1"
+                        "--on"
+                        "local"
+                        "--out"
+                        out ]
+
+              Expect.equal code 3 (stdout + stderr)
+              Expect.stringContains stdout "task 0 (bp seed 1) failed with exit code 2" stdout
+              Expect.stringContains stderr "1 task(s) did not end well (0;" stderr
+              Expect.stringContains stderr "tprop reproduce kao2024-cifar10 --resubmit" stderr
+
+              let code, stdout, stderr =
+                  run [ "reproduce"; "kao2024-cifar10"; "--resubmit"; "--on"; "local"; "--out"; out ]
+
+              Expect.equal code 3 (stdout + stderr)
+
+              for d in [ data; out ] do
+                  Directory.Delete(d, true)
           } ]

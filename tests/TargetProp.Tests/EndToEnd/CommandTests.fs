@@ -44,11 +44,11 @@ let exec (program: string) (args: string list) = execWith [] program args
 /// Runs dotnet with arguments in the root folder; returns exit code, stdout and stderr.
 let dotnet (args: string list) = exec "dotnet" args
 
-let tprop (args: string list) =
-    dotnet (
-        Path.Combine(root, "src", "Cli", "bin", "Release", "net10.0", "tprop.dll")
-        :: args
-    )
+/// The tprop the solution's Release build leaves.
+let tpropDll =
+    Path.Combine(root, "src", "Cli", "bin", "Release", "net10.0", "tprop.dll")
+
+let tprop (args: string list) = dotnet (tpropDll :: args)
 
 [<Tests>]
 let tests =

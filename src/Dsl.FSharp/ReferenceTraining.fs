@@ -18,10 +18,10 @@ module ReferenceTraining =
           Unsteady: bool[] }
 
     /// What a reference run ends with: the parameters; for each parameter (W1, b1, V2, c2, ...) the elements that Adam
-    /// or RMSprop stepped at some update from a gradient below 10⁻⁴ of that update's largest, whose step is then set by
-    /// the gradient's last digits (those optimisers divide by the gradient's own size: where the exact gradient cancels
-    /// to 0, say a feedback bias whose terms cancel, float32's residue of 10⁻⁹ still moves the element by lr); and a
-    /// caveat when float32 cannot follow the run at all: a diverging run (a parameter beyond 100, where rounding grows
+    /// or RMSprop stepped at some update from a gradient (with its weight decay λp, as the optimiser sees it) below 10⁻⁴
+    /// of that update's largest, whose step is then set by the gradient's last digits (those optimisers divide by the
+    /// gradient's own size: where the exact gradient cancels to 0, say a feedback bias whose terms cancel, float32's
+    /// residue of 10⁻⁹ still moves the element by lr); and a caveat when float32 cannot follow the run at all: a diverging run (a parameter beyond 100, where rounding grows
     /// with the weights), or a unit evaluated within 10⁻⁶ of a kink or threshold (ReLU, hardTanh, sign, step, a Bernoulli draw).
     type Outcome =
         { Parameters: Parameters
@@ -69,9 +69,15 @@ module ReferenceTraining =
         | Sgd _ -> false
         | WeightDecay(_, inner) -> adaptive inner
 
+    /// λ of the weight decay the optimiser adds to the gradient (g + λp; nested decays add up), 0 without one.
+    let rec private decay (o: Optimiser) =
+        match o with
+        | WeightDecay(lambda, inner) -> lambda + decay inner
+        | _ -> 0.0
+
     /// A run in progress: the parameters, each parameter's optimiser memory, and the counts of forward and feedback
-    /// updates that key the step's noise. Adam and RMSprop see every gradient below 10⁻⁴ of the update's largest with
-    /// `residue` times that largest added (0: the exact gradient).
+    /// updates that key the step's noise. Adam and RMSprop see every gradient (with its weight decay) below 10⁻⁴ of the
+    /// update's largest with `residue` times that largest added (0: the exact gradient).
     type private Trainer(m: Model, start: Reference.State, seed: uint64, residue: float) =
         let memory = Dictionary<string, Memory>()
         let mutable s = start
@@ -96,13 +102,18 @@ module ReferenceTraining =
 
             mem.Updates <- mem.Updates + 1
 
+            // The size the adaptive rule divides by is that of the gradient it sees, g + λp under weight decay, which
+            // cancels to rounding level where the decay balances the data's gradient (found by CI: a side input's
+            // weight with g = 3.0258e-4 against λp = −3.0258e-4, whose float32 residue stepped it the other way).
+            let lambda = decay o
+
             let g =
                 if not (adaptive o) then
                     g
                 else
                     g
                     |> Array.mapi (fun i gi ->
-                        if abs gi <= 1e-4 * scale then
+                        if abs (gi + lambda * p.[i]) <= 1e-4 * scale then
                             mem.Unsteady.[i] <- true
                             gi + residue * scale
                         else

@@ -118,6 +118,52 @@ let tests =
                       (Ok true)
                       "with SGD forward"
               }
+          // Found by CI: a side input's weight U1 whose data gradient 3.0258e-4 Adam's weight decay λp = −3.0258e-4
+          // cancelled to 10⁻⁸; float32's residue there had the other sign, and Adam stepped the element the other way.
+          yield
+              test "a run whose weight decay cancels a gradient to rounding level under Adam is named so, not failed" {
+                  let rule =
+                      Rule.create
+                          "dtp"
+                          (Top.gradientStep 0.327736332653 |> Top.atLastHidden)
+                          (Propagate.by (below + g target - g here))
+                          (Feedback.reconstruct 0.359829566008)
+
+                  let t =
+                      { Case =
+                          { Seed = 161471
+                            Input = 8
+                            Widths = [ 7; 5; 4; 1 ]
+                            Hidden = Relu
+                            Output = Tanh
+                            Rows = 7
+                            Spare = 0
+                            TopAtOutput = true
+                            Optimiser = WeightDecay(0.001, Adam 0.003)
+                            Through = Refuse
+                            Context = 3 }
+                        FeedbackOptimiser = WeightDecay(0.01, Sgd(0.05, 0.9))
+                        Schedule = Alternating
+                        FeedbackIterations = 3
+                        FeedbackPretraining = 0
+                        ExtraFeedbackEpochs = 1
+                        Examples = 21
+                        Epochs = 2
+                        InputNoise = 0.1
+                        NoiseDecay = 2.0 }
+
+                  match Laws.trainingAgreesWithReference rule t with
+                  | Error why -> Expect.stringContains why "U1[11], stepped by Adam or RMSprop" "the cancelled element"
+                  | Ok agrees -> failtestf "expected U1[11] to be named rounding-steered, got Ok %b" agrees
+                  // Without the decay there is nothing to cancel, and the same run agrees.
+                  Expect.equal
+                      (Laws.trainingAgreesWithReference
+                          rule
+                          { t with
+                              Case = { t.Case with Optimiser = Adam 0.003 } })
+                      (Ok true)
+                      "Adam without weight decay"
+              }
           for schedule in [ Alternating; Parallel; Interleaved ] do
               for r in Rules.all do
                   yield

@@ -30,7 +30,7 @@ done
 best=$(min "$t11" "$t12")
 # shellcheck disable=SC2086
 path=$(env $OURS_ENV dotnet src/Cli/bin/Release/net10.0/tprop.dll bench gemm --m 6 --k 6 --n 6 | grep '^vector path:' || true)
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), rule $rule, --isa $ISA (ours: ${OURS_ENV:-no switch}; PyTorch: ATEN_CPU_CAPABILITY=${ATEN_CAPABILITY:-auto}, OPENBLAS_CORETYPE=${BLAS_CORETYPE:-auto}), $path, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), seconds per 60,000-example epoch (best of $rounds)"
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), rule $rule, --isa $ISA (ours: ${OURS_ENV:-no switch}; PyTorch: ATEN_CPU_CAPABILITY=${ATEN_CAPABILITY:-auto}, OPENBLAS_CORETYPE=${BLAS_CORETYPE:-auto}), $path, $CPU, seconds per 60,000-example epoch (best of $rounds)"
 echo "| setting | tprop s | PyTorch s | tprop / PyTorch |"
 echo "|---|---|---|---|"
 python3 - "$o1" "$o2" "$t11" "$t12" "$best" <<'PY'

@@ -65,7 +65,7 @@ def main():
                           env={**os.environ, **OURS_ENV}).stdout
     path = next((l for l in path.splitlines() if l.startswith("vector path:")), "")
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, --isa {os.environ.get('ISA', 'native')}"
-          f" (ours: {OURS_ENV or 'no switch'}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'auto')}), {path}, numpy {np.__version__}, blas {blas}")
+          f" (ours: {OURS_ENV or 'no switch'}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'auto')}), {path}, {os.environ.get('CPU', 'CPU not named')}, numpy {np.__version__}, blas {blas}")
     print("| form | shape (m×k)·(k×n) | threads | ours GFLOP/s | OpenBLAS GFLOP/s | ours / OpenBLAS |")
     print("|---|---|---|---|---|---|")
     worst = float("inf")

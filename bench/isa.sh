@@ -23,4 +23,9 @@ case "$isa" in
   128) ISA=128 OURS_ENV="DOTNET_EnableAVX2=0" BLAS_CORETYPE=Nehalem ATEN_CAPABILITY=default ;;
   *) echo "--isa $isa: use avx512, avx2 or 128" >&2; exit 2 ;;
 esac
-export ISA OURS_ENV BLAS_CORETYPE ATEN_CAPABILITY
+# The CPU as the rows name it: a VM often hides the model behind "Intel(R) Xeon(R) Processor", so family and model
+# numbers go beside the name, and the widest vector ISA the CPU shows.
+cpuinfo() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'; }
+widest=$(grep -m1 -o -w -E 'avx512f' /proc/cpuinfo || grep -m1 -o -w -E 'avx2' /proc/cpuinfo || grep -m1 -o -w -E 'asimd|sse4_2' /proc/cpuinfo || echo unknown)
+CPU="$(cpuinfo 'model name') (family $(cpuinfo 'cpu family'), model $(cpuinfo 'model'); widest ISA $widest)"
+export ISA OURS_ENV BLAS_CORETYPE ATEN_CAPABILITY CPU

@@ -148,8 +148,9 @@ module Laws =
     /// feedback iterations, data order), ends with the parameters the float64 reference reaches from the same start
     /// and data order, within float32 accuracy accumulated over the run's updates. Error with the reference's caveat
     /// when float32 cannot follow the run (ReferenceTraining.Outcome.Caveat), or, for a run that disagrees, when the
-    /// reference is ill-conditioned there: its end moves outside the bound when the starting weights move by one ulp,
-    /// or when Adam's and RMSprop's cancelled gradients carry float32's residue (ReferenceTraining.runWithResidue).
+    /// reference is ill-conditioned there: its end moves a quarter of the way to the bound when the starting weights
+    /// move by one ulp, when Adam's and RMSprop's cancelled gradients carry float32's residue, or when gradients and
+    /// parameters are held in float32 (ReferenceTraining.runWith).
     val trainingAgreesWithReference: rule: Rule -> t: Training -> Result<bool, string>
 
     /// trainingAgreesWithReference as a law: holds where the run agrees, or where float32 cannot follow it.

@@ -75,10 +75,20 @@ module ReferenceTraining =
         | WeightDecay(lambda, inner) -> lambda + decay inner
         | _ -> 0.0
 
+    /// How a run departs from the exact one, to ask where float32's rounding could take it.
+    type Perturbation =
+        /// The exact run, in float64.
+        | Exact
+        /// Adam and RMSprop see every gradient (with its weight decay) below 10⁻⁴ of its update's largest with this
+        /// times that largest added: float32's unit roundoff (6·10⁻⁸) asks where the residue float32 leaves of a
+        /// cancelled gradient would steer the run.
+        | Residue of float
+        /// Every gradient and every updated parameter rounded to float32, as the compiled plan holds them.
+        | Single
+
     /// A run in progress: the parameters, each parameter's optimiser memory, and the counts of forward and feedback
-    /// updates that key the step's noise. Adam and RMSprop see every gradient (with its weight decay) below 10⁻⁴ of the
-    /// update's largest with `residue` times that largest added (0: the exact gradient).
-    type private Trainer(m: Model, start: Reference.State, seed: uint64, residue: float) =
+    /// updates that key the step's noise, departing from the exact run as `perturbation` says.
+    type private Trainer(m: Model, start: Reference.State, seed: uint64, perturbation: Perturbation) =
         let memory = Dictionary<string, Memory>()
         let mutable s = start
         let mutable forwardSteps = 0L
@@ -107,11 +117,23 @@ module ReferenceTraining =
             // weight with g = 3.0258e-4 against λp = −3.0258e-4, whose float32 residue stepped it the other way).
             let lambda = decay o
 
+            let residue =
+                match perturbation with
+                | Residue r -> r
+                | Exact
+                | Single -> 0.0
+
+            let single (a: float[]) =
+                match perturbation with
+                | Single -> Array.map (float32 >> float) a
+                | Exact
+                | Residue _ -> a
+
             let g =
                 if not (adaptive o) then
-                    g
+                    single g
                 else
-                    g
+                    single g
                     |> Array.mapi (fun i gi ->
                         if abs (gi + lambda * p.[i]) <= 1e-4 * scale then
                             mem.Unsteady.[i] <- true
@@ -120,6 +142,7 @@ module ReferenceTraining =
                             gi)
 
             Array.init p.Length (fun i -> p.[i] + delta o mem.Updates mem.Slots.[i] p.[i] g.[i])
+            |> single
 
         let largest (ms: M seq) (vs: Vector<float> seq) =
             Seq.append (ms |> Seq.map (fun g -> g.InfinityNorm())) (vs |> Seq.map (fun g -> g.InfinityNorm()))
@@ -269,11 +292,9 @@ module ReferenceTraining =
     ///   interleaved   per batch, FeedbackIterations feedback updates, then the forward update.
     /// Without feedback training every epoch is one pass of forward updates. Noise is keyed by the seed and the count of
     /// forward or feedback updates so far (the first being 1). `sides` holds the declared side inputs' values [n × width]
-    /// by name; a batch reads the same rows of them. Adam and RMSprop see each gradient below 10⁻⁴ of its update's
-    /// largest with `residue` times that largest added: 0 follows the exact gradients, float32's unit roundoff
-    /// (6·10⁻⁸) asks where the residue float32 leaves of a cancelled gradient would steer the run.
-    let runWithResidue
-        (residue: float)
+    /// by name; a batch reads the same rows of them. `perturbation` departs from the exact run (Exact) to probe where float32's rounding could take it.
+    let runWith
+        (perturbation: Perturbation)
         (m: Model)
         (p0: Parameters)
         (seed: uint64)
@@ -286,7 +307,7 @@ module ReferenceTraining =
         : Outcome =
         let features = m.Stack.Input
         Reference.Kink.Reset()
-        let trainer = Trainer(m, Reference.ofParameters m p0, seed, residue)
+        let trainer = Trainer(m, Reference.ofParameters m p0, seed, perturbation)
 
         let batches (order: int[]) =
             [ for first in 0..batch .. order.Length - 1 ->
@@ -343,5 +364,5 @@ module ReferenceTraining =
 
         trainer.Outcome
 
-    /// The run of runWithResidue on the exact gradients.
-    let run = runWithResidue 0.0
+    /// The exact run (runWith Exact).
+    let run = runWith Exact

@@ -19,10 +19,11 @@ module ReferenceTraining =
 
     /// What a reference run ends with: the parameters; for each parameter (W1, b1, V2, c2, ...) the elements that Adam
     /// or RMSprop stepped at some update from a gradient (with its weight decay λp, as the optimiser sees it) below 10⁻⁴
-    /// of that update's largest, whose step is then set by the gradient's last digits (those optimisers divide by the
-    /// gradient's own size: where the exact gradient cancels to 0, say a feedback bias whose terms cancel, float32's
-    /// residue of 10⁻⁹ still moves the element by lr); and a caveat when float32 cannot follow the run at all: a diverging run (a parameter beyond 100, where rounding grows
-    /// with the weights), or a unit evaluated within 10⁻⁶ of a kink or threshold (ReLU, hardTanh, sign, step, a Bernoulli draw).
+    /// of that update's largest or below 10⁻⁶, whose step is then set by the gradient's last digits (those optimisers
+    /// divide by the gradient's own size: where the exact gradient cancels to 0, say a feedback bias whose terms cancel,
+    /// float32's residue of 10⁻⁹ still moves the element by lr); and a caveat when float32 cannot follow the run at all:
+    /// a diverging run (a parameter beyond 100, where rounding grows with the weights), or a unit evaluated within 10⁻⁶
+    /// of a kink or threshold (ReLU, hardTanh, sign, step, a Bernoulli draw).
     type Outcome =
         { Parameters: Parameters
           Unsteady: Map<string, bool[]>
@@ -79,9 +80,9 @@ module ReferenceTraining =
     type Perturbation =
         /// The exact run, in float64.
         | Exact
-        /// Adam and RMSprop see every gradient (with its weight decay) below 10⁻⁴ of its update's largest with this
-        /// times that largest added: float32's unit roundoff (6·10⁻⁸) asks where the residue float32 leaves of a
-        /// cancelled gradient would steer the run.
+        /// Adam and RMSprop see every gradient (with its weight decay) below 10⁻⁴ of its update's largest or below
+        /// 10⁻⁶ with this times that largest added: float32's unit roundoff (6·10⁻⁸) asks where the residue float32
+        /// leaves of a cancelled gradient would steer the run.
         | Residue of float
         /// Every gradient and every updated parameter rounded to float32, as the compiled plan holds them.
         | Single
@@ -115,6 +116,9 @@ module ReferenceTraining =
             // The size the adaptive rule divides by is that of the gradient it sees, g + λp under weight decay, which
             // cancels to rounding level where the decay balances the data's gradient (found by CI: a side input's
             // weight with g = 3.0258e-4 against λp = −3.0258e-4, whose float32 residue stepped it the other way).
+            // Rounding level is also absolute: a gradient below 10⁻⁶ (16 ulps of a value of size 1) is a difference of
+            // activations float32 holds to 6·10⁻⁸, however small the update's largest gradient (found by a sampler:
+            // a feedback bias's gradient of 6.1·10⁻⁸ that float32 computed as 4.8·10⁻⁸, where the largest was 10⁻⁴).
             let lambda = decay o
 
             let residue =
@@ -135,7 +139,7 @@ module ReferenceTraining =
                 else
                     single g
                     |> Array.mapi (fun i gi ->
-                        if abs (gi + lambda * p.[i]) <= 1e-4 * scale then
+                        if abs (gi + lambda * p.[i]) <= max (1e-4 * scale) 1e-6 then
                             mem.Unsteady.[i] <- true
                             gi + residue * scale
                         else

@@ -207,6 +207,54 @@ let tests =
                       (Ok true)
                       "fewer updates"
               }
+          // Found by a sampler of 24,000 generated runs: with step units and batches of one, g_2's bias c2 had a
+          // gradient of 6.1e-8 (the update's largest 1e-4) that float32 computed as 4.8e-8; RMSprop then stepped it by
+          // 4 % of a step more.
+          yield
+              test
+                  "a run whose gradient is below 1e-6 under RMSprop, however small the update's largest, is named rounding-steered" {
+                  let rule =
+                      Rule.create
+                          "generated"
+                          (Top.gradientStep 0.1 |> Top.atLastHidden)
+                          (Propagate.by (below + g target - g here + noise 0.05))
+                          (Feedback.ldrl 0.1)
+
+                  let t =
+                      { Case =
+                          { Seed = 669157
+                            Input = 6
+                            Widths = [ 5; 2; 4 ]
+                            Hidden = Step
+                            Output = Softmax
+                            Rows = 1
+                            Spare = 0
+                            TopAtOutput = false
+                            Optimiser = Sgd(0.1, 0.0)
+                            Through = StraightThrough
+                            Context = 0 }
+                        FeedbackOptimiser = RmsProp 0.003
+                        Schedule = Alternating
+                        FeedbackIterations = 1
+                        FeedbackPretraining = 0
+                        ExtraFeedbackEpochs = 0
+                        Examples = 3
+                        Epochs = 1
+                        InputNoise = 0.1
+                        NoiseDecay = 0.0 }
+
+                  match Laws.trainingAgreesWithReference rule t with
+                  | Error why -> Expect.stringContains why "c2[0], stepped by Adam or RMSprop" "the feedback bias"
+                  | Ok agrees -> failtestf "expected c2[0] to be named rounding-steered, got Ok %b" agrees
+                  // With SGD, which does not divide by the gradient's size, the same run agrees.
+                  Expect.equal
+                      (Laws.trainingAgreesWithReference
+                          rule
+                          { t with
+                              FeedbackOptimiser = Sgd(0.003, 0.0) })
+                      (Ok true)
+                      "SGD feedback"
+              }
           for schedule in [ Alternating; Parallel; Interleaved ] do
               for r in Rules.all do
                   yield

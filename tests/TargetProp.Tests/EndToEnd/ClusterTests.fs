@@ -33,6 +33,12 @@ let private sh (program: string) (args: string list) =
     p.WaitForExit()
     out
 
+/// tprop reproduce's arguments for 1 seed of 1 epoch of the protocol as local tasks writing to `out`, with `more`.
+let private oneEpoch (protocol: string) (more: string list) (out: string) =
+    [ "reproduce"; protocol ]
+    @ more
+    @ [ "--epochs"; "1"; "--seeds"; "1"; "--on"; "local"; "--out"; out ]
+
 let private slurm =
     not (String.IsNullOrEmpty(Environment.GetEnvironmentVariable "SLURM_CONF"))
 
@@ -122,20 +128,7 @@ let tests =
 
               let dir = temp "reproduce"
 
-              let code, stdout, stderr =
-                  tprop
-                      [ "reproduce"
-                        "lee2015-mnist"
-                        "--epochs"
-                        "1"
-                        "--seeds"
-                        "1"
-                        "--on"
-                        "local"
-                        "--jobs"
-                        "2"
-                        "--out"
-                        dir ]
+              let code, stdout, stderr = tprop (oneEpoch "lee2015-mnist" [ "--jobs"; "2" ] dir)
 
               Expect.equal code 0 (stdout + stderr)
               let summary = File.ReadAllText(Path.Combine(dir, "summary.md"))
@@ -155,20 +148,7 @@ let tests =
               // --rows: only those rows are trained, and --collect keeps to them.
               let some = temp "reproduce-rows"
 
-              let code, stdout, stderr =
-                  tprop
-                      [ "reproduce"
-                        "lee2015-mnist"
-                        "--rows"
-                        "bp"
-                        "--epochs"
-                        "1"
-                        "--seeds"
-                        "1"
-                        "--on"
-                        "local"
-                        "--out"
-                        some ]
+              let code, stdout, stderr = tprop (oneEpoch "lee2015-mnist" [ "--rows"; "bp" ] some)
 
               Expect.equal code 0 (stdout + stderr)
               Expect.equal (File.ReadAllLines(Path.Combine(some, "results.jsonl"))).Length 1 "bp's run only"
@@ -202,20 +182,7 @@ let tests =
               let run args =
                   execWith [ "TARGETPROP_DATA", data ] "dotnet" (tpropDll :: args)
 
-              let code, stdout, stderr =
-                  run
-                      [ "reproduce"
-                        "kao2024-cifar10"
-                        "--rows"
-                        "bp"
-                        "--epochs"
-                        "1"
-                        "--seeds"
-                        "1"
-                        "--on"
-                        "local"
-                        "--out"
-                        out ]
+              let code, stdout, stderr = run (oneEpoch "kao2024-cifar10" [ "--rows"; "bp" ] out)
 
               Expect.equal code 3 (stdout + stderr)
               Expect.stringContains stdout "task 0 (bp seed 1) failed with exit code 2" stdout

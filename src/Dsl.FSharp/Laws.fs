@@ -509,6 +509,7 @@ module Laws =
 
         p0, compiled.Parameters
 
+    /// Every element's |Δc − Δr| over its parameter's bound (see agreeAfter), as (parameter, element, ratio).
     let private ratios (lr: float) (updates: int) (p0: Parameters) (pc: Parameters) (pr: Parameters) =
         let parameters =
             [ for i in 0 .. p0.W.Length - 1 do

@@ -126,7 +126,7 @@ type BenchArgs =
             match a with
             | Gemm _ -> "GFLOP/s of one GEMM shape; the last line is gflops=<median>."
             | Epoch _ ->
-                "one training epoch on Lee et al.'s network, batch 100; the last line is seconds_per_epoch=<s> allocated_bytes_per_step=<n> gflops=<achieved>."
+                "one training epoch on Lee et al.'s network, batch 100; the last line is seconds_per_epoch=<s> allocated_bytes_per_step=<n> gflops=<achieved> (bytes per step beyond what an epoch allocates once)."
 
 type RulesArgs =
     | [<Hidden>] Unused

@@ -127,6 +127,13 @@ let epoch (args: ParseResults<EpochArgs>) =
     // Warm-up: a tenth of an epoch compiles every kernel to its final tier; then the run starts afresh.
     compiled.Load(Parameters.init seed model)
     Train.epoch model ex data order (data.TrainCount / 10)
+    // What an epoch allocates once, whatever its length (its list of passes, a closure per pass), measured on an epoch
+    // of one batch, so that the figure per step counts the steps' own bytes only.
+    let perEpoch =
+        let before = GC.GetTotalAllocatedBytes true
+        Train.epoch model ex data order config.Batch
+        GC.GetTotalAllocatedBytes true - before
+
     compiled.Load(Parameters.init seed model)
     let profile = args.Contains EpochArgs.Profile
     Profile.Enabled <- profile
@@ -161,7 +168,7 @@ let epoch (args: ParseResults<EpochArgs>) =
     printfn
         "seconds_per_epoch=%.3f allocated_bytes_per_step=%d gflops=%.2f"
         seconds
-        (bytes / int64 steps)
+        (max 0L (bytes - perEpoch) / int64 steps)
         (float flops / seconds / 1e9)
 
     0

@@ -37,12 +37,37 @@ let private measure (rule: Rule) (threads: int) =
     train ex c.Plan d.TrainX d.TrainY order 100
     GC.GetAllocatedBytesForCurrentThread() - here, ex.WorkerAllocatedBytes - workers
 
+/// Bytes Train.epoch allocates on the calling thread over the first `count` examples of the bundled digits, for each
+/// count, after three whole epochs have compiled every path to its final tier.
+let private epochBytes (threads: int) (counts: int list) =
+    let d = Data.digits ()
+    let m = Model.create (Nets.mlp d.Features 2 64 Tanh d.Classes) Rules.dtp
+    let c = Train.compile 100 m
+    c.Load(Parameters.init 1 m)
+    use ex = new Executor(c.Plan, 1UL, threads)
+    let order = Array.init d.TrainCount id
+
+    for _ in 1..3 do
+        Train.epoch m ex d order d.TrainCount
+
+    [ for count in counts ->
+          let before = GC.GetAllocatedBytesForCurrentThread()
+          Train.epoch m ex d order count
+          GC.GetAllocatedBytesForCurrentThread() - before ]
+
 [<Tests>]
 let tests =
     testSequenced
     <| testList
         "Runtime.Allocation"
-        [ for rule in [ Rules.bp; Rules.dtp ] do
+        [ for threads in [ 1; 2 ] do
+              test (sprintf "Train.epoch allocates only per epoch, not per batch, at %d thread(s)" threads) {
+                  match epochBytes threads [ 100; 6000 ] with
+                  | [ one; sixty ] ->
+                      Expect.equal sixty one (sprintf "60 batches allocate %d bytes, 1 batch %d" sixty one)
+                  | other -> failtestf "expected two counts, got %A" other
+              }
+          for rule in [ Rules.bp; Rules.dtp ] do
               for threads in [ 1; 2 ] do
                   test (sprintf "100 steady-state %s steps at %d thread(s) allocate 0 bytes" rule.Name threads) {
                       let here, workers = measure rule threads

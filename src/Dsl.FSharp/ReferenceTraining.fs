@@ -70,12 +70,6 @@ module ReferenceTraining =
         | Sgd _ -> false
         | WeightDecay(_, inner) -> adaptive inner
 
-    /// λ of the weight decay the optimiser adds to the gradient (g + λp; nested decays add up), 0 without one.
-    let rec private decay (o: Optimiser) =
-        match o with
-        | WeightDecay(lambda, inner) -> lambda + decay inner
-        | _ -> 0.0
-
     /// How a run departs from the exact one, to ask where float32's rounding could take it.
     type Perturbation =
         /// The exact run, in float64.
@@ -95,6 +89,20 @@ module ReferenceTraining =
         let mutable forwardSteps = 0L
         let mutable feedbackSteps = 0L
         let mutable epoch = 0
+
+        // What the perturbation adds to a gradient at rounding level (times the update's largest), and how it holds
+        // gradients and parameters.
+        let residue =
+            match perturbation with
+            | Residue r -> r
+            | Exact
+            | Single -> 0.0
+
+        let single (a: float[]) =
+            match perturbation with
+            | Single -> Array.map (float32 >> float) a
+            | Exact
+            | Residue _ -> a
 
         /// Updates the values of parameter `name` (flat, row-major) by the optimiser o from the gradient g, the largest
         /// gradient of the update being `scale`.
@@ -119,19 +127,7 @@ module ReferenceTraining =
             // Rounding level is also absolute: a gradient below 10⁻⁶ (16 ulps of a value of size 1) is a difference of
             // activations float32 holds to 6·10⁻⁸, however small the update's largest gradient (found by a sampler:
             // a feedback bias's gradient of 6.1·10⁻⁸ that float32 computed as 4.8·10⁻⁸, where the largest was 10⁻⁴).
-            let lambda = decay o
-
-            let residue =
-                match perturbation with
-                | Residue r -> r
-                | Exact
-                | Single -> 0.0
-
-            let single (a: float[]) =
-                match perturbation with
-                | Single -> Array.map (float32 >> float) a
-                | Exact
-                | Residue _ -> a
+            let lambda = Optimiser.weightDecay o
 
             let g =
                 if not (adaptive o) then
@@ -296,7 +292,8 @@ module ReferenceTraining =
     ///   interleaved   per batch, FeedbackIterations feedback updates, then the forward update.
     /// Without feedback training every epoch is one pass of forward updates. Noise is keyed by the seed and the count of
     /// forward or feedback updates so far (the first being 1). `sides` holds the declared side inputs' values [n × width]
-    /// by name; a batch reads the same rows of them. `perturbation` departs from the exact run (Exact) to probe where float32's rounding could take it.
+    /// by name; a batch reads the same rows of them. `perturbation` departs from the exact run (Exact) to probe where
+    /// float32's rounding could take it.
     let runWith
         (perturbation: Perturbation)
         (m: Model)

@@ -88,7 +88,7 @@ internal static unsafe class GemmMicroKernel
 
     /// C[0..R, 0..16V) (+)= Σ_p a_p ⊗ b_p on Vector512: R·V accumulators, c{row}{vector}.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile512<TR, TV>(float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    private static void Tile512<TR, TV>(float* ap, nint aStep, int rStep, float* bp, nint bStep, int kc, float* c, int ldc, bool load)
         where TR : struct, IConstInt where TV : struct, IConstInt
     {
         int R = TR.Value, V = TV.Value;
@@ -130,7 +130,7 @@ internal static unsafe class GemmMicroKernel
 
     /// C[0..rows, 0..16) (+)= Σ_p a_p ⊗ b_p on Vector256 (two vectors per row, 12 accumulators).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile256(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    private static void Tile256(int rows, float* ap, nint aStep, int rStep, float* bp, nint bStep, int kc, float* c, int ldc, bool load)
     {
         nint o1 = rStep, o2 = 2 * o1, o3 = 3 * o1, o4 = 4 * o1, o5 = 5 * o1;
         // Rows past `rows` compute on the zero padding of a packed A panel (edge rows are always packed)
@@ -167,7 +167,7 @@ internal static unsafe class GemmMicroKernel
     /// C[0..rows, 0..4V) (+)= Σ_p a_p ⊗ b_p on Vector128 (V vectors per row, 6V accumulators), each step fused where the
     /// machine has FMA (<see cref="MultiplyAdd"/>).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile128<TV>(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    private static void Tile128<TV>(int rows, float* ap, nint aStep, int rStep, float* bp, nint bStep, int kc, float* c, int ldc, bool load)
         where TV : struct, IConstInt
     {
         int V = TV.Value;

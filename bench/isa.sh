@@ -27,5 +27,9 @@ esac
 # numbers go beside the name, and the widest vector ISA the CPU shows.
 cpuinfo() { grep -m1 "^$1" /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'; }
 widest=$(grep -m1 -o -w -E 'avx512f' /proc/cpuinfo || grep -m1 -o -w -E 'avx2' /proc/cpuinfo || grep -m1 -o -w -E 'asimd|sse4_2' /proc/cpuinfo || echo unknown)
-CPU="$(cpuinfo 'model name') (family $(cpuinfo 'cpu family'), model $(cpuinfo 'model'); widest ISA $widest)"
+# And the ceiling of every GEMM figure on this path: one core's float32 multiply-add peak (`tprop bench peak`), which
+# differs between cores of the same width (Zen 4 splits a 512-bit operation in two; Zen 5 does not).
+# shellcheck disable=SC2086  # OURS_ENV is a list of assignments, or empty
+peak=$(env $OURS_ENV dotnet src/Cli/bin/Release/net10.0/tprop.dll bench peak 2>/dev/null | tail -1 | sed -n 's/^gflops=//p')
+CPU="$(cpuinfo 'model name') (family $(cpuinfo 'cpu family'), model $(cpuinfo 'model'); widest ISA $widest; multiply-add peak ${peak:-unmeasured} GFLOP/s per core on this path)"
 export ISA OURS_ENV BLAS_CORETYPE ATEN_CAPABILITY CPU

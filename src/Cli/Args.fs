@@ -117,9 +117,18 @@ type EpochArgs =
             | Profile ->
                 "also print where the epoch's time went: seconds per kind of kernel (GEMM by form, activations, noise, targets, loss, optimiser, gathering the batch, waiting at joins), summed over threads."
 
+type PeakArgs =
+    | Threads of int
+
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Threads _ -> "cores measured at once (default 1)."
+
 type BenchArgs =
     | [<CliPrefix(CliPrefix.None)>] Gemm of ParseResults<GemmArgs>
     | [<CliPrefix(CliPrefix.None)>] Epoch of ParseResults<EpochArgs>
+    | [<CliPrefix(CliPrefix.None)>] Peak of ParseResults<PeakArgs>
 
     interface IArgParserTemplate with
         member a.Usage =
@@ -127,6 +136,8 @@ type BenchArgs =
             | Gemm _ -> "GFLOP/s of one GEMM shape; the last line is gflops=<median>."
             | Epoch _ ->
                 "one training epoch on Lee et al.'s network, batch 100; the last line is seconds_per_epoch=<s> allocated_bytes_per_step=<n> gflops=<achieved> (bytes per step beyond what an epoch allocates once)."
+            | Peak _ ->
+                "the float32 multiply-add peak of this machine's cores on the kernels' vector path, the ceiling of every GEMM figure; the last line is gflops=<median>."
 
 type RulesArgs =
     | [<Hidden>] Unused

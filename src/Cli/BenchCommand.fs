@@ -1,4 +1,4 @@
-/// tprop bench: speed of one GEMM shape, or of one training epoch, measured the same way every time so that runs
+/// tprop bench: speed of one GEMM shape, of one training epoch, or the cores' multiply-add peak, measured the same way every time so that runs
 /// can be compared (and put side by side with the PyTorch and OpenBLAS baselines by the scripts in bench/).
 module TargetProp.Cli.BenchCommand
 
@@ -89,6 +89,27 @@ let gemm (args: ParseResults<GemmArgs>) =
         (1e6 * median times)
 
     printfn "vector path: %s; blocking: %O" (VectorPath.Describe()) GemmBlocking.Current
+    printfn "gflops=%.2f" (median gflops)
+    0
+
+/// The multiply-add peak of `--threads` cores at once: 7 measurements of ~0.2 s each; the median is the figure.
+let peak (args: ParseResults<PeakArgs>) =
+    let threads = args.GetResult(PeakArgs.Threads, 1)
+
+    if threads < 1 then
+        raise (TrainingException(sprintf "threads = %d: use at least 1" threads))
+
+    use pool = new WorkerPool(threads)
+    let gflops = [ for _ in 1..7 -> MultiplyAddPeak.Measure(pool, 0.2) ]
+
+    printfn
+        "float32 multiply-add peak, %d thread(s): median %.1f GFLOP/s (%.1f per thread), best %.1f"
+        threads
+        (median gflops)
+        (median gflops / float threads)
+        (List.max gflops)
+
+    printfn "vector path: %s" (VectorPath.Describe())
     printfn "gflops=%.2f" (median gflops)
     0
 

@@ -75,6 +75,7 @@ let main argv =
             match b.GetSubCommand() with
             | Gemm g -> BenchCommand.gemm g
             | Epoch e -> BenchCommand.epoch e
+            | Peak p -> BenchCommand.peak p
     with
     | :? ArguParseException as e ->
         if e.ErrorCode = ErrorCode.HelpText then

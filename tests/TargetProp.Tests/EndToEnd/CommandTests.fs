@@ -557,6 +557,11 @@ let tests =
               let last = stdout.Trim().Split('\n') |> Array.last
               Expect.isMatch last @"^gflops=\d+\.\d\d$" "gemm"
 
+              let code, stdout, stderr = tprop [ "bench"; "peak"; "--threads"; "2" ]
+              Expect.equal code 0 stderr
+              let last = stdout.Trim().Split('\n') |> Array.last
+              Expect.isMatch last @"^gflops=\d+\.\d\d$" "peak"
+
               let code, stdout, stderr =
                   tprop [ "bench"; "epoch"; "--rule"; "dtp"; "--data"; "digits"; "--threads"; "2" ]
 

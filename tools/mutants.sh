@@ -44,8 +44,9 @@ PY
 # The stage whose tests fail on the mutated tree, or nothing when every stage passes.
 failing_stage() {
   for stage in Dsl Runtime EndToEnd; do
+    # stdin is the list being read: a test (or a tprop it starts) that reads stdin would swallow the rest of it.
     if ! dotnet run --project "$repo/tests/TargetProp.Tests" -c Release --no-build -- --filter-test-list "$stage" \
-        >"$scratch/test.log" 2>&1; then
+        </dev/null >"$scratch/test.log" 2>&1; then
       echo "$stage"; return
     fi
   done
@@ -59,7 +60,7 @@ while IFS=$'\t' read -r name file text replacement; do
   cp "$repo/$file" "$scratch/original"
   if ! mutate "$repo/$file" "$text" "$replacement" 2>"$scratch/mutate.log"; then
     line="INVALID  $name: $(cat "$scratch/mutate.log")"; invalid=$((invalid + 1))
-  elif ! dotnet build "$repo/TargetProp.Dsl.sln" -c Release >"$scratch/build.log" 2>&1; then
+  elif ! dotnet build "$repo/TargetProp.Dsl.sln" -c Release </dev/null >"$scratch/build.log" 2>&1; then
     line="INVALID  $name: does not compile ($(grep -m1 -oE 'error [A-Z]+[0-9]+: .{0,80}' "$scratch/build.log"))"; invalid=$((invalid + 1))
   else
     total=$((total + 1))

@@ -18,6 +18,10 @@ let root =
 
     up (DirectoryInfo System.AppContext.BaseDirectory)
 
+/// A fresh folder path that no run has written: a refused command must leave it absent.
+let freshNever () =
+    Path.Combine(Path.GetTempPath(), sprintf "tprop-never-%s" (System.Guid.NewGuid().ToString "N"))
+
 /// Runs a program with arguments and extra environment variables in the root folder; returns exit code, stdout and stderr.
 let execWith (env: (string * string) list) (program: string) (args: string list) =
     let info =
@@ -185,11 +189,11 @@ let tests =
               Expect.equal code 2 "only --epochs and --threads may change"
               Expect.stringContains stderr "only --epochs and --threads may change" stderr
 
-              let code, _, stderr =
-                  tprop [ "train"; "--resume"; Path.GetTempPath() + "tprop-never" ]
-
+              let never = freshNever ()
+              let code, _, stderr = tprop [ "train"; "--resume"; never ]
               Expect.equal code 2 "not a run's folder"
               Expect.stringContains stderr "train.json does not exist" stderr
+              Expect.isFalse (Directory.Exists never) "a refused resume creates no folder"
 
               for d in [ whole; part ] do
                   Directory.Delete(d, true)
@@ -330,6 +334,8 @@ let tests =
           }
           test
               "bp on Lee et al.'s discrete network is refused naming layer 2, the sign unit and the rules that work; --straight-through trains" {
+              let never = freshNever ()
+
               let code, _, stderr =
                   tprop
                       [ "train"
@@ -340,7 +346,7 @@ let tests =
                         "--epochs"
                         "1"
                         "--out"
-                        Path.GetTempPath() + "tprop-never" ]
+                        never ]
 
               Expect.equal code 2 stderr
 
@@ -352,6 +358,7 @@ let tests =
                   Expect.stringContains stderr text "the refusal"
 
               Expect.isFalse (stderr.Contains "   at ") "no stack trace"
+              Expect.isFalse (Directory.Exists never) "the refused run created no folder"
 
               for args in
                   [ [ "--rule"; "bp"; "--net"; "lee2015-discrete"; "--straight-through" ]
@@ -493,28 +500,23 @@ let tests =
 
               Directory.Delete(out, true)
           }
-          test "tprop reports a user's mistake in one line, without a stack trace" {
+          test "tprop reports a user's mistake in one line, without a stack trace, and writes nothing" {
+              let never = freshNever ()
+
               for args, expected in
                   [ [ "train"; "--rule"; "nope" ], "no rule named 'nope'; the presets are: bp, tp, dtp"
                     [ "train"; "--rule"; "dpt" ], "no rule named 'dpt' (did you mean dtp?); the presets are"
                     [ "train"; "--data"; "mnistt" ], "Data set \"mnistt\" not found (did you mean mnist?)"
-                    [ "train"; "--net"; "lee2051"; "--out"; Path.GetTempPath() + "tprop-never" ],
-                    "(did you mean lee2015?)"
-                    [ "train"; "--batch"; "1000000"; "--out"; Path.GetTempPath() + "tprop-never" ],
+                    [ "train"; "--net"; "lee2051"; "--out"; never ], "(did you mean lee2015?)"
+                    [ "train"; "--batch"; "1000000"; "--out"; never ],
                     "batch = 1000000, but the run trains on 6000 examples: use a batch of at most 6000"
-                    [ "train"; "--net"; "lee"; "--out"; Path.GetTempPath() + "tprop-never" ],
+                    [ "train"; "--net"; "lee"; "--out"; never ],
                     "no network named 'lee'; the named networks are: lee2015, lee2015-discrete"
                     [ "train"; "--data"; "/nonexistent/folder" ], "/nonexistent/folder"
-                    [ "train"; "--epochs"; "0"; "--out"; Path.GetTempPath() + "tprop-never" ], "epochs = 0"
-                    [ "train"; "--hidden"; "5by256"; "--out"; Path.GetTempPath() + "tprop-never" ],
+                    [ "train"; "--epochs"; "0"; "--out"; never ], "epochs = 0"
+                    [ "train"; "--hidden"; "5by256"; "--out"; never ],
                     "--hidden 5by256: give the hidden layers as COUNTxWIDTH"
-                    [ "train"
-                      "--net"
-                      "lee2015"
-                      "--hidden"
-                      "5x256"
-                      "--out"
-                      Path.GetTempPath() + "tprop-never" ],
+                    [ "train"; "--net"; "lee2015"; "--hidden"; "5x256"; "--out"; never ],
                     "give either --net or --hidden/--activation"
                     [ "train"
                       "--epochs"
@@ -530,12 +532,13 @@ let tests =
                     [ "sweep"; "stats"; "/nonexistent" ], "give SPEC.json, or status DIR, collect DIR or resubmit DIR"
                     [ "reproduce"; "lee2015-mnist"; "--collect"; "--out"; "/nonexistent" ],
                     "reproduce.json does not exist"
-                    [ "reproduce"; "lee2015-mnist"; "--arm"; "ddtp"; "--out"; "/tmp/tprop-never" ],
+                    [ "reproduce"; "lee2015-mnist"; "--arm"; "ddtp"; "--out"; never ],
                     "lee2015-mnist has no rule 'ddtp'; its rules are: dtp, bp" ] do
                   let code, _, stderr = tprop args
                   Expect.equal code 2 (sprintf "%A exit code" args)
                   Expect.stringContains stderr expected (sprintf "%A message" args)
                   Expect.isFalse (stderr.Contains "   at ") "no stack trace"
+                  Expect.isFalse (Directory.Exists never) (sprintf "%A created the --out folder" args)
           }
           test "tprop bench prints its figures as the last line, in the documented format" {
               let code, stdout, stderr =

@@ -42,11 +42,13 @@ exception CheckpointException of string
 /// Checkpoints: a run's whole state after an epoch or within one, in a versioned binary file: the container of
 /// Sections with the magic "TPCKPT" 0 0.
 /// Sections: "header" (JSON), "param <key>" (float32 values of one parameter buffer, in the plan's layout),
-/// "optim <i>" (i64 steps, then the float32 state of the plan's i-th optimiser op). Every length is checked against
-/// the file and against the model before anything is read into memory, and every CRC before anything is loaded.
+/// "optim <key>" (i64 steps, then the float32 state of that parameter's optimiser: slot k of element e at [k·n + e],
+/// n the parameter's length, whatever pieces the plan cuts its update into). Every length is checked against the file
+/// and against the model before anything is read into memory, and every CRC before anything is loaded.
 module Checkpoint =
-    /// The format this library writes; it reads this one and older (1: no position within an epoch, so at its end).
-    let version = 2
+    /// The format this library writes; it reads this one and older (2: "optim <i>", the state of the plan's i-th
+    /// optimiser op, read where this plan's ops are the same; 1: no position within an epoch, so at its end).
+    let version = 3
 
     let private magic = "TPCKPT\000\000"B
 
@@ -56,6 +58,40 @@ module Checkpoint =
     /// The plan's parameter buffers with stable keys (Parameters.named).
     let private parameters (c: Compiled) : (string * MatrixBuffer) list =
         Parameters.named c.W c.B c.V c.C c.A c.U (c.Coders |> Map.map (fun _ q -> q.E, q.Eb, q.D, q.Db))
+
+    /// The optimised parameters, each with its key (as its "param" section), its element count n, its state's slots
+    /// and the plan's optimiser ops that update it, in element order. The pieces of one parameter cover it exactly once
+    /// and share one optimiser: the plan's invariant (Lower, Fusion.pieces), checked here, since the saved state
+    /// depends on it.
+    let private optimised (c: Compiled) (plan: Plan) =
+        let ops = plan.Optimisers |> List.ofSeq
+
+        let groups =
+            [ for key, buffer in parameters c do
+                  match
+                      ops
+                      |> List.filter (fun o -> obj.ReferenceEquals(o.Parameter, buffer))
+                      |> List.sortBy (fun o -> o.First)
+                  with
+                  | [] -> ()
+                  | pieces ->
+                      let n = buffer.Data.Length
+                      let slots = pieces.Head.Slots
+                      let ends = pieces |> List.map (fun o -> o.First + o.Count)
+
+                      if
+                          pieces |> List.map (fun o -> o.First) <> 0 :: List.take (pieces.Length - 1) ends
+                          || List.last ends <> n
+                          || pieces |> List.exists (fun o -> o.Slots <> slots)
+                      then
+                          invalidOp (sprintf "Checkpoint: the updates of %s do not cover it once: %A" key pieces)
+
+                      key, n, slots, pieces ]
+
+        if (groups |> List.sumBy (fun (_, _, _, pieces) -> pieces.Length)) <> ops.Length then
+            invalidOp "Checkpoint: the plan updates a buffer that is not one of its parameters"
+
+        groups
 
     /// XxHash64 of a model's printed description.
     let hash (model: string) =
@@ -97,13 +133,28 @@ module Checkpoint =
     let private floats (span: ReadOnlySpan<float32>) =
         Runtime.InteropServices.MemoryMarshal.AsBytes(span).ToArray()
 
+    /// One parameter's optimiser state as its section holds it: the step count its pieces share, then every slot over
+    /// the whole parameter, each piece's slot k (at [k·count + i] in its own state) placed at [k·n + first + i].
+    let private gathered (key: string) (n: int) (slots: int) (pieces: OptimOp list) =
+        let steps = pieces.Head.Steps
+
+        if pieces |> List.exists (fun o -> o.Steps <> steps) then
+            invalidOp (sprintf "Checkpoint: the pieces of %s's update have taken different numbers of steps" key)
+
+        let state = Array.zeroCreate<float32>(slots * n)
+
+        for o in pieces do
+            for k in 0 .. slots - 1 do
+                o.State.Slice(k * o.Count, o.Count).CopyTo(state.AsSpan(k * n + o.First, o.Count))
+
+        Array.append (BitConverter.GetBytes steps) (floats (ReadOnlySpan state))
+
     /// Writes the run's state to `path` through a temporary file, fsync and rename (DurableFile).
     let write (path: string) (h: CheckpointHeader) (c: Compiled) (ex: Executor) =
         let sections =
             [ yield "header", JsonSerializer.SerializeToUtf8Bytes h
               for key, buffer in parameters c -> "param " + key, floats (ReadOnlySpan buffer.Data)
-              for i, o in Seq.indexed ex.Plan.Optimisers ->
-                  "optim " + string i, Array.append (BitConverter.GetBytes o.Steps) (floats (Span.op_Implicit o.State)) ]
+              for key, n, slots, pieces in optimised c ex.Plan -> "optim " + key, gathered key n slots pieces ]
 
         DurableFile.Write(path, fun stream -> Sections.write stream magic version sections)
 
@@ -205,25 +256,60 @@ module Checkpoint =
         check path h expected
         let buffers = parameters c |> Map.ofList
         let optimisers = ex.Plan.Optimisers
+        let byKey = h.Version >= 3
 
+        let states =
+            optimised c ex.Plan
+            |> List.map (fun (key, n, slots, pieces) -> key, (n, slots, pieces))
+            |> Map.ofList
+
+        // Format 2 kept each op's state in its own section, by position: any length is read, then matched below.
         let expectedLength (name: string) =
             match name.Split(' ', 2) with
             | [| "param"; key |] -> buffers.TryFind key |> Option.map (fun b -> 4L * int64 b.Data.Length)
+            | [| "optim"; key |] when byKey ->
+                states.TryFind key
+                |> Option.map (fun (n, slots, _) -> 8L + 4L * int64 slots * int64 n)
             | [| "optim"; i |] ->
                 match Int32.TryParse i with
-                | true, i when i >= 0 && i < optimisers.Count -> Some(8L + 4L * int64 optimisers.[i].State.Length)
+                | true, i when i >= 0 -> Some -1L
                 | _ -> None
             | _ -> None
 
         let sections = [ for _ in 2..count -> section path r expectedLength ] |> Map.ofList
 
-        for key in buffers.Keys do
-            if not (sections.ContainsKey("param " + key)) then
-                fail "%s lacks the section \"param %s\"; the file is damaged" path key
+        let need (name: string) =
+            if not (sections.ContainsKey name) then
+                fail "%s lacks the section \"%s\"; the file is damaged" path name
 
-        for i in 0 .. optimisers.Count - 1 do
-            if not (sections.ContainsKey(sprintf "optim %d" i)) then
-                fail "%s lacks the section \"optim %d\"; the file is damaged" path i
+        for key in buffers.Keys do
+            need ("param " + key)
+
+        let optimSections =
+            sections.Keys |> Seq.filter (fun n -> n.StartsWith "optim ") |> Seq.length
+
+        if byKey then
+            for key in states.Keys do
+                need ("optim " + key)
+        elif
+            optimSections <> optimisers.Count
+            || optimisers
+               |> Seq.indexed
+               |> Seq.exists (fun (i, o) ->
+                   match sections.TryFind(sprintf "optim %d" i) with
+                   | Some bytes -> bytes.Length <> 8 + 4 * o.State.Length
+                   | None -> true)
+        then
+            fail
+                "%s was written in format %d, which keeps the optimiser state op by op (%d sections), and this TargetProp cuts the plan's %d updates differently: that state cannot be placed. Resume it with the TargetProp that wrote it, or start a new run"
+                path
+                h.Version
+                optimSections
+                optimisers.Count
+
+        for KeyValue(name, bytes) in sections do
+            if name.StartsWith "optim " && BitConverter.ToInt64(bytes, 0) < 0L then
+                fail "%s: section \"%s\" holds %d steps; the file is damaged" path name (BitConverter.ToInt64(bytes, 0))
 
         let floatsOf (bytes: byte[]) (first: int) =
             let values = Array.zeroCreate<float32>((bytes.Length - first) / 4)
@@ -233,11 +319,21 @@ module Checkpoint =
         for KeyValue(key, b) in buffers do
             Array.blit (floatsOf sections.["param " + key] 0) 0 b.Data 0 b.Data.Length
 
-        for i, o in Seq.indexed optimisers do
-            let bytes = sections.[sprintf "optim %d" i]
-            o.Steps <- BitConverter.ToInt64(bytes, 0)
-            let state = floatsOf bytes 8
-            state.AsSpan().CopyTo(o.State)
+        if byKey then
+            for KeyValue(key, (n, slots, pieces)) in states do
+                let bytes = sections.["optim " + key]
+                let state = floatsOf bytes 8
+
+                for o in pieces do
+                    o.Steps <- BitConverter.ToInt64(bytes, 0)
+
+                    for k in 0 .. slots - 1 do
+                        state.AsSpan(k * n + o.First, o.Count).CopyTo(o.State.Slice(k * o.Count, o.Count))
+        else
+            for i, o in Seq.indexed optimisers do
+                let bytes = sections.[sprintf "optim %d" i]
+                o.Steps <- BitConverter.ToInt64(bytes, 0)
+                (floatsOf bytes 8).AsSpan().CopyTo(o.State)
 
         let ctx = ex.Context
         ctx.ForwardStep <- h.ForwardStep

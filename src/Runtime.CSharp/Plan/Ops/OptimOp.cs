@@ -55,6 +55,15 @@ public sealed class OptimOp : Op
     /// <summary>The parameter it updates.</summary>
     public MatrixBuffer Parameter => parameter;
 
+    /// <summary>The first of the parameter's elements it updates.</summary>
+    public int First => first;
+
+    /// <summary>How many of the parameter's elements it updates, from <see cref="First"/>.</summary>
+    public int Count => count;
+
+    /// <summary>State values per element (the optimiser's slots: 2 for Adam's m and v, 0 for plain SGD).</summary>
+    public int Slots => optimiser.StateSlots;
+
     /// <summary>One step of the optimiser on its elements (the step count goes up by 1); every 8th step then
     /// <see cref="CheckFinite"/>.</summary>
     public override void Run(StepContext context)

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace TargetProp.Runtime;
 
@@ -17,7 +18,8 @@ namespace TargetProp.Runtime;
 /// Operands whose memory already has the panel layout with a stride are read in place, not packed
 /// (B of NN, A of TN; see <see cref="GemmJob"/>), and so is A of NN and NT: the kernel broadcasts from its
 /// 6 rows, each read along k. The other panels of B are packed on first use, by each worker into its own
-/// buffer; A is packed only for an edge micro-panel (fewer than 6 rows) or a TN stride that is a multiple of 1 KiB.
+/// buffer; A is packed only for an edge micro-panel (fewer than 6 rows) or a stride that is a multiple of 1 KiB (TN on
+/// every path; NN and NT below 512 bits, where each 16-column strip reads the micro-panel again).
 /// Workers claim units of C one at a time: a 6-row micro-panel across a block of NC columns (split over M)
 /// or a 48-column panel across all rows (split over N), whichever divides more evenly. K is never split
 /// and every element is the same FMA chain whatever tile holds it and whoever computes it, so the result
@@ -137,9 +139,11 @@ internal sealed unsafe class GemmJob : IParallelWork
         // those in place, saving the copy (about 8 % of the (100×784)·(784×240) NN call), unless the stride is a multiple of 1 KiB:
         // then the kc rows of a panel fall into a few cache sets and thrash L1 and L2 (1024³ NN read in place ran 20–30 % slower).
         // TN packs B all the same: with A already read in place, a packed B measured up to 7 % faster.
-        // A of NN and NT is read in place as 6 rows, each along k (rStep = lda): six lines live per step, whatever the
-        // stride, so the copy of every micro-panel (for each block of columns) is saved.
-        _directA = form != GemmForm.TN || (lda & 255) != 0;
+        // A of NN and NT is read in place as 6 rows, each along k (rStep = lda): six lines live per step, so the copy of
+        // every micro-panel (for each block of columns) is saved. Below 512 bits a panel runs as 16-column strips, each
+        // reading the micro-panel again; at a stride that is a multiple of 1 KiB its 6 rows share one set of L1 with the
+        // strip's B lines, so there it is packed (1024³ NN on the 256-bit path: see BENCHMARKS.md).
+        _directA = (lda & 255) != 0 || (form != GemmForm.TN && Vector512.IsHardwareAccelerated);
         _directB = form == GemmForm.NN && (ldb & 255) != 0;
         _next = 0;
         Split(1);

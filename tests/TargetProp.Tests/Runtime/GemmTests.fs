@@ -190,6 +190,25 @@ let tests =
                                     idx <- idx + 1
                         } ]
 
+          test
+              "A's rows 1 KiB or 2 KiB apart (packed below 512 bits, read in place at 512): agrees with Naive, 1 and 2 threads alike" {
+              use pool = new WorkerPool(2)
+
+              for form in forms do
+                  for m, n, k in [ 100, 70, 300; 256, 50, 256; 20, 130, 512 ] do
+                      let (_, storedColumns), _ = storedShapes form m n k
+
+                      for lda in [ 256; 512 ] do
+                          if lda >= storedColumns then
+                              let x = makeCase (m + lda) form m n k (lda - storedColumns)
+                              Expect.equal x.Lda lda "the stride under test"
+
+                              for accumulate in [ false; true ] do
+                                  agreesWithNaive "1 KiB stride" accumulate x
+
+                                  if fast pool accumulate x <> fast null accumulate x then
+                                      failtestf "%O: 2 threads differ from 1" x
+          }
           test "zero sizes: m or n = 0 leaves C alone, k = 0 clears C or keeps it when accumulating" {
               for form in forms do
                   let x = makeCase 5 form 3 4 0 1

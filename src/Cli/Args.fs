@@ -90,10 +90,13 @@ type GemmArgs =
     | [<Mandatory>] N of int
     | Trans of Trans
     | Threads of int
+    | Cold
 
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Cold ->
+                "B out of cache, as a weight matrix last written a batch ago: each call reads the next of enough copies of B to fill 64 MiB."
             | M _ -> "rows of C."
             | K _ -> "inner dimension."
             | N _ -> "columns of C."

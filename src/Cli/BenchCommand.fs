@@ -64,12 +64,22 @@ let gemm (args: ParseResults<GemmArgs>) =
         Array.init count (fun _ -> float32 (rng.NextDouble() * 2.0 - 1.0))
     // Stored shapes: A is m×k (k×m for TN), B is k×n (n×k for NT).
     let a, lda = fill (m * k), (if form = GemmForm.TN then m else k)
-    let b, ldb = fill (k * n), (if form = GemmForm.NT then k else n)
+    let ldb = if form = GemmForm.NT then k else n
+    // --cold: copies of B filling 64 MiB, more than these machines' caches, read in turn.
+    let copies =
+        if args.Contains GemmArgs.Cold then
+            int (min 4096L ((64L <<< 20) / (4L * int64 k * int64 n) + 1L))
+        else
+            1
+
+    let bs = Array.init copies (fun _ -> fill (k * n))
     let c = Array.zeroCreate<float32>(m * n)
     use pool = new WorkerPool(threads)
+    let mutable call = 0
 
     let run () =
-        Gemm.Multiply(form, m, n, k, ReadOnlySpan a, lda, ReadOnlySpan b, ldb, Span c, n, false, pool)
+        call <- (call + 1) % copies
+        Gemm.Multiply(form, m, n, k, ReadOnlySpan a, lda, ReadOnlySpan bs.[call], ldb, Span c, n, false, pool)
 
     let times = time run
 
@@ -77,13 +87,17 @@ let gemm (args: ParseResults<GemmArgs>) =
         times |> List.map (fun t -> 2.0 * float m * float k * float n / t / 1e9)
 
     printfn
-        "gemm %A (%d×%d)·(%d×%d) threads %d: median %.1f GFLOP/s, best %.1f, %.1f µs per call"
+        "gemm %A (%d×%d)·(%d×%d) threads %d%s: median %.1f GFLOP/s, best %.1f, %.1f µs per call"
         form
         m
         k
         k
         n
         threads
+        (if copies > 1 then
+             sprintf ", B out of cache (%d copies)" copies
+         else
+             "")
         (median gflops)
         (List.max gflops)
         (1e6 * median times)

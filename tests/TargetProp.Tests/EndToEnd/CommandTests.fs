@@ -560,6 +560,14 @@ let tests =
               let last = stdout.Trim().Split('\n') |> Array.last
               Expect.isMatch last @"^gflops=\d+\.\d\d$" "gemm"
 
+              let code, stdout, stderr =
+                  tprop [ "bench"; "gemm"; "--m"; "10"; "--k"; "512"; "--n"; "512"; "--cold" ]
+
+              Expect.equal code 0 stderr
+              // 64 MiB of 1 MiB copies of B, and one more.
+              Expect.stringContains stdout "B out of cache (65 copies)" "gemm --cold"
+              Expect.isMatch (stdout.Trim().Split('\n') |> Array.last) @"^gflops=\d+\.\d\d$" "gemm --cold"
+
               let code, stdout, stderr = tprop [ "bench"; "peak"; "--threads"; "2" ]
               Expect.equal code 0 stderr
               let last = stdout.Trim().Split('\n') |> Array.last

@@ -308,8 +308,11 @@ module Checkpoint =
                 optimisers.Count
 
         for KeyValue(name, bytes) in sections do
-            if name.StartsWith "optim " && BitConverter.ToInt64(bytes, 0) < 0L then
-                fail "%s: section \"%s\" holds %d steps; the file is damaged" path name (BitConverter.ToInt64(bytes, 0))
+            if name.StartsWith "optim " then
+                let steps = BitConverter.ToInt64(bytes, 0)
+
+                if steps < 0L then
+                    fail "%s: section \"%s\" holds %d steps; the file is damaged" path name steps
 
         let floatsOf (bytes: byte[]) (first: int) =
             let values = Array.zeroCreate<float32>((bytes.Length - first) / 4)
@@ -322,10 +325,10 @@ module Checkpoint =
         if byKey then
             for KeyValue(key, (n, slots, pieces)) in states do
                 let bytes = sections.["optim " + key]
-                let state = floatsOf bytes 8
+                let steps, state = BitConverter.ToInt64(bytes, 0), floatsOf bytes 8
 
                 for o in pieces do
-                    o.Steps <- BitConverter.ToInt64(bytes, 0)
+                    o.Steps <- steps
 
                     for k in 0 .. slots - 1 do
                         state.AsSpan(k * n + o.First, o.Count).CopyTo(o.State.Slice(k * o.Count, o.Count))

@@ -54,17 +54,17 @@ internal static unsafe class GemmMicroKernel
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
             // 6 × 48 would need 36 ymm accumulators: run the panel as 16-column strips of 6 × 16 (12 accumulators).
-            for (int v = 0; v < vecs; v++) Tile256(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
+            for (int v = 0; v < vecs; v++) Rows256(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
         }
         else if (Vector128.IsHardwareAccelerated && AdvSimd.Arm64.IsSupported)
         {
             // 32 registers (ARM64): strips of 6 × 16, 24 accumulators.
-            for (int v = 0; v < vecs; v++) Tile128<N4>(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
+            for (int v = 0; v < vecs; v++) Rows128<N4>(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
         }
         else if (Vector128.IsHardwareAccelerated)
         {
             // 16 registers (x86 without AVX2): strips of 6 × 8, 12 accumulators.
-            for (int v = 0; v < 2 * vecs; v++) Tile128<N2>(rows, ap, aStep, rStep, bp + 8 * v, bStep, kc, c + 8 * v, ldc, load);
+            for (int v = 0; v < 2 * vecs; v++) Rows128<N2>(rows, ap, aStep, rStep, bp + 8 * v, bStep, kc, c + 8 * v, ldc, load);
         }
         else
         {
@@ -83,6 +83,33 @@ internal static unsafe class GemmMicroKernel
             case 3: Tile512<N3, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
             case 2: Tile512<N2, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
             default: Tile512<N1, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+        }
+    }
+
+    private static void Rows256(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    {
+        switch (rows)
+        {
+            case 6: Tile256<N6>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 5: Tile256<N5>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 4: Tile256<N4>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 3: Tile256<N3>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 2: Tile256<N2>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            default: Tile256<N1>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+        }
+    }
+
+    private static void Rows128<TV>(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+        where TV : struct, IConstInt
+    {
+        switch (rows)
+        {
+            case 6: Tile128<N6, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 5: Tile128<N5, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 4: Tile128<N4, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 3: Tile128<N3, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 2: Tile128<N2, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            default: Tile128<N1, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
         }
     }
 
@@ -128,23 +155,25 @@ internal static unsafe class GemmMicroKernel
         if (R > 5) { Vector512.Store(c50, c5); if (V > 1) Vector512.Store(c51, c5 + 16); if (V > 2) Vector512.Store(c52, c5 + 32); }
     }
 
-    /// C[0..rows, 0..16) (+)= Σ_p a_p ⊗ b_p on Vector256 (two vectors per row, 12 accumulators).
+    /// C[0..R, 0..16) (+)= Σ_p a_p ⊗ b_p on Vector256 (two vectors per row, 2R accumulators). Specialised on R, as the
+    /// 512-bit tile: an edge micro-panel of 4 rows does 8 multiply-adds a step, not 12 (the 4-row edge of a 100-row
+    /// batch cost as much as a full micro-panel, and the 2-thread row split waited on it).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile256(int rows, float* ap, nint aStep, int rStep, float* bp, nint bStep, int kc, float* c, int ldc, bool load)
+    private static void Tile256<TR>(float* ap, nint aStep, int rStep, float* bp, nint bStep, int kc, float* c, int ldc, bool load)
+        where TR : struct, IConstInt
     {
+        int R = TR.Value;
         nint o1 = rStep, o2 = 2 * o1, o3 = 3 * o1, o4 = 4 * o1, o5 = 5 * o1;
-        // Rows past `rows` compute on the zero padding of a packed A panel (edge rows are always packed)
-        // into registers that are never stored.
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         if (load)
         {
             c00 = Vector256.Load(c); c01 = Vector256.Load(c + 8);
-            if (rows > 1) { c10 = Vector256.Load(c + ldc); c11 = Vector256.Load(c + ldc + 8); }
-            if (rows > 2) { c20 = Vector256.Load(c + 2 * ldc); c21 = Vector256.Load(c + 2 * ldc + 8); }
-            if (rows > 3) { c30 = Vector256.Load(c + 3 * ldc); c31 = Vector256.Load(c + 3 * ldc + 8); }
-            if (rows > 4) { c40 = Vector256.Load(c + 4 * ldc); c41 = Vector256.Load(c + 4 * ldc + 8); }
-            if (rows > 5) { c50 = Vector256.Load(c + 5 * ldc); c51 = Vector256.Load(c + 5 * ldc + 8); }
+            if (R > 1) { c10 = Vector256.Load(c + ldc); c11 = Vector256.Load(c + ldc + 8); }
+            if (R > 2) { c20 = Vector256.Load(c + 2 * ldc); c21 = Vector256.Load(c + 2 * ldc + 8); }
+            if (R > 3) { c30 = Vector256.Load(c + 3 * ldc); c31 = Vector256.Load(c + 3 * ldc + 8); }
+            if (R > 4) { c40 = Vector256.Load(c + 4 * ldc); c41 = Vector256.Load(c + 4 * ldc + 8); }
+            if (R > 5) { c50 = Vector256.Load(c + 5 * ldc); c51 = Vector256.Load(c + 5 * ldc + 8); }
         }
         for (int p = 0; p < kc; p++, ap += aStep, bp += bStep)
         {
@@ -154,41 +183,40 @@ internal static unsafe class GemmMicroKernel
             Sse.Prefetch0(bp + 8 * bStep);
             var b0 = Vector256.Load(bp); var b1 = Vector256.Load(bp + 8);
             var a = Vector256.Create(ap[0]); c00 = Fma.MultiplyAdd(a, b0, c00); c01 = Fma.MultiplyAdd(a, b1, c01);
-            a = Vector256.Create(ap[o1]); c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11);
-            a = Vector256.Create(ap[o2]); c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21);
-            a = Vector256.Create(ap[o3]); c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31);
-            a = Vector256.Create(ap[o4]); c40 = Fma.MultiplyAdd(a, b0, c40); c41 = Fma.MultiplyAdd(a, b1, c41);
-            a = Vector256.Create(ap[o5]); c50 = Fma.MultiplyAdd(a, b0, c50); c51 = Fma.MultiplyAdd(a, b1, c51);
+            if (R > 1) { a = Vector256.Create(ap[o1]); c10 = Fma.MultiplyAdd(a, b0, c10); c11 = Fma.MultiplyAdd(a, b1, c11); }
+            if (R > 2) { a = Vector256.Create(ap[o2]); c20 = Fma.MultiplyAdd(a, b0, c20); c21 = Fma.MultiplyAdd(a, b1, c21); }
+            if (R > 3) { a = Vector256.Create(ap[o3]); c30 = Fma.MultiplyAdd(a, b0, c30); c31 = Fma.MultiplyAdd(a, b1, c31); }
+            if (R > 4) { a = Vector256.Create(ap[o4]); c40 = Fma.MultiplyAdd(a, b0, c40); c41 = Fma.MultiplyAdd(a, b1, c41); }
+            if (R > 5) { a = Vector256.Create(ap[o5]); c50 = Fma.MultiplyAdd(a, b0, c50); c51 = Fma.MultiplyAdd(a, b1, c51); }
         }
         Vector256.Store(c00, c); Vector256.Store(c01, c + 8);
-        if (rows > 1) { Vector256.Store(c10, c + ldc); Vector256.Store(c11, c + ldc + 8); }
-        if (rows > 2) { Vector256.Store(c20, c + 2 * ldc); Vector256.Store(c21, c + 2 * ldc + 8); }
-        if (rows > 3) { Vector256.Store(c30, c + 3 * ldc); Vector256.Store(c31, c + 3 * ldc + 8); }
-        if (rows > 4) { Vector256.Store(c40, c + 4 * ldc); Vector256.Store(c41, c + 4 * ldc + 8); }
-        if (rows > 5) { Vector256.Store(c50, c + 5 * ldc); Vector256.Store(c51, c + 5 * ldc + 8); }
+        if (R > 1) { Vector256.Store(c10, c + ldc); Vector256.Store(c11, c + ldc + 8); }
+        if (R > 2) { Vector256.Store(c20, c + 2 * ldc); Vector256.Store(c21, c + 2 * ldc + 8); }
+        if (R > 3) { Vector256.Store(c30, c + 3 * ldc); Vector256.Store(c31, c + 3 * ldc + 8); }
+        if (R > 4) { Vector256.Store(c40, c + 4 * ldc); Vector256.Store(c41, c + 4 * ldc + 8); }
+        if (R > 5) { Vector256.Store(c50, c + 5 * ldc); Vector256.Store(c51, c + 5 * ldc + 8); }
     }
 
-    /// C[0..rows, 0..4V) (+)= Σ_p a_p ⊗ b_p on Vector128 (V vectors per row, 6V accumulators), each step fused where the
-    /// machine has FMA (<see cref="MultiplyAdd"/>).
+    /// C[0..R, 0..4V) (+)= Σ_p a_p ⊗ b_p on Vector128 (V vectors per row, R·V accumulators), each step fused where the
+    /// machine has FMA (<see cref="MultiplyAdd"/>); specialised on R as the wider tiles.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile128<TV>(int rows, float* ap, nint aStep, int rStep, float* bp, nint bStep, int kc, float* c, int ldc, bool load)
-        where TV : struct, IConstInt
+    private static void Tile128<TR, TV>(float* ap, nint aStep, int rStep, float* bp, nint bStep, int kc, float* c, int ldc, bool load)
+        where TR : struct, IConstInt where TV : struct, IConstInt
     {
-        int V = TV.Value;
+        int R = TR.Value, V = TV.Value;
         nint o1 = rStep, o2 = 2 * o1, o3 = 3 * o1, o4 = 4 * o1, o5 = 5 * o1;
         float* c0 = c, c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
-        // As in Tile256, rows past `rows` compute on zero padding into registers that are never stored.
         Vector128<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
         Vector128<float> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
         Vector128<float> c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
         if (load)
         {
             Load(c0, ref c00, ref c01, ref c02, ref c03);
-            if (rows > 1) Load(c1, ref c10, ref c11, ref c12, ref c13);
-            if (rows > 2) Load(c2, ref c20, ref c21, ref c22, ref c23);
-            if (rows > 3) Load(c3, ref c30, ref c31, ref c32, ref c33);
-            if (rows > 4) Load(c4, ref c40, ref c41, ref c42, ref c43);
-            if (rows > 5) Load(c5, ref c50, ref c51, ref c52, ref c53);
+            if (R > 1) Load(c1, ref c10, ref c11, ref c12, ref c13);
+            if (R > 2) Load(c2, ref c20, ref c21, ref c22, ref c23);
+            if (R > 3) Load(c3, ref c30, ref c31, ref c32, ref c33);
+            if (R > 4) Load(c4, ref c40, ref c41, ref c42, ref c43);
+            if (R > 5) Load(c5, ref c50, ref c51, ref c52, ref c53);
         }
         for (int p = 0; p < kc; p++, ap += aStep, bp += bStep)
         {
@@ -198,23 +226,38 @@ internal static unsafe class GemmMicroKernel
             var b2 = V > 2 ? Vector128.Load(bp + 8) : default; var b3 = V > 2 ? Vector128.Load(bp + 12) : default;
             var a = Vector128.Create(ap[0]);
             c00 = MultiplyAdd.Of(a, b0, c00); c01 = MultiplyAdd.Of(a, b1, c01); if (V > 2) { c02 = MultiplyAdd.Of(a, b2, c02); c03 = MultiplyAdd.Of(a, b3, c03); }
-            a = Vector128.Create(ap[o1]);
-            c10 = MultiplyAdd.Of(a, b0, c10); c11 = MultiplyAdd.Of(a, b1, c11); if (V > 2) { c12 = MultiplyAdd.Of(a, b2, c12); c13 = MultiplyAdd.Of(a, b3, c13); }
-            a = Vector128.Create(ap[o2]);
-            c20 = MultiplyAdd.Of(a, b0, c20); c21 = MultiplyAdd.Of(a, b1, c21); if (V > 2) { c22 = MultiplyAdd.Of(a, b2, c22); c23 = MultiplyAdd.Of(a, b3, c23); }
-            a = Vector128.Create(ap[o3]);
-            c30 = MultiplyAdd.Of(a, b0, c30); c31 = MultiplyAdd.Of(a, b1, c31); if (V > 2) { c32 = MultiplyAdd.Of(a, b2, c32); c33 = MultiplyAdd.Of(a, b3, c33); }
-            a = Vector128.Create(ap[o4]);
-            c40 = MultiplyAdd.Of(a, b0, c40); c41 = MultiplyAdd.Of(a, b1, c41); if (V > 2) { c42 = MultiplyAdd.Of(a, b2, c42); c43 = MultiplyAdd.Of(a, b3, c43); }
-            a = Vector128.Create(ap[o5]);
-            c50 = MultiplyAdd.Of(a, b0, c50); c51 = MultiplyAdd.Of(a, b1, c51); if (V > 2) { c52 = MultiplyAdd.Of(a, b2, c52); c53 = MultiplyAdd.Of(a, b3, c53); }
+            if (R > 1)
+            {
+                a = Vector128.Create(ap[o1]);
+                c10 = MultiplyAdd.Of(a, b0, c10); c11 = MultiplyAdd.Of(a, b1, c11); if (V > 2) { c12 = MultiplyAdd.Of(a, b2, c12); c13 = MultiplyAdd.Of(a, b3, c13); }
+            }
+            if (R > 2)
+            {
+                a = Vector128.Create(ap[o2]);
+                c20 = MultiplyAdd.Of(a, b0, c20); c21 = MultiplyAdd.Of(a, b1, c21); if (V > 2) { c22 = MultiplyAdd.Of(a, b2, c22); c23 = MultiplyAdd.Of(a, b3, c23); }
+            }
+            if (R > 3)
+            {
+                a = Vector128.Create(ap[o3]);
+                c30 = MultiplyAdd.Of(a, b0, c30); c31 = MultiplyAdd.Of(a, b1, c31); if (V > 2) { c32 = MultiplyAdd.Of(a, b2, c32); c33 = MultiplyAdd.Of(a, b3, c33); }
+            }
+            if (R > 4)
+            {
+                a = Vector128.Create(ap[o4]);
+                c40 = MultiplyAdd.Of(a, b0, c40); c41 = MultiplyAdd.Of(a, b1, c41); if (V > 2) { c42 = MultiplyAdd.Of(a, b2, c42); c43 = MultiplyAdd.Of(a, b3, c43); }
+            }
+            if (R > 5)
+            {
+                a = Vector128.Create(ap[o5]);
+                c50 = MultiplyAdd.Of(a, b0, c50); c51 = MultiplyAdd.Of(a, b1, c51); if (V > 2) { c52 = MultiplyAdd.Of(a, b2, c52); c53 = MultiplyAdd.Of(a, b3, c53); }
+            }
         }
         Store(c0, c00, c01, c02, c03);
-        if (rows > 1) Store(c1, c10, c11, c12, c13);
-        if (rows > 2) Store(c2, c20, c21, c22, c23);
-        if (rows > 3) Store(c3, c30, c31, c32, c33);
-        if (rows > 4) Store(c4, c40, c41, c42, c43);
-        if (rows > 5) Store(c5, c50, c51, c52, c53);
+        if (R > 1) Store(c1, c10, c11, c12, c13);
+        if (R > 2) Store(c2, c20, c21, c22, c23);
+        if (R > 3) Store(c3, c30, c31, c32, c33);
+        if (R > 4) Store(c4, c40, c41, c42, c43);
+        if (R > 5) Store(c5, c50, c51, c52, c53);
 
         // One row of the tile: its V accumulators from and to C.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,9 +1,11 @@
 namespace TargetProp.Runtime;
 
-/// <summary>An op whose rows (examples) are independent. With a pool, worker w always takes the same consecutive rows
-/// — whole 6-row GEMM panels, split evenly, the rows after the last whole panel going to the last worker — so a row written on one core is read there by the next row-wise op
-/// instead of crossing to the other core's cache; without a pool, or for a piece that would be small, the op runs
-/// whole. Every kernel used row-wise computes an element by the same arithmetic whatever rows share its call, and a
+/// <summary>An op whose rows (examples) are independent. With a pool, worker w always takes the same consecutive rows,
+/// an even share (rows·w/workers onwards), so a row written on one core is read there by the next row-wise op instead
+/// of crossing to the other core's cache; without a pool, or for a piece that would be small, the op runs whole. An
+/// even share of 100 rows is 50 and 50, each ending in a 2-row GEMM micro-panel: the GEMM's edge tiles cost in
+/// proportion to their rows, so this balances better than whole 6-row panels (48 and 52, the second worker ending in
+/// a 4-row micro-panel, while the first waited). Every kernel used row-wise computes an element by the same arithmetic whatever rows share its call, and a
 /// piece keeps at least 64 elements so no kernel falls back to a different scalar path: the split changes no bit.</summary>
 public abstract class RowwiseOp : Op, IParallelWork
 {
@@ -22,19 +24,15 @@ public abstract class RowwiseOp : Op, IParallelWork
     {
         Context = context;
         var pool = context.Pool;
-        int panels = BatchRows / 6;
-        // Every worker's piece has at least ⌊panels / workers⌋ whole panels: split only when that is 64 elements or more.
-        if (pool is null || pool.Threads == 1 || 6 * (panels / pool.Threads) * Width < 64) Rows(0, BatchRows);
+        // Every worker's piece has at least ⌊rows / workers⌋ rows: split only when that is 64 elements or more.
+        if (pool is null || pool.Threads == 1 || BatchRows / pool.Threads * Width < 64) Rows(0, BatchRows);
         else pool.Run(this);
     }
 
-    /// <summary>Worker w's rows: consecutive pieces of whole 6-row panels; the last worker also takes the rows after
-    /// the last whole panel.</summary>
+    /// <summary>Worker w's rows: rows·w/workers up to rows·(w + 1)/workers.</summary>
     public void Run(int worker, int workers)
     {
-        int panels = BatchRows / 6;
-        int first = panels * worker / workers * 6;
-        int last = worker == workers - 1 ? BatchRows : panels * (worker + 1) / workers * 6;
+        int first = BatchRows * worker / workers, last = BatchRows * (worker + 1) / workers;
         if (last > first) Rows(first, last - first);
     }
 

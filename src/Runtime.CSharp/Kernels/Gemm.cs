@@ -18,8 +18,9 @@ namespace TargetProp.Runtime;
 /// Operands whose memory already has the panel layout with a stride are read in place, not packed
 /// (B of NN, A of TN; see <see cref="GemmJob"/>), and so is A of NN and NT: the kernel broadcasts from its
 /// 6 rows, each read along k. The other panels of B are packed on first use, by each worker into its own
-/// buffer; A is packed only for an edge micro-panel (fewer than 6 rows) or a stride that is a multiple of 1 KiB (TN on
-/// every path; NN and NT below 512 bits, where each 16-column strip reads the micro-panel again).
+/// buffer; A is packed only at a stride that is a multiple of 1 KiB (TN on every path; NN and NT below 512 bits, where
+/// each 16-column strip reads the micro-panel again). An edge micro-panel (fewer than 6 rows) is read in place too: the
+/// kernel is specialised on its rows and reads no others.
 /// Workers claim units of C one at a time: a 6-row micro-panel across a block of NC columns (split over M)
 /// or a 48-column panel across all rows (split over N), whichever divides more evenly. K is never split
 /// and every element is the same FMA chain whatever tile holds it and whoever computes it, so the result
@@ -258,9 +259,9 @@ internal sealed unsafe class GemmJob : IParallelWork
                 {
                     int rows = Math.Min(MR, i1 - i), aStep = MR, rStep = 1;
                     float* ap = packA.Pointer;
-                    if (_directA && rows == MR)
+                    if (_directA)
                     {
-                        bool transposed = _form == GemmForm.TN;   // Aᵀ: 6 floats per step, lda apart; A: 6 rows along k
+                        bool transposed = _form == GemmForm.TN;   // Aᵀ: `rows` floats per step, lda apart; A: `rows` rows along k
                         ap = transposed ? _a + (nint)p0 * _lda + i : _a + (nint)i * _lda + p0;
                         (aStep, rStep) = transposed ? (_lda, 1) : (1, _lda);
                     }

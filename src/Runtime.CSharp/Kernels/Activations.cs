@@ -36,11 +36,13 @@ public static class Activations
     /// Lawson-weighted least squares (tools/fit_tanh.py); beyond that tanh rounds to ±1 in float32, so x is clamped
     /// there. Against float64 tanh: at most 4.7 ulp, about 0.5 ulp on average; 2.4× faster than TensorPrimitives.Tanh on
     /// 512-bit vectors. NaN stays NaN. The same bits at every vector width.
+    /// Inlined into its loops: called, it passed each vector through the stack and ran at a third of the speed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T Tanh<T>(T x) where T : struct, ILanes<T>
     {
         const float Clamp = 7.90531110763549805f;
-        x = T.Min(T.Max(x, T.Of(-Clamp)), T.Of(Clamp));
+        x = T.Clamp(x, -Clamp, Clamp);
         var t = x * x;
         var p = T.FusedMultiplyAdd(T.Of(2.407721244601646e-11f), t, T.Of(-1.4897040045980248e-08f));
         p = T.FusedMultiplyAdd(p, t, T.Of(9.936497008311562e-06f));

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace TargetProp.Runtime;
@@ -158,6 +159,7 @@ public static class Noise
     private readonly record struct Key(ulong Seed, long Step, int Layer);
 
     /// The counter words after the block number, in every lane: (layer, step low 32 bits, step high 32 bits).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (T, T, T) Counters<T>(in Key key) where T : struct, IWords<T> =>
         (T.Of((uint)key.Layer), T.Of((ulong)key.Step & 0xFFFF_FFFF), T.Of((ulong)key.Step >> 32));
 
@@ -228,6 +230,7 @@ public static class Noise
         (Vector128.ConvertToSingle((w >>> 9).AsInt32()) + Vector128.Create(0.5f)) * Vector128.Create(1f / (1 << 23));
 
     /// Box–Muller lane by lane: r = √(−2 ln u₁), θ = 2π u₂; returns (r cos θ, r sin θ).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (T Cos, T Sin) BoxMuller<T>(T u1, T u2) where T : struct, ILanes<T>
     {
         var r = T.Sqrt(T.Of(-2f) * Log(u1));
@@ -237,6 +240,7 @@ public static class Noise
 
     /// ln x for x in (0, 1): x = m·2ᵉ with m in [√½, √2), s = (m−1)/(m+1), ln m = 2s(1 + s²/3 + … + s⁸/9)
     /// (|s| ≤ 0.172, so the first dropped term is below 3e-9 of the sum), ln x = e·ln 2 + ln m.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Log<T>(T x) where T : struct, ILanes<T>
     {
         var e = T.Exponent(x);
@@ -251,6 +255,7 @@ public static class Noise
 
     /// (sin 2πu, cos 2πu) for u in (0, 1): q = ⌊4u + ½⌋, x = 2π(u − q/4) in [−π/4, π/4] (u − q/4 is exact), Taylor series
     /// of sin to x⁹ and cos to x⁸ (dropped terms below 3e-8), then turned by q quarter turns.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (T Sin, T Cos) SinCosTwoPi<T>(T u) where T : struct, ILanes<T>
     {
         var q = T.Floor(u * 4f + T.Of(0.5f));
@@ -285,6 +290,7 @@ public static class Noise
     }
 
     /// c[0]·zⁿ + c[1]·zⁿ⁻¹ + … + c[n], by Horner's rule.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Horner<T>(T z, float[] c) where T : struct, ILanes<T>
     {
         var sum = T.Of(c[0]);

@@ -11,6 +11,7 @@ namespace TargetProp.Runtime;
 /// key is bumped by the Weyl constants.</summary>
 internal static class Philox
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static (T, T, T, T) Rounds10<T>(T c0, T c1, T c2, T c3, uint k0, uint k1) where T : struct, IWords<T>
     {
         const uint W0 = 0x9E3779B9, W1 = 0xBB67AE85;

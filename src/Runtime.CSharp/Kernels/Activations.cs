@@ -74,7 +74,8 @@ public static class Activations
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => T.Of(1f) - h * h;
     }
 
-    /// relu' = [h &gt; 0].
+    /// relu' = [h &gt; 0]. relu keeps the IEEE maximum, not <see cref="ILanes{TSelf}.Clamp"/>: x86's maxps gives −0 for
+    /// max(0, −0) where ARM's fmax gives +0, and the bits must be the same on every machine.
     private readonly struct ReluOp : IActivationOp
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Apply<T>(T x) where T : struct, ILanes<T> => T.Max(x, T.Of(0f));
@@ -84,7 +85,7 @@ public static class Activations
     /// hardTanh(a) = min(max(a, −1), 1); hardTanh' = [|h| &lt; 1] (0 at the kinks ±1, like relu's at 0).
     private readonly struct HardTanhOp : IActivationOp
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Apply<T>(T x) where T : struct, ILanes<T> => T.Min(T.Max(x, T.Of(-1f)), T.Of(1f));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Apply<T>(T x) where T : struct, ILanes<T> => T.Clamp(x, -1f, 1f);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Derivative<T>(T h) where T : struct, ILanes<T> => T.Positive(T.Of(1f) - h * h);
     }
 

@@ -46,25 +46,25 @@ internal static unsafe class GemmMicroKernel
         {
             switch (vecs)
             {
-                case 3: Rows512<N3>(rows, ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-                case 2: Rows512<N2>(rows, ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-                default: Rows512<N1>(rows, ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+                case 3: Rows<Tiles512<N3>>(rows, ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+                case 2: Rows<Tiles512<N2>>(rows, ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+                default: Rows<Tiles512<N1>>(rows, ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
             }
         }
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
             // 6 × 48 would need 36 ymm accumulators: run the panel as 16-column strips of 6 × 16 (12 accumulators).
-            for (int v = 0; v < vecs; v++) Rows256(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
+            for (int v = 0; v < vecs; v++) Rows<Tiles256>(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
         }
         else if (Vector128.IsHardwareAccelerated && AdvSimd.Arm64.IsSupported)
         {
             // 32 registers (ARM64): strips of 6 × 16, 24 accumulators.
-            for (int v = 0; v < vecs; v++) Rows128<N4>(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
+            for (int v = 0; v < vecs; v++) Rows<Tiles128<N4>>(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
         }
         else if (Vector128.IsHardwareAccelerated)
         {
             // 16 registers (x86 without AVX2): strips of 6 × 8, 12 accumulators.
-            for (int v = 0; v < 2 * vecs; v++) Rows128<N2>(rows, ap, aStep, rStep, bp + 8 * v, bStep, kc, c + 8 * v, ldc, load);
+            for (int v = 0; v < 2 * vecs; v++) Rows<Tiles128<N2>>(rows, ap, aStep, rStep, bp + 8 * v, bStep, kc, c + 8 * v, ldc, load);
         }
         else
         {
@@ -72,44 +72,43 @@ internal static unsafe class GemmMicroKernel
         }
     }
 
-    private static void Rows512<TV>(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
-        where TV : struct, IConstInt
+    /// A tile kernel of one vector width, specialised on the tile's rows R.
+    private interface ITile
     {
-        switch (rows)
-        {
-            case 6: Tile512<N6, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 5: Tile512<N5, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 4: Tile512<N4, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 3: Tile512<N3, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 2: Tile512<N2, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            default: Tile512<N1, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-        }
+        static abstract void Run<TR>(float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+            where TR : struct, IConstInt;
     }
 
-    private static void Rows256(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    private readonly struct Tiles512<TV> : ITile where TV : struct, IConstInt
     {
-        switch (rows)
-        {
-            case 6: Tile256<N6>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 5: Tile256<N5>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 4: Tile256<N4>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 3: Tile256<N3>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 2: Tile256<N2>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            default: Tile256<N1>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-        }
+        public static void Run<TR>(float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+            where TR : struct, IConstInt => Tile512<TR, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load);
     }
 
-    private static void Rows128<TV>(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
-        where TV : struct, IConstInt
+    private readonly struct Tiles256 : ITile
+    {
+        public static void Run<TR>(float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+            where TR : struct, IConstInt => Tile256<TR>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load);
+    }
+
+    private readonly struct Tiles128<TV> : ITile where TV : struct, IConstInt
+    {
+        public static void Run<TR>(float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+            where TR : struct, IConstInt => Tile128<TR, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load);
+    }
+
+    /// The kernel TTile specialised on `rows` (1 to 6).
+    private static void Rows<TTile>(int rows, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+        where TTile : struct, ITile
     {
         switch (rows)
         {
-            case 6: Tile128<N6, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 5: Tile128<N5, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 4: Tile128<N4, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 3: Tile128<N3, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            case 2: Tile128<N2, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
-            default: Tile128<N1, TV>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 6: TTile.Run<N6>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 5: TTile.Run<N5>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 4: TTile.Run<N4>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 3: TTile.Run<N3>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            case 2: TTile.Run<N2>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
+            default: TTile.Run<N1>(ap, aStep, rStep, bp, bStep, kc, c, ldc, load); break;
         }
     }
 
@@ -224,33 +223,12 @@ internal static unsafe class GemmMicroKernel
             // broadcast and the B vectors in registers instead of spilling them to the stack on every step.
             var b0 = Vector128.Load(bp); var b1 = Vector128.Load(bp + 4);
             var b2 = V > 2 ? Vector128.Load(bp + 8) : default; var b3 = V > 2 ? Vector128.Load(bp + 12) : default;
-            var a = Vector128.Create(ap[0]);
-            c00 = MultiplyAdd.Of(a, b0, c00); c01 = MultiplyAdd.Of(a, b1, c01); if (V > 2) { c02 = MultiplyAdd.Of(a, b2, c02); c03 = MultiplyAdd.Of(a, b3, c03); }
-            if (R > 1)
-            {
-                a = Vector128.Create(ap[o1]);
-                c10 = MultiplyAdd.Of(a, b0, c10); c11 = MultiplyAdd.Of(a, b1, c11); if (V > 2) { c12 = MultiplyAdd.Of(a, b2, c12); c13 = MultiplyAdd.Of(a, b3, c13); }
-            }
-            if (R > 2)
-            {
-                a = Vector128.Create(ap[o2]);
-                c20 = MultiplyAdd.Of(a, b0, c20); c21 = MultiplyAdd.Of(a, b1, c21); if (V > 2) { c22 = MultiplyAdd.Of(a, b2, c22); c23 = MultiplyAdd.Of(a, b3, c23); }
-            }
-            if (R > 3)
-            {
-                a = Vector128.Create(ap[o3]);
-                c30 = MultiplyAdd.Of(a, b0, c30); c31 = MultiplyAdd.Of(a, b1, c31); if (V > 2) { c32 = MultiplyAdd.Of(a, b2, c32); c33 = MultiplyAdd.Of(a, b3, c33); }
-            }
-            if (R > 4)
-            {
-                a = Vector128.Create(ap[o4]);
-                c40 = MultiplyAdd.Of(a, b0, c40); c41 = MultiplyAdd.Of(a, b1, c41); if (V > 2) { c42 = MultiplyAdd.Of(a, b2, c42); c43 = MultiplyAdd.Of(a, b3, c43); }
-            }
-            if (R > 5)
-            {
-                a = Vector128.Create(ap[o5]);
-                c50 = MultiplyAdd.Of(a, b0, c50); c51 = MultiplyAdd.Of(a, b1, c51); if (V > 2) { c52 = MultiplyAdd.Of(a, b2, c52); c53 = MultiplyAdd.Of(a, b3, c53); }
-            }
+            var a = Vector128.Create(ap[0]); c00 = MultiplyAdd.Of(a, b0, c00); c01 = MultiplyAdd.Of(a, b1, c01); if (V > 2) { c02 = MultiplyAdd.Of(a, b2, c02); c03 = MultiplyAdd.Of(a, b3, c03); }
+            if (R > 1) { a = Vector128.Create(ap[o1]); c10 = MultiplyAdd.Of(a, b0, c10); c11 = MultiplyAdd.Of(a, b1, c11); if (V > 2) { c12 = MultiplyAdd.Of(a, b2, c12); c13 = MultiplyAdd.Of(a, b3, c13); } }
+            if (R > 2) { a = Vector128.Create(ap[o2]); c20 = MultiplyAdd.Of(a, b0, c20); c21 = MultiplyAdd.Of(a, b1, c21); if (V > 2) { c22 = MultiplyAdd.Of(a, b2, c22); c23 = MultiplyAdd.Of(a, b3, c23); } }
+            if (R > 3) { a = Vector128.Create(ap[o3]); c30 = MultiplyAdd.Of(a, b0, c30); c31 = MultiplyAdd.Of(a, b1, c31); if (V > 2) { c32 = MultiplyAdd.Of(a, b2, c32); c33 = MultiplyAdd.Of(a, b3, c33); } }
+            if (R > 4) { a = Vector128.Create(ap[o4]); c40 = MultiplyAdd.Of(a, b0, c40); c41 = MultiplyAdd.Of(a, b1, c41); if (V > 2) { c42 = MultiplyAdd.Of(a, b2, c42); c43 = MultiplyAdd.Of(a, b3, c43); } }
+            if (R > 5) { a = Vector128.Create(ap[o5]); c50 = MultiplyAdd.Of(a, b0, c50); c51 = MultiplyAdd.Of(a, b1, c51); if (V > 2) { c52 = MultiplyAdd.Of(a, b2, c52); c53 = MultiplyAdd.Of(a, b3, c53); } }
         }
         Store(c0, c00, c01, c02, c03);
         if (R > 1) Store(c1, c10, c11, c12, c13);

@@ -81,6 +81,30 @@ let tests =
                   (System.BitConverter.SingleToInt32Bits -0.0f)
                   "tanh −0 = −0"
           }
+          test "tanh and hardTanh in the vector body: NaN stays NaN, −0 and +0 keep their sign, far values reach ±1" {
+              // 40 columns: lanes of 512-, 256- and 128-bit vectors (the clamp on the machine's own min and max) and a
+              // scalar tail; each special value at a body position and again in the tail.
+              let specials = [| nanf; -0.0f; 0.0f; 100.0f; -100.0f |]
+
+              for a in [ Activation.Tanh; Activation.HardTanh ] do
+                  let z = Array.init 40 (fun j -> specials.[j % specials.Length])
+                  Activations.BiasActivate(a, 1, 40, System.ReadOnlySpan(Array.create 40 -0.0f), System.Span z)
+
+                  for j in 0..39 do
+                      let what = sprintf "%A of %g (column %d)" a specials.[j % specials.Length] j
+
+                      match j % specials.Length with
+                      | 0 -> Expect.isTrue (System.Single.IsNaN z.[j]) what
+                      | 1
+                      | 2 ->
+                          Expect.equal
+                              (System.BitConverter.SingleToInt32Bits z.[j])
+                              (System.BitConverter.SingleToInt32Bits specials.[j % specials.Length])
+                              what
+                      // Beyond the clamp: 1 for hardTanh, within tanh's 5 ulp of 1 (below it, 2⁻²⁴ apart) for tanh.
+                      | 3 -> Expect.isTrue (z.[j] <= 1.0f && 1.0f - z.[j] <= 5.0f * 5.96046448e-8f) what
+                      | _ -> Expect.isTrue (z.[j] >= -1.0f && 1.0f + z.[j] <= 5.0f * 5.96046448e-8f) what
+          }
           test "every activation gives an element the same bits in the vector body and in the scalar tail" {
               // 17 rows of 17 columns, row r the values rotated by r: each value falls once in the scalar tail (column 16).
               let v = uniform 17 17 -9.0f 9.0f

@@ -16,7 +16,8 @@ namespace TargetProp.Runtime;
 /// The packed block of B (kc × NC ≤ 576 KiB) lives in the 1 MiB L2. Rows outside columns is the point:
 /// the usual order (a 72 KiB B panel held in L1 while A streams) was 5–20 % slower on a 32 KiB L1d.
 /// Operands whose memory already has the panel layout with a stride are read in place, not packed
-/// (B of NN, A of TN; see <see cref="GemmJob"/>), and so is A of NN and NT: the kernel broadcasts from its
+/// (B of NN, but for strides near a multiple of 1 KiB or 128 rows or more on the 256-bit path; A of TN; see
+/// <see cref="GemmJob"/>), and so is A of NN and NT: the kernel broadcasts from its
 /// 6 rows, each read along k. The other panels of B are packed on first use, by each worker into its own
 /// buffer; A is packed only at a stride that is a multiple of 1 KiB (TN on every path; NN and NT below 512 bits, where
 /// each 16-column strip reads the micro-panel again). An edge micro-panel (fewer than 6 rows) is read in place too: the
@@ -127,6 +128,12 @@ internal sealed unsafe class GemmJob : IParallelWork
     private int _groupRows;   // rows per group (a multiple of MR)
     private int _next;    // the next unclaimed unit
 
+    /// On the 256-bit path, from this many rows of C on B of NN is packed. On a Zen 4 core packing it lost 4 % at 100 rows
+    /// ((100×1024)·(1024×1032)) and gained 3 % at 150 ((150×784)·(784×240)), 3–9 % from 200 to 1000 rows, 2–4 % on 2
+    /// threads. On the 512- and 128-bit paths it lost 1–4 % at the same shapes, so there B stays in place. Rows 4128
+    /// bytes apart ((1024×1024)·(1024×1032)) thrashed L2 read in place: packed, +12 % at 256 bits, +7 % at 512.
+    private const int DirectBRows = 128;
+
     public void Start(GemmForm form, int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         (_form, _m, _n, _k, _lda, _ldb, _ldc, _accumulate) = (form, m, n, k, lda, ldb, ldc, accumulate);
@@ -141,13 +148,17 @@ internal sealed unsafe class GemmJob : IParallelWork
         // is 6 floats per step lda apart, a 48-column panel of B is 48 floats per step ldb apart. The kernel reads
         // those in place, saving the copy (about 8 % of the (100×784)·(784×240) NN call), unless the stride is a multiple of 1 KiB:
         // then the kc rows of a panel fall into a few cache sets and thrash L1 and L2 (1024³ NN read in place ran 20–30 % slower).
-        // TN packs B all the same: with A already read in place, a packed B measured up to 7 % faster.
+        // TN packs B all the same: with A already read in place, a packed B measured up to 7 % faster. NN packs B too when
+        // its rows are less than 64 bytes off a multiple of 1 KiB apart (they thrash like the exact multiples), and on the
+        // 256-bit path from DirectBRows rows of C on, where each 16-column strip walks B again for every micro-panel.
         // A of NN and NT is read in place as 6 rows, each along k (rStep = lda): six lines live per step, so the copy of
         // every micro-panel (for each block of columns) is saved. Below 512 bits a panel runs as 16-column strips, each
         // reading the micro-panel again; at a stride that is a multiple of 1 KiB its 6 rows share one set of L1 with the
         // strip's B lines, so there it is packed (1024³ NN on the 256-bit path: see BENCHMARKS.md).
         _directA = (lda & 255) != 0 || (form != GemmForm.TN && Vector512.IsHardwareAccelerated);
-        _directB = form == GemmForm.NN && (ldb & 255) != 0;
+        bool nearKiB = (ldb & 255) < 16 || (ldb & 255) > 240;
+        bool stripsMany = !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && m >= DirectBRows;
+        _directB = form == GemmForm.NN && !nearKiB && !stripsMany;
         _next = 0;
         Split(1);
     }

@@ -209,21 +209,26 @@ let tests =
                                   if fast pool accumulate x <> fast null accumulate x then
                                       failtestf "%O: 2 threads differ from 1" x
           }
-          test "k and n over several blocks with A packed: agrees with Naive, 1 and 2 threads alike" {
-              // k = n = 800 span at least 3 blocks of KC and of NC ≤ 384; m = 50 ends in a 2-row micro-panel (packed on
-              // every path) and lda a multiple of 256 packs the others below 512 bits (and in TN on every path).
+          test
+              "k and n over several blocks, strides at and near a multiple of 1 KiB: agrees with Naive, 1 and 2 threads alike" {
+              // k = n = 800 span at least 3 blocks of KC and of NC ≤ 384; m = 50 ends in a 2-row micro-panel. Leading
+              // dimensions a multiple of 256 pack A below 512 bits (and in TN on every path) and B; 8 more (32 bytes off
+              // a multiple of 1 KiB) read A in place and still pack B of NN.
               use pool = new WorkerPool(2)
 
               for form in forms do
-                  let m, n, k = 50, 800, 800
-                  let (_, storedColumns), _ = storedShapes form m n k
-                  let x = makeCase 11 form m n k ((storedColumns + 255) / 256 * 256 - storedColumns)
+                  for extra in [ 0; 8 ] do
+                      let m, n, k = 50, 800, 800
+                      let (_, storedColumns), _ = storedShapes form m n k
 
-                  for accumulate in [ false; true ] do
-                      agreesWithNaive "packed A, several blocks of k and n" accumulate x
+                      let x =
+                          makeCase 11 form m n k ((storedColumns + 255) / 256 * 256 - storedColumns + extra)
 
-                      if fast pool accumulate x <> fast null accumulate x then
-                          failtestf "%O: 2 threads differ from 1" x
+                      for accumulate in [ false; true ] do
+                          agreesWithNaive "packed A, several blocks of k and n" accumulate x
+
+                          if fast pool accumulate x <> fast null accumulate x then
+                              failtestf "%O: 2 threads differ from 1" x
           }
           test "zero sizes: m or n = 0 leaves C alone, k = 0 clears C or keeps it when accumulating" {
               for form in forms do

@@ -294,7 +294,7 @@ internal sealed unsafe class GemmJob : IParallelWork
     }
 
     /// Reads one word of every line of a rows × cols block (row stride ld), in address order, before the kernel reads it
-    /// strip by strip. B read in place is often a weight matrix last written a whole batch ago, out in memory: the
+    /// strip by strip (or, where B is packed, before each panel's copy walks its 48 columns down the rows). B read in place is often a weight matrix last written a whole batch ago, out in memory: the
     /// strips' 16-column walks down its rows, one line per row, each waited for the memory's latency, while an
     /// address-order pass lets the hardware prefetcher stream it (about 6 µs for a 240 × 240 block) into L2, where the
     /// strips then find it. (100×240)·(240×240) with B out of cache: 72 → 92 GFLOP/s on a Zen 4 core (BENCHMARKS.md).

@@ -5,8 +5,9 @@ namespace TargetProp.Runtime;
 /// of crossing to the other core's cache; without a pool, or for a piece that would be small, the op runs whole. An
 /// even share of 100 rows is 50 and 50, each ending in a 2-row GEMM micro-panel: the GEMM's edge tiles cost in
 /// proportion to their rows, so this balances better than whole 6-row panels (48 and 52, the second worker ending in
-/// a 4-row micro-panel, while the first waited). Every kernel used row-wise computes an element by the same arithmetic whatever rows share its call, and a
-/// piece keeps at least 64 elements so no kernel falls back to a different scalar path: the split changes no bit.</summary>
+/// a 4-row micro-panel, while the first waited). Every kernel used row-wise computes an element by the same arithmetic
+/// whatever rows share its call, and a piece keeps at least 64 elements so no kernel falls back to a different scalar
+/// path: the split changes no bit.</summary>
 public abstract class RowwiseOp : Op, IParallelWork
 {
     /// <summary>The context of the current run.</summary>

@@ -302,9 +302,9 @@ internal sealed unsafe class GemmJob : IParallelWork
     /// - the next tile's C (the next panel in these rows, else the first panel of the next micro-panel) into L1: the
     ///   tile starts its 12 or 18 chains from C, so a C out of cache (1024³: 4 MiB, read again for each block of k)
     ///   stalled every chain at the tile's start;
-    /// - where A of NN or NT is packed, 1/Q of the next micro-panel's rows of A into L2 at each of the Q panels, so that its packing
-    ///   reads L2, not L3 (6 rows 4 KiB apart, 22 lines each, too short for the hardware prefetcher to ramp up).
-    /// 1024³ NN on the 256-bit path (Zen 4, medians of 8 interleaved runs): 89.3 → 92.3 and 86.1 → 89.0 GFLOP/s.
+    /// - where A of NN or NT is packed, 1/Q of the next micro-panel's rows of A into L2 at each of the Q panels, so
+    ///   that its packing reads L2, not L3 (6 rows 4 KiB apart, 22 lines each: too short for the hardware prefetcher).
+    /// 1024³ NN on the 256-bit path, Zen 4: median +4.1 % over 10 interleaved pairs, every pair faster (BENCHMARKS.md).
     private void PrefetchNext(int i, int i1, int jp, int jp0, int jp1, int p0, int kcb, float* ct, int rows)
     {
         const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR;

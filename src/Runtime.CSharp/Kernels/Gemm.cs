@@ -309,23 +309,24 @@ internal sealed unsafe class GemmJob : IParallelWork
     {
         const int MR = GemmMicroKernel.MR, NR = GemmMicroKernel.NR;
         bool lastPanel = jp + 1 == jp1;
+        int nextBand = Math.Min(MR, i1 - i - MR);   // rows of the next micro-panel in this unit (≤ 0: none)
         float* next = lastPanel ? _c + (nint)(i + MR) * _ldc + jp0 * NR : ct + NR;
-        int nextRows = lastPanel ? Math.Min(MR, i1 - i - MR) : rows;
-        for (int r = 0; r < nextRows; r++)
+        for (int r = 0; r < (lastPanel ? nextBand : rows); r++)
             for (int f = 0; f < NR; f += 16) Sse.Prefetch0(next + (nint)r * _ldc + f);
         if (_directA || _form == GemmForm.TN) return;   // Aᵀ of TN: its rows are along k, one line a step; not measured
         int q = jp - jp0, panels = jp1 - jp0;
         int f0 = kcb * q / panels & ~15, f1 = lastPanel ? kcb : kcb * (q + 1) / panels & ~15;
-        for (int r = 0; r < Math.Min(MR, i1 - i - MR); r++)
+        for (int r = 0; r < nextBand; r++)
             for (int f = f0; f < f1; f += 16) Sse.Prefetch1(_a + (nint)(i + MR + r) * _lda + p0 + f);
     }
 
     /// Reads one word of every line of a rows × cols block (row stride ld), in address order, before the kernel reads it
-    /// strip by strip (or, where B is packed, before each panel's copy walks its 48 columns down the rows). B read in place is often a weight matrix last written a whole batch ago, out in memory: the
-    /// strips' 16-column walks down its rows, one line per row, each waited for the memory's latency, while an
-    /// address-order pass lets the hardware prefetcher stream it (about 6 µs for a 240 × 240 block) into L2, where the
-    /// strips then find it. (100×240)·(240×240) with B out of cache: 72 → 92 GFLOP/s on a Zen 4 core (BENCHMARKS.md).
-    /// In cache, the pass costs one load per 64 bytes.
+    /// strip by strip (or, where B is packed, before each panel's copy walks its 48 columns down the rows). B read in
+    /// place is often a weight matrix last written a whole batch ago, out in memory: the strips' 16-column walks down its
+    /// rows, one line per row, each waited for the memory's latency, while an address-order pass lets the hardware
+    /// prefetcher stream it (about 6 µs for a 240 × 240 block) into L2, where the strips then find it. (100×240)·(240×240)
+    /// with B out of cache: 72 → 92 GFLOP/s on a Zen 4 core (BENCHMARKS.md). In cache, the pass costs one load per 64
+    /// bytes.
     private static void Touch(float* b, nint ld, int rows, int cols)
     {
         int seen = 0;

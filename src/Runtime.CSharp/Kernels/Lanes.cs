@@ -206,7 +206,7 @@ internal readonly struct Lanes8(Vector256<float> v) : ILanes<Lanes8>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 FusedMultiplyAdd(Lanes8 x, Lanes8 y, Lanes8 z) => new(Vector256.FusedMultiplyAdd(x._v, y._v, z._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Min(Lanes8 x, Lanes8 y) => new(Vector256.Min(x._v, y._v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Max(Lanes8 x, Lanes8 y) => new(Vector256.Max(x._v, y._v));
-    /// <summary>LaneLoop takes 256-bit lanes only where Vector256 is accelerated: on x86 with AVX.</summary>
+    /// <summary>LaneLoop takes 256-bit lanes only where Vector256 is accelerated: on x86 with AVX2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes8 Clamp(Lanes8 x, float lo, float hi) => new(Avx.Min(Vector256.Create(hi), Avx.Max(Vector256.Create(lo), x._v)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes8 Of(float x) => new(Vector256.Create(x));

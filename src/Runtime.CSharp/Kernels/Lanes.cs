@@ -64,6 +64,10 @@ internal static class LaneLoop
     /// The loops run on a local copy of the kernel: a kernel reached through a reference may alias the floats it
     /// stores, so the JIT reloaded every span and setting from it on each iteration (8 pointer and 5 setting loads per
     /// vector in centred RMSprop, beside the update's 5 loads and 4 stores); a copy's fields live in registers.
+    /// Never inlined: PGO devirtualised the optimiser's Step into OptimOp.Run and inlined this loop there, and that copy,
+    /// the same instructions, ran centred RMSprop at 1.7 ns an element (AVX2) or 2.9 (128-bit) in about half of the
+    /// processes, against 0.75 and 1.0 here, in every process measured (BENCHMARKS.md, stop 29).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void Run<TKernel>(scoped ref TKernel kernel, int n) where TKernel : ILaneKernel, allows ref struct
     {
         var k = kernel;

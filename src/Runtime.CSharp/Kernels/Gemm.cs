@@ -160,9 +160,12 @@ internal sealed unsafe class GemmJob : IParallelWork
         bool nearKiB = (ldb & 255) < 16 || (ldb & 255) > 240;
         bool stripsMany = !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && m >= DirectBRows;
         _directB = form == GemmForm.NN && !nearKiB && !stripsMany;
-        // C larger than L2 is out of cache when a tile starts from it (PrefetchNext); smaller, the prefetches cost
-        // their issue slots for nothing (−1 to −2 % on the network's shapes).
-        _prefetch = Sse.IsSupported && (long)m * n * sizeof(float) > GemmBlocking.Current.L2Bytes;
+        // C larger than L2 is out of cache when a tile starts from it (PrefetchNext). So is C of TN, smaller: training
+        // forms its weight gradients in TN, into buffers the optimiser last read a step ago, since when the step's other
+        // work has passed through L2 (a dtp epoch's TN time, 1 thread: −19 % at 512 bits, −5 % at 256 and 128). Other
+        // C smaller than L2 stays: there the prefetches cost their issue slots for nothing (−1 to −2 % on the
+        // network's NN shapes, C in cache).
+        _prefetch = Sse.IsSupported && ((long)m * n * sizeof(float) > GemmBlocking.Current.L2Bytes || form == GemmForm.TN);
         _next = 0;
         Split(1);
     }
@@ -301,7 +304,8 @@ internal sealed unsafe class GemmJob : IParallelWork
     /// While the tile at (i, jp) runs, asks for what the next ones will wait on (x86; a prefetch never faults):
     /// - the next tile's C (the next panel in these rows, else the first panel of the next micro-panel) into L1: the
     ///   tile starts its 12 or 18 chains from C, so a C out of cache (1024³: 4 MiB, read again for each block of k)
-    ///   stalled every chain at the tile's start;
+    ///   stalled every chain at the tile's start; a tile that does not load C ends by storing its 12 to 18 lines, each
+    ///   a miss to L3 for a weight gradient of TN;
     /// - where A of NN or NT is packed, 1/Q of the next micro-panel's rows of A into L2 at each of the Q panels, so
     ///   that its packing reads L2, not L3 (6 rows 4 KiB apart, 22 lines each: too short for the hardware prefetcher).
     /// 1024³ NN on the 256-bit path, Zen 4: median +4.1 % over 10 interleaved pairs, every pair faster (BENCHMARKS.md).

@@ -160,12 +160,10 @@ internal sealed unsafe class GemmJob : IParallelWork
         bool nearKiB = (ldb & 255) < 16 || (ldb & 255) > 240;
         bool stripsMany = !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && m >= DirectBRows;
         _directB = form == GemmForm.NN && !nearKiB && !stripsMany;
-        // C larger than L2 is out of cache when a tile starts from it (PrefetchNext). So is C of TN, smaller: training
-        // forms its weight gradients in TN, into buffers the optimiser last read a step ago, since when the step's other
-        // work has passed through L2 (a dtp epoch's TN time, 1 thread: −19 % at 512 bits, −5 % at 256 and 128). Other
-        // C smaller than L2 stays: there the prefetches cost their issue slots for nothing (−1 to −2 % on the
-        // network's NN shapes, C in cache).
-        _prefetch = Sse.IsSupported && ((long)m * n * sizeof(float) > GemmBlocking.Current.L2Bytes || form == GemmForm.TN);
+        // C larger than L2 is out of cache when a tile starts from it (PrefetchNext); smaller, C read back for a second
+        // block of k is in cache, and the prefetches cost their issue slots for nothing (−1 to −3 % on the network's NN
+        // shapes). See Run for C only stored.
+        _prefetch = Sse.IsSupported && (long)m * n * sizeof(float) > GemmBlocking.Current.L2Bytes;
         _next = 0;
         Split(1);
     }
@@ -266,6 +264,11 @@ internal sealed unsafe class GemmJob : IParallelWork
             {
                 int kcb = Math.Min(_kc, _k - p0);
                 bool load = _accumulate || p0 > 0;
+                // A tile that does not load C ends by storing its 12 or 18 lines. In training that C is a layer's output
+                // or a weight gradient, last touched a step ago and since pushed out of L2 by the step's other work, so
+                // each store missed: its C is prefetched too, whatever its size (a dtp epoch, 1 thread, GEMM time:
+                // TN −19 % at 512 bits and −5 % at 256 and 128; NN −3 to −5 %; BENCHMARKS.md, stop 29).
+                bool prefetch = _prefetch || (!load && Sse.IsSupported);
                 if (_form == GemmForm.NN && !_blockTouched[worker][p0 / _kc * _panels + jp0])
                 {
                     // Workers sharing the block (M split) each touch their share of its rows: into the shared L3.
@@ -292,7 +295,7 @@ internal sealed unsafe class GemmJob : IParallelWork
                         if (packed) EnsurePacked(worker, p0, kcb, jp);
                         float* bp = packed ? PanelB(worker, p0, kcb, jp) : _b + (nint)p0 * _ldb + j;
                         int bStep = packed ? width : _ldb;
-                        if (_prefetch) PrefetchNext(i, i1, jp, jp0, jp1, p0, kcb, ct, rows);
+                        if (prefetch) PrefetchNext(i, i1, jp, jp0, jp1, p0, kcb, ct, rows);
                         if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, aStep, rStep, bp, bStep, kcb, ct, _ldc, load);
                         else EdgeTile(rows, cols, width, ap, aStep, rStep, bp, bStep, kcb, ct, load, edge);
                     }
@@ -304,8 +307,7 @@ internal sealed unsafe class GemmJob : IParallelWork
     /// While the tile at (i, jp) runs, asks for what the next ones will wait on (x86; a prefetch never faults):
     /// - the next tile's C (the next panel in these rows, else the first panel of the next micro-panel) into L1: the
     ///   tile starts its 12 or 18 chains from C, so a C out of cache (1024³: 4 MiB, read again for each block of k)
-    ///   stalled every chain at the tile's start; a tile that does not load C ends by storing its 12 to 18 lines, each
-    ///   a miss to L3 for a weight gradient of TN;
+    ///   stalled every chain at the tile's start; a tile that does not load C stores it cold (see Run);
     /// - where A of NN or NT is packed, 1/Q of the next micro-panel's rows of A into L2 at each of the Q panels, so
     ///   that its packing reads L2, not L3 (6 rows 4 KiB apart, 22 lines each: too short for the hardware prefetcher).
     /// 1024³ NN on the 256-bit path, Zen 4: median +4.1 % over 10 interleaved pairs, every pair faster (BENCHMARKS.md).
@@ -317,7 +319,7 @@ internal sealed unsafe class GemmJob : IParallelWork
         float* next = lastPanel ? _c + (nint)(i + MR) * _ldc + jp0 * NR : ct + NR;
         for (int r = 0; r < (lastPanel ? nextBand : rows); r++)
             for (int f = 0; f < NR; f += 16) Sse.Prefetch0(next + (nint)r * _ldc + f);
-        if (_directA || _form == GemmForm.TN) return;   // Aᵀ of TN: its rows are along k, one line a step; not measured
+        if (!_prefetch || _directA || _form == GemmForm.TN) return;   // C in L2; or Aᵀ of TN: rows along k, one line a step
         int q = jp - jp0, panels = jp1 - jp0;
         int f0 = kcb * q / panels & ~15, f1 = lastPanel ? kcb : kcb * (q + 1) / panels & ~15;
         for (int r = 0; r < nextBand; r++)

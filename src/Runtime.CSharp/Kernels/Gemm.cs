@@ -267,7 +267,7 @@ internal sealed unsafe class GemmJob : IParallelWork
                 // A tile that does not load C ends by storing its 12 or 18 lines. In training that C is a layer's output
                 // or a weight gradient, last touched a step ago and since pushed out of L2 by the step's other work, so
                 // each store missed: its C is prefetched too, whatever its size (a dtp epoch, 1 thread, GEMM time:
-                // TN −19 % at 512 bits and −5 % at 256 and 128; NN −3 to −5 %; BENCHMARKS.md, stop 29).
+                // TN −19 % at 512 bits and −5 % at 256 and 128, NN −6 % at 512 and −2 % at 256; BENCHMARKS.md, stop 29).
                 bool prefetch = _prefetch || (!load && Sse.IsSupported);
                 if (_form == GemmForm.NN && !_blockTouched[worker][p0 / _kc * _panels + jp0])
                 {

@@ -124,7 +124,7 @@ internal sealed unsafe class GemmJob : IParallelWork
     private GemmForm _form;
     private int _m, _n, _k, _lda, _ldb, _ldc, _kc, _panels, _nPad;
     private float* _a, _b, _c;
-    private bool _accumulate, _splitM, _directA, _directB, _prefetch;
+    private bool _accumulate, _splitM, _directA, _directB, _largeC;
     private int _units;   // work units: groups of micro-panels × column blocks (M split) or panels (N split)
     private int _groupRows;   // rows per group (a multiple of MR)
     private int _next;    // the next unclaimed unit
@@ -160,10 +160,10 @@ internal sealed unsafe class GemmJob : IParallelWork
         bool nearKiB = (ldb & 255) < 16 || (ldb & 255) > 240;
         bool stripsMany = !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && m >= DirectBRows;
         _directB = form == GemmForm.NN && !nearKiB && !stripsMany;
-        // C larger than L2 is out of cache when a tile starts from it (PrefetchNext); smaller, C read back for a second
-        // block of k is in cache, and the prefetches cost their issue slots for nothing (−1 to −3 % on the network's NN
-        // shapes). See Run for C only stored.
-        _prefetch = Sse.IsSupported && (long)m * n * sizeof(float) > GemmBlocking.Current.L2Bytes;
+        // C larger than L2 is out of cache when a tile starts from it, so every tile prefetches (PrefetchNext); smaller,
+        // C read back for a second block of k is in cache, and the prefetches cost their issue slots for nothing (−1 to
+        // −3 % on the network's NN shapes). See Run for C only stored.
+        _largeC = (long)m * n * sizeof(float) > GemmBlocking.Current.L2Bytes;
         _next = 0;
         Split(1);
     }
@@ -268,7 +268,7 @@ internal sealed unsafe class GemmJob : IParallelWork
                 // or a weight gradient, last touched a step ago and since pushed out of L2 by the step's other work, so
                 // each store missed: its C is prefetched too, whatever its size (a dtp epoch, 1 thread, GEMM time:
                 // TN −19 % at 512 bits and −5 % at 256 and 128, NN −6 % at 512 and −2 % at 256; BENCHMARKS.md, stop 29).
-                bool prefetch = _prefetch || (!load && Sse.IsSupported);
+                bool prefetch = Sse.IsSupported && (_largeC || !load);
                 if (_form == GemmForm.NN && !_blockTouched[worker][p0 / _kc * _panels + jp0])
                 {
                     // Workers sharing the block (M split) each touch their share of its rows: into the shared L3.
@@ -319,7 +319,7 @@ internal sealed unsafe class GemmJob : IParallelWork
         float* next = lastPanel ? _c + (nint)(i + MR) * _ldc + jp0 * NR : ct + NR;
         for (int r = 0; r < (lastPanel ? nextBand : rows); r++)
             for (int f = 0; f < NR; f += 16) Sse.Prefetch0(next + (nint)r * _ldc + f);
-        if (!_prefetch || _directA || _form == GemmForm.TN) return;   // C in L2; or Aᵀ of TN: rows along k, one line a step
+        if (!_largeC || _directA || _form == GemmForm.TN) return;   // C in L2; or Aᵀ of TN: rows along k, one line a step
         int q = jp - jp0, panels = jp1 - jp0;
         int f0 = kcb * q / panels & ~15, f1 = lastPanel ? kcb : kcb * (q + 1) / panels & ~15;
         for (int r = 0; r < nextBand; r++)

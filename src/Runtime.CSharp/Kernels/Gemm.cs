@@ -158,7 +158,8 @@ internal sealed unsafe class GemmJob : IParallelWork
         // strip's B lines, so there it is packed (1024³ NN on the 256-bit path: see BENCHMARKS.md).
         _directA = (lda & 255) != 0 || (form != GemmForm.TN && Vector512.IsHardwareAccelerated);
         bool nearKiB = (ldb & 255) < 16 || (ldb & 255) > 240;
-        bool stripsMany = !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && m >= DirectBRows;
+        bool stripsMany = !Vector512.IsHardwareAccelerated && Vector256.IsHardwareAccelerated && m >= DirectBRows
+            || GemmMicroKernel.PackedStrip < GemmMicroKernel.NR;
         _directB = form == GemmForm.NN && !nearKiB && !stripsMany;
         // C larger than L2 is out of cache when a tile starts from it, so every tile prefetches (PrefetchNext); smaller,
         // C read back for a second block of k is in cache, and the prefetches cost their issue slots for nothing (−1 to
@@ -217,7 +218,8 @@ internal sealed unsafe class GemmJob : IParallelWork
     /// (its full-vector loads would run past the end of B's rows).
     private bool NeedsPacking(int jp) => !_directB || Width(jp) != Math.Min(GemmMicroKernel.NR, _n - jp * GemmMicroKernel.NR);
 
-    /// Packed B layout: blocks of kc steps one after another; inside a block, panel jp at kcb·48·jp.
+    /// Packed B layout: blocks of kc steps one after another; inside a block, panel jp at kcb·48·jp (its strips inside it:
+    /// <see cref="GemmPack.B"/>).
     private float* PanelB(int worker, int p0, int kcb, int jp) =>
         _packB[worker].Pointer + (nint)p0 * _nPad + (nint)kcb * GemmMicroKernel.NR * jp;
 
@@ -294,10 +296,11 @@ internal sealed unsafe class GemmJob : IParallelWork
                         bool packed = NeedsPacking(jp);
                         if (packed) EnsurePacked(worker, p0, kcb, jp);
                         float* bp = packed ? PanelB(worker, p0, kcb, jp) : _b + (nint)p0 * _ldb + j;
-                        int bStep = packed ? width : _ldb;
+                        int row = Math.Min(GemmMicroKernel.PackedStrip, width), bStep = packed ? row : _ldb;
+                        nint stripStep = packed && row < width ? (nint)kcb * row : GemmMicroKernel.Strip;
                         if (prefetch) PrefetchNext(i, i1, jp, jp0, jp1, p0, kcb, ct, rows);
-                        if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, aStep, rStep, bp, bStep, kcb, ct, _ldc, load);
-                        else EdgeTile(rows, cols, width, ap, aStep, rStep, bp, bStep, kcb, ct, load, edge);
+                        if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, aStep, rStep, bp, bStep, stripStep, kcb, ct, _ldc, load);
+                        else EdgeTile(rows, cols, width, ap, aStep, rStep, bp, bStep, stripStep, kcb, ct, load, edge);
                     }
                 }
             }
@@ -345,12 +348,12 @@ internal sealed unsafe class GemmJob : IParallelWork
     private static int s_touched;
 
     /// A tile whose last vector is partial: run the kernel on a copy in `edge` (row stride NR), copy back `cols` columns.
-    private void EdgeTile(int rows, int cols, int width, float* ap, int aStep, int rStep, float* bp, int bStep, int kcb, float* ct, bool load, float* edge)
+    private void EdgeTile(int rows, int cols, int width, float* ap, int aStep, int rStep, float* bp, int bStep, nint stripStep, int kcb, float* ct, bool load, float* edge)
     {
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
                 edge[r * GemmMicroKernel.NR + j] = load ? ct[(nint)r * _ldc + j] : 0f;
-        GemmMicroKernel.Tile(rows, width / 16, ap, aStep, rStep, bp, bStep, kcb, edge, GemmMicroKernel.NR, load);
+        GemmMicroKernel.Tile(rows, width / 16, ap, aStep, rStep, bp, bStep, stripStep, kcb, edge, GemmMicroKernel.NR, load);
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < cols; j++)
                 ct[(nint)r * _ldc + j] = edge[r * GemmMicroKernel.NR + j];

@@ -37,10 +37,29 @@ internal static unsafe class GemmMicroKernel
     /// Columns of a full tile (lanes of a full packed B panel): 3 Vector512.
     public const int NR = 48;
 
-    /// C[r, j] = (load ? C[r, j] : 0) + Σ_{p&lt;kc} ap[p·aStep + r·rStep] · bp[p·bStep + j] for r &lt; rows, j &lt; 16·vecs.
-    /// A packed panel has aStep = MR, rStep = 1 and bStep = its width; op(A) or op(B) read in place pass their leading
-    /// dimension: Aᵀ of TN as aStep (rStep = 1), A of NN as rStep (aStep = 1: each of the 6 rows is read along k).
-    public static void Tile(int rows, int vecs, float* ap, int aStep, int rStep, float* bp, int bStep, int kc, float* c, int ldc, bool load)
+    /// Columns of B one pass of the kernel reads: the whole 48-column panel on Vector512 (and the scalar loop), strips of
+    /// 16 on Vector256 and ARM64, of 8 on x86's 128-bit path (16 registers).
+    public static readonly int Strip =
+        Vector512.IsHardwareAccelerated ? NR
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported ? 16
+        : Vector128.IsHardwareAccelerated && AdvSimd.Arm64.IsSupported ? 16
+        : Vector128.IsHardwareAccelerated ? 8
+        : NR;
+
+    /// Columns per strip of a packed panel of B (<see cref="GemmPack.B"/>): the kernel's 8 on x86's 128-bit path, so that
+    /// a strip's kc steps are one sequential stream of 32 bytes a step. Read as 8 of the 48 columns of each panel row
+    /// (half a line a step, 192 bytes apart) it ran 46 GFLOP/s against 55 (6 × 8 strips over a 264 × 240 B in L2, Zen 4);
+    /// in the product TN gained 6 % and NT 13 % (BENCHMARKS.md). A 16-column strip reads a whole line a step either way:
+    /// on Vector256 the strip-major panel lost 1–2 %, so there, and on ARM64, panels stay 48 columns a row.
+    public static readonly int PackedStrip = Strip == 8 ? 8 : NR;
+
+    /// C[r, j] = (load ? C[r, j] : 0) + Σ_{p&lt;kc} ap[p·aStep + r·rStep] · b(p, j) for r &lt; rows, j &lt; 16·vecs, where
+    /// b(p, j) = bp[⌊j / s⌋·stripStep + p·bStep + j mod s] for the kernel's strip width s = min(<see cref="Strip"/>, 16·vecs).
+    /// A packed panel has aStep = MR, rStep = 1, and bStep its row: the panel's width, stripStep = s (strips side by side
+    /// in each row), or s where <see cref="PackedStrip"/> = s, stripStep = kc·s (strips one after another); op(A) or op(B)
+    /// read in place pass their leading dimension: Aᵀ of TN as aStep (rStep = 1), A of NN as rStep (aStep = 1: each of
+    /// the 6 rows is read along k), B of NN as bStep (stripStep = s).
+    public static void Tile(int rows, int vecs, float* ap, int aStep, int rStep, float* bp, int bStep, nint stripStep, int kc, float* c, int ldc, bool load)
     {
         if (Vector512.IsHardwareAccelerated)
         {
@@ -54,17 +73,17 @@ internal static unsafe class GemmMicroKernel
         else if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
         {
             // 6 × 48 would need 36 ymm accumulators: run the panel as 16-column strips of 6 × 16 (12 accumulators).
-            for (int v = 0; v < vecs; v++) Rows<Tiles256>(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
+            for (int v = 0; v < vecs; v++) Rows<Tiles256>(rows, ap, aStep, rStep, bp + v * stripStep, bStep, kc, c + 16 * v, ldc, load);
         }
         else if (Vector128.IsHardwareAccelerated && AdvSimd.Arm64.IsSupported)
         {
             // 32 registers (ARM64): strips of 6 × 16, 24 accumulators.
-            for (int v = 0; v < vecs; v++) Rows<Tiles128<N4>>(rows, ap, aStep, rStep, bp + 16 * v, bStep, kc, c + 16 * v, ldc, load);
+            for (int v = 0; v < vecs; v++) Rows<Tiles128<N4>>(rows, ap, aStep, rStep, bp + v * stripStep, bStep, kc, c + 16 * v, ldc, load);
         }
         else if (Vector128.IsHardwareAccelerated)
         {
             // 16 registers (x86 without AVX2): strips of 6 × 8, 12 accumulators.
-            for (int v = 0; v < 2 * vecs; v++) Rows<Tiles128<N2>>(rows, ap, aStep, rStep, bp + 8 * v, bStep, kc, c + 8 * v, ldc, load);
+            for (int v = 0; v < 2 * vecs; v++) Rows<Tiles128<N2>>(rows, ap, aStep, rStep, bp + v * stripStep, bStep, kc, c + 8 * v, ldc, load);
         }
         else
         {

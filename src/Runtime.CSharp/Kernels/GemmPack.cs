@@ -9,15 +9,15 @@ namespace TargetProp.Runtime;
 /// Packing of A and B into the contiguous panels the micro-kernel reads (see <see cref="GemmMicroKernel"/>).
 /// </summary>
 /// <remarks>
-/// Every packed panel has the same shape: kc steps of <c>width</c> lanes, lane-fastest, lanes past the
-/// matrix edge set to zero. For A the lanes are MR = 6 rows of op(A); for B they are up to NR = 48
-/// columns of op(B) (width rounded up to 16, a Vector512).
+/// Every packed panel is kc steps of <c>width</c> lanes, lanes past the matrix edge set to zero, stored as strips of
+/// s lanes one after another, each lane-fastest. For A the lanes are MR = 6 rows of op(A), one strip (s = 6); for B
+/// they are up to NR = 48 columns of op(B) (width rounded up to 16, a Vector512), in strips of
+/// s = min(<see cref="GemmMicroKernel.PackedStrip"/>, width): the whole width, but 8 on x86's 128-bit path.
 /// <code>
-///   packed panel (width = 6 for A, 48 for a full B panel)
-///   p = 0   | l0 l1 l2 ... l(w-1) |
-///   p = 1   | l0 l1 l2 ... l(w-1) |     one kernel step reads one row: 6 broadcasts of A,
-///   ...     |         ...         |     3 Vector512 loads of B
-///   p = kc-1| l0 l1 l2 ... l(w-1) |
+///   packed panel, s = width                          B on x86's 128-bit path, s = 8: strip 0, then 1, …
+///   p = 0   | l0 l1 l2 ... l(w-1) |                   p = 0 .. kc-1 | l0 .. l7 |, then | l8 .. l15 |, …
+///   ...     |         ...         |     one kernel step reads one row of a strip: 6 broadcasts of A,
+///   p = kc-1| l0 l1 l2 ... l(w-1) |     3 Vector512 loads of B (1 of a 16-column strip's row on Vector256, 2 Vector128 at s = 8)
 /// </code>
 /// Whether the source is a copy or a transpose depends only on which index is contiguous in memory:
 /// <code>
@@ -37,24 +37,28 @@ internal static unsafe class GemmPack
     /// past kc·MR (the 8-lane transpose stores), so dst needs that much slack.
     public static void A(GemmForm form, float* a, int lda, int i0, int rows, int p0, int kc, float* dst)
     {
-        if (form == GemmForm.TN) Panel(lanesAreRows: false, At(a, lda, p0, i0), lda, kc, rows, GemmMicroKernel.MR, dst);
-        else Panel(lanesAreRows: true, At(a, lda, i0, p0), lda, kc, rows, GemmMicroKernel.MR, dst);
+        const int MR = GemmMicroKernel.MR;
+        if (form == GemmForm.TN) Panel(lanesAreRows: false, At(a, lda, p0, i0), lda, kc, rows, MR, MR, dst);
+        else Panel(lanesAreRows: true, At(a, lda, i0, p0), lda, kc, rows, MR, MR, dst);
     }
 
-    /// Packs steps [p0, p0+kc) × columns [j0, j0+cols) of op(B) into dst[p·width + j], width a multiple of 16.
+    /// Packs steps [p0, p0+kc) × columns [j0, j0+cols) of op(B) into dst[⌊j / s⌋·kc·s + p·s + j mod s], width a
+    /// multiple of 16 and s = min(<see cref="GemmMicroKernel.PackedStrip"/>, width).
     public static void B(GemmForm form, float* b, int ldb, int p0, int kc, int j0, int cols, int width, float* dst)
     {
-        if (form == GemmForm.NT) Panel(lanesAreRows: true, At(b, ldb, j0, p0), ldb, kc, cols, width, dst);
-        else Panel(lanesAreRows: false, At(b, ldb, p0, j0), ldb, kc, cols, width, dst);
+        int strip = Math.Min(GemmMicroKernel.PackedStrip, width);
+        if (form == GemmForm.NT) Panel(lanesAreRows: true, At(b, ldb, j0, p0), ldb, kc, cols, width, strip, dst);
+        else Panel(lanesAreRows: false, At(b, ldb, p0, j0), ldb, kc, cols, width, strip, dst);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float* At(float* x, int ld, int row, int col) => x + (nint)row * ld + col;
 
-    /// dst[p·width + l] = source(l, p) for l &lt; lanes, 0 for lanes ≤ l &lt; width, p &lt; kc, where
-    /// source(l, p) = src[l·ld + p] when lanesAreRows, else src[p·ld + l].
+    /// dst[⌊l / strip⌋·kc·strip + p·strip + l mod strip] = source(l, p) for l &lt; lanes, 0 for lanes ≤ l &lt; width,
+    /// p &lt; kc, where source(l, p) = src[l·ld + p] when lanesAreRows, else src[p·ld + l]; strip divides width and is
+    /// width itself or a multiple of 8 (so no 8- or 4-lane block of the transposes straddles two strips).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Panel(bool lanesAreRows, float* src, int ld, int kc, int lanes, int width, float* dst)
+    private static void Panel(bool lanesAreRows, float* src, int ld, int kc, int lanes, int width, int strip, float* dst)
     {
         int p = 0;
         if (lanesAreRows)
@@ -62,30 +66,40 @@ internal static unsafe class GemmPack
             if (Avx.IsSupported)
                 for (; p + 8 <= kc; p += 8)
                     for (int l = 0; l < width; l += 8)
-                        Transpose8x8(src + (nint)l * ld + p, ld, Math.Min(8, lanes - l), dst + (nint)p * width + l, width);
+                        Transpose8x8(src + (nint)l * ld + p, ld, Math.Min(8, lanes - l), dst + Lane(l, p, kc, strip), strip);
             else if ((Sse.IsSupported || AdvSimd.Arm64.IsSupported) && width % 4 == 0)
                 for (; p + 4 <= kc; p += 4)
                     for (int l = 0; l < width; l += 4)
-                        Transpose4x4(src + (nint)l * ld + p, ld, Math.Min(4, lanes - l), dst + (nint)p * width + l, width);
+                        Transpose4x4(src + (nint)l * ld + p, ld, Math.Min(4, lanes - l), dst + Lane(l, p, kc, strip), strip);
             for (; p < kc; p++)
                 for (int l = 0; l < width; l++)
-                    dst[(nint)p * width + l] = l < lanes ? src[(nint)l * ld + p] : 0f;
+                    dst[Lane(l, p, kc, strip)] = l < lanes ? src[(nint)l * ld + p] : 0f;
             return;
         }
-        for (; p < kc; p++)
+        // Strip by strip (strip l0 / strip starts at l0·kc), each row of it: `count` lanes copied, the rest zeroed.
+        for (int l0 = 0; l0 < width; l0 += strip)
         {
-            float* s = src + (nint)p * ld, d = dst + (nint)p * width;
-            int l = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (; l + 16 <= lanes; l += 16) Vector512.Store(Vector512.Load(s + l), d + l);
-            else if (Vector256.IsHardwareAccelerated)
-                for (; l + 8 <= lanes; l += 8) Vector256.Store(Vector256.Load(s + l), d + l);
-            else if (Vector128.IsHardwareAccelerated)
-                for (; l + 4 <= lanes; l += 4) Vector128.Store(Vector128.Load(s + l), d + l);
-            for (; l < lanes; l++) d[l] = s[l];
-            for (; l < width; l++) d[l] = 0f;
+            int count = Math.Clamp(lanes - l0, 0, strip);
+            float* s = src + l0, d = dst + (nint)l0 * kc;
+            for (p = 0; p < kc; p++, s += ld, d += strip)
+            {
+                int l = 0;
+                if (Vector512.IsHardwareAccelerated)
+                    for (; l + 16 <= count; l += 16) Vector512.Store(Vector512.Load(s + l), d + l);
+                else if (Vector256.IsHardwareAccelerated)
+                    for (; l + 8 <= count; l += 8) Vector256.Store(Vector256.Load(s + l), d + l);
+                else if (Vector128.IsHardwareAccelerated)
+                    for (; l + 4 <= count; l += 4) Vector128.Store(Vector128.Load(s + l), d + l);
+                for (; l < count; l++) d[l] = s[l];
+                for (; l < strip; l++) d[l] = 0f;
+            }
         }
     }
+
+    /// Where lane l of step p lies in a packed panel of kc steps stored as strips of `strip` lanes (a division: for
+    /// 8- and 4-lane blocks and tails, not per lane of a copy).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint Lane(int l, int p, int kc, int strip) => (nint)(l / strip) * kc * strip + (nint)p * strip + l % strip;
 
     /// Reads `rows` (≤ 8; missing rows read as zero) rows of 8 floats at src + r·ld and writes their
     /// transpose: 8 rows of 8 floats at dst + q·ldd, in ascending q (so a narrower-than-8 dst row is

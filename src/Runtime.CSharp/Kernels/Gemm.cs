@@ -17,7 +17,7 @@ namespace TargetProp.Runtime;
 /// The packed block of B (kc × NC ≤ 576 KiB) lives in the 1 MiB L2. Rows outside columns is the point:
 /// the usual order (a 72 KiB B panel held in L1 while A streams) was 5–20 % slower on a 32 KiB L1d.
 /// Operands whose memory already has the panel layout with a stride are read in place, not packed
-/// (B of NN, but for strides near a multiple of 1 KiB or 128 rows or more on the 256-bit path; A of TN; see
+/// (B of NN, but for strides near a multiple of 1 KiB, 128 rows or more on the 256-bit path, and x86's 128-bit path; A of TN; see
 /// <see cref="GemmJob"/>), and so is A of NN and NT: the kernel broadcasts from its
 /// 6 rows, each read along k. The other panels of B are packed on first use, by each worker into its own
 /// buffer; A is packed only at a stride that is a multiple of 1 KiB (TN on every path; NN and NT below 512 bits, where
@@ -151,7 +151,9 @@ internal sealed unsafe class GemmJob : IParallelWork
         // then the kc rows of a panel fall into a few cache sets and thrash L1 and L2 (1024³ NN read in place ran 20–30 % slower).
         // TN packs B all the same: with A already read in place, a packed B measured up to 7 % faster. NN packs B too when
         // its rows are less than 64 bytes off a multiple of 1 KiB apart (they thrash like the exact multiples), and on the
-        // 256-bit path from DirectBRows rows of C on, where each 16-column strip walks B again for every micro-panel.
+        // 256-bit path from DirectBRows rows of C on, where each 16-column strip walks B again for every micro-panel, and
+        // always on x86's 128-bit path, whose packed panels are 8-column strips read as one stream each (see
+        // GemmMicroKernel.PackedStrip): (100×784)·(784×240) +10 %, (100×240)·(240×240) within noise of in place.
         // A of NN and NT is read in place as 6 rows, each along k (rStep = lda): six lines live per step, so the copy of
         // every micro-panel (for each block of columns) is saved. Below 512 bits a panel runs as 16-column strips, each
         // reading the micro-panel again; at a stride that is a multiple of 1 KiB its 6 rows share one set of L1 with the

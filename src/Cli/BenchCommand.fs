@@ -159,6 +159,10 @@ let epoch (args: ParseResults<EpochArgs>) =
     let compiled = Train.compile config.Batch model
     use ex = new Executor(compiled.Plan, uint64 seed, threads)
     let order = Array.init data.TrainCount id
+    let profile = args.Contains EpochArgs.Profile
+    // Profiled from the warm-up on: each thread makes its tally on its first profiled kernel, and a worker that first
+    // did so inside the measured epoch put its bytes into allocated_bytes_per_step (1 to 41 in some 2-thread runs).
+    Profile.Enabled <- profile
     // Warm-up: a tenth of an epoch compiles every kernel to its final tier; then the run starts afresh.
     compiled.Load(Parameters.init seed model)
     Train.epoch model ex data order (data.TrainCount / 10)
@@ -170,8 +174,6 @@ let epoch (args: ParseResults<EpochArgs>) =
         GC.GetTotalAllocatedBytes true - before
 
     compiled.Load(Parameters.init seed model)
-    let profile = args.Contains EpochArgs.Profile
-    Profile.Enabled <- profile
     Profile.Reset()
     let allocated = GC.GetTotalAllocatedBytes true
     let clock = Stopwatch.StartNew()

@@ -55,10 +55,11 @@ internal static unsafe class GemmMicroKernel
 
     /// C[r, j] = (load ? C[r, j] : 0) + Σ_{p&lt;kc} ap[p·aStep + r·rStep] · b(p, j) for r &lt; rows, j &lt; 16·vecs, where
     /// b(p, j) = bp[⌊j / s⌋·stripStep + p·bStep + j mod s] for the kernel's strip width s = min(<see cref="Strip"/>, 16·vecs).
-    /// A packed panel has aStep = MR, rStep = 1, and bStep its row: the panel's width, stripStep = s (strips side by side
-    /// in each row), or s where <see cref="PackedStrip"/> = s, stripStep = kc·s (strips one after another); op(A) or op(B)
-    /// read in place pass their leading dimension: Aᵀ of TN as aStep (rStep = 1), A of NN as rStep (aStep = 1: each of
-    /// the 6 rows is read along k), B of NN as bStep (stripStep = s).
+    /// A packed panel of A has aStep = MR, rStep = 1; a packed panel of B has bStep = its width and stripStep = s where
+    /// each of its rows holds every strip side by side, or bStep = s and stripStep = kc·s where its strips lie one after
+    /// another (<see cref="PackedStrip"/> = s). op(A) or op(B) read in place pass their leading dimension: Aᵀ of TN as
+    /// aStep (rStep = 1), A of NN as rStep (aStep = 1: each of the 6 rows is read along k), B of NN as bStep
+    /// (stripStep = s).
     public static void Tile(int rows, int vecs, float* ap, int aStep, int rStep, float* bp, int bStep, nint stripStep, int kc, float* c, int ldc, bool load)
     {
         if (Vector512.IsHardwareAccelerated)

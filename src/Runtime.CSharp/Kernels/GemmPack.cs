@@ -17,7 +17,7 @@ namespace TargetProp.Runtime;
 ///   packed panel, s = width                          B on x86's 128-bit path, s = 8: strip 0, then 1, …
 ///   p = 0   | l0 l1 l2 ... l(w-1) |                   p = 0 .. kc-1 | l0 .. l7 |, then | l8 .. l15 |, …
 ///   ...     |         ...         |     one kernel step reads one row of a strip: 6 broadcasts of A,
-///   p = kc-1| l0 l1 l2 ... l(w-1) |     3 Vector512 loads of B (1 of a 16-column strip's row on Vector256, 2 Vector128 at s = 8)
+///   p = kc-1| l0 l1 l2 ... l(w-1) |     3 Vector512 loads of B (2 Vector256 for a 16-column strip, 2 Vector128 at s = 8)
 /// </code>
 /// Whether the source is a copy or a transpose depends only on which index is contiguous in memory:
 /// <code>

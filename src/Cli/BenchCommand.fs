@@ -141,6 +141,19 @@ let private printProfile (seconds: float) (threads: int) =
     for kind, s in (totals |> List.sortByDescending snd) @ [ other ] do
         printfn "  %-12s %8.3f s %6.1f %%" kind s (100.0 * s / budget)
 
+    // Against `tprop bench gemm` at the same shape, a shape's rate here shows what the run's other work costs it
+    // (operands out of cache, a second thread's traffic).
+    printfn "GEMM calls by shape (wall seconds on the calling thread, workers' shares included):"
+
+    for s in Profile.GemmShapes() |> Seq.truncate 10 do
+        printfn
+            "  %A %-26s %8d calls %8.3f s %7.1f GFLOP/s"
+            s.Form
+            (sprintf "(%d×%d)·(%d×%d)" s.M s.K s.K s.N)
+            s.Calls
+            s.Seconds
+            s.Gflops
+
 let epoch (args: ParseResults<EpochArgs>) =
     let rule = TrainCommand.rule (args.GetResult(EpochArgs.Rule, "dtp"))
     let threads = args.GetResult(EpochArgs.Threads, 1)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -62,6 +63,7 @@ public static class Gemm
             return;
         }
         var job = t_job ??= new GemmJob();
+        long since = Profile.Enabled ? Stopwatch.GetTimestamp() : 0;
         fixed (float* pa = a, pb = b, pc = c)
         {
             job.Start(form, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
@@ -74,6 +76,7 @@ public static class Gemm
             }
             job.Finish();
         }
+        Profile.GemmCall(form, m, n, k, since);
     }
 
     /// Checks every argument of a GEMM once, before any loop (shared with <see cref="Naive.Gemm"/>).

@@ -33,13 +33,14 @@ public enum ProfileKind
 /// <summary>
 /// Time per kind of kernel, for `tprop bench epoch --profile`: where an epoch goes on this machine. Off unless
 /// <see cref="Enabled"/>; then every kernel entry point charges its time, exclusive of the kernels it calls, to its
-/// <see cref="ProfileKind"/> on the thread that runs it, and <see cref="Totals"/> sums the threads.
+/// <see cref="ProfileKind"/> on the thread that runs it, and <see cref="Totals"/> sums the threads. Each GEMM call is
+/// also counted under its shape, with its wall time (<see cref="GemmShapes"/>).
 /// </summary>
 /// <remarks>Two timestamps per kernel call (about 50 ns); off, a kernel pays one test of a static field. Each thread
 /// allocates its tally once, on its first kernel while profiling.</remarks>
 public static class Profile
 {
-    private static readonly List<long[]> s_threads = [];
+    private static readonly List<Tally> s_threads = [];
     [ThreadStatic] private static Tally? t_tally;
 
     /// <summary>Whether kernels charge their time (off by default). Set it before a run, not during one.</summary>
@@ -50,18 +51,47 @@ public static class Profile
     {
         var totals = Enum.GetValues<ProfileKind>().ToDictionary(k => k, _ => 0.0);
         lock (s_threads)
-            foreach (var ticks in s_threads)
+            foreach (var tally in s_threads)
                 foreach (var kind in Enum.GetValues<ProfileKind>())
-                    totals[kind] += (double)Volatile.Read(ref ticks[(int)kind]) / Stopwatch.Frequency;
+                    totals[kind] += (double)Volatile.Read(ref tally.Ticks[(int)kind]) / Stopwatch.Frequency;
         return totals;
+    }
+
+    /// <summary>The GEMM calls since the last <see cref="Reset"/>, by shape, summed over every thread that made them,
+    /// most time first (<see cref="GemmShape"/>).</summary>
+    public static IReadOnlyList<GemmShape> GemmShapes()
+    {
+        var sums = new Dictionary<(GemmForm, int, int, int), (long Calls, long Ticks)>();
+        lock (s_threads)
+            foreach (var tally in s_threads)
+                tally.Shapes.SumInto(sums);
+        return GemmShapeTally.Sorted(sums);
     }
 
     /// <summary>Zeroes every thread's tally.</summary>
     public static void Reset()
     {
         lock (s_threads)
-            foreach (var ticks in s_threads)
-                Array.Clear(ticks);
+            foreach (var tally in s_threads)
+            {
+                Array.Clear(tally.Ticks);
+                tally.Shapes.Clear();
+            }
+    }
+
+    /// The calling thread's GEMM calls by shape alone (tests).
+    internal static IReadOnlyList<GemmShape> ThisThreadGemmShapes()
+    {
+        var sums = new Dictionary<(GemmForm, int, int, int), (long Calls, long Ticks)>();
+        (t_tally ??= NewTally()).Shapes.SumInto(sums);
+        return GemmShapeTally.Sorted(sums);
+    }
+
+    /// Records one GEMM call of (form, m, n, k) that started at Stopwatch timestamp `since` (0: profiling was off then).
+    internal static void GemmCall(GemmForm form, int m, int n, int k, long since)
+    {
+        if (since == 0 || !Enabled) return;
+        (t_tally ??= NewTally()).Shapes.Add(form, m, n, k, Stopwatch.GetTimestamp() - since);
     }
 
     /// Seconds charged to each kind on the calling thread alone (tests: other threads may run kernels meanwhile).
@@ -88,14 +118,16 @@ public static class Profile
     private static Tally NewTally()
     {
         var tally = new Tally(new long[Enum.GetValues<ProfileKind>().Length]);
-        lock (s_threads) s_threads.Add(tally.Ticks);
+        lock (s_threads) s_threads.Add(tally);
         return tally;
     }
 
-    /// One thread's tally: ticks per kind, the kind being charged now (−1: none) and since when.
+    /// One thread's tally: ticks per kind, the kind being charged now (−1: none) and since when, and its GEMM calls by
+    /// shape.
     internal sealed class Tally(long[] ticks)
     {
         public readonly long[] Ticks = ticks;
+        public readonly GemmShapeTally Shapes = new();
         public int Current = -1;
         public long Since;
     }

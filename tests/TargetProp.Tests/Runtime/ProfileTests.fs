@@ -67,4 +67,63 @@ let tests =
                   Expect.isLessThanOrEqual (target + nn) (wall + 1e-6) "exclusive: no time counted twice"
               finally
                   Profile.Enabled <- false
+          }
+
+          test "each GEMM call is counted under its shape while on, and not while off" {
+              let calls form =
+                  Profile.ThisThreadGemmShapes()
+                  |> Seq.tryFind (fun s -> s.Form = form && (s.M, s.N, s.K) = (120, 96, 200))
+                  |> Option.map (fun s -> s.Calls, s.Seconds)
+                  |> Option.defaultValue (0L, 0.0)
+
+              Profile.Enabled <- false
+              let offBefore = calls GemmForm.NN
+              gemm GemmForm.NN
+              Expect.equal (calls GemmForm.NN) offBefore "off: not counted"
+              Profile.Enabled <- true
+
+              try
+                  let nn, tn = calls GemmForm.NN, calls GemmForm.TN
+                  gemm GemmForm.NN
+                  gemm GemmForm.NN
+                  gemm GemmForm.TN
+                  let nn', tn' = calls GemmForm.NN, calls GemmForm.TN
+                  Expect.equal (fst nn' - fst nn) 2L "two NN calls"
+                  Expect.equal (fst tn' - fst tn) 1L "one TN call"
+                  Expect.isGreaterThan (snd nn') (snd nn) "NN's time grew"
+                  Expect.isGreaterThan (snd tn') (snd tn) "TN's time grew"
+              finally
+                  Profile.Enabled <- false
+          }
+
+          test "a thread's shape table keeps each shape apart, drops shapes past its capacity and huge ones" {
+              let table = GemmShapeTally()
+
+              let sums () =
+                  let d =
+                      Collections.Generic.Dictionary<struct (GemmForm * int * int * int), struct (int64 * int64)>()
+
+                  table.SumInto d
+                  d
+
+              table.Add(GemmForm.TN, 784, 240, 100, 7L)
+              table.Add(GemmForm.TN, 784, 240, 100, 5L)
+              table.Add(GemmForm.NN, 100, 240, 784, 3L)
+              table.Add(GemmForm.NN, 1 <<< 20, 1, 1, 1L)
+              let d = sums ()
+              Expect.equal d.Count 2 "two shapes; a dimension of 2^20 is not recorded"
+
+              Expect.equal
+                  d.[struct (GemmForm.TN, 784, 240, 100)]
+                  (struct (2L, 12L))
+                  "TN (784×100)·(100×240): 2 calls, 12 ticks"
+
+              Expect.equal d.[struct (GemmForm.NN, 100, 240, 784)] (struct (1L, 3L)) "NN (100×784)·(784×240): 1 call"
+
+              for i in 1 .. GemmShapeTally.Capacity + 10 do
+                  table.Add(GemmForm.NT, i, 1, 1, 1L)
+
+              Expect.equal (sums ()).Count GemmShapeTally.Capacity "full: later shapes dropped"
+              table.Clear()
+              Expect.equal (sums ()).Count 0 "cleared"
           } ]

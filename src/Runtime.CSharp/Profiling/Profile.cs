@@ -36,8 +36,8 @@ public enum ProfileKind
 /// <see cref="ProfileKind"/> on the thread that runs it, and <see cref="Totals"/> sums the threads. Each GEMM call is
 /// also counted under its shape, with its wall time (<see cref="GemmShapes"/>).
 /// </summary>
-/// <remarks>Two timestamps per kernel call (about 50 ns); off, a kernel pays one test of a static field. Each thread
-/// allocates its tally once, on its first kernel while profiling.</remarks>
+/// <remarks>Two timestamps per kernel call (about 50 ns), and two more per GEMM call for its shape; off, a kernel pays
+/// one test of a static field. Each thread allocates its tally once, on its first kernel while profiling.</remarks>
 public static class Profile
 {
     private static readonly List<Tally> s_threads = [];

@@ -301,7 +301,7 @@ internal sealed unsafe class GemmJob : IParallelWork
                         bool packed = NeedsPacking(jp);
                         if (packed) EnsurePacked(worker, p0, kcb, jp);
                         float* bp = packed ? PanelB(worker, p0, kcb, jp) : _b + (nint)p0 * _ldb + j;
-                        int row = Math.Min(GemmMicroKernel.PackedStrip, width), bStep = packed ? row : _ldb;
+                        int row = GemmPack.StripOf(width), bStep = packed ? row : _ldb;
                         nint stripStep = packed && row < width ? (nint)kcb * row : GemmMicroKernel.Strip;
                         if (prefetch) PrefetchNext(i, i1, jp, jp0, jp1, p0, kcb, ct, rows);
                         if (cols == width) GemmMicroKernel.Tile(rows, width / 16, ap, aStep, rStep, bp, bStep, stripStep, kcb, ct, _ldc, load);

@@ -46,10 +46,15 @@ internal static unsafe class GemmPack
     /// multiple of 16 and s = min(<see cref="GemmMicroKernel.PackedStrip"/>, width).
     public static void B(GemmForm form, float* b, int ldb, int p0, int kc, int j0, int cols, int width, float* dst)
     {
-        int strip = Math.Min(GemmMicroKernel.PackedStrip, width);
+        int strip = StripOf(width);
         if (form == GemmForm.NT) Panel(lanesAreRows: true, At(b, ldb, j0, p0), ldb, kc, cols, width, strip, dst);
         else Panel(lanesAreRows: false, At(b, ldb, p0, j0), ldb, kc, cols, width, strip, dst);
     }
+
+    /// The strip width s of a packed panel of B `width` lanes wide: min(<see cref="GemmMicroKernel.PackedStrip"/>, width),
+    /// the floats of one step of one strip (the kernel's bStep).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int StripOf(int width) => Math.Min(GemmMicroKernel.PackedStrip, width);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float* At(float* x, int ld, int row, int col) => x + (nint)row * ld + col;

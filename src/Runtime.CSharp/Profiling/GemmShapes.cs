@@ -69,9 +69,13 @@ internal sealed class GemmShapeTally
         Array.Clear(_ticks);
     }
 
-    /// The shapes of `sums`, most time first.
-    public static IReadOnlyList<GemmShape> Sorted(Dictionary<(GemmForm, int, int, int), (long Calls, long Ticks)> sums) =>
-        sums.Select(kv => new GemmShape(kv.Key.Item1, kv.Key.Item2, kv.Key.Item3, kv.Key.Item4, kv.Value.Calls,
+    /// The shapes of `tallies` summed, most time first.
+    public static IReadOnlyList<GemmShape> Sum(IEnumerable<GemmShapeTally> tallies)
+    {
+        var sums = new Dictionary<(GemmForm, int, int, int), (long Calls, long Ticks)>();
+        foreach (var tally in tallies) tally.SumInto(sums);
+        return sums.Select(kv => new GemmShape(kv.Key.Item1, kv.Key.Item2, kv.Key.Item3, kv.Key.Item4, kv.Value.Calls,
                 (double)kv.Value.Ticks / Stopwatch.Frequency))
             .OrderByDescending(s => s.Seconds).ToList();
+    }
 }

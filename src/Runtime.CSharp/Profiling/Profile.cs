@@ -61,11 +61,7 @@ public static class Profile
     /// most time first (<see cref="GemmShape"/>).</summary>
     public static IReadOnlyList<GemmShape> GemmShapes()
     {
-        var sums = new Dictionary<(GemmForm, int, int, int), (long Calls, long Ticks)>();
-        lock (s_threads)
-            foreach (var tally in s_threads)
-                tally.Shapes.SumInto(sums);
-        return GemmShapeTally.Sorted(sums);
+        lock (s_threads) return GemmShapeTally.Sum(s_threads.Select(tally => tally.Shapes));
     }
 
     /// <summary>Zeroes every thread's tally.</summary>
@@ -80,12 +76,7 @@ public static class Profile
     }
 
     /// The calling thread's GEMM calls by shape alone (tests).
-    internal static IReadOnlyList<GemmShape> ThisThreadGemmShapes()
-    {
-        var sums = new Dictionary<(GemmForm, int, int, int), (long Calls, long Ticks)>();
-        (t_tally ??= NewTally()).Shapes.SumInto(sums);
-        return GemmShapeTally.Sorted(sums);
-    }
+    internal static IReadOnlyList<GemmShape> ThisThreadGemmShapes() => GemmShapeTally.Sum([(t_tally ??= NewTally()).Shapes]);
 
     /// Records one GEMM call of (form, m, n, k) that started at Stopwatch timestamp `since` (0: profiling was off then).
     internal static void GemmCall(GemmForm form, int m, int n, int k, long since)

@@ -75,7 +75,6 @@ module Train =
 
     /// The data order of `epochs` successive epochs over `count` examples: each a Fisher–Yates shuffle of the one
     /// before (the first of 0..count-1), drawn from the seed alone. Feedback pre-training epochs come first; each
-    /// epoch's extra feedback epochs (Model.ExtraFeedbackEpochs) follow it. each
     /// epoch's extra feedback epochs (Model.ExtraFeedbackEpochs) follow it.
     val orders: seed: int -> count: int -> epochs: int -> int[] list
 

@@ -118,7 +118,7 @@ type EpochArgs =
             | Threads _ -> "threads (default 1)."
             | Seed _ -> "seed (default 1)."
             | Profile ->
-                "also print where the epoch's time went: seconds per kind of kernel (GEMM by form, activations, noise, targets, loss, optimiser, gathering the batch, waiting at joins), summed over threads, and the GEMM calls by shape with the GFLOP/s each shape reached."
+                "also print where the epoch's time went: seconds per kind of kernel (GEMM by form, activations, noise, targets, loss, optimiser, gathering the batch, waiting at joins), summed over threads, the GEMM calls by shape with the GFLOP/s each shape reached, and the epoch's floor on this machine (its GEMM at the cores' multiply-add peak plus the other kernels' time)."
 
 type PeakArgs =
     | Threads of int

@@ -129,9 +129,12 @@ let peak (args: ParseResults<PeakArgs>) =
 
 /// The epoch's time per kind of kernel, largest first, as seconds summed over threads and as a share of the threads'
 /// time (threads × wall clock); "other" is what no kernel was charged with (the training loop, a worker's idle time).
-let private printProfile (seconds: float) (threads: int) =
-    let totals =
-        Profile.Totals() |> Seq.map (fun kv -> string kv.Key, kv.Value) |> List.ofSeq
+/// Then the GEMM calls by shape, and the epoch's floor on this machine (EpochFloor), from the multiply-add peak of
+/// `threads` cores measured after the epoch.
+let private printProfile (seconds: float) (threads: int) (flops: int64) =
+    let charged = Profile.Totals()
+
+    let totals = charged |> Seq.map (fun kv -> string kv.Key, kv.Value) |> List.ofSeq
 
     let budget = seconds * float threads
     let other = "other", max 0.0 (budget - List.sumBy snd totals)
@@ -153,6 +156,22 @@ let private printProfile (seconds: float) (threads: int) =
             s.Calls
             s.Seconds
             s.Gflops
+
+    let peak =
+        use pool = new WorkerPool(threads)
+        // The best of 3: a ceiling, which a busy moment of the machine only lowers.
+        List.max [ for _ in 1..3 -> MultiplyAddPeak.Measure(pool, 0.2) ] / float threads
+
+    let floor = EpochFloor.Of(flops, peak, threads, charged)
+
+    printfn
+        "floor on this machine: %.3f s = %.3f s of GEMM at the multiply-add peak (%.1f GFLOP/s a thread) + %.3f thread-s of other kernels over %d thread(s); this run's GEMM ran at %.0f %% of peak"
+        floor.Seconds
+        floor.GemmAtPeak
+        peak
+        floor.OtherKernels
+        threads
+        (100.0 * floor.GemmShareOfPeak)
 
 let epoch (args: ParseResults<EpochArgs>) =
     let rule = TrainCommand.rule (args.GetResult(EpochArgs.Rule, "dtp"))
@@ -213,7 +232,7 @@ let epoch (args: ParseResults<EpochArgs>) =
     printfn "vector path: %s" (VectorPath.Describe())
 
     if profile then
-        printProfile seconds threads
+        printProfile seconds threads flops
 
     printfn
         "seconds_per_epoch=%.3f allocated_bytes_per_step=%d gflops=%.2f"

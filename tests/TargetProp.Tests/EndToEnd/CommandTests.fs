@@ -641,5 +641,36 @@ let tests =
                   wall
                   "the kinds and other add up to threads × wall"
 
+              let floor =
+                  System.Text.RegularExpressions.Regex.Match(
+                      stdout,
+                      @"^floor on this machine: (\d+\.\d{3}) s = (\d+\.\d{3}) s of GEMM at the multiply-add peak \((\d+\.\d) GFLOP/s a thread\) \+ (\d+\.\d{3}) thread-s of other kernels over 2 thread\(s\); this run's GEMM ran at \d+ % of peak$",
+                      System.Text.RegularExpressions.RegexOptions.Multiline
+                  )
+
+              Expect.isTrue floor.Success "the floor line"
+              let group (i: int) = float floor.Groups.[i].Value
+
+              let flops =
+                  System.Text.RegularExpressions.Regex.Match(stdout, @"(\d+\.\d) GFLOP of GEMM").Groups.[1].Value
+                  |> float
+
+              let close = { absolute = 0.0015; relative = 0.0 }
+
+              // Seven rows rounded to 3 decimals against one: up to 0.004 apart.
+              Expect.floatClose
+                  { absolute = 0.0045; relative = 0.0 }
+                  (group 4)
+                  ([ "Activation"; "Noise"; "Emission"; "Target"; "Loss"; "Optimiser"; "Gather" ]
+                   |> List.sumBy (fun k -> seconds.[k]))
+                  "other kernels: every kind but GEMM, Wait and other"
+
+              Expect.floatClose
+                  { absolute = 0.001; relative = 0.003 }
+                  (group 2)
+                  (flops / (2.0 * group 3))
+                  "GEMM at peak: the epoch's GFLOP over 2 threads' peak"
+
+              Expect.floatClose close (group 1) (group 2 + group 4 / 2.0) "floor = GEMM at peak + other kernels / 2"
               Expect.isMatch (Array.last lines) @"^seconds_per_epoch=" "the figures stay the last line"
           } ]

@@ -126,4 +126,34 @@ let tests =
               Expect.equal (sums ()).Count GemmShapeTally.Capacity "full: later shapes dropped"
               table.Clear()
               Expect.equal (sums ()).Count 0 "cleared"
+          }
+
+          test "an epoch's floor: GEMM at peak plus the other kernels over the threads, waits left out" {
+              let totals =
+                  dict
+                      [ ProfileKind.GemmNN, 0.03
+                        ProfileKind.GemmNT, 0.01
+                        ProfileKind.GemmTN, 0.01
+                        ProfileKind.Optimiser, 0.02
+                        ProfileKind.Activation, 0.01
+                        ProfileKind.Wait, 0.5 ]
+                  |> Collections.Generic.Dictionary
+              // 4 GFLOP on 2 threads of 100 GFLOP/s: 0.02 s at peak; 0.03 thread-s of other kernels over 2 threads; the
+              // GEMM ran 4 GFLOP in 0.05 thread-s, 80 GFLOP/s a thread.
+              let floor = EpochFloor.Of(4_000_000_000L, 100.0, 2, totals)
+              let close = Accuracy.veryHigh
+              Expect.floatClose close floor.GemmAtPeak 0.02 "F / (threads · P)"
+              Expect.floatClose close floor.OtherKernels 0.03 "every kind but GEMM and Wait"
+              Expect.floatClose close floor.Seconds 0.035 "GEMM at peak + other / threads"
+              Expect.floatClose close floor.GemmShareOfPeak 0.8 "80 of 100 GFLOP/s"
+
+              let noGemm =
+                  EpochFloor.Of(0L, 100.0, 1, Collections.Generic.Dictionary(dict [ ProfileKind.Noise, 0.5 ]))
+
+              Expect.equal noGemm (EpochFloor(0.0, 0.5, 0.5, 0.0)) "no GEMM: the other kernels alone, share 0"
+
+              for flops, peak, threads in [ -1L, 100.0, 1; 1L, 0.0, 1; 1L, nan, 1; 1L, infinity, 1; 1L, 100.0, 0 ] do
+                  Expect.throwsT<ArgumentOutOfRangeException>
+                      (fun () -> EpochFloor.Of(flops, peak, threads, totals) |> ignore)
+                      $"F = {flops}, P = {peak}, threads = {threads} refused"
           } ]

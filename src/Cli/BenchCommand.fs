@@ -106,6 +106,11 @@ let gemm (args: ParseResults<GemmArgs>) =
     printfn "gflops=%.2f" (median gflops)
     0
 
+/// `runs` measurements of ~0.2 s each of the multiply-add peak of `threads` cores at once, in GFLOP/s.
+let private peaks (threads: int) (runs: int) =
+    use pool = new WorkerPool(threads)
+    [ for _ in 1..runs -> MultiplyAddPeak.Measure(pool, 0.2) ]
+
 /// The multiply-add peak of `--threads` cores at once: 7 measurements of ~0.2 s each; the median is the figure.
 let peak (args: ParseResults<PeakArgs>) =
     let threads = args.GetResult(PeakArgs.Threads, 1)
@@ -113,8 +118,7 @@ let peak (args: ParseResults<PeakArgs>) =
     if threads < 1 then
         raise (TrainingException(sprintf "threads = %d: use at least 1" threads))
 
-    use pool = new WorkerPool(threads)
-    let gflops = [ for _ in 1..7 -> MultiplyAddPeak.Measure(pool, 0.2) ]
+    let gflops = peaks threads 7
 
     printfn
         "float32 multiply-add peak, %d thread(s): median %.1f GFLOP/s (%.1f per thread), best %.1f"
@@ -157,10 +161,8 @@ let private printProfile (seconds: float) (threads: int) (flops: int64) =
             s.Seconds
             s.Gflops
 
-    let peak =
-        use pool = new WorkerPool(threads)
-        // The best of 3: a ceiling, which a busy moment of the machine only lowers.
-        List.max [ for _ in 1..3 -> MultiplyAddPeak.Measure(pool, 0.2) ] / float threads
+    // The best of 3: a ceiling, which a busy moment of the machine only lowers.
+    let peak = List.max (peaks threads 3) / float threads
 
     let floor = EpochFloor.Of(flops, peak, threads, charged)
 
